@@ -1,0 +1,280 @@
+#include "core/tensor.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace sluice {
+
+TensorBuffer* TensorBuffer::Create(Allocator* allocator, DataType dtype, int64_t num_elements) {
+  dtype = BaseType(dtype);
+  size_t elem = dtype == DT_STRING ? sizeof(std::string) : DataTypeSize(dtype);
+  size_t bytes = elem * static_cast<size_t>(num_elements);
+  void* data = allocator->Allocate(bytes, kTensorAlignment);
+  if (bytes > 0 && data == nullptr) return nullptr;
+  auto* buf = new TensorBuffer;
+  buf->data_ = data;
+  buf->bytes_ = bytes;
+  buf->allocator_ = allocator;
+  if (dtype == DT_STRING) {
+    auto* s = static_cast<std::string*>(data);
+    for (int64_t i = 0; i < num_elements; ++i) new (s + i) std::string();
+    buf->num_strings_ = num_elements;
+  }
+  return buf;
+}
+
+TensorBuffer::~TensorBuffer() {
+  auto* s = static_cast<std::string*>(data_);
+  for (int64_t i = 0; i < num_strings_; ++i) s[i].~basic_string();
+  if (data_ != nullptr) allocator_->Deallocate(data_, bytes_);
+}
+
+void TensorBuffer::Unref() {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
+
+Tensor::Tensor(DataType dtype, const TensorShape& shape, Allocator* allocator)
+    : dtype_(BaseType(dtype)), shape_(shape) {
+  if (!shape.IsFullyDefined()) {
+    std::fprintf(stderr, "sluice: Tensor of a shape that is not fully defined: %s\n",
+                 shape.DebugString().c_str());
+    std::abort();
+  }
+  buf_ = TensorBuffer::Create(allocator, dtype_, shape.num_elements());
+  if (buf_ == nullptr) {
+    std::fprintf(stderr, "sluice: out of memory allocating a %s tensor of shape %s\n",
+                 DataTypeString(dtype).c_str(), shape.DebugString().c_str());
+    std::abort();
+  }
+}
+
+StatusOr<Tensor> Tensor::Allocate(DataType dtype, const TensorShape& shape, Allocator* allocator) {
+  if (!shape.IsFullyDefined()) {
+    return errors::InvalidArgument("cannot allocate a tensor of partial shape ", shape.DebugString());
+  }
+  dtype = BaseType(dtype);
+  if (dtype != DT_STRING && DataTypeSize(dtype) == 0) {
+    return errors::InvalidArgument("cannot allocate a tensor of dtype ", DataTypeString(dtype));
+  }
+  TensorBuffer* buf = TensorBuffer::Create(allocator, dtype, shape.num_elements());
+  if (buf == nullptr) {
+    return errors::ResourceExhausted("out of memory allocating a ", DataTypeString(dtype),
+                                     " tensor of shape ", shape.DebugString(), " on ",
+                                     allocator->Name());
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.buf_ = buf;
+  return t;
+}
+
+Tensor& Tensor::operator=(const Tensor& o) {
+  if (o.buf_) o.buf_->Ref();
+  if (buf_) buf_->Unref();
+  dtype_ = o.dtype_;
+  shape_ = o.shape_;
+  buf_ = o.buf_;
+  return *this;
+}
+
+Tensor& Tensor::operator=(Tensor&& o) noexcept {
+  if (this == &o) return *this;
+  if (buf_) buf_->Unref();
+  dtype_ = o.dtype_;
+  shape_ = std::move(o.shape_);
+  buf_ = o.buf_;
+  o.buf_ = nullptr;
+  o.dtype_ = DT_INVALID;
+  return *this;
+}
+
+bool Tensor::Reshaped(const TensorShape& shape, Tensor* out) const {
+  if (!shape.IsFullyDefined() || shape.num_elements() != NumElements()) return false;
+  *out = *this;
+  out->shape_ = shape;
+  return true;
+}
+
+Tensor Tensor::DeepCopy(Allocator* allocator) const {
+  if (!IsInitialized()) return Tensor();
+  Tensor t(dtype_, shape_, allocator);
+  if (dtype_ == DT_STRING) {
+    std::copy_n(data<std::string>(), NumElements(), t.data<std::string>());
+  } else if (TotalBytes() > 0) {
+    std::memcpy(t.raw_data(), raw_data(), TotalBytes());
+  }
+  return t;
+}
+
+namespace {
+
+// Copies `n` proto values into `out` of length `count`, repeating the last value (or zero).
+template <typename T, typename Repeated>
+void FillFromRepeated(const Repeated& vals, T* out, int64_t count) {
+  int64_t n = std::min<int64_t>(vals.size(), count);
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(vals.Get(i));
+  T last = n > 0 ? static_cast<T>(vals.Get(n - 1)) : T();
+  std::fill(out + n, out + count, last);
+}
+
+template <typename Repeated>
+Status CheckValueCount(const Repeated& vals, int64_t count, DataType dt) {
+  if (vals.size() > count) {
+    return errors::InvalidArgument("TensorProto of dtype ", DataTypeString(dt), " holds ",
+                                   vals.size(), " values for a shape of ", count, " elements");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+StatusOr<Tensor> Tensor::FromProto(const TensorProto& proto) {
+  DataType dt = proto.dtype();
+  if (IsRefType(dt) || (dt != DT_STRING && DataTypeSize(dt) == 0)) {
+    return errors::InvalidArgument("TensorProto has unsupported dtype ", DataTypeString(dt));
+  }
+  SLUICE_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromProto(proto.tensor_shape()));
+  if (!shape.IsFullyDefined()) {
+    return errors::InvalidArgument("TensorProto shape ", shape.DebugString(), " is not fully defined");
+  }
+  SLUICE_ASSIGN_OR_RETURN(Tensor t, Allocate(dt, shape));
+  int64_t n = shape.num_elements();
+  if (dt != DT_STRING && !proto.tensor_content().empty()) {
+    if (proto.tensor_content().size() != t.TotalBytes()) {
+      return errors::InvalidArgument("TensorProto tensor_content has ", proto.tensor_content().size(),
+                                     " bytes; a ", DataTypeString(dt), " tensor of shape ",
+                                     shape.DebugString(), " needs ", t.TotalBytes());
+    }
+    std::memcpy(t.raw_data(), proto.tensor_content().data(), t.TotalBytes());
+    return t;
+  }
+  switch (dt) {
+    case DT_FLOAT:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.float_val(), n, dt));
+      FillFromRepeated(proto.float_val(), t.data<float>(), n);
+      break;
+    case DT_DOUBLE:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.double_val(), n, dt));
+      FillFromRepeated(proto.double_val(), t.data<double>(), n);
+      break;
+    case DT_INT32:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.int_val(), n, dt));
+      FillFromRepeated(proto.int_val(), t.data<int32_t>(), n);
+      break;
+    case DT_INT16:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.int_val(), n, dt));
+      FillFromRepeated(proto.int_val(), t.data<int16_t>(), n);
+      break;
+    case DT_INT8:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.int_val(), n, dt));
+      FillFromRepeated(proto.int_val(), t.data<int8_t>(), n);
+      break;
+    case DT_UINT8:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.int_val(), n, dt));
+      FillFromRepeated(proto.int_val(), t.data<uint8_t>(), n);
+      break;
+    case DT_UINT16:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.int_val(), n, dt));
+      FillFromRepeated(proto.int_val(), t.data<uint16_t>(), n);
+      break;
+    case DT_HALF:
+    case DT_BFLOAT16:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.half_val(), n, dt));
+      FillFromRepeated(proto.half_val(), t.data<uint16_t>(), n);
+      break;
+    case DT_INT64:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.int64_val(), n, dt));
+      FillFromRepeated(proto.int64_val(), t.data<int64_t>(), n);
+      break;
+    case DT_UINT32:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.uint32_val(), n, dt));
+      FillFromRepeated(proto.uint32_val(), t.data<uint32_t>(), n);
+      break;
+    case DT_UINT64:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.uint64_val(), n, dt));
+      FillFromRepeated(proto.uint64_val(), t.data<uint64_t>(), n);
+      break;
+    case DT_BOOL:
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.bool_val(), n, dt));
+      FillFromRepeated(proto.bool_val(), t.data<bool>(), n);
+      break;
+    case DT_STRING: {
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.string_val(), n, dt));
+      std::string* out = t.data<std::string>();
+      int64_t k = std::min<int64_t>(proto.string_val_size(), n);
+      for (int64_t i = 0; i < k; ++i) out[i] = proto.string_val(i);
+      for (int64_t i = k; i < n; ++i) out[i] = k > 0 ? proto.string_val(k - 1) : std::string();
+      break;
+    }
+    default:
+      return errors::Unimplemented("TensorProto values of dtype ", DataTypeString(dt),
+                                   " are not supported");
+  }
+  return t;
+}
+
+void Tensor::ToProto(TensorProto* proto) const {
+  proto->Clear();
+  proto->set_dtype(dtype_);
+  shape_.ToProto(proto->mutable_tensor_shape());
+  if (dtype_ == DT_STRING) {
+    for (const std::string& s : flat<std::string>()) proto->add_string_val(s);
+  } else if (TotalBytes() > 0) {
+    proto->set_tensor_content(raw_data(), TotalBytes());
+  }
+}
+
+std::string Tensor::SummarizeValue(int64_t max_entries) const {
+  if (!IsInitialized()) return "<uninitialized>";
+  int64_t n = NumElements();
+  int64_t shown = std::min(n, max_entries);
+  std::vector<std::string> vals;
+  vals.reserve(shown);
+  bool ok = DispatchType(dtype_, [&]<typename T>() {
+    const T* p = data<T>();
+    for (int64_t i = 0; i < shown; ++i) {
+      if constexpr (std::is_same_v<T, std::string>) {
+        vals.push_back(absl::StrCat("\"", absl::CHexEscape(p[i]), "\""));
+      } else if constexpr (std::is_same_v<T, bool>) {
+        vals.push_back(p[i] ? "true" : "false");
+      } else if constexpr (sizeof(T) == 1) {
+        vals.push_back(absl::StrCat(static_cast<int>(p[i])));
+      } else {
+        vals.push_back(absl::StrCat(p[i]));
+      }
+    }
+  });
+  if (!ok) return absl::StrCat("<", DataTypeString(dtype_), " values>");
+  // Nest values in brackets by dimension, innermost first.
+  std::string out;
+  int rank = dims();
+  if (rank == 0) return vals.empty() ? "" : vals[0];
+  std::vector<int64_t> strides(rank, 1);
+  for (int d = rank - 2; d >= 0; --d) strides[d] = strides[d + 1] * shape_.dim(d + 1);
+  for (int64_t i = 0; i < shown; ++i) {
+    for (int d = 0; d < rank; ++d) {
+      if (i % strides[d] == 0) out += "[";
+    }
+    out += vals[i];
+    int closes = 0;
+    for (int d = 0; d < rank; ++d) {
+      if ((i + 1) % strides[d] == 0) ++closes;
+    }
+    out.append(closes, ']');
+    if (i + 1 < shown) out += " ";
+  }
+  if (shown < n) out += "...";
+  return out;
+}
+
+std::string Tensor::DebugString(int max_entries) const {
+  return absl::StrCat("Tensor<type: ", DataTypeString(dtype_), " shape: ", shape_.DebugString(),
+                      " values: ", SummarizeValue(max_entries), ">");
+}
+
+}  // namespace sluice

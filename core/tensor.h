@@ -1,0 +1,134 @@
+// Tensor: a dtype, a fully defined shape and a reference-counted buffer. Copying a Tensor shares
+// the buffer (cheap); DeepCopy duplicates it. A kernel may write into a buffer in place only when
+// RefCountIsOne(), i.e. nobody else can observe the write.
+#ifndef SLUICE_CORE_TENSOR_H_
+#define SLUICE_CORE_TENSOR_H_
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "core/allocator.h"
+#include "core/status.h"
+#include "core/tensor_shape.h"
+#include "core/types.h"
+#include "proto/tensor.pb.h"
+
+namespace sluice {
+
+// A block of memory from an Allocator, shared by the Tensors that view it.
+class TensorBuffer {
+ public:
+  // Allocates room for `num_elements` of `dtype`; string elements are constructed empty.
+  // Returns nullptr when the allocator is out of memory.
+  static TensorBuffer* Create(Allocator* allocator, DataType dtype, int64_t num_elements);
+
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  Allocator* allocator() const { return allocator_; }
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref();
+  bool RefCountIsOne() const { return refs_.load(std::memory_order_acquire) == 1; }
+
+ private:
+  TensorBuffer() = default;
+  ~TensorBuffer();
+  std::atomic<int> refs_{1};
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+  int64_t num_strings_ = 0;  // string tensors: elements to destroy
+  Allocator* allocator_ = nullptr;
+};
+
+class Tensor {
+ public:
+  // An uninitialized tensor (dtype DT_INVALID).
+  Tensor() = default;
+  // A tensor of `dtype` and fully defined `shape` with uninitialized contents (strings empty).
+  // Aborts when out of memory; kernels use OpKernelContext::allocate_output instead, which
+  // reports an error.
+  Tensor(DataType dtype, const TensorShape& shape, Allocator* allocator = CpuAllocator());
+  // As above, but returns ResourceExhausted when the allocator fails and InvalidArgument when
+  // the shape is not fully defined.
+  static StatusOr<Tensor> Allocate(DataType dtype, const TensorShape& shape,
+                                   Allocator* allocator = CpuAllocator());
+
+  template <typename T>
+  static Tensor Scalar(T value) {
+    Tensor t(DataTypeToEnum<T>::value, TensorShape{});
+    t.data<T>()[0] = std::move(value);
+    return t;
+  }
+  // Requires values.size() == shape.num_elements().
+  template <typename T>
+  static Tensor FromVector(const std::vector<T>& values, const TensorShape& shape) {
+    Tensor t(DataTypeToEnum<T>::value, shape);
+    std::copy(values.begin(), values.end(), t.data<T>());
+    return t;
+  }
+  template <typename T>
+  static Tensor FromVector(const std::vector<T>& values) {
+    return FromVector(values, TensorShape{static_cast<int64_t>(values.size())});
+  }
+
+  Tensor(const Tensor& o) : dtype_(o.dtype_), shape_(o.shape_), buf_(o.buf_) {
+    if (buf_) buf_->Ref();
+  }
+  Tensor(Tensor&& o) noexcept : dtype_(o.dtype_), shape_(std::move(o.shape_)), buf_(o.buf_) {
+    o.buf_ = nullptr;
+    o.dtype_ = DT_INVALID;
+  }
+  Tensor& operator=(const Tensor& o);
+  Tensor& operator=(Tensor&& o) noexcept;
+  ~Tensor() {
+    if (buf_) buf_->Unref();
+  }
+
+  DataType dtype() const { return dtype_; }
+  const TensorShape& shape() const { return shape_; }
+  int dims() const { return shape_.rank(); }
+  int64_t dim_size(int i) const { return shape_.dim(i); }
+  int64_t NumElements() const { return shape_.num_elements(); }
+  size_t TotalBytes() const { return buf_ ? buf_->bytes() : 0; }
+  bool IsInitialized() const { return dtype_ != DT_INVALID && buf_ != nullptr; }
+  bool RefCountIsOne() const { return buf_ != nullptr && buf_->RefCountIsOne(); }
+  bool SharesBufferWith(const Tensor& o) const { return buf_ != nullptr && buf_ == o.buf_; }
+  TensorBuffer* buffer() const { return buf_; }
+
+  void* raw_data() const { return buf_ ? buf_->data() : nullptr; }
+  // Typed element access; T must match dtype() (checked in debug builds only).
+  template <typename T>
+  T* data() const { return static_cast<T*>(raw_data()); }
+  template <typename T>
+  absl::Span<T> flat() const { return absl::Span<T>(data<T>(), NumElements()); }
+  template <typename T>
+  T& scalar() const { return *data<T>(); }
+
+  // Views this tensor's buffer with another shape of the same element count. Returns false
+  // (leaving *out unchanged) when the counts differ.
+  bool Reshaped(const TensorShape& shape, Tensor* out) const;
+  // A tensor with its own copy of the data.
+  Tensor DeepCopy(Allocator* allocator = CpuAllocator()) const;
+
+  // Parses a TensorProto: values may come as tensor_content or in the typed *_val fields; fewer
+  // values than the shape holds repeat the last one (TensorFlow's Const convention).
+  static StatusOr<Tensor> FromProto(const TensorProto& proto);
+  // Writes the tensor; numeric data goes to tensor_content, strings to string_val.
+  void ToProto(TensorProto* proto) const;
+
+  // "Tensor<type: float shape: [2,3] values: [1 2 3][4 5 6]>", at most `max_entries` values.
+  std::string DebugString(int max_entries = 6) const;
+  // Values only, e.g. "[[1 2 3] [4 5 6]]", eliding after `max_entries`.
+  std::string SummarizeValue(int64_t max_entries) const;
+
+ private:
+  DataType dtype_ = DT_INVALID;
+  TensorShape shape_;
+  TensorBuffer* buf_ = nullptr;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_CORE_TENSOR_H_

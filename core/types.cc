@@ -1,0 +1,76 @@
+#include "core/types.h"
+
+#include "core/status.h"
+
+namespace sluice {
+
+namespace {
+struct TypeInfo {
+  DataType dt;
+  const char* name;
+  size_t size;
+};
+constexpr TypeInfo kTypes[] = {
+    {DT_FLOAT, "float", 4},       {DT_DOUBLE, "double", 8},     {DT_INT32, "int32", 4},
+    {DT_UINT8, "uint8", 1},       {DT_INT16, "int16", 2},       {DT_INT8, "int8", 1},
+    {DT_STRING, "string", 0},     {DT_COMPLEX64, "complex64", 8}, {DT_INT64, "int64", 8},
+    {DT_BOOL, "bool", 1},         {DT_QINT8, "qint8", 1},       {DT_QUINT8, "quint8", 1},
+    {DT_QINT32, "qint32", 4},     {DT_BFLOAT16, "bfloat16", 2}, {DT_QINT16, "qint16", 2},
+    {DT_QUINT16, "quint16", 2},   {DT_UINT16, "uint16", 2},     {DT_COMPLEX128, "complex128", 16},
+    {DT_HALF, "half", 2},         {DT_RESOURCE, "resource", 0}, {DT_VARIANT, "variant", 0},
+    {DT_UINT32, "uint32", 4},     {DT_UINT64, "uint64", 8},
+};
+}  // namespace
+
+std::string DataTypeString(DataType dt) {
+  for (const TypeInfo& t : kTypes) {
+    if (t.dt == BaseType(dt)) return IsRefType(dt) ? absl::StrCat(t.name, "_ref") : t.name;
+  }
+  return absl::StrCat("unknown dtype ", static_cast<int>(dt));
+}
+
+bool DataTypeFromString(absl::string_view name, DataType* dt) {
+  bool ref = false;
+  if (name.size() > 4 && name.substr(name.size() - 4) == "_ref") {
+    ref = true;
+    name.remove_suffix(4);
+  }
+  for (const TypeInfo& t : kTypes) {
+    if (name == t.name) {
+      *dt = ref ? MakeRefType(t.dt) : t.dt;
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t DataTypeSize(DataType dt) {
+  for (const TypeInfo& t : kTypes) {
+    if (t.dt == BaseType(dt)) return t.size;
+  }
+  return 0;
+}
+
+bool IsFloatingType(DataType dt) {
+  dt = BaseType(dt);
+  return dt == DT_FLOAT || dt == DT_DOUBLE || dt == DT_HALF || dt == DT_BFLOAT16;
+}
+
+bool IsIntegerType(DataType dt) {
+  switch (BaseType(dt)) {
+    case DT_INT8: case DT_INT16: case DT_INT32: case DT_INT64:
+    case DT_UINT8: case DT_UINT16: case DT_UINT32: case DT_UINT64:
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace errors {
+Status Annotate(const Status& s, absl::string_view prefix) {
+  if (s.ok()) return s;
+  return Status(s.code(), absl::StrCat(prefix, s.message()));
+}
+}  // namespace errors
+
+}  // namespace sluice

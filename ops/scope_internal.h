@@ -1,0 +1,39 @@
+// Shared state behind Scope objects of one graph. Internal to ops/.
+#ifndef SLUICE_OPS_SCOPE_INTERNAL_H_
+#define SLUICE_OPS_SCOPE_INTERNAL_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "ops/scope.h"
+#include "ops/variables.h"
+
+namespace sluice::internal {
+
+// One per graph, shared by all its scopes.
+struct ScopeState {
+  std::unique_ptr<Graph> graph = std::make_unique<Graph>();
+  absl::Mutex mu;
+  Status status ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, int> name_counts ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<const Node*, std::shared_ptr<const ScopeData>> node_scopes ABSL_GUARDED_BY(mu);
+  std::vector<Variable> global_variables ABSL_GUARDED_BY(mu);
+  std::vector<Variable> trainable_variables ABSL_GUARDED_BY(mu);
+};
+
+// One per Scope value; immutable.
+struct ScopeData {
+  std::shared_ptr<ScopeState> state;
+  std::string prefix;                  // "" or "a/b/"
+  std::optional<std::string> op_name;  // from WithOpName
+  std::string device;
+  std::vector<Operation> control_deps;
+};
+
+}  // namespace sluice::internal
+
+#endif  // SLUICE_OPS_SCOPE_INTERNAL_H_
