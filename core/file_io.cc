@@ -1,0 +1,224 @@
+#include "core/file_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+namespace sluice {
+
+namespace {
+
+// `what` names the operation and the file, e.g. "cannot open 'x.pb'".
+Status ErrnoError(int err, absl::string_view what) {
+  std::string message = absl::StrCat(what, ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(message);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return absl::PermissionDeniedError(message);
+    case EEXIST:
+      return absl::AlreadyExistsError(message);
+    case EISDIR:
+      return absl::FailedPreconditionError(message);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::UnknownError(message);
+  }
+}
+
+std::string Quoted(absl::string_view path) { return absl::StrCat("'", path, "'"); }
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Status WriteAll(int fd, absl::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, absl::StrCat("cannot write ", Quoted(path)));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+Status SyncDirectory(const std::string& dir, const std::string& path) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, absl::StrCat("cannot open the directory of ", Quoted(path)));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoError(err, absl::StrCat("cannot fsync the directory of ", Quoted(path)));
+  return absl::OkStatus();
+}
+
+// Writes `data` to `tmp` and fsyncs it; `path` is the final name, for messages.
+Status WriteAndSync(const std::string& tmp, absl::string_view data, const std::string& path) {
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError(errno, absl::StrCat("cannot create a temporary file for ", Quoted(path)));
+  Status s = WriteAll(fd, data, path);
+  if (s.ok() && ::fsync(fd) != 0) s = ErrnoError(errno, absl::StrCat("cannot fsync ", Quoted(path)));
+  if (::close(fd) != 0 && s.ok()) s = ErrnoError(errno, absl::StrCat("cannot close ", Quoted(path)));
+  return s;
+}
+
+}  // namespace
+
+StatusOr<std::string> ReadFileToString(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, absl::StrCat("cannot open ", Quoted(path)));
+  std::string contents;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) contents.reserve(static_cast<size_t>(st.st_size));
+  char buf[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return ErrnoError(err, absl::StrCat("cannot read ", Quoted(path)));
+    }
+    if (n == 0) break;
+    contents.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return contents;
+}
+
+Status WriteStringToFileAtomic(const std::string& path, absl::string_view data) {
+  // The counter keeps two threads of one process that write the same path from sharing a name.
+  static std::atomic<uint64_t> counter{0};
+  std::string tmp = absl::StrCat(path, ".tmp.", ::getpid(), ".", counter.fetch_add(1));
+  Status s = WriteAndSync(tmp, data, path);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = ErrnoError(errno, absl::StrCat("cannot rename a temporary file to ", Quoted(path)));
+  }
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return SyncDirectory(DirName(path), path);
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Status RecursivelyCreateDir(const std::string& path) {
+  if (path.empty()) return errors::InvalidArgument("cannot create a directory with an empty name");
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    std::string prefix = path.substr(0, pos);
+    struct stat st;
+    if (::stat(prefix.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) {
+        return errors::FailedPrecondition("cannot create directory ", Quoted(path), ": ",
+                                          Quoted(prefix), " exists and is not a directory");
+      }
+      continue;
+    }
+    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+      return ErrnoError(errno, absl::StrCat("cannot create directory ", Quoted(prefix)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+Status ReadBinaryProto(const std::string& path, google::protobuf::MessageLite* message) {
+  SLUICE_ASSIGN_OR_RETURN(std::string contents, ReadFileToString(path));
+  message->Clear();
+  if (!message->ParseFromString(contents)) {
+    return errors::DataLoss(Quoted(path), " is not a valid ", message->GetTypeName(), " (",
+                            contents.size(), " bytes that do not parse as one)");
+  }
+  return absl::OkStatus();
+}
+
+Status WriteBinaryProto(const std::string& path, const google::protobuf::MessageLite& message) {
+  std::string bytes;
+  if (!message.SerializeToString(&bytes)) {
+    return errors::InvalidArgument("cannot serialize ", message.GetTypeName(), " for ", Quoted(path),
+                                   " (larger than 2 GiB?)");
+  }
+  return WriteStringToFileAtomic(path, bytes);
+}
+
+Status WriteGraphDef(const GraphDef& graph_def, const std::string& path) {
+  return WriteBinaryProto(path, graph_def);
+}
+
+StatusOr<GraphDef> ReadGraphDef(const std::string& path) {
+  GraphDef graph_def;
+  SLUICE_RETURN_IF_ERROR(ReadBinaryProto(path, &graph_def));
+  return graph_def;
+}
+
+StatusOr<std::string> GunzipString(absl::string_view compressed, absl::string_view name_for_errors) {
+  if (compressed.size() > UINT32_MAX) {
+    return errors::Unimplemented(Quoted(name_for_errors), " is larger than 4 GiB of gzip data");
+  }
+  z_stream zs;
+  std::memset(&zs, 0, sizeof(zs));
+  // 15 + 16: a 32 KiB window and a gzip (not zlib) header.
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) {
+    return errors::Internal("cannot initialize zlib to decompress ", Quoted(name_for_errors));
+  }
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  zs.avail_in = static_cast<uInt>(compressed.size());
+  std::string out;
+  char buf[1 << 16];
+  Status status;
+  bool stream_ended = false;
+  while (true) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof(buf);
+    int rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof(buf) - zs.avail_out);
+    size_t offset = compressed.size() - zs.avail_in;
+    if (rc == Z_STREAM_END) {
+      stream_ended = true;
+      if (zs.avail_in == 0) break;
+      // Another gzip member follows.
+      stream_ended = false;
+      if (inflateReset(&zs) != Z_OK) {
+        status = errors::Internal("zlib failed to reset while decompressing ", Quoted(name_for_errors));
+        break;
+      }
+      continue;
+    }
+    if (rc == Z_OK) continue;
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ran out mid-stream
+    status = errors::DataLoss(Quoted(name_for_errors), " is not valid gzip data: ",
+                              zs.msg != nullptr ? zs.msg : absl::StrCat("zlib error ", rc),
+                              " (near compressed byte offset ", offset, ")");
+    break;
+  }
+  inflateEnd(&zs);
+  if (!status.ok()) return status;
+  if (!stream_ended) {
+    return errors::DataLoss(Quoted(name_for_errors), " is truncated: the gzip stream ends after ",
+                            compressed.size(), " compressed bytes without its trailer");
+  }
+  return out;
+}
+
+}  // namespace sluice
