@@ -254,16 +254,17 @@ std::string Tensor::SummarizeValue(int64_t max_entries) const {
   std::string out;
   int rank = dims();
   if (rank == 0) return vals.empty() ? "" : vals[0];
-  std::vector<int64_t> strides(rank, 1);
-  for (int d = rank - 2; d >= 0; --d) strides[d] = strides[d + 1] * shape_.dim(d + 1);
+  // block[d]: elements spanned by one index of dimension d - 1, i.e. by one "[...]" at level d.
+  std::vector<int64_t> block(rank, 1);
+  for (int d = rank - 1; d >= 0; --d) block[d] = (d + 1 < rank ? block[d + 1] : 1) * std::max<int64_t>(shape_.dim(d), 1);
   for (int64_t i = 0; i < shown; ++i) {
     for (int d = 0; d < rank; ++d) {
-      if (i % strides[d] == 0) out += "[";
+      if (i % block[d] == 0) out += "[";
     }
     out += vals[i];
     int closes = 0;
     for (int d = 0; d < rank; ++d) {
-      if ((i + 1) % strides[d] == 0) ++closes;
+      if ((i + 1) % block[d] == 0) ++closes;
     }
     out.append(closes, ']');
     if (i + 1 < shown) out += " ";

@@ -1,0 +1,173 @@
+#include "runtime/executor.h"
+
+#include <atomic>
+
+#include "absl/synchronization/notification.h"
+
+namespace sluice {
+
+namespace {
+
+struct RunState {
+  explicit RunState(const ExecutionPlan& p)
+      : plan(p),
+        slots(new TensorValue[p.num_slots]),
+        pending(new std::atomic<int>[p.nodes.size()]),
+        uses(new std::atomic<int>[p.num_slots]) {
+    for (size_t i = 0; i < p.nodes.size(); ++i) pending[i].store(p.nodes[i].pending, std::memory_order_relaxed);
+    for (int i = 0; i < p.num_slots; ++i) uses[i].store(p.slot_uses[i], std::memory_order_relaxed);
+  }
+
+  void SetError(Status s) {
+    absl::MutexLock lock(&mu);
+    if (status.ok()) status = std::move(s);
+    failed.store(true, std::memory_order_release);
+  }
+
+  const ExecutionPlan& plan;
+  std::unique_ptr<TensorValue[]> slots;
+  std::unique_ptr<std::atomic<int>[]> pending;
+  std::unique_ptr<std::atomic<int>[]> uses;
+  std::atomic<int> inflight{0};
+  std::atomic<bool> failed{false};
+  absl::Mutex mu;
+  Status status ABSL_GUARDED_BY(mu);
+  absl::Notification done;
+  ResourceMgr* resource_mgr = nullptr;
+  ThreadPool* pool = nullptr;
+  int64_t step_id = 0;
+};
+
+Status UninitializedError(const Var* var) {
+  return errors::FailedPrecondition("Attempting to use uninitialized value ", var->name());
+}
+
+// Reads a variable's current value as a tensor (sharing its buffer).
+Status ReadVar(Var* var, Tensor* out) {
+  absl::ReaderMutexLock lock(var->mu());
+  if (!var->is_initialized()) return UninitializedError(var);
+  *out = *var->tensor();
+  return absl::OkStatus();
+}
+
+Status NodeError(const Node* node, const Status& s) {
+  return errors::Annotate(s, absl::StrCat("node ", node->DebugName(), ": "));
+}
+
+// Runs one node's kernel and stores its outputs in the run's slots. Returns false on failure
+// (recorded in `rs`).
+bool RunNode(RunState* rs, int id) {
+  const ExecutionPlan& plan = rs->plan;
+  const ExecutionPlan::PlanNode& pn = plan.nodes[id];
+  absl::InlinedVector<TensorValue, 4> inputs(pn.num_inputs);
+  for (int k = 0; k < pn.num_inputs; ++k) {
+    const ExecutionPlan::InputSource& src = plan.inputs[pn.first_input + k];
+    TensorValue& slot = rs->slots[src.slot];
+    if (src.ref_input) {
+      inputs[k].ref = slot.ref;
+      continue;
+    }
+    if (src.deref) {
+      Status s = ReadVar(slot.ref, &inputs[k].tensor);
+      if (!s.ok()) {
+        rs->SetError(NodeError(pn.node, s));
+        return false;
+      }
+      continue;
+    }
+    // Copy first, then count the use: the last consumer releases the slot, after which its copy
+    // may be the only reference left (and the kernel may reuse the buffer).
+    inputs[k].tensor = slot.tensor;
+    if (rs->uses[src.slot].fetch_sub(1, std::memory_order_acq_rel) == 1) slot.tensor = Tensor();
+  }
+
+  OpKernelContext::Params params;
+  params.kernel = pn.kernel;
+  params.device = pn.device;
+  params.resource_mgr = rs->resource_mgr;
+  params.step_id = rs->step_id;
+  params.inputs = inputs.data();
+  params.num_inputs = pn.num_inputs;
+  OpKernelContext ctx(params, pn.num_outputs);
+  pn.kernel->Compute(&ctx);
+  if (!ctx.ok()) {
+    rs->SetError(NodeError(pn.node, ctx.status()));
+    return false;
+  }
+  for (int i = 0; i < pn.num_outputs; ++i) {
+    int slot = pn.first_slot + i;
+    TensorValue& out = ctx.outputs()[i];
+    if (plan.slot_uses[slot] < 0) continue;  // nothing reads this output
+    DataType want = pn.node->output_type(i);
+    bool ok = IsRefType(want) ? out.ref != nullptr
+                              : out.tensor.IsInitialized() && out.tensor.dtype() == want;
+    if (!ok) {
+      rs->SetError(NodeError(pn.node, errors::Internal(
+                                          "kernel produced no ", DataTypeString(want), " value for output ", i,
+                                          out.tensor.IsInitialized() ? absl::StrCat(" (got ", DataTypeString(out.tensor.dtype()), ")") : "")));
+      return false;
+    }
+    rs->slots[slot] = std::move(out);
+  }
+  return true;
+}
+
+void Process(RunState* rs, absl::InlinedVector<int, 16> stack) {
+  const ExecutionPlan& plan = rs->plan;
+  while (!stack.empty()) {
+    int id = stack.back();
+    stack.pop_back();
+    if (!rs->failed.load(std::memory_order_acquire) && RunNode(rs, id)) {
+      const ExecutionPlan::PlanNode& pn = plan.nodes[id];
+      int newly_ready = 0;
+      for (int k = 0; k < pn.num_successors; ++k) {
+        int s = plan.successors[pn.first_successor + k];
+        if (rs->pending[s].fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
+        rs->inflight.fetch_add(1, std::memory_order_relaxed);
+        // Send an expensive node to the pool when this thread has other work to do.
+        if (rs->pool != nullptr && plan.nodes[s].expensive && (newly_ready > 0 || !stack.empty())) {
+          rs->pool->Schedule([rs, s] { Process(rs, {s}); });
+        } else {
+          stack.push_back(s);
+        }
+        ++newly_ready;
+      }
+    }
+    if (rs->inflight.fetch_sub(1, std::memory_order_acq_rel) == 1) rs->done.Notify();
+  }
+}
+
+}  // namespace
+
+Status Executor::Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds,
+                     std::vector<Tensor>* fetched, int64_t step_id) {
+  RunState rs(plan);
+  rs.resource_mgr = resource_mgr_;
+  rs.pool = pool_ != nullptr && pool_->num_threads() > 0 ? pool_ : nullptr;
+  rs.step_id = step_id;
+  for (size_t i = 0; i < feeds.size(); ++i) rs.slots[plan.feed_slots[i]].tensor = feeds[i];
+  if (!plan.roots.empty()) {
+    rs.inflight.store(static_cast<int>(plan.roots.size()), std::memory_order_relaxed);
+    Process(&rs, absl::InlinedVector<int, 16>(plan.roots.rbegin(), plan.roots.rend()));
+    rs.done.WaitForNotification();
+  }
+  {
+    absl::MutexLock lock(&rs.mu);
+    SLUICE_RETURN_IF_ERROR(rs.status);
+  }
+  fetched->clear();
+  fetched->reserve(plan.fetch_slots.size());
+  for (int slot : plan.fetch_slots) {
+    TensorValue& v = rs.slots[slot];
+    if (v.ref != nullptr) {
+      Tensor t;
+      SLUICE_RETURN_IF_ERROR(NodeError(plan.slot_nodes[slot], ReadVar(v.ref, &t)));
+      fetched->push_back(std::move(t));
+    } else {
+      fetched->push_back(v.tensor);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sluice

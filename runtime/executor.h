@@ -1,0 +1,75 @@
+// ExecutionPlan and Executor: how a pruned, placed graph runs.
+//
+// A plan is built once per (feeds, fetches, targets) signature: the needed nodes in topological
+// order, each with its kernel and device, where each input comes from (another node's output
+// slot or a feed slot), how many consumers each slot has, and each node's pending count. A run
+// is a dataflow pass over pending counts: nodes whose inputs are ready run, cheap kernels inline
+// on the thread that readied them, expensive ones on the inter-op pool when other work is ready
+// too. A slot's tensor is handed to its last consumer (which may then reuse the buffer in place)
+// and freed after it, so memory is released as soon as the graph allows.
+#ifndef SLUICE_RUNTIME_EXECUTOR_H_
+#define SLUICE_RUNTIME_EXECUTOR_H_
+
+#include <memory>
+#include <vector>
+
+#include "core/device.h"
+#include "core/graph.h"
+#include "core/kernel.h"
+#include "core/resource_mgr.h"
+#include "core/threadpool.h"
+
+namespace sluice {
+
+struct ExecutionPlan {
+  struct InputSource {
+    int slot;          // index into the run's slots
+    bool ref_input;    // the kernel takes a ref: pass the variable itself
+    bool deref;        // the slot holds a ref, the kernel takes a value: read the variable
+  };
+  struct PlanNode {
+    const Node* node;
+    OpKernel* kernel;
+    Device* device;
+    int first_input;   // into `inputs`
+    int num_inputs;
+    int first_slot;    // slot of output 0
+    int num_outputs;
+    int pending;       // inputs and control inputs produced by other plan nodes
+    int first_successor;  // into `successors`
+    int num_successors;
+    bool expensive;
+  };
+  std::vector<PlanNode> nodes;
+  std::vector<InputSource> inputs;
+  std::vector<int> successors;    // plan-node indices, one per edge
+  // Per slot: -1 when nothing reads it; else how many value consumers (non-ref inputs that do
+  // not dereference, and fetches) take its tensor.
+  std::vector<int> slot_uses;
+  std::vector<int> feed_slots;    // slot of each feed, in signature order
+  std::vector<Endpoint> feed_endpoints;  // what each feed replaces (for dtype/shape checks)
+  std::vector<const Node*> slot_nodes;  // producer of each slot (feeds: the fed node), for errors
+  std::vector<int> fetch_slots;   // slot of each fetch
+  std::vector<int> roots;         // plan nodes with nothing pending
+  int num_slots = 0;
+};
+
+class Executor {
+ public:
+  // `pool` may be null (everything inline). Both must outlive the executor.
+  Executor(ResourceMgr* resource_mgr, ThreadPool* pool) : resource_mgr_(resource_mgr), pool_(pool) {}
+
+  // Runs `plan` with `feeds` (one per plan.feed_slots) and stores the fetched values. On a
+  // kernel's failure the run stops scheduling, waits for what is in flight, and returns the
+  // first error annotated with the node.
+  Status Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds, std::vector<Tensor>* fetched,
+             int64_t step_id);
+
+ private:
+  ResourceMgr* resource_mgr_;
+  ThreadPool* pool_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_RUNTIME_EXECUTOR_H_
