@@ -1,0 +1,115 @@
+// End-to-end workload benchmarks, the sluice side of ../shared/bench/torch_anchor.py: the same
+// workloads and shapes, printed as `name value unit` lines with the anchor's names.
+//
+//   sluice_bench [--data DIR] [workload...]     workloads: mlp tiny (default: all)
+//
+// mlp:  one MNIST epoch of a 784-256-10 ReLU MLP, softmax cross-entropy, batch 128, SGD lr 0.1,
+//       469 steps in data order; prints mlp_epoch_s (the training loop only) and test accuracy.
+// tiny: Session::Run of a cached plan for y = a * b + c on fed scalars; prints tiny_run_us.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "examples/common/mnist.h"
+#include "sluice.h"
+
+namespace sluice {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+Tensor Rows(const Tensor& src, int64_t begin, int64_t n) {
+  TensorShape shape = src.shape();
+  shape.set_dim(0, n);
+  Tensor out(src.dtype(), shape);
+  size_t row_bytes = src.TotalBytes() / src.dim_size(0);
+  std::memcpy(out.raw_data(), static_cast<const char*>(src.raw_data()) + begin * row_bytes, n * row_bytes);
+  return out;
+}
+
+int MlpEpoch(const std::string& data) {
+  auto train_set = LoadMnist(data, true);
+  auto test_set = LoadMnist(data, false);
+  if (!train_set.ok() || !test_set.ok()) {
+    std::fprintf(stderr, "sluice_bench mlp: %s\n",
+                 std::string((train_set.ok() ? test_set.status() : train_set.status()).message()).c_str());
+    return 1;
+  }
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 784});
+  auto y = ops::Placeholder(root.WithOpName("y"), DT_INT64, {-1});
+  auto h = layers::Dense(root.NewSubScope("hidden"), x, 256, ops::Relu, init::GlorotUniform(1));
+  auto logits = layers::Dense(root.NewSubScope("out"), h, 10, nullptr, init::GlorotUniform(2));
+  auto loss = ops::Mean(root, ops::SparseSoftmaxCrossEntropyWithLogits(root, logits, y).loss, {0});
+  auto accuracy = ops::Mean(root, ops::Cast(root, ops::Equal(root, ops::ArgMax(root, logits, 1), y), DT_FLOAT), {0});
+  Operation train_op = train::GradientDescentOptimizer(0.1f).Minimize(root, loss);
+  Operation init = ops::GlobalVariablesInitializer(root);
+  Session session(root);
+  std::vector<Tensor> out;
+  SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
+  // Batches are cut before timing, as the anchor slices tensors that are already in memory.
+  std::vector<std::pair<Tensor, Tensor>> batches;
+  const int64_t n = train_set->images.dim_size(0);
+  for (int64_t i = 0; i < n; i += 128) {
+    int64_t count = std::min<int64_t>(128, n - i);
+    batches.emplace_back(Rows(train_set->images, i, count), Rows(train_set->labels, i, count));
+  }
+  auto start = Clock::now();
+  for (const auto& [bx, by] : batches) SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}}, {}, {train_op}, &out));
+  double secs = Seconds(start);
+  SLUICE_CHECK_OK(session.Run({{x, test_set->images}, {y, test_set->labels}}, {accuracy}, {}, &out));
+  std::printf("mlp_epoch_s %.3f s  (test_acc %.4f)\n", secs, out[0].scalar<float>());
+  return 0;
+}
+
+int TinyRun() {
+  Scope root = Scope::NewRootScope();
+  auto a = ops::Placeholder(root.WithOpName("a"), DT_FLOAT, TensorShape{});
+  auto b = ops::Placeholder(root.WithOpName("b"), DT_FLOAT, TensorShape{});
+  auto c = ops::Placeholder(root.WithOpName("c"), DT_FLOAT, TensorShape{});
+  auto y = a * b + c;
+  Session session(root);
+  std::vector<std::pair<Output, Tensor>> feeds = {
+      {a, Tensor::Scalar(1.0f)}, {b, Tensor::Scalar(2.0f)}, {c, Tensor::Scalar(3.0f)}};
+  std::vector<Tensor> out;
+  for (int i = 0; i < 1000; ++i) SLUICE_CHECK_OK(session.Run(feeds, {y}, &out));  // builds and warms the plan
+  constexpr int kRuns = 100000;
+  auto start = Clock::now();
+  for (int i = 0; i < kRuns; ++i) SLUICE_CHECK_OK(session.Run(feeds, {y}, &out));
+  double us = Seconds(start) / kRuns * 1e6;
+  if (out[0].scalar<float>() != 5.0f) {
+    std::fprintf(stderr, "sluice_bench tiny: wrong result %f\n", out[0].scalar<float>());
+    return 1;
+  }
+  std::printf("tiny_run_us %.2f us\n", us);
+  return 0;
+}
+
+}  // namespace
+}  // namespace sluice
+
+int main(int argc, char** argv) {
+  std::string data = "data/mnist";
+  std::vector<std::string> workloads;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--data" && i + 1 < argc) {
+      data = argv[++i];
+    } else if (arg.rfind("--data=", 0) == 0) {
+      data = arg.substr(7);
+    } else if (arg == "mlp" || arg == "tiny") {
+      workloads.push_back(arg);
+    } else {
+      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [mlp|tiny ...]\n");
+      return 2;
+    }
+  }
+  if (workloads.empty()) workloads = {"mlp", "tiny"};
+  int rc = 0;
+  for (const std::string& w : workloads) rc |= w == "mlp" ? sluice::MlpEpoch(data) : sluice::TinyRun();
+  return rc;
+}
