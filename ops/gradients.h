@@ -66,7 +66,7 @@ struct GradientRegistrar {
 #define SLUICE_GRAD_UNIQ(ctr, ...) \
   static ::sluice::internal::GradientRegistrar sluice_grad_registrar_##ctr [[maybe_unused]](__VA_ARGS__)
 #define SLUICE_GRAD_HELPER(ctr, ...) SLUICE_GRAD_UNIQ(ctr, __VA_ARGS__)
-#define REGISTER_GRADIENT(op, fn) SLUICE_GRAD_HELPER(__COUNTER__, op, fn)
+#define REGISTER_GRADIENT(op, ...) SLUICE_GRAD_HELPER(__COUNTER__, op, __VA_ARGS__)
 #define REGISTER_NO_GRADIENT(op) SLUICE_GRAD_HELPER(__COUNTER__, op)
 
 #endif  // SLUICE_OPS_GRADIENTS_H_
