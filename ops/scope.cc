@@ -59,6 +59,8 @@ Output Operation::input(int i) const {
 
 Scope Operation::scope() const { return Scope(scope_); }
 
+const Graph* Operation::graph() const { return scope_->state->graph.get(); }
+
 std::string Output::name() const { return absl::StrCat(node()->name(), ":", index_); }
 
 Input::Input(const Variable& v) : output_(v.value()) {}

@@ -49,6 +49,8 @@ class Operation {
   Output input(int i) const;
   // The scope this operation was built in (operators on its outputs build there).
   Scope scope() const;
+  // The graph this operation belongs to.
+  const Graph* graph() const;
 
  private:
   Node* node_ = nullptr;

@@ -241,15 +241,15 @@ Status Session::Impl::RunPlan(const ExecutionPlan& plan, const std::vector<Tenso
     const Tensor& t = feed_values[i];
     DataType want = BaseType(e.node->output_type(e.index));
     const TensorShape& shape = e.node->output_shape(e.index);
-    std::string name = absl::StrCat(e.node->name(), ":", e.index);
-    if (!t.IsInitialized()) return errors::InvalidArgument("the value fed for tensor '", name, "' is uninitialized");
+    auto name = [&e] { return absl::StrCat(e.node->name(), ":", e.index); };
+    if (!t.IsInitialized()) return errors::InvalidArgument("the value fed for tensor '", name(), "' is uninitialized");
     if (t.dtype() != want) {
       return errors::InvalidArgument("Cannot feed value of dtype ", DataTypeString(t.dtype()),
-                                     " for tensor '", name, "', which has dtype ", DataTypeString(want));
+                                     " for tensor '", name(), "', which has dtype ", DataTypeString(want));
     }
     if (!t.shape().IsCompatibleWith(shape)) {
       return errors::InvalidArgument("Cannot feed value of shape ", t.shape().DebugString(),
-                                     " for tensor '", name, "', which has shape ", shape.DebugString());
+                                     " for tensor '", name(), "', which has shape ", shape.DebugString());
     }
   }
   return executor.Run(plan, feed_values, outputs, next_step.fetch_add(1, std::memory_order_relaxed));
@@ -306,7 +306,30 @@ Status Session::Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
 Status Session::Run(const std::vector<std::pair<Output, Tensor>>& feeds, const std::vector<Output>& fetches,
                     const std::vector<Operation>& targets, std::vector<Tensor>* outputs) {
   SLUICE_RETURN_IF_ERROR(impl_->SyncWithScope());
-  // The plan key is made of the scope graph's node identities: no string building per Run.
+  // Outputs of the session's own scope key the plan cache by node identity (no strings per
+  // Run); others go by name.
+  const Graph* own = impl_->source_scope ? impl_->source_scope->graph() : nullptr;
+  bool by_identity = own != nullptr;
+  for (const auto& [o, value] : feeds) by_identity &= o.valid() && o.op().graph() == own;
+  for (const Output& o : fetches) by_identity &= o.valid() && o.op().graph() == own;
+  for (const Operation& op : targets) by_identity &= op.valid() && op.graph() == own;
+  if (!by_identity) {
+    std::vector<std::pair<std::string, Tensor>> named_feeds;
+    std::vector<std::string> fetch_names, target_names;
+    for (const auto& [o, value] : feeds) {
+      if (!o.valid()) return errors::InvalidArgument("cannot feed an invalid Output (its builder failed)");
+      named_feeds.emplace_back(o.name(), value);
+    }
+    for (const Output& o : fetches) {
+      if (!o.valid()) return errors::InvalidArgument("cannot fetch an invalid Output (its builder failed)");
+      fetch_names.push_back(o.name());
+    }
+    for (const Operation& op : targets) {
+      if (!op.valid()) return errors::InvalidArgument("cannot run an invalid Operation (its builder failed)");
+      target_names.push_back(op.name());
+    }
+    return Run(named_feeds, fetch_names, target_names, outputs);
+  }
   std::string key(1, 'o');
   auto add = [&key](const void* p, int i) {
     key.append(reinterpret_cast<const char*>(&p), sizeof(p));
@@ -315,20 +338,13 @@ Status Session::Run(const std::vector<std::pair<Output, Tensor>>& feeds, const s
   std::vector<Tensor> feed_values;
   feed_values.reserve(feeds.size());
   for (const auto& [o, value] : feeds) {
-    if (!o.valid()) return errors::InvalidArgument("cannot feed an invalid Output (its builder failed)");
     add(o.node(), o.index());
     feed_values.push_back(value);
   }
   add(nullptr, -1);
-  for (const Output& o : fetches) {
-    if (!o.valid()) return errors::InvalidArgument("cannot fetch an invalid Output (its builder failed)");
-    add(o.node(), o.index());
-  }
+  for (const Output& o : fetches) add(o.node(), o.index());
   add(nullptr, -2);
-  for (const Operation& op : targets) {
-    if (!op.valid()) return errors::InvalidArgument("cannot run an invalid Operation (its builder failed)");
-    add(op.node(), 0);
-  }
+  for (const Operation& op : targets) add(op.node(), 0);
   std::shared_ptr<const ExecutionPlan> plan;
   {
     absl::MutexLock lock(&impl_->plans_mu);
