@@ -67,8 +67,8 @@ TEST(FileIoTest, ReadMissingFileIsNotFoundNamingThePath) {
   auto r = ReadFileToString(path);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(r.status().message(), HasSubstr(path));
-  EXPECT_THAT(r.status().message(), HasSubstr("No such file or directory"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(path));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("No such file or directory"));
 }
 
 TEST(FileIoTest, ReadDirectoryFails) {
@@ -76,7 +76,7 @@ TEST(FileIoTest, ReadDirectoryFails) {
   auto r = ReadFileToString(dir);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(r.status().message(), HasSubstr(dir));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(dir));
 }
 
 TEST(FileIoTest, AtomicWriteRoundTripsBinaryDataAndLeavesNoTemporaryFile) {
@@ -106,7 +106,7 @@ TEST(FileIoTest, AtomicWriteIntoMissingDirectoryFailsNamingThePath) {
   Status s = WriteStringToFileAtomic(path, "x");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(s.message(), HasSubstr(path));
+  EXPECT_THAT(std::string(s.message()), HasSubstr(path));
   EXPECT_TRUE(ListDir(dir).empty());
 }
 
@@ -117,7 +117,7 @@ TEST(FileIoTest, FailedRenameRemovesTheTemporaryFile) {
   ASSERT_EQ(::mkdir((path + "/child").c_str(), 0755), 0);  // rename over a non-empty dir fails
   Status s = WriteStringToFileAtomic(path, "x");
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(s.message(), HasSubstr(path));
+  EXPECT_THAT(std::string(s.message()), HasSubstr(path));
   EXPECT_EQ(ListDir(dir), std::vector<std::string>{"target"});
 }
 
@@ -132,8 +132,8 @@ TEST(FileIoTest, RecursivelyCreateDirAndFileExists) {
   ASSERT_TRUE(WriteStringToFileAtomic(dir + "/a/file", "x").ok());
   Status s = RecursivelyCreateDir(dir + "/a/file/d");
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(s.message(), HasSubstr(dir + "/a/file"));
-  EXPECT_THAT(s.message(), HasSubstr("not a directory"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr(dir + "/a/file"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not a directory"));
 }
 
 TEST(FileIoTest, GraphDefRoundTrips) {
@@ -158,8 +158,8 @@ TEST(FileIoTest, GarbageIsNotAValidGraphDef) {
   ASSERT_TRUE(WriteStringToFileAtomic(path, "\xff\xff\xff\xff").ok());
   auto r = ReadGraphDef(path);
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.status().message(), HasSubstr(path));
-  EXPECT_THAT(r.status().message(), HasSubstr("is not a valid sluice.GraphDef"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(path));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("is not a valid sluice.GraphDef"));
   EXPECT_EQ(ReadGraphDef(path + ".missing").status().code(), absl::StatusCode::kNotFound);
 }
 
@@ -187,12 +187,12 @@ TEST(FileIoTest, GunzipRejectsCorruptData) {
   auto r = GunzipString(corrupt, "corrupt.gz");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(r.status().message(), HasSubstr("'corrupt.gz' is not valid gzip data"));
-  EXPECT_THAT(r.status().message(), HasSubstr("byte offset"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("'corrupt.gz' is not valid gzip data"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("byte offset"));
 
   auto not_gzip = GunzipString("plain text", "plain.txt");
   ASSERT_FALSE(not_gzip.ok());
-  EXPECT_THAT(not_gzip.status().message(), HasSubstr("'plain.txt' is not valid gzip data"));
+  EXPECT_THAT(std::string(not_gzip.status().message()), HasSubstr("'plain.txt' is not valid gzip data"));
 }
 
 TEST(FileIoTest, GunzipRejectsTruncatedData) {
@@ -200,7 +200,7 @@ TEST(FileIoTest, GunzipRejectsTruncatedData) {
     auto r = GunzipString(Bytes(kHelloGz, len), "short.gz");
     ASSERT_FALSE(r.ok()) << len;
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_THAT(r.status().message(), HasSubstr("'short.gz' is truncated")) << len;
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("'short.gz' is truncated")) << len;
   }
 }
 

@@ -165,15 +165,15 @@ TEST(NpyTest, WriteRejectsUnsupportedDtypeNamingThePath) {
   Tensor s(DT_STRING, TensorShape({1}));
   Status st = WriteNpy("/tmp/strings.npy", s);
   ASSERT_FALSE(st.ok());
-  EXPECT_THAT(st.message(), HasSubstr("/tmp/strings.npy"));
-  EXPECT_THAT(st.message(), HasSubstr("string"));
+  EXPECT_THAT(std::string(st.message()), HasSubstr("/tmp/strings.npy"));
+  EXPECT_THAT(std::string(st.message()), HasSubstr("string"));
 }
 
 TEST(NpyTest, ReadMissingFileNamesIt) {
   auto t = ReadNpy("/nonexistent/x.npy");
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(t.status().message(), HasSubstr("/nonexistent/x.npy"));
+  EXPECT_THAT(std::string(t.status().message()), HasSubstr("/nonexistent/x.npy"));
 }
 
 // Each malformed file must fail with a message naming the file and the problem.
@@ -228,8 +228,8 @@ TEST(NpyTest, RejectsMalformedFiles) {
   for (const BadCase& c : cases) {
     auto t = ParseNpy(c.bytes, "bad.npy");
     ASSERT_FALSE(t.ok()) << c.what;
-    EXPECT_THAT(t.status().message(), HasSubstr("'bad.npy'")) << c.what;
-    EXPECT_THAT(t.status().message(), HasSubstr(c.expected)) << c.what;
+    EXPECT_THAT(std::string(t.status().message()), HasSubstr("'bad.npy'")) << c.what;
+    EXPECT_THAT(std::string(t.status().message()), HasSubstr(c.expected)) << c.what;
   }
 }
 

@@ -1,0 +1,27 @@
+// The MNIST data set in its original IDX files (also Fashion-MNIST, which uses the same layout).
+#ifndef SLUICE_EXAMPLES_COMMON_MNIST_H_
+#define SLUICE_EXAMPLES_COMMON_MNIST_H_
+
+#include <string>
+
+#include "core/status.h"
+#include "core/tensor.h"
+
+namespace sluice {
+
+struct MnistSplit {
+  Tensor images;  // float [n, 784]: 28x28 pixels row by row, scaled from 0..255 to [0, 1]
+  Tensor labels;  // int64 [n]: digits 0..9
+};
+
+// Loads the training split (`train`: train-images-idx3-ubyte, train-labels-idx1-ubyte) or the
+// test split (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte) from `dir`. Each file may instead be
+// gzip-compressed with a ".gz" suffix. Validates the magic numbers (0x00000803 for images,
+// 0x00000801 for labels), the 28x28 image size, the file sizes against the declared dimensions,
+// that image and label counts agree, and that labels are 0..9; errors name the file and, where
+// it helps, the byte offset.
+StatusOr<MnistSplit> LoadMnist(const std::string& dir, bool train);
+
+}  // namespace sluice
+
+#endif  // SLUICE_EXAMPLES_COMMON_MNIST_H_
