@@ -1,0 +1,162 @@
+// CPU kernels of RandomStandardNormal, TruncatedNormal and RandomUniform.
+//
+// Values come from Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3"),
+// a counter-based generator: block i of a run is Philox(key, counter = (i, attempt, run)), so
+// blocks are independent and a large tensor fills in parallel with the same values whatever the
+// thread count. The key comes from (seed, seed2), or from std::random_device when both are 0;
+// the kernel's run counter advances atomically, so successive (and concurrent) runs draw new
+// values. Values are not bit-identical to TensorFlow's.
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "core/kernel.h"
+
+namespace sluice {
+namespace {
+
+using Block = std::array<uint32_t, 4>;
+
+Block Philox(uint64_t key, uint32_t index, uint32_t attempt, uint64_t run) {
+  constexpr uint32_t kM0 = 0xD2511F53, kM1 = 0xCD9E8D57, kW0 = 0x9E3779B9, kW1 = 0xBB67AE85;
+  uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
+  Block c = {index, attempt, static_cast<uint32_t>(run), static_cast<uint32_t>(run >> 32)};
+  for (int round = 0; round < 10; ++round) {
+    uint64_t p0 = static_cast<uint64_t>(kM0) * c[0];
+    uint64_t p1 = static_cast<uint64_t>(kM1) * c[2];
+    c = {static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k0, static_cast<uint32_t>(p1),
+         static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k1, static_cast<uint32_t>(p0)};
+    k0 += kW0;
+    k1 += kW1;
+  }
+  return c;
+}
+
+// SplitMix64's finalizer: spreads (seed, seed2) over the 64-bit key.
+uint64_t Mix(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// Uniform in [0, 1) from the top mantissa bits.
+template <typename T>
+T ToUniform(uint32_t hi, uint32_t lo);
+template <>
+float ToUniform<float>(uint32_t hi, uint32_t) {
+  return static_cast<float>(hi >> 8) * (1.0f / 16777216.0f);
+}
+template <>
+double ToUniform<double>(uint32_t hi, uint32_t lo) {
+  uint64_t bits = (static_cast<uint64_t>(hi) << 32 | lo) >> 11;
+  return static_cast<double>(bits) * (1.0 / 9007199254740992.0);
+}
+
+// Two standard normals from one block (Box-Muller).
+template <typename T>
+std::array<T, 2> BoxMuller(const Block& b) {
+  constexpr T kTwoPi = static_cast<T>(6.283185307179586);
+  T u1 = ToUniform<T>(b[0], b[1]);
+  T u2 = ToUniform<T>(b[2], b[3]);
+  // u1 in (0, 1]: log(0) would give an infinity.
+  T r = std::sqrt(T(-2) * std::log(T(1) - u1));
+  return {r * std::sin(kTwoPi * u2), r * std::cos(kTwoPi * u2)};
+}
+
+enum class Distribution { kUniform, kNormal, kTruncatedNormal };
+
+template <typename T, Distribution kDist>
+class RandomOp : public OpKernel {
+ public:
+  explicit RandomOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    int64_t seed = 0, seed2 = 0;
+    ctx->SetStatus(ctx->GetAttr("seed", &seed));
+    ctx->SetStatus(ctx->GetAttr("seed2", &seed2));
+    if (seed == 0 && seed2 == 0) {
+      std::random_device rd;
+      seed = static_cast<int64_t>(static_cast<uint64_t>(rd()) << 32 | rd());
+      seed2 = static_cast<int64_t>(static_cast<uint64_t>(rd()) << 32 | rd());
+    }
+    key_ = Mix(static_cast<uint64_t>(seed) ^ Mix(static_cast<uint64_t>(seed2) + 0x9E3779B97F4A7C15ULL));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& shape_t = ctx->input(0);
+    OP_REQUIRES(ctx, shape_t.dims() == 1,
+                errors::InvalidArgument("shape must be a vector, got a tensor of shape ",
+                                        shape_t.shape().DebugString()));
+    TensorShape shape;
+    for (int64_t i = 0; i < shape_t.NumElements(); ++i) {
+      int64_t d = shape_t.dtype() == DT_INT32 ? shape_t.data<int32_t>()[i] : shape_t.data<int64_t>()[i];
+      OP_REQUIRES(ctx, d >= 0, errors::InvalidArgument("shape has a negative dimension ", d));
+      shape.AddDim(d);
+    }
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, shape, &out));
+    const int64_t n = out->NumElements();
+    constexpr int64_t kPerBlock = kDist == Distribution::kUniform ? (sizeof(T) == 4 ? 4 : 2) : 2;
+    const int64_t blocks = (n + kPerBlock - 1) / kPerBlock;
+    OP_REQUIRES(ctx, blocks <= int64_t{0xFFFFFFFF},
+                errors::InvalidArgument("too many random values requested: ", n));
+    const uint64_t run = run_.fetch_add(1, std::memory_order_relaxed);
+    T* data = out->data<T>();
+#pragma omp parallel for if (n > (1 << 15))
+    for (int64_t b = 0; b < blocks; ++b) {
+      T values[kPerBlock];
+      FillBlock(static_cast<uint32_t>(b), run, values);
+      const int64_t begin = b * kPerBlock;
+      const int64_t count = std::min<int64_t>(kPerBlock, n - begin);
+      for (int64_t k = 0; k < count; ++k) data[begin + k] = values[k];
+    }
+  }
+
+ private:
+  template <int64_t kPerBlock>
+  void FillBlock(uint32_t index, uint64_t run, T (&values)[kPerBlock]) const {
+    if constexpr (kDist == Distribution::kUniform) {
+      Block r = Philox(key_, index, 0, run);
+      if constexpr (kPerBlock == 4) {
+        for (int k = 0; k < 4; ++k) values[k] = ToUniform<T>(r[k], 0);
+      } else {
+        values[0] = ToUniform<T>(r[0], r[1]);
+        values[1] = ToUniform<T>(r[2], r[3]);
+      }
+    } else if constexpr (kDist == Distribution::kNormal) {
+      auto z = BoxMuller<T>(Philox(key_, index, 0, run));
+      values[0] = z[0];
+      values[1] = z[1];
+    } else {
+      // Redraw each value until it falls within two standard deviations; attempt k of block
+      // `index` uses its own counter, so the result does not depend on scheduling.
+      bool done[2] = {false, false};
+      for (uint32_t attempt = 0; !(done[0] && done[1]); ++attempt) {
+        auto z = BoxMuller<T>(Philox(key_, index, attempt, run));
+        for (int k = 0; k < 2; ++k) {
+          if (!done[k] && std::abs(z[k]) <= T(2)) {
+            values[k] = z[k];
+            done[k] = true;
+          }
+        }
+      }
+    }
+  }
+
+  uint64_t key_ = 0;
+  std::atomic<uint64_t> run_{0};
+};
+
+#define SLUICE_REGISTER_RANDOM(op, dist, T)                                                   \
+  REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu).TypeConstraint<T>("dtype"),        \
+                  RandomOp<T, Distribution::dist>)
+SLUICE_REGISTER_RANDOM("RandomUniform", kUniform, float);
+SLUICE_REGISTER_RANDOM("RandomUniform", kUniform, double);
+SLUICE_REGISTER_RANDOM("RandomStandardNormal", kNormal, float);
+SLUICE_REGISTER_RANDOM("RandomStandardNormal", kNormal, double);
+SLUICE_REGISTER_RANDOM("TruncatedNormal", kTruncatedNormal, float);
+SLUICE_REGISTER_RANDOM("TruncatedNormal", kTruncatedNormal, double);
+#undef SLUICE_REGISTER_RANDOM
+
+}  // namespace
+}  // namespace sluice

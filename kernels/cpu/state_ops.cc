@@ -1,0 +1,126 @@
+// CPU kernels of the ref-variable ops: VariableV2, Assign, AssignAdd, AssignSub,
+// IsVariableInitialized. Every update locks the variable exclusively, whatever use_locking says.
+#include "core/kernel.h"
+
+namespace sluice {
+namespace {
+
+// Looks up (or creates) its variable in the session's ResourceMgr on the first run and keeps it.
+class VariableOp : public OpKernel {
+ public:
+  explicit VariableOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    ctx->SetStatus(ctx->GetAttr("container", &container_));
+    ctx->SetStatus(ctx->GetAttr("shared_name", &shared_name_));
+    if (shared_name_.empty()) shared_name_ = name();
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    absl::MutexLock lock(&mu_);
+    if (var_ == nullptr) {
+      auto var = ctx->resource_mgr()->LookupOrCreate<Var>(
+          container_, shared_name_, [&]() -> StatusOr<std::unique_ptr<Var>> {
+            return std::make_unique<Var>(name());
+          });
+      OP_REQUIRES_OK(ctx, var.status());
+      var_ = *var;
+    }
+    ctx->set_output_ref(0, var_);
+  }
+
+ private:
+  std::string container_, shared_name_;
+  absl::Mutex mu_;
+  Var* var_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
+class AssignOp : public OpKernel {
+ public:
+  explicit AssignOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    ctx->SetStatus(ctx->GetAttr("validate_shape", &validate_shape_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    Var* var = ctx->input_ref(0);
+    const Tensor& value = ctx->input(1);
+    {
+      absl::MutexLock lock(var->mu());
+      Tensor* t = var->tensor();
+      OP_REQUIRES(ctx, !validate_shape_ || !t->IsInitialized() || t->shape() == value.shape(),
+                  errors::InvalidArgument("cannot assign a value of shape ", value.shape().DebugString(),
+                                          " to variable ", var->name(), " of shape ",
+                                          t->shape().DebugString()));
+      // Shares the value's buffer; an in-place update later copies it first (PrepareForUpdate).
+      *t = value;
+    }
+    ctx->set_output_ref(0, var);
+  }
+
+ private:
+  bool validate_shape_ = true;
+};
+
+template <typename T, bool kAdd>
+class AssignUpdateOp : public OpKernel {
+ public:
+  explicit AssignUpdateOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+
+  void Compute(OpKernelContext* ctx) override {
+    Var* var = ctx->input_ref(0);
+    const Tensor& value = ctx->input(1);
+    {
+      absl::MutexLock lock(var->mu());
+      OP_REQUIRES(ctx, var->is_initialized(),
+                  errors::FailedPrecondition("Attempting to use uninitialized value ", var->name()));
+      OP_REQUIRES(ctx, var->tensor()->shape() == value.shape(),
+                  errors::InvalidArgument("variable ", var->name(), " of shape ",
+                                          var->tensor()->shape().DebugString(), " and the value of shape ",
+                                          value.shape().DebugString(), " must have the same shape"));
+      var->PrepareForUpdate();
+      T* dst = var->tensor()->data<T>();
+      const T* src = value.data<T>();
+      const int64_t n = value.NumElements();
+#pragma omp parallel for simd if (n > (1 << 16))
+      for (int64_t i = 0; i < n; ++i) {
+        if constexpr (kAdd) {
+          dst[i] += src[i];
+        } else {
+          dst[i] -= src[i];
+        }
+      }
+    }
+    ctx->set_output_ref(0, var);
+  }
+};
+
+class IsVariableInitializedOp : public OpKernel {
+ public:
+  explicit IsVariableInitializedOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+
+  void Compute(OpKernelContext* ctx) override {
+    Var* var = ctx->input_ref(0);
+    bool initialized;
+    {
+      absl::ReaderMutexLock lock(var->mu());
+      initialized = var->is_initialized();
+    }
+    ctx->set_output(0, Tensor::Scalar<bool>(initialized));
+  }
+};
+
+REGISTER_KERNEL(KernelDefBuilder("VariableV2").Device(kDeviceCpu), VariableOp);
+REGISTER_KERNEL(KernelDefBuilder("Assign").Device(kDeviceCpu), AssignOp);
+REGISTER_KERNEL(KernelDefBuilder("IsVariableInitialized").Device(kDeviceCpu), IsVariableInitializedOp);
+
+#define SLUICE_REGISTER_ASSIGN_UPDATE(T)                                                    \
+  REGISTER_KERNEL(KernelDefBuilder("AssignAdd").Device(kDeviceCpu).TypeConstraint<T>("T"), \
+                  AssignUpdateOp<T, true>);                                                 \
+  REGISTER_KERNEL(KernelDefBuilder("AssignSub").Device(kDeviceCpu).TypeConstraint<T>("T"), \
+                  AssignUpdateOp<T, false>)
+SLUICE_REGISTER_ASSIGN_UPDATE(float);
+SLUICE_REGISTER_ASSIGN_UPDATE(double);
+SLUICE_REGISTER_ASSIGN_UPDATE(int32_t);
+SLUICE_REGISTER_ASSIGN_UPDATE(int64_t);
+#undef SLUICE_REGISTER_ASSIGN_UPDATE
+
+}  // namespace
+}  // namespace sluice

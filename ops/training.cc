@@ -1,0 +1,246 @@
+#include "ops/training.h"
+
+#include "absl/strings/str_join.h"
+#include "ops/array_ops.h"
+#include "ops/gradients.h"
+#include "ops/initializers.h"
+#include "ops/math_ops.h"
+#include "ops/scope_internal.h"
+#include "ops/state_ops.h"
+#include "ops/training_ops.h"
+
+namespace sluice {
+namespace train {
+namespace {
+
+// A scope over the same graph with an empty name prefix, no control dependencies and the
+// device of `scope`.
+Scope RootScope(const Scope& scope) {
+  auto data = std::make_shared<internal::ScopeData>();
+  data->state = scope.data()->state;
+  data->device = scope.device();
+  return Scope(std::move(data));
+}
+
+// `scope` on the device `var` asked for, if any (slots and updates live with their variable).
+Scope ColocatedWith(const Scope& scope, const Variable& var) {
+  const std::string& device = var.ref().node()->requested_device();
+  return device.empty() ? scope : scope.WithDevice(device);
+}
+
+// `scope` naming its next op `name`, made unique ("learning_rate_1").
+Scope UniquelyNamed(const Scope& scope, const std::string& name) {
+  return scope.WithOpName(scope.GetUniqueNameForOp(name).substr(scope.name_prefix().size()));
+}
+
+// `x` as `dtype`: the beta powers are float variables, read as the variable's dtype.
+Output CastTo(const Scope& scope, const Output& x, DataType dtype) {
+  return x.dtype() == dtype ? x : ops::Cast(scope, x, dtype);
+}
+
+}  // namespace
+
+Output Optimizer::UpdateContext::Hyper(const std::string& name, double value, DataType dtype) {
+  auto [it, inserted] = consts_.try_emplace({name, dtype});
+  if (!inserted) return it->second;
+  Tensor t(dtype, TensorShape{});
+  bool numeric = DispatchType(dtype, [&]<typename T>() {
+    if constexpr (std::is_arithmetic_v<T>) t.scalar<T>() = static_cast<T>(value);
+  });
+  if (!numeric || dtype == DT_STRING) {
+    scope_.UpdateStatus(errors::InvalidArgument("optimizer hyperparameter '", name,
+                                                "' cannot be of dtype ", DataTypeString(dtype)));
+    return Output();
+  }
+  it->second = ops::Const(UniquelyNamed(scope_, name), t);
+  return it->second;
+}
+
+Operation Optimizer::Minimize(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list,
+                              Variable* global_step) {
+  std::vector<GradAndVar> grads_and_vars;
+  Status s = ComputeGradients(scope, loss, var_list, &grads_and_vars);
+  if (!s.ok()) {
+    scope.UpdateStatus(s);
+    return Operation();
+  }
+  return ApplyGradients(scope, grads_and_vars, global_step);
+}
+
+Status Optimizer::ComputeGradients(const Scope& scope, const Output& loss,
+                                   const std::vector<Variable>& var_list,
+                                   std::vector<GradAndVar>* grads_and_vars) {
+  SLUICE_RETURN_IF_ERROR(scope.status());
+  if (!loss.valid()) return errors::InvalidArgument(name_, ": invalid loss");
+  std::vector<Variable> vars = var_list.empty() ? scope.trainable_variables() : var_list;
+  if (vars.empty()) return errors::InvalidArgument(name_, ": no variables to optimize");
+  std::vector<Output> xs;
+  for (const Variable& v : vars) {
+    if (!v.valid()) return errors::InvalidArgument(name_, ": invalid variable in var_list");
+    xs.push_back(v.value());
+  }
+  std::vector<Output> grads;
+  SLUICE_RETURN_IF_ERROR(AddSymbolicGradients(scope, {loss}, xs, &grads));
+  grads_and_vars->clear();
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (grads[i].valid()) grads_and_vars->emplace_back(grads[i], vars[i]);
+  }
+  if (grads_and_vars->empty()) {
+    std::vector<std::string> names;
+    for (const Variable& v : vars) names.push_back(v.name());
+    return errors::InvalidArgument("No gradients provided for any variable: ", absl::StrJoin(names, ", "),
+                                   " (no gradient path from ", loss.name(), " to them)");
+  }
+  return absl::OkStatus();
+}
+
+Operation Optimizer::ApplyGradients(const Scope& scope, const std::vector<GradAndVar>& grads_and_vars,
+                                    Variable* global_step) {
+  if (!scope.ok()) return Operation();
+  std::vector<GradAndVar> todo;
+  std::vector<Variable> vars;
+  for (const GradAndVar& gv : grads_and_vars) {
+    if (!gv.second.valid()) {
+      scope.UpdateStatus(errors::InvalidArgument(name_, ": invalid variable in grads_and_vars"));
+      return Operation();
+    }
+    if (!gv.first.valid()) continue;
+    todo.push_back(gv);
+    vars.push_back(gv.second);
+  }
+  if (todo.empty()) {
+    scope.UpdateStatus(errors::InvalidArgument("No gradients provided for any variable"));
+    return Operation();
+  }
+  CreateSlots(RootScope(scope), vars);
+
+  internal::NameScope names = internal::MakeNameScope(scope, name_);
+  UpdateContext ctx(names.helpers);
+  std::vector<Operation> updates;
+  for (const auto& [grad, var] : todo) {
+    Scope update_scope = ColocatedWith(names.helpers.NewSubScope("update_" + var.name()), var);
+    Output update = ApplyDense(&ctx, update_scope, grad, var);
+    if (!update.valid()) {
+      scope.UpdateStatus(errors::Internal(name_, ": building the update of ", var.name(), " failed"));
+      return Operation();
+    }
+    updates.push_back(update.op());
+  }
+  if (global_step == nullptr) return Finish(&ctx, updates, names.op);
+  Operation finished = Finish(&ctx, updates, names.helpers.WithOpName("update"));
+  if (!finished.valid()) return Operation();
+  Scope increment = scope.WithControlDependencies({finished}).WithOpName(names.name.substr(scope.name_prefix().size()));
+  return ops::AssignAdd(increment, global_step->ref(), 1).op();
+}
+
+Operation Optimizer::Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) {
+  return ops::Group(named, updates);
+}
+
+Variable Optimizer::GetSlot(const Variable& var, const std::string& slot) const {
+  auto it = slots_.find({var.ref().node(), slot});
+  return it == slots_.end() ? Variable() : it->second;
+}
+
+void Optimizer::CreateSlot(const Scope& root, const Variable& var, const std::string& slot,
+                           const std::string& slot_name, const Initializer& init) {
+  if (slots_.contains({var.ref().node(), slot})) return;
+  Variable v(UniquelyNamed(ColocatedWith(root, var), var.name() + "/" + slot_name), var.shape(), init,
+             var.dtype(), /*trainable=*/false);
+  if (v.valid()) slots_[{var.ref().node(), slot}] = v;
+}
+
+Output GradientDescentOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                            const Variable& var) {
+  return ops::ApplyGradientDescent(scope, var.ref(), ctx->Hyper("learning_rate", learning_rate_, var.dtype()),
+                                   grad);
+}
+
+void MomentumOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
+  for (const Variable& v : vars) CreateSlot(root, v, "momentum", name(), init::Zeros());
+}
+
+Output MomentumOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                     const Variable& var) {
+  Variable accum = GetSlot(var, "momentum");
+  if (!accum.valid()) return Output();
+  return ops::ApplyMomentum(scope, var.ref(), accum.ref(), ctx->Hyper("learning_rate", learning_rate_, var.dtype()),
+                            grad, ctx->Hyper("momentum", momentum_, var.dtype()), use_nesterov_);
+}
+
+void AdamOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
+  // TF1 keeps one pair of beta powers per graph, created with the first slots.
+  if (!beta1_power_.valid() || root.graph()->FindNode(beta1_power_.name()) != beta1_power_.ref().node()) {
+    Scope placed = ColocatedWith(root, vars.front());
+    beta1_power_ = Variable(UniquelyNamed(placed, "beta1_power"), Input(beta1_), /*trainable=*/false);
+    beta2_power_ = Variable(UniquelyNamed(placed, "beta2_power"), Input(beta2_), /*trainable=*/false);
+  }
+  for (const Variable& v : vars) {
+    CreateSlot(root, v, "m", name(), init::Zeros());
+    CreateSlot(root, v, "v", name(), init::Zeros());
+  }
+}
+
+Output AdamOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                 const Variable& var) {
+  Variable m = GetSlot(var, "m"), v = GetSlot(var, "v");
+  if (!m.valid() || !v.valid() || !beta1_power_.valid() || !beta2_power_.valid()) return Output();
+  DataType dt = var.dtype();
+  return ops::ApplyAdam(scope, var.ref(), m.ref(), v.ref(), CastTo(scope, beta1_power_.value(), dt),
+                        CastTo(scope, beta2_power_.value(), dt), ctx->Hyper("learning_rate", learning_rate_, dt),
+                        ctx->Hyper("beta1", beta1_, dt), ctx->Hyper("beta2", beta2_, dt),
+                        ctx->Hyper("epsilon", epsilon_, dt), grad);
+}
+
+// TF's Adam._finish: after the updates, beta1_power *= beta1 and beta2_power *= beta2.
+Operation AdamOptimizer::Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) {
+  Scope after = ctx->scope().WithControlDependencies(updates);
+  DataType dt = beta1_power_.dtype();
+  Output beta1 = ctx->Hyper("beta1", beta1_, dt), beta2 = ctx->Hyper("beta2", beta2_, dt);
+  Output update1 = ops::Assign(after, beta1_power_.ref(), ops::Mul(after, beta1_power_.value(), beta1));
+  Output update2 = ops::Assign(after, beta2_power_.ref(), ops::Mul(after, beta2_power_.value(), beta2));
+  if (!update1.valid() || !update2.valid()) return Operation();
+  std::vector<Operation> all = updates;
+  all.push_back(update1.op());
+  all.push_back(update2.op());
+  return ops::Group(named, all);
+}
+
+void AdagradOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
+  for (const Variable& v : vars) {
+    CreateSlot(root, v, "accumulator", name(), init::Constant(initial_accumulator_value_));
+  }
+}
+
+Output AdagradOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                    const Variable& var) {
+  Variable accum = GetSlot(var, "accumulator");
+  if (!accum.valid()) return Output();
+  return ops::ApplyAdagrad(scope, var.ref(), accum.ref(), ctx->Hyper("learning_rate", learning_rate_, var.dtype()),
+                           grad);
+}
+
+void RMSPropOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
+  for (const Variable& v : vars) {
+    CreateSlot(root, v, "rms", name(), init::Ones());
+    CreateSlot(root, v, "momentum", name(), init::Zeros());
+  }
+}
+
+Output RMSPropOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                    const Variable& var) {
+  Variable ms = GetSlot(var, "rms"), mom = GetSlot(var, "momentum");
+  if (!ms.valid() || !mom.valid()) return Output();
+  DataType dt = var.dtype();
+  return ops::ApplyRMSProp(scope, var.ref(), ms.ref(), mom.ref(), ctx->Hyper("learning_rate", learning_rate_, dt),
+                           ctx->Hyper("decay", decay_, dt), ctx->Hyper("momentum", momentum_, dt),
+                           ctx->Hyper("epsilon", epsilon_, dt), grad);
+}
+
+Variable CreateGlobalStep(const Scope& scope) {
+  return Variable(RootScope(scope).WithOpName("global_step"), TensorShape{}, init::Zeros(),
+                  DT_INT64, /*trainable=*/false);
+}
+
+}  // namespace train
+}  // namespace sluice

@@ -1,0 +1,183 @@
+// Optimizers, as TF1's tf.train: they build the gradient graph and the update ops, so that
+// running the returned operation performs one training step.
+//
+//   auto train = train::AdamOptimizer(1e-3).Minimize(root, loss);
+//   session.Run({{x, batch_x}}, {}, {train}, nullptr);
+//
+// The graphs match TF1's: updates are the fused Apply* ops (ops/training_ops.h) under
+// "<Name>/update_<var>/", slot variables are "<var>/<Name>" ("<var>/Adam", "<var>/Adam_1"), not
+// trainable but in the global variables (so GlobalVariablesInitializer covers them), and the train
+// op is a NoOp named "<Name>" (with a global step: the AssignAdd that increments it, named so).
+//
+// Errors (no variables, no gradient reaching any variable, ...) are recorded on the scope and
+// the returned Operation is invalid.
+#ifndef SLUICE_OPS_TRAINING_H_
+#define SLUICE_OPS_TRAINING_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ops/scope.h"
+#include "ops/variables.h"
+
+namespace sluice {
+namespace train {
+
+// A gradient (the loss's derivative with respect to the variable's value) and its variable.
+using GradAndVar = std::pair<Output, Variable>;
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+
+  // ComputeGradients then ApplyGradients. An empty `var_list` means
+  // scope.trainable_variables(). Variables the loss does not depend on are left alone.
+  Operation Minimize(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list = {},
+                     Variable* global_step = nullptr);
+  // The gradients of `loss` with respect to each variable's value() (AddSymbolicGradients);
+  // variables without a gradient path to the loss are omitted. Fails when no variable gets a
+  // gradient ("No gradients provided for any variable").
+  Status ComputeGradients(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list,
+                          std::vector<GradAndVar>* grads_and_vars);
+  // Builds the update of each variable by its gradient and returns the train op, which runs
+  // them all (and then increments `global_step` when given). Entries with an invalid gradient
+  // are skipped.
+  Operation ApplyGradients(const Scope& scope, const std::vector<GradAndVar>& grads_and_vars,
+                           Variable* global_step = nullptr);
+
+  // The optimizer's name ("Adam"): the default name of its train op and of its slots.
+  const std::string& name() const { return name_; }
+  // The slot `slot` ("m", "momentum", ...) of `var`, created by an earlier ApplyGradients; an
+  // invalid Variable when there is none.
+  Variable GetSlot(const Variable& var, const std::string& slot) const;
+
+ protected:
+  // What ApplyDense and Finish build with: the optimizer's name scope ("Adam/") and its
+  // hyperparameters as constants there ("Adam/learning_rate"), one per dtype.
+  class UpdateContext {
+   public:
+    explicit UpdateContext(Scope scope) : scope_(std::move(scope)) {}
+    const Scope& scope() const { return scope_; }
+    // A scalar constant `name` of `dtype` holding `value`, built on first use.
+    Output Hyper(const std::string& name, double value, DataType dtype);
+
+   private:
+    Scope scope_;
+    std::map<std::pair<std::string, DataType>, Output> consts_;
+  };
+
+  explicit Optimizer(std::string name) : name_(std::move(name)) {}
+
+  // Creates the slots of `vars` (those that have none yet); `root` has an empty name prefix
+  // and no control dependencies.
+  virtual void CreateSlots(const Scope& root, const std::vector<Variable>& vars) {}
+  // The update of one variable, built in `scope` ("<Name>/update_<var>/").
+  virtual Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                            const Variable& var) = 0;
+  // Groups the updates into the op `named` builds (TF's _finish); subclasses may add work that
+  // runs after the updates (Adam's beta powers).
+  virtual Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates,
+                           const Scope& named);
+
+  // Creates slot `slot` of `var` named "<var>/<slot_name>" (made unique), of var's shape and
+  // dtype, initialized by `init`, unless it exists.
+  void CreateSlot(const Scope& root, const Variable& var, const std::string& slot,
+                  const std::string& slot_name, const Initializer& init);
+
+ private:
+  std::string name_;
+  std::map<std::pair<const Node*, std::string>, Variable> slots_;  // (var's node, slot)
+};
+
+// var -= learning_rate * grad.
+class GradientDescentOptimizer : public Optimizer {
+ public:
+  explicit GradientDescentOptimizer(float learning_rate)
+      : Optimizer("GradientDescent"), learning_rate_(learning_rate) {}
+
+ protected:
+  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  float learning_rate_;
+};
+
+// accum = momentum * accum + grad; var -= learning_rate * accum (slot "momentum",
+// "<var>/Momentum"); Nesterov's variant with use_nesterov.
+class MomentumOptimizer : public Optimizer {
+ public:
+  MomentumOptimizer(float learning_rate, float momentum, bool use_nesterov = false)
+      : Optimizer("Momentum"), learning_rate_(learning_rate), momentum_(momentum), use_nesterov_(use_nesterov) {}
+
+ protected:
+  void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
+  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  float learning_rate_, momentum_;
+  bool use_nesterov_;
+};
+
+// Adam (Kingma & Ba) with TF1's update: slots "m" and "v" ("<var>/Adam", "<var>/Adam_1") and the
+// non-trainable scalars "beta1_power", "beta2_power", multiplied by beta1, beta2 after each step.
+class AdamOptimizer : public Optimizer {
+ public:
+  explicit AdamOptimizer(float learning_rate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f,
+                         float epsilon = 1e-8f)
+      : Optimizer("Adam"), learning_rate_(learning_rate), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
+
+  // The beta power variables (invalid before the first ApplyGradients).
+  const Variable& beta1_power() const { return beta1_power_; }
+  const Variable& beta2_power() const { return beta2_power_; }
+
+ protected:
+  void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
+  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) override;
+
+ private:
+  float learning_rate_, beta1_, beta2_, epsilon_;
+  Variable beta1_power_, beta2_power_;
+};
+
+// accum += grad^2; var -= learning_rate * grad / sqrt(accum) (slot "accumulator",
+// "<var>/Adagrad", starting at initial_accumulator_value).
+class AdagradOptimizer : public Optimizer {
+ public:
+  explicit AdagradOptimizer(float learning_rate, float initial_accumulator_value = 0.1f)
+      : Optimizer("Adagrad"), learning_rate_(learning_rate), initial_accumulator_value_(initial_accumulator_value) {}
+
+ protected:
+  void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
+  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  float learning_rate_, initial_accumulator_value_;
+};
+
+// ms = decay * ms + (1 - decay) * grad^2; mom = momentum * mom + lr * grad / sqrt(ms + epsilon);
+// var -= mom. Slots "rms" ("<var>/RMSProp", starting at 1 as in TF1) and "momentum"
+// ("<var>/RMSProp_1", starting at 0).
+class RMSPropOptimizer : public Optimizer {
+ public:
+  explicit RMSPropOptimizer(float learning_rate, float decay = 0.9f, float momentum = 0.0f,
+                            float epsilon = 1e-10f)
+      : Optimizer("RMSProp"), learning_rate_(learning_rate), decay_(decay), momentum_(momentum), epsilon_(epsilon) {}
+
+ protected:
+  void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
+  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  float learning_rate_, decay_, momentum_, epsilon_;
+};
+
+// The int64 scalar variable "global_step", starting at 0, not trainable (tf.train.create_global_step).
+Variable CreateGlobalStep(const Scope& scope);
+
+}  // namespace train
+}  // namespace sluice
+
+#endif  // SLUICE_OPS_TRAINING_H_

@@ -1,0 +1,66 @@
+#include "ops/variables.h"
+
+#include "ops/scope_internal.h"
+#include "ops/state_ops.h"
+
+namespace sluice {
+
+Variable::Variable(const Scope& scope, const Input& initial_value, bool trainable) {
+  Build(scope, TensorShape::UnknownRank(), DT_INVALID,
+        [&](const Scope& s) { return initial_value.ToOutput(s); }, trainable);
+}
+
+Variable::Variable(const Scope& scope, const TensorShape& shape, const Initializer& init,
+                   DataType dtype, bool trainable) {
+  Build(scope, shape, dtype,
+        [&](const Scope& s) { return init(s.NewSubScope("Initializer"), shape, dtype); }, trainable);
+}
+
+// Lays the nodes out as tf.Variable does: the name "<name>" is reserved as a name scope first,
+// the initial value and helpers go under "<name>/", and the VariableV2 node takes the name itself.
+// Variables are created outside any control dependencies (TF's init_scope). `shape` and `dtype`
+// may be left unknown (UnknownRank, DT_INVALID) to take them from the initial value.
+void Variable::Build(const Scope& outer, const TensorShape& shape, DataType dtype,
+                     const std::function<Output(const Scope&)>& make_initial_value, bool trainable) {
+  if (!outer.ok()) return;
+  Scope scope = outer.WithNoControlDependencies();
+  if (outer.data()->op_name.has_value()) scope = scope.WithOpName(*outer.data()->op_name);
+  internal::NameScope names = internal::MakeNameScope(scope, "Variable");
+  const std::string& var_name = names.name;
+  const Scope& sub = names.helpers;
+  Output initial = make_initial_value(sub);
+  if (!initial.valid()) return;
+  if (dtype != DT_INVALID && initial.dtype() != dtype) {
+    scope.UpdateStatus(errors::InvalidArgument("variable '", var_name, "': the initial value is ",
+                                               DataTypeString(initial.dtype()), ", expected ",
+                                               DataTypeString(dtype)));
+    return;
+  }
+  auto merged = shape.Merge(initial.shape());
+  if (!merged.ok()) {
+    scope.UpdateStatus(errors::InvalidArgument("variable '", var_name, "': the initial value's shape ",
+                                               initial.shape().DebugString(), " does not match ",
+                                               shape.DebugString()));
+    return;
+  }
+  if (!merged->IsFullyDefined()) {
+    scope.UpdateStatus(errors::InvalidArgument("variable '", var_name, "': the initial value's shape ",
+                                               merged->DebugString(), " is not fully defined"));
+    return;
+  }
+
+  Output ref = NodeBuilder(names.op, "VariableV2")
+                   .Attr("shape", *merged)
+                   .Attr("dtype", initial.dtype())
+                   .Finalize();
+  if (!ref.valid()) return;
+  Output assign = NodeBuilder(sub.WithOpName("Assign"), "Assign").Input(ref).Input(initial).Finalize();
+  Output read = NodeBuilder(sub.WithOpName("read"), "Identity").Input(ref).Finalize();
+  if (!assign.valid() || !read.valid()) return;
+  ref_ = ref;
+  value_ = read;
+  initializer_ = assign.op();
+  scope.AddVariable(*this, trainable);
+}
+
+}  // namespace sluice
