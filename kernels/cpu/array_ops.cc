@@ -1,0 +1,840 @@
+// CPU kernels of the array ops. Ops that only change a tensor's shape (Identity, Reshape,
+// ExpandDims, Squeeze) share the input's buffer; data movement (Transpose, BroadcastTo, Tile,
+// Slice, ConcatV2, Pack, Unpack) is type-agnostic: it moves elements by size (strings by value).
+#include <omp.h>
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include "absl/strings/str_join.h"
+#include "core/kernel.h"
+
+namespace sluice {
+namespace {
+
+// Below this many elements, data movement runs on one thread.
+constexpr int64_t kParallelCopyElements = 1 << 16;
+
+// Runs fn(begin, end) over [0, n): inline when `work` is below kParallelCopyElements (no
+// OpenMP region at all), else in equal contiguous parts on the OpenMP threads.
+template <typename Fn>
+void ParallelFor(int64_t n, int64_t work, const Fn& fn) {
+  if (n <= 0) return;
+  if (work < kParallelCopyElements || n == 1 || omp_get_max_threads() == 1) {
+    fn(int64_t{0}, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t begin = n * t / nt, end = n * (t + 1) / nt;
+    if (begin < end) fn(begin, end);
+  }
+}
+
+struct Bytes16 {
+  uint64_t lo, hi;
+};
+
+// Calls fn.template operator()<U>() with a type U of dt's element size (std::string for
+// strings). Returns false for dtypes without a fixed size.
+template <typename Fn>
+bool DispatchByElementSize(DataType dt, Fn&& fn) {
+  if (BaseType(dt) == DT_STRING) {
+    fn.template operator()<std::string>();
+    return true;
+  }
+  switch (DataTypeSize(dt)) {
+    case 1: fn.template operator()<uint8_t>(); return true;
+    case 2: fn.template operator()<uint16_t>(); return true;
+    case 4: fn.template operator()<uint32_t>(); return true;
+    case 8: fn.template operator()<uint64_t>(); return true;
+    case 16: fn.template operator()<Bytes16>(); return true;
+    default: return false;
+  }
+}
+
+Status UnsupportedDtype(DataType dt) {
+  return errors::Unimplemented("dtype ", DataTypeString(dt), " is not supported");
+}
+
+// The values of an int32 or int64 tensor.
+std::vector<int64_t> IntValues(const Tensor& t) {
+  std::vector<int64_t> v(t.NumElements());
+  for (int64_t i = 0; i < t.NumElements(); ++i) {
+    v[i] = t.dtype() == DT_INT32 ? t.data<int32_t>()[i] : t.data<int64_t>()[i];
+  }
+  return v;
+}
+
+std::string IntList(const std::vector<int64_t>& v) { return absl::StrCat("[", absl::StrJoin(v, ","), "]"); }
+
+// Row-major strides of `shape`, in elements.
+std::vector<int64_t> Strides(const TensorShape& shape) {
+  std::vector<int64_t> s(shape.rank());
+  int64_t stride = 1;
+  for (int i = shape.rank() - 1; i >= 0; --i) {
+    s[i] = stride;
+    stride *= shape.dim(i);
+  }
+  return s;
+}
+
+// Output element at multi-index (i_0, ..., i_{r-1}) of shape `dims` reads input element
+// in[sum_k i_k * in_strides[k]]. Covers transposes (permuted strides), broadcasts (stride 0)
+// and slices (an offset `in`). Merges dims that are contiguous in both.
+template <typename T>
+void StridedGather(const T* in, T* out, std::vector<int64_t> dims, std::vector<int64_t> in_strides) {
+  int64_t total = 1;
+  for (int64_t d : dims) total *= d;
+  if (total == 0) return;
+  // Drop size-1 dims and merge each dim into the previous one where the input is contiguous
+  // across the two.
+  std::vector<int64_t> d2, s2;
+  for (size_t k = 0; k < dims.size(); ++k) {
+    if (dims[k] == 1) continue;
+    if (!d2.empty() && s2.back() == in_strides[k] * dims[k]) {
+      d2.back() *= dims[k];
+      s2.back() = in_strides[k];
+    } else {
+      d2.push_back(dims[k]);
+      s2.push_back(in_strides[k]);
+    }
+  }
+  if (d2.empty()) {
+    out[0] = in[0];
+    return;
+  }
+  const int rank = static_cast<int>(d2.size());
+  const int64_t inner = d2.back(), inner_stride = s2.back();
+  const int64_t rows = total / inner;
+  ParallelFor(rows, total, [&](int64_t r0, int64_t r1) {
+    // The input offset of row r0, then advanced like an odometer.
+    std::vector<int64_t> index(rank - 1);
+    int64_t offset = 0, rem = r0;
+    for (int k = rank - 2; k >= 0; --k) {
+      index[k] = rem % d2[k];
+      offset += index[k] * s2[k];
+      rem /= d2[k];
+    }
+    for (int64_t row = r0; row < r1; ++row) {
+      const T* src = in + offset;
+      T* dst = out + row * inner;
+      if (inner_stride == 1) {
+        std::copy(src, src + inner, dst);
+      } else if (inner_stride == 0) {
+        std::fill(dst, dst + inner, src[0]);
+      } else {
+        for (int64_t i = 0; i < inner; ++i) dst[i] = src[i * inner_stride];
+      }
+      for (int k = rank - 2; k >= 0; --k) {
+        offset += s2[k];
+        if (++index[k] < d2[k]) break;
+        offset -= s2[k] * d2[k];
+        index[k] = 0;
+      }
+    }
+  });
+}
+
+// Gathers from `in` into a new output 0 of `out_shape` (see StridedGather).
+void GatherToOutput(OpKernelContext* ctx, const Tensor& in, const TensorShape& out_shape,
+                    const std::vector<int64_t>& in_strides, int64_t in_offset = 0) {
+  Tensor* out = nullptr;
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+  std::vector<int64_t> dims(out_shape.dims().begin(), out_shape.dims().end());
+  bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+    StridedGather(in.data<T>() + in_offset, out->data<T>(), dims, in_strides);
+  });
+  OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+}
+
+// ---- Placeholders, constants, identity -------------------------------------------------------
+
+class PlaceholderOp : public OpKernel {
+ public:
+  explicit PlaceholderOp(OpKernelConstruction* c) : OpKernel(c) {
+    c->SetStatus(c->GetAttr("shape", &shape_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    std::string msg = absl::StrCat("You must feed a value for placeholder tensor '", name(),
+                                   "' with dtype ", DataTypeString(ctx->expected_output_dtype(0)));
+    if (shape_.rank() > 0) absl::StrAppend(&msg, " and shape ", shape_.DebugString());
+    ctx->SetStatus(errors::InvalidArgument(msg));
+  }
+
+ private:
+  TensorShape shape_;
+};
+
+class PlaceholderWithDefaultOp : public OpKernel {
+ public:
+  explicit PlaceholderWithDefaultOp(OpKernelConstruction* c) : OpKernel(c) {
+    c->SetStatus(c->GetAttr("shape", &shape_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    OP_REQUIRES(ctx, shape_.IsCompatibleWith(in.shape()),
+                errors::InvalidArgument("default value of shape ", in.shape().DebugString(),
+                                        " does not match the placeholder's shape ",
+                                        shape_.DebugString()));
+    ctx->set_output(0, in);
+  }
+
+ private:
+  TensorShape shape_;
+};
+
+// The value was parsed once when the graph was built; every run shares its buffer.
+class ConstOp : public OpKernel {
+ public:
+  explicit ConstOp(OpKernelConstruction* c) : OpKernel(c) {
+    if (c->node().const_value() == nullptr) {
+      c->SetStatus(errors::InvalidArgument("Const node has no value"));
+      return;
+    }
+    value_ = *c->node().const_value();
+  }
+  void Compute(OpKernelContext* ctx) override { ctx->set_output(0, value_); }
+
+ private:
+  Tensor value_;
+};
+
+// Identity, StopGradient: the input itself (refs arrive dereferenced by the executor).
+class IdentityOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override { ctx->set_output(0, ctx->input(0)); }
+};
+
+class NoOpOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {}
+};
+
+// ---- ZerosLike, OnesLike, Fill ---------------------------------------------------------------
+
+template <int kValue>
+class FillLikeOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, in.shape(), &out));
+    bool supported = true;
+    bool known = DispatchType(in.dtype(), [&]<typename T>() {
+      if constexpr (std::is_same_v<T, std::string>) {
+        supported = kValue == 0;  // new string tensors are already empty
+      } else {
+        std::fill_n(out->data<T>(), out->NumElements(), static_cast<T>(kValue));
+      }
+    });
+    OP_REQUIRES(ctx, known && supported, UnsupportedDtype(in.dtype()));
+  }
+};
+
+StatusOr<TensorShape> ShapeFromVector(const Tensor& t, absl::string_view what) {
+  if (t.dims() != 1) {
+    return errors::InvalidArgument(what, " must be a vector, got shape ", t.shape().DebugString());
+  }
+  TensorShape shape;
+  for (int64_t d : IntValues(t)) {
+    if (d < 0) return errors::InvalidArgument(what, " ", IntList(IntValues(t)), " has a negative entry");
+    shape.AddDim(d);
+  }
+  return shape;
+}
+
+class FillOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& value = ctx->input(1);
+    OP_REQUIRES(ctx, value.dims() == 0,
+                errors::InvalidArgument("value must be a scalar, got shape ",
+                                        value.shape().DebugString()));
+    auto shape = ShapeFromVector(ctx->input(0), "dims");
+    OP_REQUIRES_OK(ctx, shape.status());
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, *shape, &out));
+    bool ok = DispatchByElementSize(value.dtype(), [&]<typename T>() {
+      std::fill_n(out->data<T>(), out->NumElements(), value.scalar<T>());
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(value.dtype()));
+  }
+};
+
+// ---- Shape, Size, Rank -----------------------------------------------------------------------
+
+template <typename T>
+void IntOutput(OpKernelContext* ctx, const std::vector<int64_t>& values, bool scalar) {
+  Tensor* out = nullptr;
+  TensorShape shape = scalar ? TensorShape{} : TensorShape{static_cast<int64_t>(values.size())};
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(0, shape, &out));
+  for (size_t i = 0; i < values.size(); ++i) out->data<T>()[i] = static_cast<T>(values[i]);
+}
+
+void SetIntOutput(OpKernelContext* ctx, const std::vector<int64_t>& values, bool scalar) {
+  if (ctx->expected_output_dtype(0) == DT_INT32) {
+    for (int64_t v : values) {
+      OP_REQUIRES(ctx, v <= std::numeric_limits<int32_t>::max(),
+                  errors::InvalidArgument("value ", v, " does not fit out_type int32"));
+    }
+    IntOutput<int32_t>(ctx, values, scalar);
+  } else {
+    IntOutput<int64_t>(ctx, values, scalar);
+  }
+}
+
+class ShapeOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    auto dims = ctx->input(0).shape().dims();
+    SetIntOutput(ctx, std::vector<int64_t>(dims.begin(), dims.end()), /*scalar=*/false);
+  }
+};
+
+class SizeOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    SetIntOutput(ctx, {ctx->input(0).NumElements()}, /*scalar=*/true);
+  }
+};
+
+class RankOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    SetIntOutput(ctx, {ctx->input(0).dims()}, /*scalar=*/true);
+  }
+};
+
+// ---- Reshape, ExpandDims, Squeeze: new shapes over the same buffer ---------------------------
+
+void SetReshapedOutput(OpKernelContext* ctx, const Tensor& in, const TensorShape& shape) {
+  Tensor out;
+  OP_REQUIRES(ctx, in.Reshaped(shape, &out),
+              errors::Internal("reshape of ", in.shape().DebugString(), " to ", shape.DebugString()));
+  ctx->set_output(0, std::move(out));
+}
+
+class ReshapeOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& sizes = ctx->input(1);
+    OP_REQUIRES(ctx, sizes.dims() == 1,
+                errors::InvalidArgument("shape must be a vector, got shape ",
+                                        sizes.shape().DebugString()));
+    std::vector<int64_t> dims = IntValues(sizes);
+    int unknown = -1;
+    int64_t product = 1;
+    for (int i = 0; i < static_cast<int>(dims.size()); ++i) {
+      if (dims[i] == -1) {
+        OP_REQUIRES(ctx, unknown < 0,
+                    errors::InvalidArgument("only one dimension of the target shape ",
+                                            IntList(dims), " may be -1"));
+        unknown = i;
+      } else {
+        OP_REQUIRES(ctx, dims[i] >= 0,
+                    errors::InvalidArgument("target shape ", IntList(dims),
+                                            " has a negative dimension"));
+        product *= dims[i];
+      }
+    }
+    const int64_t n = in.NumElements();
+    if (unknown >= 0) {
+      OP_REQUIRES(ctx, product > 0 ? n % product == 0 : n == 0,
+                  errors::InvalidArgument("Cannot reshape a tensor of shape ",
+                                          in.shape().DebugString(), " (", n,
+                                          " elements) to shape ", IntList(dims),
+                                          ": the known dimensions multiply to ", product,
+                                          ", which does not divide ", n));
+      dims[unknown] = product > 0 ? n / product : 0;
+    } else {
+      OP_REQUIRES(ctx, product == n,
+                  errors::InvalidArgument("Cannot reshape a tensor of shape ",
+                                          in.shape().DebugString(), " (", n,
+                                          " elements) to shape ", IntList(dims), " (", product,
+                                          " elements)"));
+    }
+    SetReshapedOutput(ctx, in, TensorShape(absl::MakeConstSpan(dims)));
+  }
+};
+
+class ExpandDimsOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    OP_REQUIRES(ctx, ctx->input(1).NumElements() == 1,
+                errors::InvalidArgument("axis must hold one value, got shape ",
+                                        ctx->input(1).shape().DebugString()));
+    int64_t axis = IntValues(ctx->input(1))[0];
+    const int rank = in.dims();
+    OP_REQUIRES(ctx, axis >= -rank - 1 && axis <= rank,
+                errors::InvalidArgument("axis ", axis, " is out of range for shape ",
+                                        in.shape().DebugString(), " (expected [", -rank - 1,
+                                        ", ", rank, "])"));
+    if (axis < 0) axis += rank + 1;
+    TensorShape shape;
+    for (int i = 0; i <= rank; ++i) {
+      if (i == axis) shape.AddDim(1);
+      if (i < rank) shape.AddDim(in.dim_size(i));
+    }
+    SetReshapedOutput(ctx, in, shape);
+  }
+};
+
+class SqueezeOp : public OpKernel {
+ public:
+  explicit SqueezeOp(OpKernelConstruction* c) : OpKernel(c) {
+    c->SetStatus(c->GetAttr("squeeze_dims", &dims_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const int rank = in.dims();
+    std::vector<bool> drop(rank, dims_.empty());
+    for (int64_t d : dims_) {
+      OP_REQUIRES(ctx, d >= -rank && d < rank,
+                  errors::InvalidArgument("squeeze dim ", d, " is out of range for shape ",
+                                          in.shape().DebugString()));
+      int64_t a = d < 0 ? d + rank : d;
+      OP_REQUIRES(ctx, in.dim_size(a) == 1,
+                  errors::InvalidArgument("cannot squeeze dim ", d, " of shape ",
+                                          in.shape().DebugString(), ": its size is not 1"));
+      drop[a] = true;
+    }
+    TensorShape shape;
+    for (int i = 0; i < rank; ++i) {
+      if (!(drop[i] && in.dim_size(i) == 1)) shape.AddDim(in.dim_size(i));
+    }
+    SetReshapedOutput(ctx, in, shape);
+  }
+
+ private:
+  std::vector<int64_t> dims_;
+};
+
+// ---- Transpose, InvertPermutation ------------------------------------------------------------
+
+// Checks that `perm` permutes [0, rank).
+Status CheckPermutation(const std::vector<int64_t>& perm, int rank, const TensorShape& shape) {
+  if (static_cast<int>(perm.size()) != rank) {
+    return errors::InvalidArgument("perm ", IntList(perm), " has ", perm.size(),
+                                   " entries but the input has shape ", shape.DebugString());
+  }
+  std::vector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p]) {
+      return errors::InvalidArgument(IntList(perm), " is not a valid permutation of [0, ", rank, ")");
+    }
+    seen[p] = true;
+  }
+  return absl::OkStatus();
+}
+
+class TransposeOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    OP_REQUIRES(ctx, ctx->input(1).dims() == 1,
+                errors::InvalidArgument("perm must be a vector, got shape ",
+                                        ctx->input(1).shape().DebugString()));
+    std::vector<int64_t> perm = IntValues(ctx->input(1));
+    OP_REQUIRES_OK(ctx, CheckPermutation(perm, in.dims(), in.shape()));
+    bool identity = true;
+    for (size_t i = 0; i < perm.size(); ++i) identity &= perm[i] == static_cast<int64_t>(i);
+    if (identity) {
+      ctx->set_output(0, in);
+      return;
+    }
+    std::vector<int64_t> in_strides = Strides(in.shape()), strides(perm.size());
+    TensorShape out_shape;
+    for (size_t i = 0; i < perm.size(); ++i) {
+      out_shape.AddDim(in.dim_size(perm[i]));
+      strides[i] = in_strides[perm[i]];
+    }
+    GatherToOutput(ctx, in, out_shape, strides);
+  }
+};
+
+class InvertPermutationOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    OP_REQUIRES(ctx, in.dims() == 1,
+                errors::InvalidArgument("permutation must be a vector, got shape ",
+                                        in.shape().DebugString()));
+    std::vector<int64_t> perm = IntValues(in);
+    OP_REQUIRES_OK(ctx, CheckPermutation(perm, static_cast<int>(perm.size()), in.shape()));
+    std::vector<int64_t> inverse(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+    SetIntOutput(ctx, inverse, /*scalar=*/false);
+  }
+};
+
+// ---- BroadcastTo, Tile -----------------------------------------------------------------------
+
+class BroadcastToOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    auto target = ShapeFromVector(ctx->input(1), "shape");
+    OP_REQUIRES_OK(ctx, target.status());
+    const int rank = target->rank(), lead = rank - in.dims();
+    bool ok = lead >= 0;
+    std::vector<int64_t> in_strides = Strides(in.shape()), strides(rank, 0);
+    for (int i = 0; ok && i < in.dims(); ++i) {
+      int64_t d = in.dim_size(i);
+      ok = d == target->dim(lead + i) || d == 1;
+      strides[lead + i] = d == 1 ? 0 : in_strides[i];
+    }
+    OP_REQUIRES(ctx, ok,
+                errors::InvalidArgument("cannot broadcast shape ", in.shape().DebugString(),
+                                        " to shape ", target->DebugString()));
+    if (in.shape() == *target) {
+      ctx->set_output(0, in);
+      return;
+    }
+    GatherToOutput(ctx, in, *target, strides);
+  }
+};
+
+// Tile gathers into [m0, d0, m1, d1, ...] with stride 0 along each multiple.
+class TileOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& multiples = ctx->input(1);
+    OP_REQUIRES(ctx, multiples.dims() == 1 && multiples.NumElements() == in.dims(),
+                errors::InvalidArgument("multiples of shape ", multiples.shape().DebugString(),
+                                        " must be a vector of ", in.dims(),
+                                        " entries for input of shape ", in.shape().DebugString()));
+    std::vector<int64_t> mult = IntValues(multiples);
+    std::vector<int64_t> in_strides = Strides(in.shape()), dims, strides;
+    TensorShape out_shape;
+    for (int i = 0; i < in.dims(); ++i) {
+      OP_REQUIRES(ctx, mult[i] >= 0,
+                  errors::InvalidArgument("multiples ", IntList(mult), " has a negative entry"));
+      out_shape.AddDim(in.dim_size(i) * mult[i]);
+      dims.insert(dims.end(), {mult[i], in.dim_size(i)});
+      strides.insert(strides.end(), {0, in_strides[i]});
+    }
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+      StridedGather(in.data<T>(), out->data<T>(), dims, strides);
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+  }
+};
+
+// ---- Slice -----------------------------------------------------------------------------------
+
+class SliceOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const int rank = in.dims();
+    OP_REQUIRES(ctx, ctx->input(1).dims() == 1 && ctx->input(1).NumElements() == rank &&
+                         ctx->input(2).dims() == 1 && ctx->input(2).NumElements() == rank,
+                errors::InvalidArgument("begin and size must be vectors of ", rank,
+                                        " entries for input of shape ", in.shape().DebugString(),
+                                        ", got shapes ", ctx->input(1).shape().DebugString(),
+                                        " and ", ctx->input(2).shape().DebugString()));
+    std::vector<int64_t> begin = IntValues(ctx->input(1)), size = IntValues(ctx->input(2));
+    TensorShape out_shape;
+    int64_t offset = 0;
+    std::vector<int64_t> strides = Strides(in.shape());
+    for (int i = 0; i < rank; ++i) {
+      int64_t s = size[i] == -1 ? in.dim_size(i) - begin[i] : size[i];
+      OP_REQUIRES(ctx, begin[i] >= 0 && s >= 0 && begin[i] + s <= in.dim_size(i),
+                  errors::InvalidArgument("Slice of shape ", in.shape().DebugString(), " with begin ",
+                                          IntList(begin), " and size ", IntList(size),
+                                          " is out of bounds at dim ", i));
+      out_shape.AddDim(s);
+      offset += begin[i] * strides[i];
+    }
+    if (out_shape == in.shape()) {
+      ctx->set_output(0, in);
+      return;
+    }
+    if (out_shape.num_elements() == 0) offset = 0;
+    GatherToOutput(ctx, in, out_shape, strides, offset);
+  }
+};
+
+// ---- ConcatV2, ConcatOffset, Pack, Unpack ----------------------------------------------------
+
+// Copies each input, viewed as [outer, chunk_i], into the output viewed as [outer, sum chunk_i].
+void ConcatChunks(OpKernelContext* ctx, const std::vector<const Tensor*>& inputs, int64_t outer,
+                  const std::vector<int64_t>& chunks, Tensor* out) {
+  int64_t row = std::accumulate(chunks.begin(), chunks.end(), int64_t{0});
+  bool ok = DispatchByElementSize(out->dtype(), [&]<typename T>() {
+    T* dst = out->data<T>();
+    ParallelFor(outer, outer * row, [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) {
+        T* d = dst + o * row;
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          const T* src = inputs[i]->data<T>() + o * chunks[i];
+          d = std::copy(src, src + chunks[i], d);
+        }
+      }
+    });
+  });
+  OP_REQUIRES(ctx, ok, UnsupportedDtype(out->dtype()));
+}
+
+std::string ShapesOf(OpKernelContext* ctx, int n) {
+  std::vector<std::string> shapes;
+  for (int i = 0; i < n; ++i) shapes.push_back(ctx->input(i).shape().DebugString());
+  return absl::StrJoin(shapes, ", ");
+}
+
+class ConcatV2Op : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const int n = ctx->num_inputs() - 1;
+    const Tensor& axis_t = ctx->input(n);
+    OP_REQUIRES(ctx, axis_t.dims() == 0,
+                errors::InvalidArgument("axis must be a scalar, got shape ",
+                                        axis_t.shape().DebugString()));
+    const Tensor& first = ctx->input(0);
+    const int rank = first.dims();
+    int64_t axis = IntValues(axis_t)[0];
+    OP_REQUIRES(ctx, rank > 0 && axis >= -rank && axis < rank,
+                errors::InvalidArgument("concat axis ", axis, " is out of range for inputs of shapes ",
+                                        ShapesOf(ctx, n)));
+    if (axis < 0) axis += rank;
+    std::vector<const Tensor*> inputs;
+    std::vector<int64_t> chunks;
+    int64_t outer = 1, axis_total = 0;
+    for (int d = 0; d < axis; ++d) outer *= first.dim_size(d);
+    for (int i = 0; i < n; ++i) {
+      const Tensor& t = ctx->input(i);
+      bool match = t.dims() == rank;
+      for (int d = 0; match && d < rank; ++d) match = d == axis || t.dim_size(d) == first.dim_size(d);
+      OP_REQUIRES(ctx, match,
+                  errors::InvalidArgument("ConcatV2 along axis ", axis,
+                                          ": the other dimensions must match, got shapes ",
+                                          ShapesOf(ctx, n)));
+      axis_total += t.dim_size(axis);
+      inputs.push_back(&t);
+      chunks.push_back(outer == 0 ? 0 : t.NumElements() / outer);
+    }
+    TensorShape out_shape = first.shape();
+    out_shape.set_dim(static_cast<int>(axis), axis_total);
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    if (out->NumElements() > 0) ConcatChunks(ctx, inputs, outer, chunks, out);
+  }
+};
+
+class ConcatOffsetOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const int n = ctx->num_inputs() - 1;
+    OP_REQUIRES(ctx, ctx->input(0).dims() == 0,
+                errors::InvalidArgument("concat_dim must be a scalar"));
+    const Tensor& first = ctx->input(1);
+    const int64_t rank = first.NumElements();
+    int64_t axis = ctx->input(0).scalar<int32_t>();
+    OP_REQUIRES(ctx, first.dims() == 1 && axis >= -rank && axis < rank,
+                errors::InvalidArgument("concat_dim ", axis, " is out of range for shape ",
+                                        IntList(IntValues(first))));
+    if (axis < 0) axis += rank;
+    int32_t offset = 0;
+    for (int i = 0; i < n; ++i) {
+      const Tensor& s = ctx->input(1 + i);
+      OP_REQUIRES(ctx, s.dims() == 1 && s.NumElements() == rank,
+                  errors::InvalidArgument("shape ", i, " has ", s.NumElements(),
+                                          " entries, expected ", rank));
+      for (int64_t d = 0; d < rank; ++d) {
+        OP_REQUIRES(ctx, d == axis || s.data<int32_t>()[d] == first.data<int32_t>()[d],
+                    errors::InvalidArgument("shapes ", IntList(IntValues(first)), " and ",
+                                            IntList(IntValues(s)), " differ outside dim ", axis));
+      }
+      Tensor* out = nullptr;
+      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, TensorShape{rank}, &out));
+      std::fill_n(out->data<int32_t>(), rank, 0);
+      out->data<int32_t>()[axis] = offset;
+      offset += s.data<int32_t>()[axis];
+    }
+  }
+};
+
+class PackOp : public OpKernel {
+ public:
+  explicit PackOp(OpKernelConstruction* c) : OpKernel(c) { c->SetStatus(c->GetAttr("axis", &axis_)); }
+  void Compute(OpKernelContext* ctx) override {
+    const int n = ctx->num_inputs();
+    const Tensor& first = ctx->input(0);
+    const int rank = first.dims();
+    OP_REQUIRES(ctx, axis_ >= -rank - 1 && axis_ <= rank,
+                errors::InvalidArgument("Pack axis ", axis_, " is out of range for inputs of shape ",
+                                        first.shape().DebugString()));
+    const int64_t axis = axis_ < 0 ? axis_ + rank + 1 : axis_;
+    std::vector<const Tensor*> inputs;
+    for (int i = 0; i < n; ++i) {
+      OP_REQUIRES(ctx, ctx->input(i).shape() == first.shape(),
+                  errors::InvalidArgument("Pack inputs must have the same shape, got ",
+                                          ShapesOf(ctx, n)));
+      inputs.push_back(&ctx->input(i));
+    }
+    TensorShape out_shape;
+    int64_t outer = 1;
+    for (int d = 0; d <= rank; ++d) {
+      if (d == axis) out_shape.AddDim(n);
+      if (d < rank) out_shape.AddDim(first.dim_size(d));
+      if (d < axis) outer *= first.dim_size(d);
+    }
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    if (out->NumElements() == 0) return;
+    std::vector<int64_t> chunks(n, first.NumElements() / outer);
+    ConcatChunks(ctx, inputs, outer, chunks, out);
+  }
+
+ private:
+  int64_t axis_ = 0;
+};
+
+class UnpackOp : public OpKernel {
+ public:
+  explicit UnpackOp(OpKernelConstruction* c) : OpKernel(c) { c->SetStatus(c->GetAttr("axis", &axis_)); }
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const int rank = in.dims();
+    OP_REQUIRES(ctx, axis_ >= -rank && axis_ < rank,
+                errors::InvalidArgument("Unpack axis ", axis_, " is out of range for shape ",
+                                        in.shape().DebugString()));
+    const int axis = static_cast<int>(axis_ < 0 ? axis_ + rank : axis_);
+    const int num = ctx->num_outputs();
+    OP_REQUIRES(ctx, in.dim_size(axis) == num,
+                errors::InvalidArgument("cannot unpack ", num, " tensors along axis ", axis_,
+                                        " of shape ", in.shape().DebugString()));
+    TensorShape out_shape = in.shape();
+    out_shape.RemoveDim(axis);
+    std::vector<int64_t> strides = Strides(in.shape());
+    strides.erase(strides.begin() + axis);
+    const int64_t axis_stride = Strides(in.shape())[axis];
+    std::vector<int64_t> dims(out_shape.dims().begin(), out_shape.dims().end());
+    for (int i = 0; i < num; ++i) {
+      Tensor* out = nullptr;
+      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, out_shape, &out));
+      bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+        StridedGather(in.data<T>() + i * axis_stride, out->data<T>(), dims, strides);
+      });
+      OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+    }
+  }
+
+ private:
+  int64_t axis_ = 0;
+};
+
+// ---- OneHot ----------------------------------------------------------------------------------
+
+// Writes on_value or off_value at each output element of [outer, depth, inner].
+template <typename TI, typename T>
+void OneHotFill(const TI* indices, int64_t outer, int64_t depth, int64_t inner, T on, T off, T* out) {
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t d = 0; d < depth; ++d) {
+      T* row = out + (o * depth + d) * inner;
+      const TI* idx = indices + o * inner;
+      for (int64_t i = 0; i < inner; ++i) row[i] = static_cast<int64_t>(idx[i]) == d ? on : off;
+    }
+  }
+}
+
+class OneHotOp : public OpKernel {
+ public:
+  explicit OneHotOp(OpKernelConstruction* c) : OpKernel(c) { c->SetStatus(c->GetAttr("axis", &axis_)); }
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& indices = ctx->input(0);
+    const Tensor& depth_t = ctx->input(1);
+    const Tensor& on = ctx->input(2);
+    const Tensor& off = ctx->input(3);
+    OP_REQUIRES(ctx, depth_t.dims() == 0 && on.dims() == 0 && off.dims() == 0,
+                errors::InvalidArgument("depth, on_value and off_value must be scalars, got shapes ",
+                                        depth_t.shape().DebugString(), ", ", on.shape().DebugString(),
+                                        ", ", off.shape().DebugString()));
+    const int64_t depth = depth_t.scalar<int32_t>();
+    OP_REQUIRES(ctx, depth >= 0, errors::InvalidArgument("OneHot depth must be non-negative, got ", depth));
+    const int rank = indices.dims();
+    OP_REQUIRES(ctx, axis_ >= -1 && axis_ <= rank,
+                errors::InvalidArgument("OneHot axis ", axis_, " is out of range for indices of shape ",
+                                        indices.shape().DebugString()));
+    const int axis = static_cast<int>(axis_ == -1 ? rank : axis_);
+    TensorShape out_shape;
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d <= rank; ++d) {
+      if (d == axis) out_shape.AddDim(depth);
+      if (d < rank) {
+        out_shape.AddDim(indices.dim_size(d));
+        (d < axis ? outer : inner) *= indices.dim_size(d);
+      }
+    }
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    bool ok = DispatchByElementSize(on.dtype(), [&]<typename T>() {
+      const T on_v = on.scalar<T>(), off_v = off.scalar<T>();
+      T* dst = out->data<T>();
+      switch (indices.dtype()) {
+        case DT_UINT8: OneHotFill(indices.data<uint8_t>(), outer, depth, inner, on_v, off_v, dst); break;
+        case DT_INT32: OneHotFill(indices.data<int32_t>(), outer, depth, inner, on_v, off_v, dst); break;
+        default: OneHotFill(indices.data<int64_t>(), outer, depth, inner, on_v, off_v, dst); break;
+      }
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(on.dtype()));
+  }
+
+ private:
+  int64_t axis_ = -1;
+};
+
+#define REGISTER_CPU(op, ...) REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu), __VA_ARGS__)
+REGISTER_CPU("Placeholder", PlaceholderOp);
+REGISTER_CPU("PlaceholderWithDefault", PlaceholderWithDefaultOp);
+REGISTER_CPU("Const", ConstOp);
+REGISTER_CPU("Identity", IdentityOp);
+REGISTER_CPU("StopGradient", IdentityOp);
+REGISTER_CPU("NoOp", NoOpOp);
+REGISTER_CPU("ZerosLike", FillLikeOp<0>);
+REGISTER_CPU("OnesLike", FillLikeOp<1>);
+REGISTER_CPU("Fill", FillOp);
+REGISTER_CPU("Shape", ShapeOp);
+REGISTER_CPU("Size", SizeOp);
+REGISTER_CPU("Rank", RankOp);
+REGISTER_CPU("Reshape", ReshapeOp);
+REGISTER_CPU("ExpandDims", ExpandDimsOp);
+REGISTER_CPU("Squeeze", SqueezeOp);
+REGISTER_CPU("Transpose", TransposeOp);
+REGISTER_CPU("InvertPermutation", InvertPermutationOp);
+REGISTER_CPU("BroadcastTo", BroadcastToOp);
+REGISTER_CPU("Tile", TileOp);
+REGISTER_CPU("Slice", SliceOp);
+REGISTER_CPU("ConcatV2", ConcatV2Op);
+REGISTER_CPU("ConcatOffset", ConcatOffsetOp);
+REGISTER_CPU("Pack", PackOp);
+REGISTER_CPU("Unpack", UnpackOp);
+REGISTER_CPU("OneHot", OneHotOp);
+#undef REGISTER_CPU
+
+}  // namespace
+}  // namespace sluice

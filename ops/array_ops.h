@@ -1,0 +1,130 @@
+// Array ops: placeholders and constants, identity, shape queries and shape manipulation
+// (reshape, transpose, expand/squeeze, broadcast, tile, concat, pack), fills and one-hot. Names,
+// inputs, attrs and defaults are TensorFlow 1.x's.
+//
+//   auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 784});
+//   auto img = ops::Reshape(root, x, {-1, 28, 28, 1});
+//   auto c = ops::ConcatV2(root, {a, b}, -1);
+//
+// Every builder records a shape or dtype error on the scope (naming the node and the shapes) and
+// returns an invalid Output; kernels check the same conditions again at run time.
+#ifndef SLUICE_OPS_ARRAY_OPS_H_
+#define SLUICE_OPS_ARRAY_OPS_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <type_traits>
+#include <vector>
+
+#include "ops/scope.h"
+
+namespace sluice::ops {
+
+// A value to feed at run time. `shape` may have unknown (-1) dims or unknown rank; a fed value
+// must match it. Running the graph without feeding it fails with "You must feed a value for
+// placeholder tensor '<name>' with dtype <dtype> and shape <shape>".
+Output Placeholder(const Scope& scope, DataType dtype,
+                   const TensorShape& shape = TensorShape::UnknownRank());
+// `input` unless a value is fed; the fed value must match `shape`.
+Output PlaceholderWithDefault(const Scope& scope, const Input& input, const TensorShape& shape);
+
+// A constant holding `value` (its buffer is shared, not copied, by every run).
+Output Const(const Scope& scope, const Tensor& value);
+// A constant from a literal Input (a scalar or a flat list); an Output is an error.
+Output Const(const Scope& scope, const Input& value);
+// A scalar constant.
+template <typename T>
+  requires std::is_arithmetic_v<T>
+Output Const(const Scope& scope, T value) {
+  return Const(scope, Tensor::Scalar<T>(value));
+}
+// A constant of `shape` filled with `value`.
+template <typename T>
+  requires std::is_arithmetic_v<T>
+Output Const(const Scope& scope, T value, const TensorShape& shape) {
+  if (!shape.IsFullyDefined()) {
+    scope.UpdateStatus(errors::InvalidArgument("Const: shape ", shape.DebugString(),
+                                               " is not fully defined"));
+    return Output();
+  }
+  return Const(scope, Tensor::FromVector(std::vector<T>(shape.num_elements(), value), shape));
+}
+// A constant of `shape` holding `values` in row-major order; values.size() must equal the
+// shape's element count.
+template <typename T>
+Output Const(const Scope& scope, const std::vector<T>& values, const TensorShape& shape) {
+  if (!shape.IsFullyDefined() || shape.num_elements() != static_cast<int64_t>(values.size())) {
+    scope.UpdateStatus(errors::InvalidArgument("Const: ", values.size(),
+                                               " values do not fill shape ", shape.DebugString()));
+    return Output();
+  }
+  return Const(scope, Tensor::FromVector(values, shape));
+}
+template <typename T>
+Output Const(const Scope& scope, std::initializer_list<T> values, const TensorShape& shape) {
+  return Const(scope, std::vector<T>(values), shape);
+}
+// A vector constant.
+template <typename T>
+Output Const(const Scope& scope, std::initializer_list<T> values) {
+  return Const(scope, Tensor::FromVector(std::vector<T>(values)));
+}
+
+// `input` unchanged (also reads a ref-typed input, as TF1's "<var>/read" does).
+Output Identity(const Scope& scope, const Input& input);
+// `input` unchanged; gradients do not flow through it.
+Output StopGradient(const Scope& scope, const Input& input);
+// Does nothing; useful as a target that carries control dependencies.
+Operation NoOp(const Scope& scope);
+// A NoOp that runs after all of `deps` (tf.group).
+Operation Group(const Scope& scope, const std::vector<Operation>& deps);
+
+// Zeros, resp. ones, of the shape and dtype of `x`.
+Output ZerosLike(const Scope& scope, const Input& x);
+Output OnesLike(const Scope& scope, const Input& x);
+// A tensor of shape `dims` (int32 or int64 vector) filled with the scalar `value`.
+Output Fill(const Scope& scope, const Input& dims, const Input& value);
+
+// The shape of `input` as a vector of `out_type` (int32 or int64).
+Output Shape(const Scope& scope, const Input& input, DataType out_type = DT_INT32);
+// The number of elements of `input` as a scalar of `out_type`.
+Output Size(const Scope& scope, const Input& input, DataType out_type = DT_INT32);
+// The rank of `input` as an int32 scalar.
+Output Rank(const Scope& scope, const Input& input);
+
+// `tensor` with shape `shape`, which may hold one -1 (inferred from the element count).
+// Shares the input's buffer.
+Output Reshape(const Scope& scope, const Input& tensor, const Input& shape);
+// Permutes the dimensions of `x`: output dim i is input dim perm[i].
+Output Transpose(const Scope& scope, const Input& x, const Input& perm);
+// The inverse of a permutation vector.
+Output InvertPermutation(const Scope& scope, const Input& x);
+// Inserts a dimension of size 1 at `axis` (in [-rank-1, rank]).
+Output ExpandDims(const Scope& scope, const Input& input, const Input& axis);
+// Removes the dimensions listed in `axis` (each must be 1), or all size-1 dims when empty.
+Output Squeeze(const Scope& scope, const Input& input, const std::vector<int64_t>& axis = {});
+// Broadcasts `input` to `shape` with NumPy rules.
+Output BroadcastTo(const Scope& scope, const Input& input, const Input& shape);
+// Repeats `input` multiples[i] times along dim i.
+Output Tile(const Scope& scope, const Input& input, const Input& multiples);
+// Concatenates `values` (at least two) along `axis`, which may be negative.
+Output ConcatV2(const Scope& scope, const std::vector<Output>& values, const Input& axis);
+// Stacks `values` (same shapes) along a new dimension `axis`.
+Output Pack(const Scope& scope, const std::vector<Output>& values, int64_t axis = 0);
+// Splits `value` along dimension `axis` (of size `num`) into `num` tensors.
+std::vector<Output> Unpack(const Scope& scope, const Input& value, int64_t num, int64_t axis = 0);
+// The slice of `input` starting at `begin` with extent `size` (-1: to the end), per dim.
+Output Slice(const Scope& scope, const Input& input, const Input& begin, const Input& size);
+// For ConcatV2's gradient: the offsets (int32 vectors) of each of `shapes` in the
+// concatenation along `concat_dim`.
+std::vector<Output> ConcatOffset(const Scope& scope, const Input& concat_dim,
+                                 const std::vector<Output>& shapes);
+// One-hot encodes `indices` (uint8, int32 or int64) into a new dimension of size `depth` at
+// `axis` (-1: last): on_value where the index matches, off_value elsewhere (also for indices
+// outside [0, depth)).
+Output OneHot(const Scope& scope, const Input& indices, const Input& depth, const Input& on_value,
+              const Input& off_value, int64_t axis = -1);
+
+}  // namespace sluice::ops
+
+#endif  // SLUICE_OPS_ARRAY_OPS_H_

@@ -1,0 +1,419 @@
+// NN op schemas, shape functions, gradients (TF1 nn_grad.py) and client builders.
+#include "ops/nn_ops.h"
+
+#include "core/op_registry.h"
+#include "ops/array_ops.h"
+#include "ops/gradients.h"
+#include "ops/math_ops.h"
+
+namespace sluice {
+namespace {
+
+constexpr char kFloatTypes[] = "T: {half, bfloat16, float, double}";
+
+// ---- Shape functions -------------------------------------------------------------------------
+
+StatusOr<int> ChannelDim(InferenceContext* c, int rank) {
+  std::string format;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("data_format", &format));
+  return format == "NCHW" ? 1 : rank - 1;
+}
+
+Status BiasAddShape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape value, c->WithRankAtLeast(0, 2));
+  SLUICE_ASSIGN_OR_RETURN(TensorShape bias, c->WithRank(1, 1));
+  if (value.unknown_rank()) {
+    c->set_output(0, value);
+    return absl::OkStatus();
+  }
+  SLUICE_ASSIGN_OR_RETURN(int channel, ChannelDim(c, value.rank()));
+  int64_t vc = value.dim(channel), bc = bias.dim(0);
+  if (vc >= 0 && bc >= 0 && vc != bc) {
+    return errors::InvalidArgument("bias of shape ", bias.DebugString(),
+                                   " must match the channel dimension (", channel,
+                                   ") of value of shape ", value.DebugString());
+  }
+  if (vc < 0) value.set_dim(channel, bc);
+  c->set_output(0, value);
+  return absl::OkStatus();
+}
+
+Status BiasAddGradShape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape in, c->WithRankAtLeast(0, 2));
+  if (in.unknown_rank()) {
+    c->set_output(0, TensorShape::UnknownDims(1));
+    return absl::OkStatus();
+  }
+  SLUICE_ASSIGN_OR_RETURN(int channel, ChannelDim(c, in.rank()));
+  c->set_output(0, TensorShape{in.dim(channel)});
+  return absl::OkStatus();
+}
+
+// For (gradients, features)-style ops: both inputs have one shape, which the output has.
+Status MergedBinaryShape(InferenceContext* c) {
+  auto merged = c->input(0).Merge(c->input(1));
+  if (!merged.ok()) {
+    return errors::InvalidArgument("the two inputs must have the same shape, got ",
+                                   c->input(0).DebugString(), " and ", c->input(1).DebugString());
+  }
+  c->set_output(0, *merged);
+  return absl::OkStatus();
+}
+
+Status SoftmaxShape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape s, c->WithRankAtLeast(0, 1));
+  c->set_output(0, s);
+  return absl::OkStatus();
+}
+
+Status SoftmaxXentShape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape features, c->WithRank(0, 2));
+  SLUICE_ASSIGN_OR_RETURN(TensorShape labels, c->WithRank(1, 2));
+  auto merged = features.Merge(labels);
+  if (!merged.ok()) {
+    return errors::InvalidArgument("logits and labels must have the same shape, got logits shape ",
+                                   features.DebugString(), " and labels shape ",
+                                   labels.DebugString());
+  }
+  c->set_output(0, TensorShape{merged->dim(0)});
+  c->set_output(1, *merged);
+  return absl::OkStatus();
+}
+
+Status SparseSoftmaxXentShape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape features, c->WithRank(0, 2));
+  SLUICE_ASSIGN_OR_RETURN(TensorShape labels, c->WithRank(1, 1));
+  int64_t fb = features.dim(0), lb = labels.dim(0);
+  if (fb >= 0 && lb >= 0 && fb != lb) {
+    return errors::InvalidArgument("logits and labels must have the same first dimension, got logits shape ",
+                                   features.DebugString(), " and labels shape ",
+                                   labels.DebugString());
+  }
+  if (fb < 0) features.set_dim(0, lb);
+  c->set_output(0, TensorShape{features.dim(0)});
+  c->set_output(1, features);
+  return absl::OkStatus();
+}
+
+// ---- Schemas ---------------------------------------------------------------------------------
+
+REGISTER_OP("BiasAdd")
+    .Input("value: T")
+    .Input("bias: T")
+    .Output("output: T")
+    .Attr("T: numbertype")
+    .Attr("data_format: {'NHWC', 'NCHW'} = 'NHWC'")
+    .SetShapeFn(BiasAddShape);
+
+REGISTER_OP("BiasAddGrad")
+    .Input("out_backprop: T")
+    .Output("output: T")
+    .Attr("T: numbertype")
+    .Attr("data_format: {'NHWC', 'NCHW'} = 'NHWC'")
+    .SetShapeFn(BiasAddGradShape);
+
+REGISTER_OP("Relu").Input("features: T").Output("activations: T").Attr("T: realnumbertype")
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("ReluGrad").Input("gradients: T").Input("features: T").Output("backprops: T")
+    .Attr("T: realnumbertype").SetShapeFn(MergedBinaryShape);
+REGISTER_OP("Relu6").Input("features: T").Output("activations: T").Attr("T: realnumbertype")
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("Relu6Grad").Input("gradients: T").Input("features: T").Output("backprops: T")
+    .Attr("T: realnumbertype").SetShapeFn(MergedBinaryShape);
+REGISTER_OP("Elu").Input("features: T").Output("activations: T").Attr(kFloatTypes)
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("EluGrad").Input("gradients: T").Input("outputs: T").Output("backprops: T")
+    .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
+REGISTER_OP("Softplus").Input("features: T").Output("activations: T").Attr(kFloatTypes)
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("SoftplusGrad").Input("gradients: T").Input("features: T").Output("backprops: T")
+    .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
+REGISTER_OP("LeakyRelu").Input("features: T").Output("activations: T")
+    .Attr("alpha: float = 0.2").Attr("T: {half, bfloat16, float, double} = DT_FLOAT")
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("LeakyReluGrad").Input("gradients: T").Input("features: T").Output("backprops: T")
+    .Attr("alpha: float = 0.2").Attr("T: {half, bfloat16, float, double} = DT_FLOAT")
+    .SetShapeFn(MergedBinaryShape);
+
+REGISTER_OP("Softmax").Input("logits: T").Output("softmax: T").Attr(kFloatTypes)
+    .SetShapeFn(SoftmaxShape);
+REGISTER_OP("LogSoftmax").Input("logits: T").Output("logsoftmax: T").Attr(kFloatTypes)
+    .SetShapeFn(SoftmaxShape);
+
+REGISTER_OP("SoftmaxCrossEntropyWithLogits")
+    .Input("features: T")
+    .Input("labels: T")
+    .Output("loss: T")
+    .Output("backprop: T")
+    .Attr(kFloatTypes)
+    .SetShapeFn(SoftmaxXentShape);
+
+REGISTER_OP("SparseSoftmaxCrossEntropyWithLogits")
+    .Input("features: T")
+    .Input("labels: Tlabels")
+    .Output("loss: T")
+    .Output("backprop: T")
+    .Attr(kFloatTypes)
+    .Attr("Tlabels: {int32, int64} = DT_INT64")
+    .SetShapeFn(SparseSoftmaxXentShape);
+
+REGISTER_OP("L2Loss").Input("t: T").Output("output: T").Attr(kFloatTypes)
+    .SetShapeFn(shape_fn::ScalarShape);
+
+// ---- Gradients -------------------------------------------------------------------------------
+
+std::string DataFormat(const Operation& op) {
+  std::string format = "NHWC";
+  GetAttr(op.node()->def().attr(), "data_format", &format).IgnoreError();
+  return format;
+}
+
+float Alpha(const Operation& op) {
+  float alpha = 0.2f;
+  GetAttr(op.node()->def().attr(), "alpha", &alpha).IgnoreError();
+  return alpha;
+}
+
+// dy broadcast along a new last axis: each row of a [batch, classes] tensor scaled by dy[row].
+Output ScaleRows(const Scope& s, const Output& rows, const Output& dy) {
+  return ops::Mul(s, rows, ops::ExpandDims(s, dy, -1));
+}
+
+Status BiasAddGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                   std::vector<Output>* dx) {
+  dx->push_back(dy[0]);
+  dx->push_back(ops::BiasAddGrad(s, dy[0], DataFormat(op)));
+  return absl::OkStatus();
+}
+
+// The bias gradient's gradient: dy spread back over out_backprop's shape.
+Status BiasAddGradGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                       std::vector<Output>* dx) {
+  Output x = op.input(0);
+  Output spread = dy[0];
+  if (DataFormat(op) == "NCHW") {
+    const int rank = x.shape().rank();
+    if (rank < 0) {
+      return errors::Unimplemented("the gradient of BiasAddGrad with NCHW needs a known rank");
+    }
+    std::vector<int> shape(rank, 1);
+    shape[1] = -1;
+    spread = ops::Reshape(s, dy[0], Tensor::FromVector(shape));
+  }
+  dx->push_back(ops::BroadcastTo(s, spread, ops::Shape(s, x)));
+  return absl::OkStatus();
+}
+
+Status ReluGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                std::vector<Output>* dx) {
+  dx->push_back(ops::ReluGrad(s, dy[0], op.output(0)));
+  return absl::OkStatus();
+}
+
+Status Relu6Gradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                 std::vector<Output>* dx) {
+  dx->push_back(ops::Relu6Grad(s, dy[0], op.input(0)));
+  return absl::OkStatus();
+}
+
+Status EluGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+               std::vector<Output>* dx) {
+  dx->push_back(ops::EluGrad(s, dy[0], op.output(0)));
+  return absl::OkStatus();
+}
+
+Status SoftplusGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                    std::vector<Output>* dx) {
+  dx->push_back(ops::SoftplusGrad(s, dy[0], op.input(0)));
+  return absl::OkStatus();
+}
+
+Status LeakyReluGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                     std::vector<Output>* dx) {
+  dx->push_back(ops::LeakyReluGrad(s, dy[0], op.input(0), Alpha(op)));
+  return absl::OkStatus();
+}
+
+// ReluGrad, Relu6Grad and LeakyReluGrad are linear in `gradients` with a mask from `features`
+// (which gets no gradient: the mask is piecewise constant).
+Status ReluGradGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                    std::vector<Output>* dx) {
+  dx->push_back(ops::ReluGrad(s, dy[0], op.input(1)));
+  dx->push_back(Output());
+  return absl::OkStatus();
+}
+
+Status Relu6GradGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                     std::vector<Output>* dx) {
+  dx->push_back(ops::Relu6Grad(s, dy[0], op.input(1)));
+  dx->push_back(Output());
+  return absl::OkStatus();
+}
+
+Status LeakyReluGradGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                         std::vector<Output>* dx) {
+  dx->push_back(ops::LeakyReluGrad(s, dy[0], op.input(1), Alpha(op)));
+  dx->push_back(Output());
+  return absl::OkStatus();
+}
+
+// d softmax: (dy - sum(dy * y, -1)) * y.
+Status SoftmaxGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                   std::vector<Output>* dx) {
+  Output y = op.output(0);
+  Output dot = ops::Sum(s, ops::Mul(s, dy[0], y), -1, /*keep_dims=*/true);
+  dx->push_back(ops::Mul(s, ops::Sub(s, dy[0], dot), y));
+  return absl::OkStatus();
+}
+
+// d log_softmax: dy - sum(dy, -1) * exp(y).
+Status LogSoftmaxGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                      std::vector<Output>* dx) {
+  Output total = ops::Sum(s, dy[0], -1, /*keep_dims=*/true);
+  dx->push_back(ops::Sub(s, dy[0], ops::Mul(s, total, ops::Exp(s, op.output(0)))));
+  return absl::OkStatus();
+}
+
+// As in TF1: logits get dloss * backprop (exact for labels that sum to 1 per row), labels get
+// dloss * -log_softmax(logits). When the backprop output (softmax - labels) is used too, its
+// gradient adds the softmax Jacobian term to logits and its negation to labels.
+Status SoftmaxXentGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                           std::vector<Output>* dx) {
+  Output logits = op.input(0);
+  Output grad_logits = ScaleRows(s, op.output(1), dy[0]);
+  Output grad_labels = ScaleRows(s, ops::Neg(s, ops::LogSoftmax(s, logits)), dy[0]);
+  const Output& dbackprop = dy[1];
+  if (dbackprop.node()->type_string() != "ZerosLike") {
+    Output softmax = ops::Softmax(s, logits);
+    Output dot = ops::Sum(s, ops::Mul(s, dbackprop, softmax), -1, /*keep_dims=*/true);
+    grad_logits = ops::Add(s, grad_logits, ops::Mul(s, ops::Sub(s, dbackprop, dot), softmax));
+    grad_labels = ops::Sub(s, grad_labels, dbackprop);
+  }
+  dx->push_back(grad_logits);
+  dx->push_back(grad_labels);
+  return absl::OkStatus();
+}
+
+Status SparseSoftmaxXentGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                             std::vector<Output>* dx) {
+  dx->push_back(ScaleRows(s, op.output(1), dy[0]));
+  dx->push_back(Output());
+  return absl::OkStatus();
+}
+
+Status L2LossGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                  std::vector<Output>* dx) {
+  dx->push_back(ops::Mul(s, op.input(0), dy[0]));
+  return absl::OkStatus();
+}
+
+REGISTER_GRADIENT("BiasAdd", BiasAddGradient);
+REGISTER_GRADIENT("BiasAddGrad", BiasAddGradGradient);
+REGISTER_GRADIENT("Relu", ReluGradient);
+REGISTER_GRADIENT("Relu6", Relu6Gradient);
+REGISTER_GRADIENT("Elu", EluGradient);
+REGISTER_GRADIENT("Softplus", SoftplusGradient);
+REGISTER_GRADIENT("LeakyRelu", LeakyReluGradient);
+REGISTER_GRADIENT("ReluGrad", ReluGradGradient);
+REGISTER_GRADIENT("Relu6Grad", Relu6GradGradient);
+REGISTER_GRADIENT("LeakyReluGrad", LeakyReluGradGradient);
+REGISTER_GRADIENT("Softmax", SoftmaxGradient);
+REGISTER_GRADIENT("LogSoftmax", LogSoftmaxGradient);
+REGISTER_GRADIENT("SoftmaxCrossEntropyWithLogits", SoftmaxXentGradient);
+REGISTER_GRADIENT("SparseSoftmaxCrossEntropyWithLogits", SparseSoftmaxXentGradient);
+REGISTER_GRADIENT("L2Loss", L2LossGradient);
+
+// ---- Builder helpers -------------------------------------------------------------------------
+
+Output Unary(const Scope& scope, const char* op, const Input& x) {
+  return NodeBuilder(scope, op).Input(x.ToOutput(scope)).Finalize();
+}
+
+Output Binary(const Scope& scope, const char* op, const Input& a, const Input& b) {
+  Output x, y;
+  ResolveBinaryInputs(scope, a, b, &x, &y);
+  return NodeBuilder(scope, op).Input(x).Input(y).Finalize();
+}
+
+ops::SoftmaxCrossEntropyResult TwoOutputs(const Operation& op) {
+  if (!op.valid()) return {};
+  return {op.output(0), op.output(1)};
+}
+
+}  // namespace
+
+namespace ops {
+
+Output BiasAdd(const Scope& scope, const Input& value, const Input& bias,
+               const std::string& data_format) {
+  Output v, b;
+  ResolveBinaryInputs(scope, value, bias, &v, &b);
+  return NodeBuilder(scope, "BiasAdd").Input(v).Input(b).Attr("data_format", data_format).Finalize();
+}
+
+Output BiasAddGrad(const Scope& scope, const Input& out_backprop, const std::string& data_format) {
+  return NodeBuilder(scope, "BiasAddGrad")
+      .Input(out_backprop.ToOutput(scope))
+      .Attr("data_format", data_format)
+      .Finalize();
+}
+
+Output Relu(const Scope& scope, const Input& features) { return Unary(scope, "Relu", features); }
+Output ReluGrad(const Scope& scope, const Input& gradients, const Input& features) {
+  return Binary(scope, "ReluGrad", gradients, features);
+}
+Output Relu6(const Scope& scope, const Input& features) { return Unary(scope, "Relu6", features); }
+Output Relu6Grad(const Scope& scope, const Input& gradients, const Input& features) {
+  return Binary(scope, "Relu6Grad", gradients, features);
+}
+Output Elu(const Scope& scope, const Input& features) { return Unary(scope, "Elu", features); }
+Output EluGrad(const Scope& scope, const Input& gradients, const Input& outputs) {
+  return Binary(scope, "EluGrad", gradients, outputs);
+}
+Output Softplus(const Scope& scope, const Input& features) {
+  return Unary(scope, "Softplus", features);
+}
+Output SoftplusGrad(const Scope& scope, const Input& gradients, const Input& features) {
+  return Binary(scope, "SoftplusGrad", gradients, features);
+}
+
+Output LeakyRelu(const Scope& scope, const Input& features, float alpha) {
+  return NodeBuilder(scope, "LeakyRelu")
+      .Input(features.ToOutput(scope))
+      .Attr("alpha", alpha)
+      .Finalize();
+}
+
+Output LeakyReluGrad(const Scope& scope, const Input& gradients, const Input& features,
+                     float alpha) {
+  Output g, f;
+  ResolveBinaryInputs(scope, gradients, features, &g, &f);
+  return NodeBuilder(scope, "LeakyReluGrad").Input(g).Input(f).Attr("alpha", alpha).Finalize();
+}
+
+Output Softmax(const Scope& scope, const Input& logits) { return Unary(scope, "Softmax", logits); }
+Output LogSoftmax(const Scope& scope, const Input& logits) {
+  return Unary(scope, "LogSoftmax", logits);
+}
+
+SoftmaxCrossEntropyResult SoftmaxCrossEntropyWithLogits(const Scope& scope, const Input& features,
+                                                        const Input& labels) {
+  Output f, l;
+  ResolveBinaryInputs(scope, features, labels, &f, &l);
+  return TwoOutputs(
+      NodeBuilder(scope, "SoftmaxCrossEntropyWithLogits").Input(f).Input(l).Finalize());
+}
+
+SoftmaxCrossEntropyResult SparseSoftmaxCrossEntropyWithLogits(const Scope& scope,
+                                                              const Input& features,
+                                                              const Input& labels) {
+  return TwoOutputs(NodeBuilder(scope, "SparseSoftmaxCrossEntropyWithLogits")
+                        .Input(features.ToOutput(scope))
+                        .Input(labels.ToOutput(scope))
+                        .Finalize());
+}
+
+Output L2Loss(const Scope& scope, const Input& t) { return Unary(scope, "L2Loss", t); }
+
+}  // namespace ops
+}  // namespace sluice
