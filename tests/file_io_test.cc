@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,17 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A fresh directory under the test's temporary directory.
+// A fresh directory, removed with its contents when the test program exits.
 std::string MakeTempDir() {
+  static std::vector<std::string>* dirs = new std::vector<std::string>;
+  if (dirs->empty()) {
+    std::atexit([] {
+      for (const std::string& d : *dirs) std::filesystem::remove_all(d);
+    });
+  }
   std::string templ = ::testing::TempDir() + "sluice_file_io_XXXXXX";
-  char* dir = ::mkdtemp(templ.data());
-  EXPECT_NE(dir, nullptr);
+  EXPECT_NE(::mkdtemp(templ.data()), nullptr);
+  dirs->push_back(templ);
   return templ;
 }
 

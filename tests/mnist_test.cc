@@ -4,6 +4,8 @@
 #include <zlib.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -18,9 +20,17 @@ using ::testing::HasSubstr;
 
 constexpr int kPixels = 28 * 28;
 
+// A fresh directory, removed with its contents when the test program exits.
 std::string MakeTempDir() {
+  static std::vector<std::string>* dirs = new std::vector<std::string>;
+  if (dirs->empty()) {
+    std::atexit([] {
+      for (const std::string& d : *dirs) std::filesystem::remove_all(d);
+    });
+  }
   std::string templ = ::testing::TempDir() + "sluice_mnist_XXXXXX";
   EXPECT_NE(::mkdtemp(templ.data()), nullptr);
+  dirs->push_back(templ);
   return templ;
 }
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -46,9 +48,17 @@ std::string V1(const std::string& header, const std::string& data) {
   return out + header + data;
 }
 
+// A fresh directory, removed with its contents when the test program exits.
 std::string MakeTempDir() {
+  static std::vector<std::string>* dirs = new std::vector<std::string>;
+  if (dirs->empty()) {
+    std::atexit([] {
+      for (const std::string& d : *dirs) std::filesystem::remove_all(d);
+    });
+  }
   std::string templ = ::testing::TempDir() + "sluice_npy_XXXXXX";
   EXPECT_NE(::mkdtemp(templ.data()), nullptr);
+  dirs->push_back(templ);
   return templ;
 }
 

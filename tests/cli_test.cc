@@ -1,0 +1,210 @@
+// End-to-end tests of the sluice program (build/bin/sluice), run as a subprocess on a GraphDef
+// the test builds with the client API.
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/file_io.h"
+#include "core/npy.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ops/array_ops.h"
+#include "ops/state_ops.h"
+#include "ops/variables.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  q += "'";
+  return q;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = ::testing::TempDir() + "sluice_cli_XXXXXX";
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+    // y = 2x + 1, out/square = x * x, and a variable w with its initializer "init".
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 3});
+    ops::Identity(root.WithOpName("y"), x * 2.0f + 1.0f);
+    ops::Identity(root.NewSubScope("out").WithOpName("square"), x * x);
+    Variable w(root.WithOpName("w"), Input({1.0f, 2.0f}));
+    ops::GlobalVariablesInitializer(root);
+    GraphDef graph_def;
+    ASSERT_TRUE(root.ToGraphDef(&graph_def).ok()) << root.status();
+    model_ = dir_ + "/model.pb";
+    ASSERT_TRUE(WriteGraphDef(graph_def, model_).ok());
+    x_npy_ = dir_ + "/x.npy";
+    ASSERT_TRUE(WriteNpy(x_npy_, Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {2, 3})).ok());
+  }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  CliResult Cli(const std::vector<std::string>& args) {
+    std::string cmd = Quote(SLUICE_CLI_PATH);
+    for (const std::string& a : args) absl::StrAppend(&cmd, " ", Quote(a));
+    std::string out = dir_ + "/stdout", err = dir_ + "/stderr";
+    absl::StrAppend(&cmd, " >", Quote(out), " 2>", Quote(err));
+    int status = std::system(cmd.c_str());
+    CliResult r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = ReadFileToString(out).value_or("");
+    r.err = ReadFileToString(err).value_or("");
+    return r;
+  }
+
+  // A failed command prints exactly one line to stderr.
+  void ExpectOneLineError(const CliResult& r, int code, const std::string& needle) {
+    EXPECT_EQ(r.code, code) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(needle));
+    if (code == 1) {
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+  }
+
+  std::string dir_, model_, x_npy_;
+};
+
+TEST_F(CliTest, RunPrintsFetchedTensors) {
+  CliResult r = Cli({"run", model_, "--feed", "x=" + x_npy_, "--fetch", "y", "--fetch=out/square"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "y = float [2,3] [[3 5 7] [9 11 13]]\n"
+            "out/square = float [2,3] [[1 4 9] [16 25 36]]\n");
+}
+
+TEST_F(CliTest, RunSummarizeLimitsPrintedValues) {
+  CliResult r = Cli({"run", model_, "--feed", "x=" + x_npy_, "--fetch", "y", "--summarize", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("y = float [2,3] [[3 5"));
+  EXPECT_THAT(r.out, Not(HasSubstr("13")));
+}
+
+TEST_F(CliTest, RunWritesNpyFiles) {
+  std::string out = dir_ + "/results";
+  CliResult r = Cli({"run", model_, "--feed", "x:0=" + x_npy_, "--fetch", "y:0", "--fetch", "out/square",
+                     "--out", out});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("y:0 -> " + out + "/y.npy (float [2,3])"));
+  auto y = ReadNpy(out + "/y.npy");
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->shape(), TensorShape({2, 3}));
+  EXPECT_EQ(std::vector<float>(y->data<float>(), y->data<float>() + 6), (std::vector<float>{3, 5, 7, 9, 11, 13}));
+  auto sq = ReadNpy(out + "/out/square.npy");
+  ASSERT_TRUE(sq.ok()) << sq.status();
+  EXPECT_EQ(sq->data<float>()[5], 36.0f);
+}
+
+TEST_F(CliTest, RunTargetOnly) {
+  CliResult r = Cli({"run", model_, "--target", "init"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliTest, RunErrorsNameWhatIsWrong) {
+  ExpectOneLineError(Cli({"run", dir_ + "/missing.pb", "--fetch", "y"}), 1, dir_ + "/missing.pb");
+  ExpectOneLineError(Cli({"run", x_npy_, "--fetch", "y"}), 1, "is not a valid sluice.GraphDef");
+  ExpectOneLineError(Cli({"run", model_, "--feed", "x=" + dir_ + "/nope.npy", "--fetch", "y"}), 1,
+                     dir_ + "/nope.npy");
+  ExpectOneLineError(Cli({"run", model_, "--feed", "x=" + model_, "--fetch", "y"}), 1, "is not a .npy file");
+  ExpectOneLineError(Cli({"run", model_, "--feed", "x=" + x_npy_, "--fetch", "nope"}), 1, "nope");
+  ExpectOneLineError(Cli({"run", model_, "--fetch", "y"}), 1, "'x'");  // unfed placeholder
+  std::string ints = dir_ + "/ints.npy";
+  ASSERT_TRUE(WriteNpy(ints, Tensor::FromVector<int32_t>({1, 2, 3}, {1, 3})).ok());
+  ExpectOneLineError(Cli({"run", model_, "--feed", "x=" + ints, "--fetch", "y"}), 1, "x");
+}
+
+TEST_F(CliTest, UsageErrorsExitWithTwo) {
+  ExpectOneLineError(Cli({}), 2, "usage: sluice <command>");
+  ExpectOneLineError(Cli({"bogus"}), 2, "unknown command 'bogus'");
+  ExpectOneLineError(Cli({"run"}), 2, "missing MODEL.pb");
+  ExpectOneLineError(Cli({"run", model_}), 2, "nothing to run");
+  ExpectOneLineError(Cli({"run", model_, "--feed", "x", "--fetch", "y"}), 2, "--feed wants NAME=FILE.npy");
+  ExpectOneLineError(Cli({"run", model_, "--fetch"}), 2, "--fetch needs a value");
+  ExpectOneLineError(Cli({"run", model_, "--bogus", "1"}), 2, "unknown flag --bogus");
+  ExpectOneLineError(Cli({"run", model_, "--fetch", "y", "--summarize", "x"}), 2, "--summarize");
+  ExpectOneLineError(Cli({"inspect"}), 2, "usage: sluice inspect");
+  ExpectOneLineError(Cli({"ops", "extra"}), 2, "unexpected argument 'extra'");
+}
+
+TEST_F(CliTest, HelpExitsWithZero) {
+  CliResult r = Cli({"help"});
+  EXPECT_EQ(r.code, 0);
+  for (const char* c : {"run", "inspect", "ops"}) EXPECT_THAT(r.out, HasSubstr(c));
+  r = Cli({"run", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, StartsWith("usage: sluice run MODEL.pb"));
+}
+
+TEST_F(CliTest, InspectListsPlaceholdersVariablesAndNodes) {
+  CliResult r = Cli({"inspect", model_});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("placeholders (1):\n  x: float [?,3]\n"));
+  EXPECT_THAT(r.out, HasSubstr("variables (1):\n  w: float [2]\n"));
+  EXPECT_THAT(r.out, HasSubstr("  x = Placeholder() -> float [?,3]\n"));
+  EXPECT_THAT(r.out, HasSubstr("  y = Identity("));
+  EXPECT_THAT(r.out, HasSubstr("  out/square = Identity("));
+  EXPECT_THAT(r.out, HasSubstr("  w = VariableV2() -> float_ref [2]\n"));
+  ExpectOneLineError(Cli({"inspect", dir_ + "/missing.pb"}), 1, dir_ + "/missing.pb");
+}
+
+TEST_F(CliTest, InspectReportsTheBadNode) {
+  GraphDef g;
+  NodeDef* n = g.add_node();
+  n->set_name("mystery");
+  n->set_op("NoSuchOp");
+  std::string path = dir_ + "/bad.pb";
+  ASSERT_TRUE(WriteGraphDef(g, path).ok());
+  CliResult r = Cli({"inspect", path});
+  ExpectOneLineError(r, 1, "mystery");
+  EXPECT_THAT(r.err, HasSubstr("NoSuchOp"));
+  EXPECT_THAT(r.err, HasSubstr(path));
+}
+
+TEST_F(CliTest, OpsListsRegisteredOps) {
+  CliResult r = Cli({"ops"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nPlaceholder() -> (output: dtype)\n    attrs: dtype: type, shape: shape"));
+  EXPECT_THAT(r.out, HasSubstr("\nVariableV2() -> (ref: Ref(dtype))\n"));
+  CliResult md = Cli({"ops", "--markdown"});
+  ASSERT_EQ(md.code, 0) << md.err;
+  EXPECT_THAT(md.out, StartsWith("# Ops\n"));
+  EXPECT_THAT(md.out, HasSubstr("| `Placeholder` |  | `output: dtype` | `dtype: type`<br>`shape: shape"));
+}
+
+TEST_F(CliTest, OpsDocIsUpToDate) {
+  CliResult r = Cli({"ops", "--markdown"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = ReadFileToString(SLUICE_SOURCE_DIR "/docs/OPS.md");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_TRUE(*doc == r.out) << "docs/OPS.md is out of date with the op registry; regenerate it with\n"
+                                "  build/bin/sluice ops --markdown > docs/OPS.md";
+}
+
+}  // namespace
+}  // namespace sluice

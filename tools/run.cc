@@ -1,0 +1,119 @@
+// sluice run: load a GraphDef, feed .npy files, run, print or save the fetched tensors.
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "core/file_io.h"
+#include "core/npy.h"
+#include "runtime/session.h"
+#include "tools/cli.h"
+
+namespace sluice::cli {
+
+namespace {
+
+constexpr char kCommand[] = "run";
+constexpr int64_t kDefaultSummarize = 100;
+
+// The .npy path for a fetched tensor under `dir`: "a/b" -> dir/a/b.npy, "a/b:1" -> dir/a/b_1.npy
+// ("x:0" is "x").
+std::string NpyPathFor(const std::string& dir, const std::string& tensor_name) {
+  std::string name = tensor_name;
+  size_t colon = name.rfind(':');
+  if (colon != std::string::npos) {
+    std::string index = name.substr(colon + 1);
+    name = name.substr(0, colon);
+    if (index != "0") name += "_" + index;
+  }
+  return absl::StrCat(dir, "/", name, ".npy");
+}
+
+std::string Describe(const Tensor& t) { return absl::StrCat(DataTypeString(t.dtype()), " ", t.shape().DebugString()); }
+
+Status WriteOutputs(const std::string& dir, const std::vector<std::string>& fetches,
+                    const std::vector<Tensor>& outputs) {
+  absl::flat_hash_map<std::string, std::string> path_to_fetch;
+  for (const std::string& fetch : fetches) {
+    std::string path = NpyPathFor(dir, fetch);
+    auto [it, inserted] = path_to_fetch.emplace(path, fetch);
+    if (!inserted && it->second != fetch) {
+      return errors::InvalidArgument("fetches '", it->second, "' and '", fetch, "' would both be written to '",
+                                     path, "'");
+    }
+  }
+  for (size_t i = 0; i < fetches.size(); ++i) {
+    std::string path = NpyPathFor(dir, fetches[i]);
+    SLUICE_RETURN_IF_ERROR(RecursivelyCreateDir(path.substr(0, path.rfind('/'))));
+    Status s = WriteNpy(path, outputs[i]);
+    if (!s.ok()) return errors::Annotate(s, absl::StrCat("fetch '", fetches[i], "': "));
+    std::printf("%s -> %s (%s)\n", fetches[i].c_str(), path.c_str(), Describe(outputs[i]).c_str());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args) {
+  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "out", "summarize"}, {});
+  if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
+  if (parsed->positional.size() != 1) {
+    return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL.pb"
+                                                                 : "expected exactly one MODEL.pb");
+  }
+  const std::string& model = parsed->positional[0];
+  const std::vector<std::string>& fetches = parsed->All("fetch");
+  const std::vector<std::string>& targets = parsed->All("target");
+  if (fetches.empty() && targets.empty()) {
+    return ReportUsageError(kCommand, "nothing to run: give at least one --fetch or --target");
+  }
+  int64_t summarize = kDefaultSummarize;
+  std::string summarize_text = parsed->Last("summarize");
+  if (!summarize_text.empty() && (!absl::SimpleAtoi(summarize_text, &summarize) || summarize < -1)) {
+    return ReportUsageError(kCommand, absl::StrCat("--summarize wants a count or -1, not '", summarize_text, "'"));
+  }
+  std::vector<std::pair<std::string, std::string>> feed_files;
+  for (const std::string& feed : parsed->All("feed")) {
+    size_t eq = feed.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == feed.size()) {
+      return ReportUsageError(kCommand, absl::StrCat("--feed wants NAME=FILE.npy, not '", feed, "'"));
+    }
+    feed_files.emplace_back(feed.substr(0, eq), feed.substr(eq + 1));
+  }
+
+  auto graph_def = ReadGraphDef(model);
+  if (!graph_def.ok()) return ReportError(kCommand, graph_def.status());
+  auto session = Session::Create(*graph_def);
+  if (!session.ok()) {
+    return ReportError(kCommand, errors::Annotate(session.status(), absl::StrCat("loading '", model, "': ")));
+  }
+  std::vector<std::pair<std::string, Tensor>> feeds;
+  for (const auto& [name, file] : feed_files) {
+    auto tensor = ReadNpy(file);
+    if (!tensor.ok()) {
+      return ReportError(kCommand, errors::Annotate(tensor.status(), absl::StrCat("feed '", name, "': ")));
+    }
+    feeds.emplace_back(name, *std::move(tensor));
+  }
+  std::vector<Tensor> outputs;
+  Status s = (*session)->Run(feeds, fetches, targets, &outputs);
+  if (!s.ok()) return ReportError(kCommand, errors::Annotate(s, absl::StrCat("running '", model, "': ")));
+
+  std::string out_dir = parsed->Last("out");
+  if (!out_dir.empty()) {
+    s = WriteOutputs(out_dir, fetches, outputs);
+    return s.ok() ? kExitOk : ReportError(kCommand, s);
+  }
+  int64_t max_values = summarize < 0 ? INT64_MAX : summarize;
+  for (size_t i = 0; i < fetches.size(); ++i) {
+    std::printf("%s = %s %s\n", fetches[i].c_str(), Describe(outputs[i]).c_str(),
+                outputs[i].SummarizeValue(max_values).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace sluice::cli
