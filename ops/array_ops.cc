@@ -746,7 +746,7 @@ Output PlaceholderWithDefault(const Scope& scope, const Input& input, const Tens
   if (!x.valid()) return Output();
   return NodeBuilder(scope, "PlaceholderWithDefault")
       .Input(x)
-      .Attr("dtype", x.dtype())
+      .Attr("dtype", BaseType(x.dtype()))
       .Attr("shape", shape)
       .Finalize();
 }

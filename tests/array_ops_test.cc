@@ -277,12 +277,12 @@ TEST(TransposeTest, FedPermutationAndErrors) {
 
 TEST(TransposeTest, LargeMatchesNaive) {
   Scope root = Scope::NewRootScope();
-  const int rows = 301, cols = 257;  // above the parallel threshold, odd sizes
+  const int rows = 613, cols = 433;  // above the parallel threshold, odd sizes
   Tensor v(DT_FLOAT, {rows, cols});
   for (int i = 0; i < rows * cols; ++i) v.data<float>()[i] = static_cast<float>(i);
   auto x = ops::Placeholder(root, DT_FLOAT, {rows, cols});
   Tensor out = test::RunOne(root, ops::Transpose(root, x, {1, 0}), {{x, v}});
-  ASSERT_EQ(out.shape().DebugString(), "[257,301]");
+  ASSERT_EQ(out.shape().DebugString(), "[433,613]");
   int bad = 0;
   for (int i = 0; i < rows; ++i)
     for (int j = 0; j < cols; ++j) bad += out.data<float>()[j * rows + i] != v.data<float>()[i * cols + j];

@@ -1,37 +1,20 @@
 // CPU kernels of the array ops. Ops that only change a tensor's shape (Identity, Reshape,
 // ExpandDims, Squeeze) share the input's buffer; data movement (Transpose, BroadcastTo, Tile,
 // Slice, ConcatV2, Pack, Unpack) is type-agnostic: it moves elements by size (strings by value).
-#include <omp.h>
-
 #include <algorithm>
 #include <limits>
 #include <numeric>
 
 #include "absl/strings/str_join.h"
 #include "core/kernel.h"
+#include "kernels/cpu/parallel_for.h"
 
 namespace sluice {
 namespace {
 
-// Below this many elements, data movement runs on one thread.
-constexpr int64_t kParallelCopyElements = 1 << 16;
-
-// Runs fn(begin, end) over [0, n): inline when `work` is below kParallelCopyElements (no
-// OpenMP region at all), else in equal contiguous parts on the OpenMP threads.
-template <typename Fn>
-void ParallelFor(int64_t n, int64_t work, const Fn& fn) {
-  if (n <= 0) return;
-  if (work < kParallelCopyElements || n == 1 || omp_get_max_threads() == 1) {
-    fn(int64_t{0}, n);
-    return;
-  }
-#pragma omp parallel
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t begin = n * t / nt, end = n * (t + 1) / nt;
-    if (begin < end) fn(begin, end);
-  }
-}
+// Moving an element costs about a quarter of an elementwise op (ParallelFor's unit of work):
+// copies go parallel only when they are large enough for memory bandwidth to matter.
+int64_t CopyWork(int64_t elements) { return elements / 4; }
 
 struct Bytes16 {
   uint64_t lo, hi;
@@ -109,7 +92,7 @@ void StridedGather(const T* in, T* out, std::vector<int64_t> dims, std::vector<i
   const int rank = static_cast<int>(d2.size());
   const int64_t inner = d2.back(), inner_stride = s2.back();
   const int64_t rows = total / inner;
-  ParallelFor(rows, total, [&](int64_t r0, int64_t r1) {
+  cpu::ParallelFor(rows, CopyWork(total), [&](int64_t r0, int64_t r1) {
     // The input offset of row r0, then advanced like an odometer.
     std::vector<int64_t> index(rank - 1);
     int64_t offset = 0, rem = r0;
@@ -585,7 +568,7 @@ void ConcatChunks(OpKernelContext* ctx, const std::vector<const Tensor*>& inputs
   int64_t row = std::accumulate(chunks.begin(), chunks.end(), int64_t{0});
   bool ok = DispatchByElementSize(out->dtype(), [&]<typename T>() {
     T* dst = out->data<T>();
-    ParallelFor(outer, outer * row, [&](int64_t o0, int64_t o1) {
+    cpu::ParallelFor(outer, CopyWork(outer * row), [&](int64_t o0, int64_t o1) {
       for (int64_t o = o0; o < o1; ++o) {
         T* d = dst + o * row;
         for (size_t i = 0; i < inputs.size(); ++i) {

@@ -7,32 +7,29 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "core/kernel.h"
+#include "kernels/cpu/parallel_for.h"
+#include "kernels/cpu/vector_math.h"
 
 namespace sluice {
 namespace {
 
-// Elements below which an elementwise kernel runs on the calling thread.
-constexpr int64_t kParallelElementwise = 1 << 16;
-// Elements below which a row-wise kernel (exp per element) runs on the calling thread.
-constexpr int64_t kParallelRowwise = 1 << 14;
+using cpu::ParallelFor;
 
-// Runs fn(begin, end) over [0, n): inline when `work` is below `threshold` (no OpenMP region at
-// all, so small tensors pay nothing), else in equal contiguous parts on the OpenMP threads.
-template <typename Fn>
-void ParallelFor(int64_t n, int64_t work, int64_t threshold, const Fn& fn) {
-  if (n <= 0) return;
-  if (work < threshold || n == 1 || omp_get_max_threads() == 1) {
-    fn(int64_t{0}, n);
-    return;
-  }
-#pragma omp parallel
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t begin = n * t / nt, end = n * (t + 1) / nt;
-    if (begin < end) fn(begin, end);
+// Relative cost of a row-wise kernel's element (an exp, a log share, a few flops) against an
+// elementwise op's, for ParallelFor's work estimate.
+constexpr int64_t kRowwiseCost = 4;
+
+// exp that vectorizes for float (cpu::VecExp, within 1 ulp); libm for double.
+template <typename T>
+[[gnu::always_inline]] inline T Exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return cpu::VecExp(x);
+  } else {
+    return std::exp(x);
   }
 }
 
@@ -113,7 +110,7 @@ class UnaryOp : public OpKernel {
     T* y = out->data<T>();
     const F fn = fn_;
     const int64_t n = in.NumElements();
-    ParallelFor(n, n, kParallelElementwise, [&](int64_t b, int64_t e) {
+    ParallelFor(n, n, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) y[i] = fn(x[i]);
     });
   }
@@ -140,7 +137,7 @@ class BinaryGradOp : public OpKernel {
     T* y = out->data<T>();
     const F fn = fn_;
     const int64_t n = g.NumElements();
-    ParallelFor(n, n, kParallelElementwise, [&](int64_t b, int64_t e) {
+    ParallelFor(n, n, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) y[i] = fn(gp[i], xp[i]);
     });
   }
@@ -200,7 +197,7 @@ class BiasAddOp : public DataFormatKernel {
     const int64_t n = value.NumElements();
     if (l.inner == 1) {
       const int64_t c = l.channels;
-      ParallelFor(l.outer, n, kParallelElementwise, [&](int64_t r0, int64_t r1) {
+      ParallelFor(l.outer, n, [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {
           const T* xr = x + r * c;
           T* yr = y + r * c;
@@ -209,7 +206,7 @@ class BiasAddOp : public DataFormatKernel {
       });
     } else {
       const int64_t c = l.channels, inner = l.inner;
-      ParallelFor(l.outer * c, n, kParallelElementwise, [&](int64_t r0, int64_t r1) {
+      ParallelFor(l.outer * c, n, [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {
           const T bv = b[r % c];
           const T* xr = x + r * inner;
@@ -253,7 +250,7 @@ class BiasAddGradOp : public DataFormatKernel {
       }
     };
     const int64_t n = in.NumElements();
-    if (n < kParallelElementwise || l.outer < 2 || omp_get_max_threads() == 1) {
+    if (n < cpu::kMinParallelWork || l.outer < 2 || omp_get_max_threads() == 1) {
       accumulate(0, l.outer, sum);
       return;
     }
@@ -271,10 +268,14 @@ class BiasAddGradOp : public DataFormatKernel {
 };
 
 // ---- Softmax, LogSoftmax ---------------------------------------------------------------------
+// Each row: m = max(x), s = sum(exp(x - m)); softmax = exp(x - m) / s, log softmax =
+// (x - m) - log(s). Outputs may share the logits' buffer: every element is read before it is
+// written, and values needed later (the label's logit) are read first.
 
 template <typename T>
 T RowMax(const T* x, int64_t n) {
   T m = x[0];
+#pragma omp simd reduction(max : m)
   for (int64_t j = 1; j < n; ++j) m = std::max(m, x[j]);
   return m;
 }
@@ -282,7 +283,21 @@ T RowMax(const T* x, int64_t n) {
 template <typename T>
 T SumExpShifted(const T* x, int64_t n, T shift) {
   T s = 0;
-  for (int64_t j = 0; j < n; ++j) s += std::exp(x[j] - shift);
+#pragma omp simd reduction(+ : s)
+  for (int64_t j = 0; j < n; ++j) s += Exp(x[j] - shift);
+  return s;
+}
+
+// y = exp(x - shift); returns sum(y). y may be x.
+template <typename T>
+T StoreExpShifted(const T* x, int64_t n, T shift, T* y) {
+  T s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t j = 0; j < n; ++j) {
+    const T e = Exp(x[j] - shift);
+    y[j] = e;
+    s += e;
+  }
   return s;
 }
 
@@ -301,21 +316,18 @@ class SoftmaxOp : public OpKernel {
     if (n == 0) return;
     const T* x = in.data<T>();
     T* y = out->data<T>();
-    ParallelFor(n / c, n, kParallelRowwise, [&](int64_t r0, int64_t r1) {
+    ParallelFor(n / c, n * kRowwiseCost, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const T* xr = x + r * c;
         T* yr = y + r * c;
         const T m = RowMax(xr, c);
         if constexpr (kLog) {
           const T log_sum = std::log(SumExpShifted(xr, c, m));
+#pragma omp simd
           for (int64_t j = 0; j < c; ++j) yr[j] = (xr[j] - m) - log_sum;
         } else {
-          T s = 0;
-          for (int64_t j = 0; j < c; ++j) {
-            yr[j] = std::exp(xr[j] - m);
-            s += yr[j];
-          }
-          const T inv = T(1) / s;
+          const T inv = T(1) / StoreExpShifted(xr, c, m, yr);
+#pragma omp simd
           for (int64_t j = 0; j < c; ++j) yr[j] *= inv;
         }
       }
@@ -325,6 +337,8 @@ class SoftmaxOp : public OpKernel {
 
 // ---- Cross-entropy losses --------------------------------------------------------------------
 
+// loss = -sum(labels * log_softmax) = log(s) * sum(labels) - sum(labels * (x - m)),
+// backprop = softmax - labels.
 template <typename T>
 class SoftmaxXentOp : public OpKernel {
  public:
@@ -345,7 +359,7 @@ class SoftmaxXentOp : public OpKernel {
     const T* l = labels.data<T>();
     T* lp = loss->data<T>();
     T* bp = backprop->data<T>();
-    ParallelFor(rows, rows * c, kParallelRowwise, [&](int64_t r0, int64_t r1) {
+    ParallelFor(rows, rows * c * kRowwiseCost, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const T* xr = x + r * c;
         const T* lr = l + r * c;
@@ -355,19 +369,26 @@ class SoftmaxXentOp : public OpKernel {
           continue;
         }
         const T m = RowMax(xr, c);
-        const T log_sum = std::log(SumExpShifted(xr, c, m));
-        T sum = 0;
+        T label_sum = 0, dot = 0, s = 0;
+#pragma omp simd reduction(+ : label_sum, dot, s)
         for (int64_t j = 0; j < c; ++j) {
-          const T log_p = (xr[j] - m) - log_sum;
-          sum -= lr[j] * log_p;
-          br[j] = std::exp(log_p) - lr[j];
+          const T shifted = xr[j] - m;
+          label_sum += lr[j];
+          dot += lr[j] * shifted;
+          const T e = Exp(shifted);
+          br[j] = e;
+          s += e;
         }
-        lp[r] = sum;
+        lp[r] = std::log(s) * label_sum - dot;
+        const T inv = T(1) / s;
+#pragma omp simd
+        for (int64_t j = 0; j < c; ++j) br[j] = br[j] * inv - lr[j];
       }
     });
   }
 };
 
+// loss = log(s) - (x[label] - m), backprop = softmax - one_hot(label).
 template <typename T, typename Label>
 class SparseSoftmaxXentOp : public OpKernel {
  public:
@@ -394,14 +415,17 @@ class SparseSoftmaxXentOp : public OpKernel {
     const T* x = logits.data<T>();
     T* lp = loss->data<T>();
     T* bp = backprop->data<T>();
-    ParallelFor(rows, rows * c, kParallelRowwise, [&](int64_t r0, int64_t r1) {
+    ParallelFor(rows, rows * c * kRowwiseCost, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const T* xr = x + r * c;
         T* br = bp + r * c;
         const T m = RowMax(xr, c);
-        const T log_sum = std::log(SumExpShifted(xr, c, m));
-        lp[r] = log_sum - (xr[lab[r]] - m);
-        for (int64_t j = 0; j < c; ++j) br[j] = std::exp((xr[j] - m) - log_sum);
+        const T label_logit = xr[lab[r]];
+        const T s = StoreExpShifted(xr, c, m, br);
+        lp[r] = std::log(s) - (label_logit - m);
+        const T inv = T(1) / s;
+#pragma omp simd
+        for (int64_t j = 0; j < c; ++j) br[j] *= inv;
         br[lab[r]] -= T(1);
       }
     });
@@ -419,7 +443,7 @@ class L2LossOp : public OpKernel {
     const T* x = in.data<T>();
     const int64_t n = in.NumElements();
     double total = 0;
-    if (n < kParallelElementwise) {
+    if (n < cpu::kMinParallelWork) {
 #pragma omp simd reduction(+ : total)
       for (int64_t i = 0; i < n; ++i) total += static_cast<double>(x[i]) * x[i];
     } else {
