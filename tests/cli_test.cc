@@ -126,6 +126,14 @@ TEST_F(CliTest, RunTargetOnly) {
   EXPECT_EQ(r.out, "");
 }
 
+TEST_F(CliTest, RunInitRunsFirst) {
+  CliResult r = Cli({"run", model_, "--init", "init", "--fetch", "w"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "w = float [2] [1 2]\n");
+  ExpectOneLineError(Cli({"run", model_, "--fetch", "w"}), 1, "uninitialized value w");
+  ExpectOneLineError(Cli({"run", model_, "--init", "nope", "--fetch", "w"}), 1, "running --init");
+}
+
 TEST_F(CliTest, RunErrorsNameWhatIsWrong) {
   ExpectOneLineError(Cli({"run", dir_ + "/missing.pb", "--fetch", "y"}), 1, dir_ + "/missing.pb");
   ExpectOneLineError(Cli({"run", x_npy_, "--fetch", "y"}), 1, "is not a valid sluice.GraphDef");

@@ -30,7 +30,7 @@ std::string NpyPathFor(const std::string& dir, const std::string& tensor_name) {
     name = name.substr(0, colon);
     if (index != "0") name += "_" + index;
   }
-  return absl::StrCat(dir, "/", name, ".npy");
+  return absl::StrCat(dir, dir.back() == '/' ? "" : "/", name, ".npy");
 }
 
 std::string Describe(const Tensor& t) { return absl::StrCat(DataTypeString(t.dtype()), " ", t.shape().DebugString()); }
@@ -48,7 +48,8 @@ Status WriteOutputs(const std::string& dir, const std::vector<std::string>& fetc
   }
   for (size_t i = 0; i < fetches.size(); ++i) {
     std::string path = NpyPathFor(dir, fetches[i]);
-    SLUICE_RETURN_IF_ERROR(RecursivelyCreateDir(path.substr(0, path.rfind('/'))));
+    std::string parent = path.substr(0, path.rfind('/'));
+    if (!parent.empty()) SLUICE_RETURN_IF_ERROR(RecursivelyCreateDir(parent));
     Status s = WriteNpy(path, outputs[i]);
     if (!s.ok()) return errors::Annotate(s, absl::StrCat("fetch '", fetches[i], "': "));
     std::printf("%s -> %s (%s)\n", fetches[i].c_str(), path.c_str(), Describe(outputs[i]).c_str());
@@ -59,7 +60,7 @@ Status WriteOutputs(const std::string& dir, const std::vector<std::string>& fetc
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
-  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "out", "summarize"}, {});
+  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "init", "out", "summarize"}, {});
   if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
   if (parsed->positional.size() != 1) {
     return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL.pb"
@@ -90,6 +91,14 @@ int RunCommand(const std::vector<std::string>& args) {
   auto session = Session::Create(*graph_def);
   if (!session.ok()) {
     return ReportError(kCommand, errors::Annotate(session.status(), absl::StrCat("loading '", model, "': ")));
+  }
+  const std::vector<std::string>& inits = parsed->All("init");
+  if (!inits.empty()) {
+    std::vector<Tensor> none;
+    Status s = (*session)->Run({}, {}, inits, &none);
+    if (!s.ok()) {
+      return ReportError(kCommand, errors::Annotate(s, absl::StrCat("running --init in '", model, "': ")));
+    }
   }
   std::vector<std::pair<std::string, Tensor>> feeds;
   for (const auto& [name, file] : feed_files) {
