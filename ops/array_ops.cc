@@ -551,6 +551,41 @@ REGISTER_OP("Slice")
     .Attr("Index: {int32, int64}")
     .SetShapeFn(SliceShape);
 
+Status PadShape(InferenceContext* c) {
+  const TensorShape& in = c->input(0);
+  const TensorShape& pads = c->input(1);
+  int rank = in.rank();
+  if (rank < 0 && pads.rank() >= 1) rank = static_cast<int>(pads.dim(0));
+  if (pads.rank() >= 0 && (pads.rank() != 2 || (pads.dim(1) >= 0 && pads.dim(1) != 2) ||
+                           (rank >= 0 && pads.dim(0) >= 0 && pads.dim(0) != rank))) {
+    return errors::InvalidArgument("paddings must have shape [", rank < 0 ? "?" : absl::StrCat(rank),
+                                   ",2] for input of shape ", in.DebugString(), ", got ",
+                                   pads.DebugString());
+  }
+  if (rank < 0) return absl::OkStatus();
+  auto values = ConstInts(c, 1);
+  TensorShape out = TensorShape::UnknownDims(rank);
+  for (int i = 0; i < rank; ++i) {
+    if (!values) break;
+    int64_t before = (*values)[2 * i], after = (*values)[2 * i + 1];
+    if (before < 0 || after < 0) {
+      return errors::InvalidArgument("paddings [", absl::StrJoin(*values, ","),
+                                     "] has a negative entry");
+    }
+    if (!in.unknown_rank() && in.dim(i) >= 0) out.set_dim(i, in.dim(i) + before + after);
+  }
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+REGISTER_OP("Pad")
+    .Input("input: T")
+    .Input("paddings: Tpaddings")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("Tpaddings: {int32, int64} = DT_INT32")
+    .SetShapeFn(PadShape);
+
 // ---- OneHot ----------------------------------------------------------------------------------
 
 Status OneHotShape(InferenceContext* c) {
@@ -709,6 +744,29 @@ Status UnpackGrad(const Scope& s, const Operation& op, const std::vector<Output>
   return absl::OkStatus();
 }
 
+// Slice: dy padded back to the input's shape with zeros.
+Status SliceGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                 std::vector<Output>* dx) {
+  Output begin = op.input(1);
+  Output x_shape = ops::Shape(s, op.input(0), begin.dtype());
+  Output y_shape = ops::Shape(s, op.output(0), begin.dtype());
+  Output after = ops::Sub(s, ops::Sub(s, x_shape, y_shape), begin);
+  dx->push_back(ops::Pad(s, dy[0], ops::Pack(s, {begin, after}, 1)));
+  dx->push_back(Output());
+  dx->push_back(Output());
+  return absl::OkStatus();
+}
+
+// Pad: the slice of dy where the input sits.
+Status PadGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+               std::vector<Output>* dx) {
+  Output paddings = op.input(1);
+  Output before = ops::Reshape(s, ops::Slice(s, paddings, {0, 0}, {-1, 1}), {-1});
+  dx->push_back(ops::Slice(s, dy[0], before, ops::Shape(s, op.input(0), paddings.dtype())));
+  dx->push_back(Output());
+  return absl::OkStatus();
+}
+
 REGISTER_GRADIENT("Identity", IdentityGrad);
 REGISTER_GRADIENT("PlaceholderWithDefault", IdentityGrad);
 REGISTER_GRADIENT("Reshape", ReshapeBackGrad);
@@ -720,6 +778,8 @@ REGISTER_GRADIENT("Tile", TileGrad);
 REGISTER_GRADIENT("ConcatV2", ConcatV2Grad);
 REGISTER_GRADIENT("Pack", PackGrad);
 REGISTER_GRADIENT("Unpack", UnpackGrad);
+REGISTER_GRADIENT("Slice", SliceGrad);
+REGISTER_GRADIENT("Pad", PadGrad);
 REGISTER_NO_GRADIENT("StopGradient");
 REGISTER_NO_GRADIENT("ZerosLike");
 REGISTER_NO_GRADIENT("OnesLike");
@@ -866,6 +926,10 @@ Output Slice(const Scope& scope, const Input& input, const Input& begin, const I
   Output b, sz;
   ResolveBinaryInputs(scope, begin, size, &b, &sz);
   return NodeBuilder(scope, "Slice").Input(input.ToOutput(scope)).Input(b).Input(sz).Finalize();
+}
+
+Output Pad(const Scope& scope, const Input& input, const Input& paddings) {
+  return NodeBuilder(scope, "Pad").Input(input.ToOutput(scope)).Input(paddings.ToOutput(scope)).Finalize();
 }
 
 std::vector<Output> ConcatOffset(const Scope& scope, const Input& concat_dim,

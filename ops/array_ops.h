@@ -115,6 +115,9 @@ Output Pack(const Scope& scope, const std::vector<Output>& values, int64_t axis 
 std::vector<Output> Unpack(const Scope& scope, const Input& value, int64_t num, int64_t axis = 0);
 // The slice of `input` starting at `begin` with extent `size` (-1: to the end), per dim.
 Output Slice(const Scope& scope, const Input& input, const Input& begin, const Input& size);
+// `input` with paddings[i][0] zeros before and paddings[i][1] zeros after along dim i;
+// `paddings` is an int32 or int64 matrix of shape [rank, 2].
+Output Pad(const Scope& scope, const Input& input, const Input& paddings);
 // For ConcatV2's gradient: the offsets (int32 vectors) of each of `shapes` in the
 // concatenation along `concat_dim`.
 std::vector<Output> ConcatOffset(const Scope& scope, const Input& concat_dim,

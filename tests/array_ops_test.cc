@@ -287,6 +287,18 @@ TEST(TransposeTest, LargeMatchesNaive) {
   for (int i = 0; i < rows; ++i)
     for (int j = 0; j < cols; ++j) bad += out.data<float>()[j * rows + i] != v.data<float>()[i * cols + j];
   EXPECT_EQ(bad, 0);
+  // Pad takes the same parallel path.
+  Tensor padded = test::RunOne(root, ops::Pad(root, x, ops::Const(root, {1, 2, 3, 4}, {2, 2})), {{x, v}});
+  ASSERT_EQ(padded.shape().DebugString(), "[616,440]");
+  bad = 0;
+  for (int i = 0; i < rows + 3; ++i) {
+    for (int j = 0; j < cols + 7; ++j) {
+      bool inside = i >= 1 && i < rows + 1 && j >= 3 && j < cols + 3;
+      float want = inside ? v.data<float>()[(i - 1) * cols + (j - 3)] : 0.f;
+      bad += padded.data<float>()[i * (cols + 7) + j] != want;
+    }
+  }
+  EXPECT_EQ(bad, 0);
 }
 
 TEST(TransposeTest, InvertPermutation) {
@@ -326,6 +338,16 @@ TEST(SliceTest, Values) {
   test::ExpectTensorEqual(test::RunOne(root, s), I({4, 5, 7, 8}, {2, 2}));
   ops::Slice(root, x, {2, 0}, {2, 1});
   EXPECT_THAT(root.status().message(), HasSubstr("exceeds 3"));
+}
+
+TEST(PadTest, Values) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Const(root, {1, 2, 3, 4}, {2, 2});
+  auto p = ops::Pad(root, x, ops::Const(root, {1, 0, 0, 2}, {2, 2}));
+  EXPECT_EQ(p.shape().DebugString(), "[3,4]");
+  test::ExpectTensorEqual(test::RunOne(root, p), I({0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0}, {3, 4}));
+  ops::Pad(root, x, ops::Const(root, {1, 0}, {1, 2}));
+  EXPECT_THAT(root.status().message(), HasSubstr("paddings must have shape [2,2] for input of shape [2,2], got [1,2]"));
 }
 
 // ---- ConcatV2, Pack, Unpack ------------------------------------------------------------------
@@ -459,6 +481,14 @@ TEST(ArrayGradTest, PackAndUnpack) {
   auto parts = ops::Unpack(root, p, 3, -1);
   auto y = ops::Pack(root, {parts[2] * 2.0, parts[0]});
   ExpectGradientOk(root, {a, b}, {Doubles({2, 3}), Doubles({2, 3}, 2)}, y * y);
+}
+
+TEST(ArrayGradTest, SliceAndPad) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root, DT_DOUBLE, {3, 4});
+  auto y = ops::Slice(root, x, {1, 1}, {2, -1});
+  auto z = ops::Pad(root, y, ops::Const(root, Tensor::FromVector<int64_t>({0, 1, 2, 0}, {2, 2})));
+  ExpectGradientOk(root, {x}, {Doubles({3, 4})}, z * ops::Const(root, Doubles({3, 5})));
 }
 
 TEST(ArrayGradTest, StopGradientAndNonDifferentiableOps) {

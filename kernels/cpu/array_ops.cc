@@ -1,6 +1,6 @@
 // CPU kernels of the array ops. Ops that only change a tensor's shape (Identity, Reshape,
 // ExpandDims, Squeeze) share the input's buffer; data movement (Transpose, BroadcastTo, Tile,
-// Slice, ConcatV2, Pack, Unpack) is type-agnostic: it moves elements by size (strings by value).
+// Slice, Pad, ConcatV2, Pack, Unpack) is type-agnostic: it moves elements by size (strings by value).
 #include <algorithm>
 #include <limits>
 #include <numeric>
@@ -560,6 +560,65 @@ class SliceOp : public OpKernel {
   }
 };
 
+// Pad: zeros, then each innermost row of the input copied to its place in the output.
+template <typename T>
+void PadRows(const Tensor& in, const std::vector<int64_t>& before, const TensorShape& out_shape,
+             T* out) {
+  std::fill_n(out, out_shape.num_elements(), T{});
+  const int rank = in.dims();
+  if (rank == 0) {
+    out[0] = in.data<T>()[0];
+    return;
+  }
+  const int64_t inner = in.dim_size(rank - 1);
+  if (in.NumElements() == 0) return;
+  const int64_t rows = in.NumElements() / inner;
+  const std::vector<int64_t> out_strides = Strides(out_shape);
+  const T* src = in.data<T>();
+  cpu::ParallelFor(rows, CopyWork(in.NumElements()), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      int64_t offset = before[rank - 1], rem = row;
+      for (int k = rank - 2; k >= 0; --k) {
+        offset += (rem % in.dim_size(k) + before[k]) * out_strides[k];
+        rem /= in.dim_size(k);
+      }
+      std::copy(src + row * inner, src + (row + 1) * inner, out + offset);
+    }
+  });
+}
+
+class PadOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& paddings = ctx->input(1);
+    const int rank = in.dims();
+    OP_REQUIRES(ctx, paddings.dims() == 2 && paddings.dim_size(0) == rank && paddings.dim_size(1) == 2,
+                errors::InvalidArgument("paddings must have shape [", rank, ",2] for input of shape ",
+                                        in.shape().DebugString(), ", got ",
+                                        paddings.shape().DebugString()));
+    std::vector<int64_t> pads = IntValues(paddings), before(rank);
+    TensorShape out_shape;
+    for (int i = 0; i < rank; ++i) {
+      OP_REQUIRES(ctx, pads[2 * i] >= 0 && pads[2 * i + 1] >= 0,
+                  errors::InvalidArgument("paddings ", IntList(pads), " has a negative entry"));
+      before[i] = pads[2 * i];
+      out_shape.AddDim(in.dim_size(i) + pads[2 * i] + pads[2 * i + 1]);
+    }
+    if (out_shape == in.shape()) {
+      ctx->set_output(0, in);
+      return;
+    }
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+      PadRows(in, before, out_shape, out->data<T>());
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+  }
+};
+
 // ---- ConcatV2, ConcatOffset, Pack, Unpack ----------------------------------------------------
 
 // Copies each input, viewed as [outer, chunk_i], into the output viewed as [outer, sum chunk_i].
@@ -812,6 +871,7 @@ REGISTER_CPU("InvertPermutation", InvertPermutationOp);
 REGISTER_CPU("BroadcastTo", BroadcastToOp);
 REGISTER_CPU("Tile", TileOp);
 REGISTER_CPU("Slice", SliceOp);
+REGISTER_CPU("Pad", PadOp);
 REGISTER_CPU("ConcatV2", ConcatV2Op);
 REGISTER_CPU("ConcatOffset", ConcatOffsetOp);
 REGISTER_CPU("Pack", PackOp);
