@@ -1,7 +1,6 @@
 // Array op schemas, shape functions, gradients and client builders.
 #include "ops/array_ops.h"
 
-#include <numeric>
 #include <optional>
 
 #include "absl/strings/str_join.h"

@@ -49,8 +49,13 @@ TEST(PlaceholderTest, UnfedPlaceholderFailsWithTheExactMessage) {
   Status s = RunError(root, ops::Identity(root, x));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("You must feed a value for placeholder tensor 'x' with dtype "
-                                     "float and shape [?,784]"));
+  EXPECT_EQ(s.message(),
+            "node 'x' (op Placeholder): You must feed a value for placeholder tensor 'x' with dtype "
+            "float and shape [?,784]");
+  // Without a known shape the message names the dtype only, as TensorFlow's does.
+  auto z = ops::Placeholder(root.WithOpName("z"), DT_INT32);
+  EXPECT_EQ(RunError(root, z).message(),
+            "node 'z' (op Placeholder): You must feed a value for placeholder tensor 'z' with dtype int32");
 }
 
 TEST(PlaceholderTest, FedValuePassesThrough) {
