@@ -1,0 +1,605 @@
+// Elementwise math op schemas, shape functions, gradients and client builders: binary arithmetic
+// with broadcasting, unary functions, comparisons and logic, Cast, Select, AddN and the helpers
+// of gradients (BroadcastGradientArgs, Range). Reductions live in reduction_ops.cc, MatMul in
+// matmul_op.cc.
+#include "ops/math_ops.h"
+
+#include <optional>
+
+#include "core/op_registry.h"
+#include "ops/array_ops.h"
+#include "ops/gradients.h"
+
+namespace sluice {
+namespace {
+
+// ---- Shape functions -------------------------------------------------------------------------
+
+// Inputs 0 and 1 have one shape (the unary *Grad ops take y and dy).
+Status MergedPairShape(InferenceContext* c) {
+  auto merged = c->input(0).Merge(c->input(1));
+  if (!merged.ok()) {
+    return errors::InvalidArgument("shapes must be equal, got ", c->input(0).DebugString(),
+                                   " and ", c->input(1).DebugString());
+  }
+  c->set_output(0, *merged);
+  return absl::OkStatus();
+}
+
+// TF1 Select: t and e have one shape; condition has it too, or is a scalar, or is a vector
+// over dim 0.
+Status SelectShape(InferenceContext* c) {
+  const TensorShape& cond = c->input(0);
+  auto te = c->input(1).Merge(c->input(2));
+  if (!te.ok()) {
+    return errors::InvalidArgument("t and e must have the same shape, got ",
+                                   c->input(1).DebugString(), " and ", c->input(2).DebugString());
+  }
+  if (!cond.unknown_rank() && !te->unknown_rank() && cond.rank() != 0) {
+    bool ok;
+    if (cond.rank() == 1 && te->rank() > 1) {
+      ok = cond.dim(0) < 0 || te->dim(0) < 0 || cond.dim(0) == te->dim(0);
+    } else {
+      ok = cond.IsCompatibleWith(*te);
+    }
+    if (!ok) {
+      return errors::InvalidArgument("condition of shape ", cond.DebugString(),
+                                     " must be a scalar, a vector over dim 0, or have the shape ",
+                                     te->DebugString(), " of t and e");
+    }
+  }
+  c->set_output(0, *te);
+  return absl::OkStatus();
+}
+
+Status SelectV2Shape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape te, shape_fn::BroadcastShapes(c->input(1), c->input(2)));
+  SLUICE_ASSIGN_OR_RETURN(TensorShape out, shape_fn::BroadcastShapes(c->input(0), te));
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+Status AddNShape(InferenceContext* c) {
+  TensorShape merged = c->input(0);
+  for (int i = 1; i < c->num_inputs(); ++i) {
+    auto m = merged.Merge(c->input(i));
+    if (!m.ok()) {
+      return errors::InvalidArgument("inputs must have the same shape, but input 0 is ",
+                                     c->input(0).DebugString(), " and input ", i, " is ",
+                                     c->input(i).DebugString());
+    }
+    merged = *m;
+  }
+  c->set_output(0, merged);
+  return absl::OkStatus();
+}
+
+Status BroadcastGradientArgsShape(InferenceContext* c) {
+  for (int i = 0; i < 2; ++i) {
+    if (c->input(i).rank() > 1) {
+      return errors::InvalidArgument("s", i, " must be a vector, got shape ",
+                                     c->input(i).DebugString());
+    }
+  }
+  c->set_output(0, TensorShape{-1});
+  c->set_output(1, TensorShape{-1});
+  return absl::OkStatus();
+}
+
+Status RangeShape(InferenceContext* c) {
+  const char* names[] = {"start", "limit", "delta"};
+  double v[3];
+  bool known = true;
+  for (int i = 0; i < 3; ++i) {
+    if (c->input(i).rank() > 0) {
+      return errors::InvalidArgument(names[i], " must be a scalar, got shape ",
+                                     c->input(i).DebugString());
+    }
+    const Tensor* t = c->input_tensor(i);
+    if (t == nullptr) {
+      known = false;
+      continue;
+    }
+    DispatchType(t->dtype(), [&]<typename T>() {
+      if constexpr (std::is_arithmetic_v<T>) v[i] = static_cast<double>(t->scalar<T>());
+    });
+  }
+  if (!known) {
+    c->set_output(0, TensorShape{-1});
+    return absl::OkStatus();
+  }
+  if (v[2] == 0) return errors::InvalidArgument("Range requires delta != 0");
+  if ((v[2] > 0 && v[0] > v[1]) || (v[2] < 0 && v[0] < v[1])) {
+    return errors::InvalidArgument("Range requires start <= limit when delta > 0 and start >= "
+                                   "limit when delta < 0, got start ", v[0], ", limit ", v[1],
+                                   ", delta ", v[2]);
+  }
+  bool integral = c->input_type(0) == DT_INT32 || c->input_type(0) == DT_INT64;
+  double n = integral ? std::ceil(std::abs(v[1] - v[0]) / std::abs(v[2]))
+                      : std::ceil(std::abs((v[1] - v[0]) / v[2]));
+  c->set_output(0, TensorShape{static_cast<int64_t>(n)});
+  return absl::OkStatus();
+}
+
+// ---- Schemas ---------------------------------------------------------------------------------
+
+constexpr char kNumeric[] = "T: {float, double, int32, int64}";
+constexpr char kFloating[] = "T: {float, double}";
+
+#define SLUICE_BINARY_OP(name, types)                                          \
+  REGISTER_OP(name).Input("x: T").Input("y: T").Output("z: T").Attr(types) \
+      .SetShapeFn(shape_fn::BroadcastBinaryOpShape)
+
+SLUICE_BINARY_OP("Add", kNumeric);
+SLUICE_BINARY_OP("AddV2", kNumeric).SetIsCommutative().SetIsAggregate();
+SLUICE_BINARY_OP("Sub", kNumeric);
+SLUICE_BINARY_OP("Mul", kNumeric).SetIsCommutative();
+SLUICE_BINARY_OP("Div", kNumeric);
+SLUICE_BINARY_OP("RealDiv", kNumeric);
+SLUICE_BINARY_OP("Maximum", kNumeric).SetIsCommutative();
+SLUICE_BINARY_OP("Minimum", kNumeric).SetIsCommutative();
+SLUICE_BINARY_OP("SquaredDifference", kNumeric).SetIsCommutative();
+#undef SLUICE_BINARY_OP
+
+#define SLUICE_UNARY_OP(name, types) \
+  REGISTER_OP(name).Input("x: T").Output("y: T").Attr(types).SetShapeFn(shape_fn::UnchangedShape)
+
+SLUICE_UNARY_OP("Neg", kNumeric);
+SLUICE_UNARY_OP("Abs", kNumeric);
+SLUICE_UNARY_OP("Sign", kNumeric);
+SLUICE_UNARY_OP("Square", kNumeric);
+SLUICE_UNARY_OP("Exp", kFloating);
+SLUICE_UNARY_OP("Log", kFloating);
+SLUICE_UNARY_OP("Sqrt", kFloating);
+SLUICE_UNARY_OP("Rsqrt", kFloating);
+SLUICE_UNARY_OP("Reciprocal", kFloating);
+SLUICE_UNARY_OP("Sigmoid", kFloating);
+SLUICE_UNARY_OP("Tanh", kFloating);
+#undef SLUICE_UNARY_OP
+
+#define SLUICE_UNARY_GRAD_OP(name)                                                         \
+  REGISTER_OP(name).Input("y: T").Input("dy: T").Output("z: T").Attr(kFloating) \
+      .SetShapeFn(MergedPairShape)
+
+SLUICE_UNARY_GRAD_OP("SigmoidGrad");
+SLUICE_UNARY_GRAD_OP("TanhGrad");
+SLUICE_UNARY_GRAD_OP("SqrtGrad");
+SLUICE_UNARY_GRAD_OP("RsqrtGrad");
+SLUICE_UNARY_GRAD_OP("ReciprocalGrad");
+#undef SLUICE_UNARY_GRAD_OP
+
+#define SLUICE_COMPARISON_OP(name, types)                                           \
+  REGISTER_OP(name).Input("x: T").Input("y: T").Output("z: bool").Attr(types) \
+      .SetShapeFn(shape_fn::BroadcastBinaryOpShape)
+
+SLUICE_COMPARISON_OP("Equal", "T: {float, double, int32, int64, uint8, bool}").SetIsCommutative();
+SLUICE_COMPARISON_OP("NotEqual", "T: {float, double, int32, int64, uint8, bool}").SetIsCommutative();
+SLUICE_COMPARISON_OP("Less", "T: {float, double, int32, int64, uint8}");
+SLUICE_COMPARISON_OP("LessEqual", "T: {float, double, int32, int64, uint8}");
+SLUICE_COMPARISON_OP("Greater", "T: {float, double, int32, int64, uint8}");
+SLUICE_COMPARISON_OP("GreaterEqual", "T: {float, double, int32, int64, uint8}");
+#undef SLUICE_COMPARISON_OP
+
+REGISTER_OP("LogicalNot").Input("x: bool").Output("y: bool").SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("LogicalAnd").Input("x: bool").Input("y: bool").Output("z: bool")
+    .SetIsCommutative().SetShapeFn(shape_fn::BroadcastBinaryOpShape);
+REGISTER_OP("LogicalOr").Input("x: bool").Input("y: bool").Output("z: bool")
+    .SetIsCommutative().SetShapeFn(shape_fn::BroadcastBinaryOpShape);
+
+REGISTER_OP("Cast")
+    .Input("x: SrcT")
+    .Output("y: DstT")
+    .Attr("SrcT: type")
+    .Attr("DstT: type")
+    .Attr("Truncate: bool = false")
+    .SetShapeFn(shape_fn::UnchangedShape);
+
+REGISTER_OP("Select")
+    .Input("condition: bool")
+    .Input("t: T")
+    .Input("e: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .SetShapeFn(SelectShape);
+
+REGISTER_OP("SelectV2")
+    .Input("condition: bool")
+    .Input("t: T")
+    .Input("e: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .SetShapeFn(SelectV2Shape);
+
+REGISTER_OP("AddN")
+    .Input("inputs: N * T")
+    .Output("sum: T")
+    .Attr("N: int >= 1")
+    .Attr(kNumeric)
+    .SetIsCommutative()
+    .SetIsAggregate()
+    .SetShapeFn(AddNShape);
+
+REGISTER_OP("BroadcastGradientArgs")
+    .Input("s0: T")
+    .Input("s1: T")
+    .Output("r0: T")
+    .Output("r1: T")
+    .Attr("T: {int32, int64} = DT_INT32")
+    .SetShapeFn(BroadcastGradientArgsShape);
+
+REGISTER_OP("Range")
+    .Input("start: Tidx")
+    .Input("limit: Tidx")
+    .Input("delta: Tidx")
+    .Output("output: Tidx")
+    .Attr("Tidx: {float, double, int32, int64} = DT_INT32")
+    .SetShapeFn(RangeShape);
+
+// ---- Gradients -------------------------------------------------------------------------------
+
+// The axes of the broadcast shape over which the gradient of an operand of shape `target` must
+// be summed, when the shapes of the operands tell them while building; nullopt when only the
+// run-time shapes can. Summing over an axis of size 1 is harmless, so an operand dim of 1 is
+// reduced unless every other operand's dim is known to be 1 too; an unknown operand dim is
+// not reduced only when every other operand's dim is known to be 1 there.
+std::optional<std::vector<int>> StaticReductionAxes(const TensorShape& target,
+                                                    const std::vector<TensorShape>& others) {
+  if (target.unknown_rank()) return std::nullopt;
+  int rank = target.rank();
+  for (const TensorShape& o : others) {
+    if (o.unknown_rank()) return std::nullopt;
+    rank = std::max(rank, o.rank());
+  }
+  auto dim_at = [rank](const TensorShape& s, int i) -> int64_t {
+    int k = i - (rank - s.rank());
+    return k < 0 ? 1 : s.dim(k);
+  };
+  std::vector<int> axes;
+  for (int i = 0; i < rank; ++i) {
+    bool others_one = true;
+    for (const TensorShape& o : others) others_one &= dim_at(o, i) == 1;
+    const bool padded = i < rank - target.rank();
+    const int64_t d = dim_at(target, i);
+    if (padded || (d == 1 && !others_one)) {
+      axes.push_back(i);
+    } else if (d == -1 && !others_one) {
+      return std::nullopt;
+    }
+  }
+  return axes;
+}
+
+// Sums `grad`, shaped like the broadcast of `target` with operands of shapes `others`, back to
+// target's shape. `dynamic_axes` builds the reduction axes from run-time shapes and is called
+// only when the static shapes do not tell them.
+Output SumToShape(const Scope& s, const Output& grad, const Output& target,
+                  const std::vector<TensorShape>& others,
+                  const std::function<Output()>& dynamic_axes) {
+  const TensorShape& shape = target.shape();
+  std::optional<std::vector<int>> axes = StaticReductionAxes(shape, others);
+  if (!axes) return ops::Reshape(s, ops::Sum(s, grad, dynamic_axes()), ops::Shape(s, target));
+  if (axes->empty()) return grad;
+  Tensor axes_t = Tensor::FromVector(std::vector<int32_t>(axes->begin(), axes->end()));
+  int out_rank = shape.rank();
+  for (const TensorShape& o : others) out_rank = std::max(out_rank, o.rank());
+  if (shape.rank() == out_rank) return ops::Sum(s, grad, axes_t, /*keep_dims=*/true);
+  Output summed = ops::Sum(s, grad, axes_t);
+  // Dropping the reduced axes leaves target's shape unless target has reduced axes of its own.
+  bool own_axis = axes->back() >= out_rank - shape.rank();
+  if (!own_axis) return summed;
+  if (shape.IsFullyDefined()) {
+    return ops::Reshape(s, summed, Tensor::FromVector(std::vector<int64_t>(shape.dims().begin(),
+                                                                           shape.dims().end())));
+  }
+  return ops::Reshape(s, summed, ops::Shape(s, target));
+}
+
+// Reduces the broadcast gradients gx and gy of a binary op back to the shapes of its inputs.
+void ReduceBinaryGrads(const Scope& s, const Operation& op, const Output& gx, const Output& gy,
+                       std::vector<Output>* dx) {
+  Output x = op.input(0), y = op.input(1);
+  std::optional<ops::BroadcastGradientArgsOutput> args;
+  auto dynamic = [&](int which) {
+    return [&, which]() -> Output {
+      if (!args) args = ops::BroadcastGradientArgs(s, ops::Shape(s, x), ops::Shape(s, y));
+      return which == 0 ? args->r0 : args->r1;
+    };
+  };
+  dx->push_back(gx.valid() ? SumToShape(s, gx, x, {y.shape()}, dynamic(0)) : Output());
+  dx->push_back(gy.valid() ? SumToShape(s, gy, y, {x.shape()}, dynamic(1)) : Output());
+}
+
+using Grads = std::vector<Output>;
+
+Status AddGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  ReduceBinaryGrads(s, op, dy[0], dy[0], dx);
+  return s.status();
+}
+
+Status SubGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  ReduceBinaryGrads(s, op, dy[0], ops::Neg(s, dy[0]), dx);
+  return s.status();
+}
+
+Status MulGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  ReduceBinaryGrads(s, op, ops::Mul(s, dy[0], op.input(1)), ops::Mul(s, op.input(0), dy[0]), dx);
+  return s.status();
+}
+
+Status DivGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output x = op.input(0), y = op.input(1);
+  Output gy = ops::Mul(s, dy[0], ops::RealDiv(s, ops::RealDiv(s, ops::Neg(s, x), y), y));
+  ReduceBinaryGrads(s, op, ops::RealDiv(s, dy[0], y), gy, dx);
+  return s.status();
+}
+
+// Maximum and Minimum send the gradient to x where x wins (ties included), else to y.
+Status MaxMinGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx, bool is_max) {
+  Output x = op.input(0), y = op.input(1);
+  Output x_wins = is_max ? ops::GreaterEqual(s, x, y) : ops::LessEqual(s, x, y);
+  Output zeros = ops::ZerosLike(s, dy[0]);
+  ReduceBinaryGrads(s, op, ops::SelectV2(s, x_wins, dy[0], zeros),
+                    ops::SelectV2(s, x_wins, zeros, dy[0]), dx);
+  return s.status();
+}
+
+Status MaximumGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  return MaxMinGrad(s, op, dy, dx, /*is_max=*/true);
+}
+
+Status MinimumGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  return MaxMinGrad(s, op, dy, dx, /*is_max=*/false);
+}
+
+Status SquaredDifferenceGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output g = ops::Mul(s, ops::Mul(s, dy[0], 2.0), ops::Sub(s, op.input(0), op.input(1)));
+  ReduceBinaryGrads(s, op, g, ops::Neg(s, g), dx);
+  return s.status();
+}
+
+REGISTER_GRADIENT("Add", AddGrad);
+REGISTER_GRADIENT("AddV2", AddGrad);
+REGISTER_GRADIENT("Sub", SubGrad);
+REGISTER_GRADIENT("Mul", MulGrad);
+REGISTER_GRADIENT("Div", DivGrad);
+REGISTER_GRADIENT("RealDiv", DivGrad);
+REGISTER_GRADIENT("Maximum", MaximumGrad);
+REGISTER_GRADIENT("Minimum", MinimumGrad);
+REGISTER_GRADIENT("SquaredDifference", SquaredDifferenceGrad);
+
+// Unary ops: d/dx f(x) = grad * f'(x), written with the op's input x and output y.
+#define SLUICE_UNARY_GRAD(op_name, expr)                                                   \
+  REGISTER_GRADIENT(op_name, [](const Scope& s, const Operation& op, const Grads& dy,     \
+                                Grads* dx) {                                               \
+    [[maybe_unused]] Output x = op.input(0), y = op.output(0), g = dy[0];                  \
+    dx->push_back(expr);                                                                   \
+    return s.status();                                                                     \
+  })
+
+SLUICE_UNARY_GRAD("Neg", ops::Neg(s, g));
+SLUICE_UNARY_GRAD("Abs", ops::Mul(s, g, ops::Sign(s, x)));
+SLUICE_UNARY_GRAD("Square", ops::Mul(s, g, ops::Mul(s, x, 2.0)));
+SLUICE_UNARY_GRAD("Exp", ops::Mul(s, g, y));
+SLUICE_UNARY_GRAD("Log", ops::Mul(s, g, ops::Reciprocal(s, x)));
+SLUICE_UNARY_GRAD("Sqrt", ops::SqrtGrad(s, y, g));
+SLUICE_UNARY_GRAD("Rsqrt", ops::RsqrtGrad(s, y, g));
+SLUICE_UNARY_GRAD("Reciprocal", ops::ReciprocalGrad(s, y, g));
+SLUICE_UNARY_GRAD("Sigmoid", ops::SigmoidGrad(s, y, g));
+SLUICE_UNARY_GRAD("Tanh", ops::TanhGrad(s, y, g));
+#undef SLUICE_UNARY_GRAD
+
+// The *Grad ops z = f(a, b) with a = y of the forward op and b = its incoming gradient.
+#define SLUICE_UNARY_GRAD_GRAD(op_name, grad_a, grad_b)                                    \
+  REGISTER_GRADIENT(op_name, [](const Scope& s, const Operation& op, const Grads& dy,     \
+                                Grads* dx) {                                               \
+    [[maybe_unused]] Output a = op.input(0), b = op.input(1), z = op.output(0), g = dy[0]; \
+    dx->push_back(grad_a);                                                                 \
+    dx->push_back(grad_b);                                                                 \
+    return s.status();                                                                     \
+  })
+
+// z = b a (1 - a): dz/da = b (1 - 2a).
+SLUICE_UNARY_GRAD_GRAD("SigmoidGrad",
+                       ops::Mul(s, ops::Mul(s, g, b), ops::Sub(s, 1.0, ops::Mul(s, a, 2.0))),
+                       ops::SigmoidGrad(s, a, g));
+// z = b (1 - a^2): dz/da = -2 a b.
+SLUICE_UNARY_GRAD_GRAD("TanhGrad", ops::Mul(s, ops::Mul(s, g, b), ops::Mul(s, a, -2.0)),
+                       ops::TanhGrad(s, a, g));
+// z = 0.5 b / a: dz/da = -z / a.
+SLUICE_UNARY_GRAD_GRAD("SqrtGrad", ops::Neg(s, ops::Mul(s, g, ops::RealDiv(s, z, a))),
+                       ops::SqrtGrad(s, a, g));
+// z = -0.5 b a^3: dz/da = -1.5 b a^2.
+SLUICE_UNARY_GRAD_GRAD("RsqrtGrad",
+                       ops::Mul(s, ops::Mul(s, g, b), ops::Mul(s, ops::Square(s, a), -1.5)),
+                       ops::RsqrtGrad(s, a, g));
+// z = -b a^2: dz/da = -2 a b.
+SLUICE_UNARY_GRAD_GRAD("ReciprocalGrad", ops::Mul(s, ops::Mul(s, g, b), ops::Mul(s, a, -2.0)),
+                       ops::ReciprocalGrad(s, a, g));
+#undef SLUICE_UNARY_GRAD_GRAD
+
+// Casting between floating types passes the gradient back cast to the source type; any other
+// cast stops it.
+Status CastGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  DataType src = op.node()->input_type(0), dst = op.node()->output_type(0);
+  bool floating = IsFloatingType(src) && IsFloatingType(dst);
+  dx->push_back(floating ? ops::Cast(s, dy[0], src) : Output());
+  return s.status();
+}
+REGISTER_GRADIENT("Cast", CastGrad);
+
+Status SelectGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output c = op.input(0), zeros = ops::ZerosLike(s, op.input(1));
+  dx->push_back(Output());
+  dx->push_back(ops::Select(s, c, dy[0], zeros));
+  dx->push_back(ops::Select(s, c, zeros, dy[0]));
+  return s.status();
+}
+REGISTER_GRADIENT("Select", SelectGrad);
+
+Status SelectV2Grad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output c = op.input(0), t = op.input(1), e = op.input(2), zeros = ops::ZerosLike(s, dy[0]);
+  std::optional<Output> grad_shape;
+  auto dynamic = [&](const Output& target) {
+    return [&, target]() -> Output {
+      if (!grad_shape) grad_shape = ops::Shape(s, dy[0]);
+      return ops::BroadcastGradientArgs(s, ops::Shape(s, target), *grad_shape).r0;
+    };
+  };
+  dx->push_back(Output());
+  dx->push_back(SumToShape(s, ops::SelectV2(s, c, dy[0], zeros), t, {c.shape(), e.shape()},
+                           dynamic(t)));
+  dx->push_back(SumToShape(s, ops::SelectV2(s, c, zeros, dy[0]), e, {c.shape(), t.shape()},
+                           dynamic(e)));
+  return s.status();
+}
+REGISTER_GRADIENT("SelectV2", SelectV2Grad);
+
+Status AddNGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  dx->assign(op.num_inputs(), dy[0]);
+  return s.status();
+}
+REGISTER_GRADIENT("AddN", AddNGrad);
+
+REGISTER_NO_GRADIENT("Sign");
+REGISTER_NO_GRADIENT("Equal");
+REGISTER_NO_GRADIENT("NotEqual");
+REGISTER_NO_GRADIENT("Less");
+REGISTER_NO_GRADIENT("LessEqual");
+REGISTER_NO_GRADIENT("Greater");
+REGISTER_NO_GRADIENT("GreaterEqual");
+REGISTER_NO_GRADIENT("LogicalNot");
+REGISTER_NO_GRADIENT("LogicalAnd");
+REGISTER_NO_GRADIENT("LogicalOr");
+REGISTER_NO_GRADIENT("BroadcastGradientArgs");
+REGISTER_NO_GRADIENT("Range");
+
+// ---- Builders --------------------------------------------------------------------------------
+
+Output Unary(const Scope& scope, const char* op, const Input& x) {
+  return NodeBuilder(scope, op).Input(x.ToOutput(scope)).Finalize();
+}
+
+Output Binary(const Scope& scope, const char* op, const Input& x, const Input& y) {
+  Output a, b;
+  ResolveBinaryInputs(scope, x, y, &a, &b);
+  return NodeBuilder(scope, op).Input(a).Input(b).Finalize();
+}
+
+}  // namespace
+
+namespace ops {
+
+Output Add(const Scope& s, const Input& x, const Input& y) { return Binary(s, "AddV2", x, y); }
+Output Sub(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Sub", x, y); }
+Output Mul(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Mul", x, y); }
+Output RealDiv(const Scope& s, const Input& x, const Input& y) { return Binary(s, "RealDiv", x, y); }
+Output Maximum(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Maximum", x, y); }
+Output Minimum(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Minimum", x, y); }
+Output SquaredDifference(const Scope& s, const Input& x, const Input& y) {
+  return Binary(s, "SquaredDifference", x, y);
+}
+
+Output Div(const Scope& s, const Input& x, const Input& y) {
+  Output a, b;
+  ResolveBinaryInputs(s, x, y, &a, &b);
+  if (!a.valid()) return Output();
+  return NodeBuilder(s, IsFloatingType(a.dtype()) ? "RealDiv" : "Div").Input(a).Input(b).Finalize();
+}
+
+Output Neg(const Scope& s, const Input& x) { return Unary(s, "Neg", x); }
+Output Abs(const Scope& s, const Input& x) { return Unary(s, "Abs", x); }
+Output Sign(const Scope& s, const Input& x) { return Unary(s, "Sign", x); }
+Output Exp(const Scope& s, const Input& x) { return Unary(s, "Exp", x); }
+Output Log(const Scope& s, const Input& x) { return Unary(s, "Log", x); }
+Output Sqrt(const Scope& s, const Input& x) { return Unary(s, "Sqrt", x); }
+Output Rsqrt(const Scope& s, const Input& x) { return Unary(s, "Rsqrt", x); }
+Output Square(const Scope& s, const Input& x) { return Unary(s, "Square", x); }
+Output Reciprocal(const Scope& s, const Input& x) { return Unary(s, "Reciprocal", x); }
+Output Sigmoid(const Scope& s, const Input& x) { return Unary(s, "Sigmoid", x); }
+Output Tanh(const Scope& s, const Input& x) { return Unary(s, "Tanh", x); }
+
+Output SigmoidGrad(const Scope& s, const Input& y, const Input& dy) {
+  return Binary(s, "SigmoidGrad", y, dy);
+}
+Output TanhGrad(const Scope& s, const Input& y, const Input& dy) { return Binary(s, "TanhGrad", y, dy); }
+Output SqrtGrad(const Scope& s, const Input& y, const Input& dy) { return Binary(s, "SqrtGrad", y, dy); }
+Output RsqrtGrad(const Scope& s, const Input& y, const Input& dy) {
+  return Binary(s, "RsqrtGrad", y, dy);
+}
+Output ReciprocalGrad(const Scope& s, const Input& y, const Input& dy) {
+  return Binary(s, "ReciprocalGrad", y, dy);
+}
+
+Output Equal(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Equal", x, y); }
+Output NotEqual(const Scope& s, const Input& x, const Input& y) { return Binary(s, "NotEqual", x, y); }
+Output Less(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Less", x, y); }
+Output LessEqual(const Scope& s, const Input& x, const Input& y) { return Binary(s, "LessEqual", x, y); }
+Output Greater(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Greater", x, y); }
+Output GreaterEqual(const Scope& s, const Input& x, const Input& y) {
+  return Binary(s, "GreaterEqual", x, y);
+}
+Output LogicalNot(const Scope& s, const Input& x) { return Unary(s, "LogicalNot", x); }
+Output LogicalAnd(const Scope& s, const Input& x, const Input& y) { return Binary(s, "LogicalAnd", x, y); }
+Output LogicalOr(const Scope& s, const Input& x, const Input& y) { return Binary(s, "LogicalOr", x, y); }
+
+Output Cast(const Scope& s, const Input& x, DataType dtype, bool truncate) {
+  return NodeBuilder(s, "Cast")
+      .Input(x.ToOutput(s))
+      .Attr("DstT", dtype)
+      .Attr("Truncate", truncate)
+      .Finalize();
+}
+
+namespace {
+Output Ternary(const Scope& s, const char* op, const Input& c, const Input& t, const Input& e) {
+  Output tt, ee;
+  ResolveBinaryInputs(s, t, e, &tt, &ee);
+  return NodeBuilder(s, op).Input(c.ToOutput(s)).Input(tt).Input(ee).Finalize();
+}
+}  // namespace
+
+Output Select(const Scope& s, const Input& c, const Input& t, const Input& e) {
+  return Ternary(s, "Select", c, t, e);
+}
+Output SelectV2(const Scope& s, const Input& c, const Input& t, const Input& e) {
+  return Ternary(s, "SelectV2", c, t, e);
+}
+
+Output AddN(const Scope& s, const std::vector<Output>& inputs) {
+  if (inputs.empty()) {
+    s.UpdateStatus(errors::InvalidArgument("AddN requires at least one input"));
+    return Output();
+  }
+  return NodeBuilder(s, "AddN").InputList(inputs).Finalize();
+}
+
+BroadcastGradientArgsOutput BroadcastGradientArgs(const Scope& s, const Input& s0, const Input& s1) {
+  Output a, b;
+  ResolveBinaryInputs(s, s0, s1, &a, &b);
+  Operation op = NodeBuilder(s, "BroadcastGradientArgs").Input(a).Input(b).Finalize();
+  if (!op.valid()) return {};
+  return {op.output(0), op.output(1)};
+}
+
+Output Range(const Scope& s, const Input& start, const Input& limit, const Input& delta) {
+  // Literals take the dtype of the first operand that is not one.
+  DataType dtype = DT_INVALID;
+  for (const Input* in : {&start, &limit, &delta}) {
+    if (!in->is_literal()) {
+      Output o = in->ToOutput(s);
+      if (!o.valid()) return Output();
+      dtype = o.dtype();
+      break;
+    }
+  }
+  Output a = start.ToOutput(s, dtype);
+  if (!a.valid()) return Output();
+  return NodeBuilder(s, "Range")
+      .Input(a)
+      .Input(limit.ToOutput(s, a.dtype()))
+      .Input(delta.ToOutput(s, a.dtype()))
+      .Finalize();
+}
+
+}  // namespace ops
+}  // namespace sluice

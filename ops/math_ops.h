@@ -1,0 +1,130 @@
+// Client builders for the math ops: elementwise arithmetic with NumPy broadcasting, unary
+// functions, comparisons, Cast, Select, AddN, reductions, MatMul and helpers of gradients.
+// Op names, input order, attrs and semantics are TensorFlow 1.x's.
+//
+// Every builder adds one node to `scope`'s graph and returns its output. A builder whose inputs
+// are invalid, or whose shapes or dtypes do not fit the op, records the error on the scope
+// (naming the node and the shapes) and returns an invalid Output. Binary builders accept a
+// literal for either operand; it takes the other operand's dtype (`Mul(s, x, 0.5)`).
+#ifndef SLUICE_OPS_MATH_OPS_H_
+#define SLUICE_OPS_MATH_OPS_H_
+
+#include <vector>
+
+#include "ops/scope.h"
+
+namespace sluice {
+namespace ops {
+
+// Elementwise binary ops, broadcasting like NumPy.
+// x + y (op AddV2).
+Output Add(const Scope& scope, const Input& x, const Input& y);
+Output Sub(const Scope& scope, const Input& x, const Input& y);
+Output Mul(const Scope& scope, const Input& x, const Input& y);
+// x / y: op RealDiv for floating types, op Div (C division, truncating) for integers.
+Output Div(const Scope& scope, const Input& x, const Input& y);
+Output RealDiv(const Scope& scope, const Input& x, const Input& y);
+Output Maximum(const Scope& scope, const Input& x, const Input& y);
+Output Minimum(const Scope& scope, const Input& x, const Input& y);
+// (x - y)^2.
+Output SquaredDifference(const Scope& scope, const Input& x, const Input& y);
+
+// Elementwise unary ops.
+Output Neg(const Scope& scope, const Input& x);
+Output Abs(const Scope& scope, const Input& x);
+Output Sign(const Scope& scope, const Input& x);
+Output Exp(const Scope& scope, const Input& x);
+Output Log(const Scope& scope, const Input& x);
+Output Sqrt(const Scope& scope, const Input& x);
+Output Rsqrt(const Scope& scope, const Input& x);
+Output Square(const Scope& scope, const Input& x);
+Output Reciprocal(const Scope& scope, const Input& x);
+Output Sigmoid(const Scope& scope, const Input& x);
+Output Tanh(const Scope& scope, const Input& x);
+
+// Gradients of unary ops, given the op's output y and the gradient dy of y.
+Output SigmoidGrad(const Scope& scope, const Input& y, const Input& dy);  // dy * y * (1 - y)
+Output TanhGrad(const Scope& scope, const Input& y, const Input& dy);     // dy * (1 - y^2)
+Output SqrtGrad(const Scope& scope, const Input& y, const Input& dy);     // dy * 0.5 / y
+Output RsqrtGrad(const Scope& scope, const Input& y, const Input& dy);    // dy * -0.5 * y^3
+Output ReciprocalGrad(const Scope& scope, const Input& y, const Input& dy);  // -dy * y^2
+
+// Comparisons and logic, broadcasting; the outputs are bool.
+Output Equal(const Scope& scope, const Input& x, const Input& y);
+Output NotEqual(const Scope& scope, const Input& x, const Input& y);
+Output Less(const Scope& scope, const Input& x, const Input& y);
+Output LessEqual(const Scope& scope, const Input& x, const Input& y);
+Output Greater(const Scope& scope, const Input& x, const Input& y);
+Output GreaterEqual(const Scope& scope, const Input& x, const Input& y);
+Output LogicalNot(const Scope& scope, const Input& x);
+Output LogicalAnd(const Scope& scope, const Input& x, const Input& y);
+Output LogicalOr(const Scope& scope, const Input& x, const Input& y);
+
+// x converted to `dtype` (float, double, int32, int64, uint8, bool in any combination).
+// Float to integer truncates toward zero; anything to bool is x != 0.
+Output Cast(const Scope& scope, const Input& x, DataType dtype, bool truncate = false);
+
+// TF1 Select: elements of t where condition is true, else of e. t and e have the same shape;
+// condition has that shape too, or is a scalar, or is a vector selecting whole rows (dim 0).
+Output Select(const Scope& scope, const Input& condition, const Input& t, const Input& e);
+inline Output Where3(const Scope& scope, const Input& condition, const Input& t, const Input& e) {
+  return Select(scope, condition, t, e);
+}
+// Select with all three operands broadcast against each other.
+Output SelectV2(const Scope& scope, const Input& condition, const Input& t, const Input& e);
+
+// The elementwise sum of `inputs`, which must all have the same dtype and shape (at least one).
+Output AddN(const Scope& scope, const std::vector<Output>& inputs);
+
+// Reductions over `axes` (an int32/int64 scalar or vector; negative axes count from the end;
+// an empty vector reduces nothing). keep_dims keeps reduced axes as size 1.
+// The mean of an empty set is NaN for floating types.
+Output Sum(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+Output Mean(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+Output Max(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+Output Min(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+Output Prod(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+inline Output ReduceSum(const Scope& s, const Input& x, const Input& axes, bool keep_dims = false) {
+  return Sum(s, x, axes, keep_dims);
+}
+inline Output ReduceMean(const Scope& s, const Input& x, const Input& axes, bool keep_dims = false) {
+  return Mean(s, x, axes, keep_dims);
+}
+inline Output ReduceMax(const Scope& s, const Input& x, const Input& axes, bool keep_dims = false) {
+  return Max(s, x, axes, keep_dims);
+}
+inline Output ReduceMin(const Scope& s, const Input& x, const Input& axes, bool keep_dims = false) {
+  return Min(s, x, axes, keep_dims);
+}
+inline Output ReduceProd(const Scope& s, const Input& x, const Input& axes, bool keep_dims = false) {
+  return Prod(s, x, axes, keep_dims);
+}
+
+// The index of the largest (smallest) element along the scalar `axis`, the first on ties.
+// `output_type` is DT_INT64 or DT_INT32.
+Output ArgMax(const Scope& scope, const Input& input, const Input& axis,
+              DataType output_type = DT_INT64);
+Output ArgMin(const Scope& scope, const Input& input, const Input& axis,
+              DataType output_type = DT_INT64);
+
+// The matrix product of rank-2 a and b, either transposed first.
+Output MatMul(const Scope& scope, const Input& a, const Input& b, bool transpose_a = false,
+              bool transpose_b = false);
+
+// For shapes s0 and s1 (int32/int64 vectors) that broadcast together: the axes of the
+// broadcast shape over which a gradient must be summed to get back to s0 (r0) and s1 (r1).
+struct BroadcastGradientArgsOutput {
+  Output r0;
+  Output r1;
+};
+BroadcastGradientArgsOutput BroadcastGradientArgs(const Scope& scope, const Input& s0,
+                                                  const Input& s1);
+
+// [start, start + delta, ...) up to but excluding limit; int32, int64, float or double scalars
+// of one dtype (literals take the dtype of start).
+Output Range(const Scope& scope, const Input& start, const Input& limit, const Input& delta);
+
+}  // namespace ops
+}  // namespace sluice
+
+#endif  // SLUICE_OPS_MATH_OPS_H_

@@ -1,0 +1,260 @@
+// Reduction op schemas, shape functions, gradients and client builders: Sum, Mean, Max, Min,
+// Prod (over a list of axes, keep_dims optional) and ArgMax, ArgMin (over one axis).
+#include <optional>
+
+#include "absl/strings/str_join.h"
+#include "core/op_registry.h"
+#include "ops/array_ops.h"
+#include "ops/gradients.h"
+#include "ops/math_ops.h"
+
+namespace sluice {
+namespace {
+
+// The values of an int32 or int64 tensor.
+std::vector<int64_t> IntValues(const Tensor& t) {
+  std::vector<int64_t> v(t.NumElements());
+  for (int64_t i = 0; i < t.NumElements(); ++i) {
+    v[i] = t.dtype() == DT_INT32 ? t.data<int32_t>()[i] : t.data<int64_t>()[i];
+  }
+  return v;
+}
+
+// Which axes of a rank-`rank` tensor the values of `axes` name; an error for one out of range.
+StatusOr<std::vector<bool>> ReducedAxes(const Tensor& axes, int rank) {
+  std::vector<bool> reduced(rank, false);
+  for (int64_t a : IntValues(axes)) {
+    if (a < -rank || a >= rank) {
+      return errors::InvalidArgument("Invalid reduction dimension ", a, " for input with ", rank,
+                                     " dimension(s)");
+    }
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  return reduced;
+}
+
+Status ReductionShape(InferenceContext* c) {
+  bool keep_dims;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("keep_dims", &keep_dims));
+  if (c->input(1).rank() > 1) {
+    return errors::InvalidArgument("reduction_indices must be a scalar or vector, got shape ",
+                                   c->input(1).DebugString());
+  }
+  const TensorShape& in = c->input(0);
+  const Tensor* axes = c->input_tensor(1);
+  if (in.unknown_rank()) {
+    c->set_output(0, TensorShape::UnknownRank());
+    return absl::OkStatus();
+  }
+  if (axes == nullptr) {
+    c->set_output(0, keep_dims ? TensorShape::UnknownDims(in.rank()) : TensorShape::UnknownRank());
+    return absl::OkStatus();
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::vector<bool> reduced, ReducedAxes(*axes, in.rank()));
+  TensorShape out;
+  for (int i = 0; i < in.rank(); ++i) {
+    if (!reduced[i]) out.AddDim(in.dim(i));
+    else if (keep_dims) out.AddDim(1);
+  }
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+Status ArgReductionShape(InferenceContext* c) {
+  if (c->input(1).rank() > 0) {
+    return errors::InvalidArgument("dimension must be a scalar, got shape ",
+                                   c->input(1).DebugString());
+  }
+  const TensorShape& in = c->input(0);
+  if (in.unknown_rank()) {
+    c->set_output(0, TensorShape::UnknownRank());
+    return absl::OkStatus();
+  }
+  if (in.rank() == 0) return errors::InvalidArgument("input must have rank >= 1, got a scalar");
+  const Tensor* axis = c->input_tensor(1);
+  if (axis == nullptr) {
+    c->set_output(0, TensorShape::UnknownDims(in.rank() - 1));
+    return absl::OkStatus();
+  }
+  int64_t a = IntValues(*axis)[0];
+  if (a < -in.rank() || a >= in.rank()) {
+    return errors::InvalidArgument("dimension ", a, " is out of range for input of shape ",
+                                   in.DebugString());
+  }
+  TensorShape out = in;
+  out.RemoveDim(static_cast<int>(a < 0 ? a + in.rank() : a));
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+#define SLUICE_REDUCTION_OP(name)                      \
+  REGISTER_OP(name)                                    \
+      .Input("input: T")                               \
+      .Input("reduction_indices: Tidx")                \
+      .Output("output: T")                             \
+      .Attr("keep_dims: bool = false")                 \
+      .Attr("T: {float, double, int32, int64}")        \
+      .Attr("Tidx: {int32, int64} = DT_INT32")         \
+      .SetShapeFn(ReductionShape)
+
+SLUICE_REDUCTION_OP("Sum");
+SLUICE_REDUCTION_OP("Mean");
+SLUICE_REDUCTION_OP("Max");
+SLUICE_REDUCTION_OP("Min");
+SLUICE_REDUCTION_OP("Prod");
+#undef SLUICE_REDUCTION_OP
+
+#define SLUICE_ARG_REDUCTION_OP(name)                    \
+  REGISTER_OP(name)                                      \
+      .Input("input: T")                                 \
+      .Input("dimension: Tidx")                          \
+      .Output("output: output_type")                     \
+      .Attr("T: {float, double, int32, int64, uint8}")   \
+      .Attr("Tidx: {int32, int64} = DT_INT32")           \
+      .Attr("output_type: {int32, int64} = DT_INT64")    \
+      .SetShapeFn(ArgReductionShape)
+
+SLUICE_ARG_REDUCTION_OP("ArgMax");
+SLUICE_ARG_REDUCTION_OP("ArgMin");
+#undef SLUICE_ARG_REDUCTION_OP
+
+// ---- Gradients -------------------------------------------------------------------------------
+
+using Grads = std::vector<Output>;
+
+Output ShapeOf(const Scope& s, const Output& x) {
+  const TensorShape& shape = x.shape();
+  if (shape.IsFullyDefined()) {
+    return ops::Const(s, std::vector<int64_t>(shape.dims().begin(), shape.dims().end()),
+                      TensorShape{shape.rank()});
+  }
+  return ops::Shape(s, x);
+}
+
+// The shape of reduction `op`'s input with the reduced axes set to 1 (an int32 or int64 vector).
+Output KeptDimsShape(const Scope& s, const Operation& op) {
+  Output x = op.input(0), axes = op.input(1);
+  const TensorShape& in = x.shape();
+  const Tensor* axes_value = axes.node()->const_value();
+  if (!in.unknown_rank() && axes_value != nullptr) {
+    auto reduced = ReducedAxes(*axes_value, in.rank());
+    if (!reduced.ok()) {
+      s.UpdateStatus(reduced.status());
+      return Output();
+    }
+    std::vector<int64_t> kept(in.dims().begin(), in.dims().end());
+    bool known = true;
+    for (int i = 0; i < in.rank(); ++i) {
+      if ((*reduced)[i]) kept[i] = 1;
+      else known &= kept[i] >= 0;
+    }
+    if (known) return ops::Const(s, kept, TensorShape{in.rank()});
+    Tensor mask_t(DT_BOOL, TensorShape{in.rank()});
+    for (int i = 0; i < in.rank(); ++i) mask_t.data<bool>()[i] = (*reduced)[i];
+    return ops::SelectV2(s, mask_t, 1, ops::Shape(s, x));
+  }
+  // Only known at run time: mark the axes (made non-negative) in Range(rank) and set them to 1.
+  Output shape = ops::Shape(s, x);
+  Output rank = ops::Size(s, shape);
+  Output a = ops::Reshape(s, ops::Cast(s, axes, DT_INT32), {-1});
+  a = ops::Add(s, a, ops::Mul(s, ops::Cast(s, ops::Less(s, a, 0), DT_INT32), rank));
+  Output hits = ops::Equal(s, ops::Reshape(s, ops::Range(s, 0, rank, 1), {-1, 1}),
+                           ops::Reshape(s, a, {1, -1}));
+  Output mask = ops::Greater(s, ops::Sum(s, ops::Cast(s, hits, DT_INT32), 1), 0);
+  return ops::SelectV2(s, mask, 1, shape);
+}
+
+// `grad` of a reduction's output, shaped to broadcast against its input.
+Output KeptDimsGrad(const Scope& s, const Operation& op, const Output& grad) {
+  bool keep_dims = false;
+  (void)GetAttr(op.node()->def().attr(), "keep_dims", &keep_dims);
+  if (keep_dims) return grad;
+  return ops::Reshape(s, grad, KeptDimsShape(s, op));
+}
+
+Status SumGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  dx->push_back(ops::BroadcastTo(s, KeptDimsGrad(s, op, dy[0]), ShapeOf(s, op.input(0))));
+  dx->push_back(Output());
+  return s.status();
+}
+
+Status MeanGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output x = op.input(0), y = op.output(0);
+  Output sum_grad = ops::BroadcastTo(s, KeptDimsGrad(s, op, dy[0]), ShapeOf(s, x));
+  if (x.shape().IsFullyDefined() && y.shape().IsFullyDefined()) {
+    int64_t n = x.shape().num_elements() / std::max<int64_t>(y.shape().num_elements(), 1);
+    dx->push_back(ops::RealDiv(s, sum_grad, static_cast<double>(n)));
+  } else {
+    Output n = ops::Div(s, ops::Size(s, x), ops::Maximum(s, ops::Size(s, y), 1));
+    dx->push_back(ops::RealDiv(s, sum_grad, ops::Cast(s, n, x.dtype())));
+  }
+  dx->push_back(Output());
+  return s.status();
+}
+
+// The gradient goes to the elements equal to the extremum, split evenly between ties.
+Status MaxMinGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output x = op.input(0);
+  Output y = KeptDimsGrad(s, op, op.output(0));
+  Output hits = ops::Cast(s, ops::Equal(s, y, x), x.dtype());
+  Output count = ops::Sum(s, hits, op.input(1), /*keep_dims=*/true);
+  dx->push_back(ops::Mul(s, ops::RealDiv(s, hits, count), KeptDimsGrad(s, op, dy[0])));
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("Sum", SumGrad);
+REGISTER_GRADIENT("Mean", MeanGrad);
+REGISTER_GRADIENT("Max", MaxMinGrad);
+REGISTER_GRADIENT("Min", MaxMinGrad);
+REGISTER_NO_GRADIENT("ArgMax");
+REGISTER_NO_GRADIENT("ArgMin");
+
+// ---- Builders --------------------------------------------------------------------------------
+
+Output Reduction(const Scope& s, const char* op, const Input& input, const Input& axes,
+                 bool keep_dims) {
+  return NodeBuilder(s, op)
+      .Input(input.ToOutput(s))
+      .Input(axes.ToOutput(s))
+      .Attr("keep_dims", keep_dims)
+      .Finalize();
+}
+
+Output ArgReduction(const Scope& s, const char* op, const Input& input, const Input& axis,
+                    DataType output_type) {
+  return NodeBuilder(s, op)
+      .Input(input.ToOutput(s))
+      .Input(axis.ToOutput(s))
+      .Attr("output_type", output_type)
+      .Finalize();
+}
+
+}  // namespace
+
+namespace ops {
+
+Output Sum(const Scope& s, const Input& x, const Input& axes, bool keep_dims) {
+  return Reduction(s, "Sum", x, axes, keep_dims);
+}
+Output Mean(const Scope& s, const Input& x, const Input& axes, bool keep_dims) {
+  return Reduction(s, "Mean", x, axes, keep_dims);
+}
+Output Max(const Scope& s, const Input& x, const Input& axes, bool keep_dims) {
+  return Reduction(s, "Max", x, axes, keep_dims);
+}
+Output Min(const Scope& s, const Input& x, const Input& axes, bool keep_dims) {
+  return Reduction(s, "Min", x, axes, keep_dims);
+}
+Output Prod(const Scope& s, const Input& x, const Input& axes, bool keep_dims) {
+  return Reduction(s, "Prod", x, axes, keep_dims);
+}
+Output ArgMax(const Scope& s, const Input& x, const Input& axis, DataType output_type) {
+  return ArgReduction(s, "ArgMax", x, axis, output_type);
+}
+Output ArgMin(const Scope& s, const Input& x, const Input& axis, DataType output_type) {
+  return ArgReduction(s, "ArgMin", x, axis, output_type);
+}
+
+}  // namespace ops
+}  // namespace sluice
