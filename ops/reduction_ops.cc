@@ -203,10 +203,29 @@ Status MaxMinGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* d
   return s.status();
 }
 
+// d prod / d x_i is the product of the other reduced elements, found without dividing by zero:
+// with no zero among the reduced elements it is prod / x_i; with exactly one zero it is nonzero
+// only at that zero, where it is the product of the rest; with more zeros it is zero.
+Status ProdGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output x = op.input(0), axes = op.input(1);
+  Output is_zero = ops::Equal(s, x, 0.0);
+  Output num_zeros = ops::Sum(s, ops::Cast(s, is_zero, x.dtype()), axes, /*keep_dims=*/true);
+  Output nonzero = ops::SelectV2(s, is_zero, ops::OnesLike(s, x), x);
+  Output rest = ops::Prod(s, nonzero, axes, /*keep_dims=*/true);
+  Output at_single_zero = ops::SelectV2(s, ops::LogicalAnd(s, is_zero, ops::Equal(s, num_zeros, 1.0)),
+                                        rest, ops::ZerosLike(s, x));
+  Output partial = ops::SelectV2(s, ops::Equal(s, num_zeros, 0.0), ops::RealDiv(s, rest, nonzero),
+                                 at_single_zero);
+  dx->push_back(ops::Mul(s, partial, KeptDimsGrad(s, op, dy[0])));
+  dx->push_back(Output());
+  return s.status();
+}
+
 REGISTER_GRADIENT("Sum", SumGrad);
 REGISTER_GRADIENT("Mean", MeanGrad);
 REGISTER_GRADIENT("Max", MaxMinGrad);
 REGISTER_GRADIENT("Min", MaxMinGrad);
+REGISTER_GRADIENT("Prod", ProdGrad);
 REGISTER_NO_GRADIENT("ArgMax");
 REGISTER_NO_GRADIENT("ArgMin");
 
