@@ -178,16 +178,25 @@ Status SumGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) 
   return s.status();
 }
 
+// Sum's gradient divided by the number of elements averaged into each output element; the
+// division happens before broadcasting, on the smaller tensor.
 Status MeanGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
   Output x = op.input(0), y = op.output(0);
-  Output sum_grad = ops::BroadcastTo(s, KeptDimsGrad(s, op, dy[0]), ShapeOf(s, x));
+  Output kept = KeptDimsGrad(s, op, dy[0]);
+  Output scaled;
   if (x.shape().IsFullyDefined() && y.shape().IsFullyDefined()) {
     int64_t n = x.shape().num_elements() / std::max<int64_t>(y.shape().num_elements(), 1);
-    dx->push_back(ops::RealDiv(s, sum_grad, static_cast<double>(n)));
+    scaled = ops::RealDiv(s, kept, static_cast<double>(n));
   } else {
-    Output n = ops::Div(s, ops::Size(s, x), ops::Maximum(s, ops::Size(s, y), 1));
-    dx->push_back(ops::RealDiv(s, sum_grad, ops::Cast(s, n, x.dtype())));
+    Output n = ops::Size(s, x);
+    if (!y.shape().IsFullyDefined()) {
+      n = ops::Div(s, n, ops::Maximum(s, ops::Size(s, y), 1));
+    } else if (y.shape().num_elements() > 1) {
+      n = ops::Div(s, n, static_cast<int64_t>(y.shape().num_elements()));
+    }
+    scaled = ops::RealDiv(s, kept, ops::Cast(s, n, x.dtype()));
   }
+  dx->push_back(ops::BroadcastTo(s, scaled, ShapeOf(s, x)));
   dx->push_back(Output());
   return s.status();
 }

@@ -324,6 +324,17 @@ TEST(ReductionGradTest, RunTimeShapesAndAxes) {
   }
 }
 
+TEST(ReductionGradTest, MeanWithKnownOutputAndUnknownInputShape) {
+  // The batch mean of a loss ([?] -> []) and a column mean ([?,3] -> [3]).
+  for (const auto& axes : {std::vector<int32_t>{0, 1}, std::vector<int32_t>{0}}) {
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root, DT_DOUBLE, {-1, 3});
+    auto y = ops::Mean(root, x, I32(axes, {static_cast<int64_t>(axes.size())}));
+    ASSERT_TRUE(y.shape().IsFullyDefined());
+    ExpectGradientOk(root, {x}, {Doubles({4, 3})}, y);
+  }
+}
+
 TEST(ReductionGradTest, TiedMaximaShareTheGradient) {
   Scope root = Scope::NewRootScope();
   auto x = ops::Placeholder(root, DT_DOUBLE, {4});

@@ -303,8 +303,9 @@ class BinaryOp : public OpKernel {
     const Tensor& y = ctx->input(1);
     if constexpr (std::is_same_v<F, DivFn> && !kIsFloat<T>) {
       const T* yd = y.data<T>();
+      const int64_t n = y.NumElements();
       bool zero = false;
-      for (int64_t i = 0; i < y.NumElements(); ++i) zero |= yd[i] == 0;
+      for (int64_t i = 0; i < n; ++i) zero |= yd[i] == 0;
       OP_REQUIRES(ctx, !zero, errors::InvalidArgument("Integer division by zero"));
     }
     if (x.shape() == y.shape()) {
