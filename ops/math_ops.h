@@ -21,9 +21,11 @@ namespace ops {
 Output Add(const Scope& scope, const Input& x, const Input& y);
 Output Sub(const Scope& scope, const Input& x, const Input& y);
 Output Mul(const Scope& scope, const Input& x, const Input& y);
-// x / y: op RealDiv for floating types, op Div (C division, truncating) for integers.
+// x / y: op RealDiv for floating types, op Div (C division, truncating) for integers. An
+// integer division by zero fails the run with "Integer division by zero".
 Output Div(const Scope& scope, const Input& x, const Input& y);
 Output RealDiv(const Scope& scope, const Input& x, const Input& y);
+// Elementwise max and min; a NaN operand gives NaN.
 Output Maximum(const Scope& scope, const Input& x, const Input& y);
 Output Minimum(const Scope& scope, const Input& x, const Input& y);
 // (x - y)^2.
@@ -78,7 +80,9 @@ Output AddN(const Scope& scope, const std::vector<Output>& inputs);
 
 // Reductions over `axes` (an int32/int64 scalar or vector; negative axes count from the end;
 // an empty vector reduces nothing). keep_dims keeps reduced axes as size 1.
-// The mean of an empty set is NaN for floating types.
+// Reducing no elements gives 0 (Sum), 1 (Prod), -inf or the lowest value (Max), +inf or the
+// highest value (Min), NaN for floating types and 0 for integers (Mean). Max and Min propagate
+// NaN. float sums accumulate in double.
 Output Sum(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
 Output Mean(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
 Output Max(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
