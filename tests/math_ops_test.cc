@@ -177,7 +177,7 @@ Tensor NaiveBroadcastAdd(const Tensor& x, const Tensor& y) {
   for (int i = 0; i < rank; ++i) {
     int kx = i - (rank - x.dims()), ky = i - (rank - y.dims());
     int64_t dx = kx < 0 ? 1 : x.dim_size(kx), dy = ky < 0 ? 1 : y.dim_size(ky);
-    out.AddDim(std::max(dx, dy));
+    out.AddDim(dx == 1 ? dy : dx);
   }
   Tensor z(DT_FLOAT, out);
   std::vector<int64_t> idx(rank, 0);
@@ -200,6 +200,38 @@ Tensor NaiveBroadcastAdd(const Tensor& x, const Tensor& y) {
   return z;
 }
 
+// SelectV2 of c, t and e broadcast together, computed with plain index arithmetic.
+Tensor NaiveSelectV2(const Tensor& c, const Tensor& t, const Tensor& e) {
+  const int rank = std::max({c.dims(), t.dims(), e.dims()});
+  TensorShape out;
+  for (int i = 0; i < rank; ++i) {
+    int64_t d = 1;
+    for (const Tensor* x : {&c, &t, &e}) {
+      int k = i - (rank - x->dims());
+      if (k >= 0 && x->dim_size(k) != 1) d = x->dim_size(k);
+    }
+    out.AddDim(d);
+  }
+  Tensor z(DT_FLOAT, out);
+  std::vector<int64_t> idx(rank, 0);
+  for (int64_t n = 0; n < z.NumElements(); ++n) {
+    int64_t rest = n;
+    for (int i = rank - 1; i >= 0; --i) {
+      idx[i] = rest % out.dim(i);
+      rest /= out.dim(i);
+    }
+    auto offset = [&](const Tensor& x) {
+      int64_t off = 0;
+      for (int k = 0; k < x.dims(); ++k) {
+        off = off * x.dim_size(k) + (x.dim_size(k) == 1 ? 0 : idx[k + rank - x.dims()]);
+      }
+      return off;
+    };
+    z.data<float>()[n] = c.data<bool>()[offset(c)] ? t.data<float>()[offset(t)] : e.data<float>()[offset(e)];
+  }
+  return z;
+}
+
 TEST(BroadcastTest, HighRankPatternsMatchNaiveIndexing) {
   const std::vector<std::pair<TensorShape, TensorShape>> cases = {
       {{2, 1, 3, 1, 2, 2}, {1, 4, 3, 5, 1, 2}},
@@ -213,6 +245,28 @@ TEST(BroadcastTest, HighRankPatternsMatchNaiveIndexing) {
     Tensor x = Floats(sx, 3.0), y = Floats(sy, 2.0, 1.0);
     test::ExpectTensorEqual(RunBinary(ops::Add, x, y), NaiveBroadcastAdd(x, y));
     test::ExpectTensorEqual(RunBinary(ops::Add, y, x), NaiveBroadcastAdd(y, x));
+  }
+}
+
+TEST(BroadcastTest, RandomCompatibleShapesMatchNaiveIndexing) {
+  uint64_t state = 12345;
+  auto next = [&](int n) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>((state >> 33) % n);
+  };
+  for (int trial = 0; trial < 300; ++trial) {
+    const int rank = next(7);
+    TensorShape sx, sy;
+    const int drop_x = next(rank + 1), drop_y = next(2) == 0 ? next(rank + 1) : 0;
+    for (int i = 0; i < rank; ++i) {
+      const int64_t d = next(8) == 0 ? 0 : 1 + next(3);
+      const int pattern = next(3);  // 0: both d, 1: x broadcasts, 2: y broadcasts
+      if (i >= drop_x) sx.AddDim(pattern == 1 ? 1 : d);
+      if (i >= drop_y) sy.AddDim(pattern == 2 ? 1 : d);
+    }
+    Tensor x = Floats(sx, 3.0), y = Floats(sy, 2.0, 1.0);
+    SCOPED_TRACE(sx.DebugString() + " + " + sy.DebugString());
+    test::ExpectTensorEqual(RunBinary(ops::Add, x, y), NaiveBroadcastAdd(x, y));
   }
 }
 
@@ -469,6 +523,35 @@ TEST(SelectTest, ShapeErrorsAtBuildAndRunTime) {
   EXPECT_THAT(s.message(), HasSubstr("got condition [3] and 'then' [2,2]"));
   s = RunError(r2, sel, {{c, B({1}, {})}, {a, Floats({2, 2})}, {b, Floats({2})}});
   EXPECT_THAT(s.message(), HasSubstr("'then' and 'else' must have the same shape, got [2,2] and [2]"));
+}
+
+TEST(SelectV2Test, RandomCompatibleShapesMatchNaiveIndexing) {
+  uint64_t state = 777;
+  auto next = [&](int n) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>((state >> 33) % n);
+  };
+  for (int trial = 0; trial < 200; ++trial) {
+    const int rank = next(6);
+    TensorShape shapes[3];
+    int drop[3] = {next(rank + 1), next(rank + 1), next(rank + 1)};
+    for (int i = 0; i < rank; ++i) {
+      const int64_t d = next(10) == 0 ? 0 : 1 + next(3);
+      for (int j = 0; j < 3; ++j) {
+        if (i >= drop[j]) shapes[j].AddDim(next(2) == 0 ? 1 : d);
+      }
+    }
+    Tensor c(DT_BOOL, shapes[0]);
+    for (int64_t i = 0; i < c.NumElements(); ++i) c.data<bool>()[i] = next(2) == 0;
+    Tensor t = Floats(shapes[1]), e = Floats(shapes[2], 2.0, 5.0);
+    SCOPED_TRACE(shapes[0].DebugString() + " " + shapes[1].DebugString() + " " + shapes[2].DebugString());
+    Scope root = Scope::NewRootScope();
+    auto pc = ops::Placeholder(root, DT_BOOL);
+    auto pt = ops::Placeholder(root, DT_FLOAT);
+    auto pe = ops::Placeholder(root, DT_FLOAT);
+    Tensor got = test::RunOne(root, ops::SelectV2(root, pc, pt, pe), {{pc, c}, {pt, t}, {pe, e}});
+    test::ExpectTensorEqual(got, NaiveSelectV2(c, t, e));
+  }
 }
 
 TEST(SelectV2Test, BroadcastsAllThreeOperands) {
