@@ -138,6 +138,54 @@ TEST(ReductionTest, EveryAxisSubsetOfARank3TensorMatchesNaiveLoops) {
   }
 }
 
+TEST(ReductionTest, RandomShapesAndAxesMatchNaiveLoops) {
+  uint64_t state = 99;
+  auto next = [&](int n) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>((state >> 33) % n);
+  };
+  for (int trial = 0; trial < 300; ++trial) {
+    const int rank = next(6);
+    TensorShape shape;
+    for (int i = 0; i < rank; ++i) shape.AddDim(next(9) == 0 ? 0 : 1 + next(4));
+    std::vector<int32_t> axes;
+    std::vector<bool> reduced(rank, false);
+    for (int i = 0; i < rank; ++i) {
+      if (next(2) == 0) continue;
+      reduced[i] = true;
+      axes.push_back(next(2) == 0 ? i : i - rank);  // positive or negative
+    }
+    const bool keep_dims = next(2) == 0;
+    Tensor x = Floats(shape, 1.0, 0.5);
+    // Naive: each input element adds into the output element with its reduced indices zeroed.
+    TensorShape kept;
+    for (int i = 0; i < rank; ++i) kept.AddDim(reduced[i] ? 1 : shape.dim(i));
+    std::vector<double> sum(kept.num_elements(), 0.0), mx(kept.num_elements(), -HUGE_VAL);
+    std::vector<int64_t> idx(rank);
+    for (int64_t e = 0; e < x.NumElements(); ++e) {
+      int64_t rest = e;
+      for (int i = rank - 1; i >= 0; --i) {
+        idx[i] = rest % shape.dim(i);
+        rest /= shape.dim(i);
+      }
+      int64_t o = 0;
+      for (int i = 0; i < rank; ++i) o = o * kept.dim(i) + (reduced[i] ? 0 : idx[i]);
+      sum[o] += x.data<float>()[e];
+      mx[o] = std::max<double>(mx[o], x.data<float>()[e]);
+    }
+    Tensor axes_t = I32(axes, {static_cast<int64_t>(axes.size())});
+    Tensor got_sum = Reduced(ops::Sum, x, axes_t, keep_dims);
+    Tensor got_max = Reduced(ops::Max, x, axes_t, keep_dims);
+    SCOPED_TRACE(shape.DebugString() + " axes " + std::to_string(axes.size()));
+    ASSERT_EQ(got_sum.NumElements(), static_cast<int64_t>(sum.size()));
+    if (keep_dims) EXPECT_EQ(got_sum.shape(), kept);
+    for (size_t i = 0; i < sum.size(); ++i) {
+      EXPECT_NEAR(got_sum.data<float>()[i], sum[i], 1e-5);
+      EXPECT_EQ(got_max.data<float>()[i], static_cast<float>(mx[i]));
+    }
+  }
+}
+
 TEST(ReductionTest, ParallelPathsMatchNaiveLoops) {
   // Few long rows, many short rows, a wide column reduction, a tall narrow one, and a 3-D
   // reduction over the middle axis with few outer slabs.
