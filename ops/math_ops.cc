@@ -298,6 +298,11 @@ Output SumToShape(const Scope& s, const Output& grad, const Output& target,
 void ReduceBinaryGrads(const Scope& s, const Operation& op, const Output& gx, const Output& gy,
                        std::vector<Output>* dx) {
   Output x = op.input(0), y = op.input(1);
+  if (x.endpoint() == y.endpoint()) {  // one tensor twice (x * x): nothing was broadcast
+    dx->push_back(gx);
+    dx->push_back(gy);
+    return;
+  }
   std::optional<ops::BroadcastGradientArgsOutput> args;
   auto dynamic = [&](int which) {
     return [&, which]() -> Output {

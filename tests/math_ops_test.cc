@@ -702,6 +702,16 @@ TEST(BinaryGradTest, StaticShapesNeedNoRunTimeShapeOps) {
   EXPECT_EQ(grads[1].shape().DebugString(), "[256]");
 }
 
+TEST(BinaryGradTest, OneTensorTwiceNeedsNoReduction) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root, DT_DOUBLE, {-1, 3});
+  auto y = ops::Mul(root, x, x);
+  std::vector<Output> grads;
+  ASSERT_TRUE(AddSymbolicGradients(root, {y}, {x}, &grads).ok());
+  for (const auto& node : root.graph()->nodes()) EXPECT_NE(node->type_string(), "BroadcastGradientArgs");
+  ExpectGradientOk(root, {x}, {Doubles({2, 3})}, y);
+}
+
 TEST(UnaryGradTest, EveryDifferentiableUnaryOp) {
   using Unary = Output (*)(const Scope&, const Input&);
   const std::vector<std::pair<Unary, double>> ops_and_offsets = {
