@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/file_io.h"
 #include "core/npy.h"
 #include "gmock/gmock.h"
@@ -210,8 +211,15 @@ TEST_F(CliTest, OpsDocIsUpToDate) {
   ASSERT_EQ(r.code, 0) << r.err;
   auto doc = ReadFileToString(SLUICE_SOURCE_DIR "/docs/OPS.md");
   ASSERT_TRUE(doc.ok()) << doc.status();
-  EXPECT_TRUE(*doc == r.out) << "docs/OPS.md is out of date with the op registry; regenerate it with\n"
-                                "  build/bin/sluice ops --markdown > docs/OPS.md";
+  if (*doc == r.out) return;
+  std::vector<std::string> want = absl::StrSplit(r.out, '\n'), have = absl::StrSplit(*doc, '\n');
+  size_t line = 0;
+  while (line < want.size() && line < have.size() && want[line] == have[line]) ++line;
+  ADD_FAILURE() << "docs/OPS.md is out of date with the op registry; regenerate it with\n"
+                << "  build/bin/sluice ops --markdown > docs/OPS.md\n"
+                << "first difference at line " << line + 1 << ":\n  docs/OPS.md: "
+                << (line < have.size() ? have[line] : "<end of file>") << "\n  sluice ops:  "
+                << (line < want.size() ? want[line] : "<end of output>");
 }
 
 }  // namespace

@@ -15,9 +15,9 @@ int ReportUsageError(absl::string_view command, absl::string_view message) {
   return kExitUsage;
 }
 
-std::string ParsedArgs::Last(const std::string& flag, const std::string& fallback) const {
+std::string ParsedArgs::Last(const std::string& flag) const {
   auto it = values.find(flag);
-  return it == values.end() || it->second.empty() ? fallback : it->second.back();
+  return it == values.end() || it->second.empty() ? "" : it->second.back();
 }
 
 const std::vector<std::string>& ParsedArgs::All(const std::string& flag) const {

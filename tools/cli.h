@@ -36,8 +36,8 @@ struct ParsedArgs {
   // The switches (flags without a value) that were given.
   absl::flat_hash_set<std::string> switches;
 
-  // The flag's last value, or `fallback` when it was not given.
-  std::string Last(const std::string& flag, const std::string& fallback = "") const;
+  // The flag's last value, or "" when it was not given.
+  std::string Last(const std::string& flag) const;
   const std::vector<std::string>& All(const std::string& flag) const;
 };
 
