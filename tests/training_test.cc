@@ -3,6 +3,7 @@
 // powers, train op names, global step), end-to-end linear regression, and the layers.
 #include <cmath>
 #include <functional>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -178,6 +179,26 @@ TEST(ApplyOpsTest, FloatKernelsAndLargeTensors) {
   // accum: 2, then 3.8; var: 1 - 0.2 - 0.38.
   for (int i = 0; i < n; i += 997) ASSERT_NEAR(out[0].data<float>()[i], 0.42f, 1e-6f) << i;
   ASSERT_NEAR(out[0].data<float>()[n - 1], 0.42f, 1e-6f);
+}
+
+TEST(ApplyOpsTest, ConcurrentRunsSerializeOnTheVariable) {
+  Scope root = Scope::NewRootScope();
+  Variable var(root.WithOpName("var"), {64}, init::Zeros());
+  Variable accum(root.WithOpName("accum"), {64}, init::Zeros());
+  auto update = ops::ApplyMomentum(root, var.ref(), accum.ref(), 1.0f, ops::Fill(root, {64}, 1.0f), 0.0f);
+  Session session(root);
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {}, {ops::GlobalVariablesInitializer(root)}, &out));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      std::vector<Tensor> o;
+      for (int i = 0; i < 250; ++i) EXPECT_TRUE(session.Run({}, {var.value()}, {update.op()}, &o).ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_OK(session.Run({}, {var.value()}, &out));
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(out[0].data<float>()[i], -1000.0f);
 }
 
 TEST(ApplyOpsTest, ShapeErrorsNameBothShapes) {

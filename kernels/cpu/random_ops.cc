@@ -13,6 +13,7 @@
 #include <random>
 
 #include "core/kernel.h"
+#include "kernels/cpu/parallel_for.h"
 
 namespace sluice {
 namespace {
@@ -102,14 +103,17 @@ class RandomOp : public OpKernel {
                 errors::InvalidArgument("too many random values requested: ", n));
     const uint64_t run = run_.fetch_add(1, std::memory_order_relaxed);
     T* data = out->data<T>();
-#pragma omp parallel for if (n > (1 << 15))
-    for (int64_t b = 0; b < blocks; ++b) {
-      T values[kPerBlock];
-      FillBlock(static_cast<uint32_t>(b), run, values);
-      const int64_t begin = b * kPerBlock;
-      const int64_t count = std::min<int64_t>(kPerBlock, n - begin);
-      for (int64_t k = 0; k < count; ++k) data[begin + k] = values[k];
-    }
+    // Normal draws cost a log, a sqrt and a sin/cos pair per pair of values.
+    constexpr int64_t kCost = kDist == Distribution::kUniform ? 4 : 32;
+    cpu::ParallelFor(blocks, n * kCost, [&](int64_t block_begin, int64_t block_end) {
+      for (int64_t b = block_begin; b < block_end; ++b) {
+        T values[kPerBlock];
+        FillBlock(static_cast<uint32_t>(b), run, values);
+        const int64_t begin = b * kPerBlock;
+        const int64_t count = std::min<int64_t>(kPerBlock, n - begin);
+        for (int64_t k = 0; k < count; ++k) data[begin + k] = values[k];
+      }
+    });
   }
 
  private:

@@ -1,6 +1,7 @@
 // CPU kernels of the ref-variable ops: VariableV2, Assign, AssignAdd, AssignSub,
 // IsVariableInitialized. Every update locks the variable exclusively, whatever use_locking says.
 #include "core/kernel.h"
+#include "kernels/cpu/parallel_for.h"
 
 namespace sluice {
 namespace {
@@ -78,15 +79,16 @@ class AssignUpdateOp : public OpKernel {
       var->PrepareForUpdate();
       T* dst = var->tensor()->data<T>();
       const T* src = value.data<T>();
-      const int64_t n = value.NumElements();
-#pragma omp parallel for simd if (n > (1 << 16))
-      for (int64_t i = 0; i < n; ++i) {
-        if constexpr (kAdd) {
-          dst[i] += src[i];
-        } else {
-          dst[i] -= src[i];
+      cpu::ParallelFor(value.NumElements(), value.NumElements(), [&](int64_t begin, int64_t end) {
+#pragma omp simd
+        for (int64_t i = begin; i < end; ++i) {
+          if constexpr (kAdd) {
+            dst[i] += src[i];
+          } else {
+            dst[i] -= src[i];
+          }
         }
-      }
+      });
     }
     ctx->set_output_ref(0, var);
   }

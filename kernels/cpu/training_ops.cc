@@ -7,17 +7,19 @@
 #include <cmath>
 
 #include "core/kernel.h"
+#include "kernels/cpu/parallel_for.h"
 
 namespace sluice {
 namespace {
 
-// Elementwise loops run on one thread below this size; OpenMP's fork costs more than the work.
-constexpr int64_t kParallelThreshold = 1 << 15;
-
+// Runs f(i) for i in [0, n), `cost` being the rough per-element work (for ParallelFor's
+// threshold); each thread's range is a SIMD loop.
 template <typename F>
-void ElementwiseLoop(int64_t n, F&& f) {
-#pragma omp parallel for simd if (n > kParallelThreshold)
-  for (int64_t i = 0; i < n; ++i) f(i);
+void ElementwiseLoop(int64_t n, int64_t cost, const F& f) {
+  cpu::ParallelFor(n, n * cost, [&](int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; ++i) f(i);
+  });
 }
 
 // Holds the distinct variables' mutexes, taken in address order.
@@ -105,7 +107,7 @@ struct GradientDescentRule {
   void Apply(OpKernelContext* ctx, std::array<T*, 1> b, const T* g, int64_t n) const {
     const T alpha = Scalar<T>(ctx, 1);
     T* var = b[0];
-    ElementwiseLoop(n, [=](int64_t i) { var[i] -= alpha * g[i]; });
+    ElementwiseLoop(n, 2, [=](int64_t i) { var[i] -= alpha * g[i]; });
   }
 };
 
@@ -119,12 +121,12 @@ struct MomentumRule {
     const T lr = Scalar<T>(ctx, 2), momentum = Scalar<T>(ctx, 4);
     T *var = b[0], *accum = b[1];
     if (use_nesterov) {
-      ElementwiseLoop(n, [=](int64_t i) {
+      ElementwiseLoop(n, 4, [=](int64_t i) {
         accum[i] = accum[i] * momentum + g[i];
         var[i] -= g[i] * lr + accum[i] * momentum * lr;
       });
     } else {
-      ElementwiseLoop(n, [=](int64_t i) {
+      ElementwiseLoop(n, 4, [=](int64_t i) {
         accum[i] = accum[i] * momentum + g[i];
         var[i] -= accum[i] * lr;
       });
@@ -146,13 +148,13 @@ struct AdamRule {
     const T lr_t = lr * std::sqrt(T(1) - beta2_power) / (T(1) - beta1_power);
     T *var = b[0], *m = b[1], *v = b[2];
     if (use_nesterov) {
-      ElementwiseLoop(n, [=](int64_t i) {
+      ElementwiseLoop(n, 12, [=](int64_t i) {
         m[i] += (g[i] - m[i]) * (T(1) - beta1);
         v[i] += (g[i] * g[i] - v[i]) * (T(1) - beta2);
         var[i] -= (m[i] * beta1 + (T(1) - beta1) * g[i]) * lr_t / (std::sqrt(v[i]) + epsilon);
       });
     } else {
-      ElementwiseLoop(n, [=](int64_t i) {
+      ElementwiseLoop(n, 12, [=](int64_t i) {
         m[i] += (g[i] - m[i]) * (T(1) - beta1);
         v[i] += (g[i] * g[i] - v[i]) * (T(1) - beta2);
         var[i] -= lr_t * m[i] / (std::sqrt(v[i]) + epsilon);
@@ -172,12 +174,12 @@ struct AdagradRule {
     const T lr = Scalar<T>(ctx, 2);
     T *var = b[0], *accum = b[1];
     if (update_slots) {
-      ElementwiseLoop(n, [=](int64_t i) {
+      ElementwiseLoop(n, 8, [=](int64_t i) {
         accum[i] += g[i] * g[i];
         var[i] -= g[i] * lr / std::sqrt(accum[i]);
       });
     } else {
-      ElementwiseLoop(n, [=](int64_t i) { var[i] -= g[i] * lr / std::sqrt(accum[i]); });
+      ElementwiseLoop(n, 6, [=](int64_t i) { var[i] -= g[i] * lr / std::sqrt(accum[i]); });
     }
   }
   bool update_slots = true;
@@ -191,7 +193,7 @@ struct RMSPropRule {
     const T lr = Scalar<T>(ctx, 3), rho = Scalar<T>(ctx, 4), momentum = Scalar<T>(ctx, 5);
     const T epsilon = Scalar<T>(ctx, 6);
     T *var = b[0], *ms = b[1], *mom = b[2];
-    ElementwiseLoop(n, [=](int64_t i) {
+    ElementwiseLoop(n, 12, [=](int64_t i) {
       ms[i] += (g[i] * g[i] - ms[i]) * (T(1) - rho);
       mom[i] = mom[i] * momentum + g[i] * lr / std::sqrt(ms[i] + epsilon);
       var[i] -= mom[i];
