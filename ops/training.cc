@@ -129,7 +129,8 @@ Operation Optimizer::ApplyGradients(const Scope& scope, const std::vector<GradAn
   if (global_step == nullptr) return Finish(&ctx, updates, names.op);
   Operation finished = Finish(&ctx, updates, names.helpers.WithOpName("update"));
   if (!finished.valid()) return Operation();
-  Scope increment = scope.WithControlDependencies({finished}).WithOpName(names.name.substr(scope.name_prefix().size()));
+  Scope increment = scope.WithControlDependencies({finished})
+                        .WithOpName(names.name.substr(scope.name_prefix().size()));
   return ops::AssignAdd(increment, global_step->ref(), 1).op();
 }
 

@@ -20,7 +20,9 @@ using ::testing::HasSubstr;
     ASSERT_TRUE(_s.ok()) << _s;         \
   } while (0)
 
-std::vector<float> Floats(const Tensor& t) { return std::vector<float>(t.data<float>(), t.data<float>() + t.NumElements()); }
+std::vector<float> Floats(const Tensor& t) {
+  return std::vector<float>(t.data<float>(), t.data<float>() + t.NumElements());
+}
 
 TEST(VariableTest, BuildsNodesAsTfVariable) {
   Scope root = Scope::NewRootScope();
