@@ -159,8 +159,11 @@ TEST(SessionTest, ControlDependenciesOrderTargets) {
   Scope root = Scope::NewRootScope();
   Variable v(root.WithOpName("v"), Tensor::Scalar(1.0f));
   auto double_it = ops::Assign(root.WithOpName("double"), v.ref(), ops::Mul(root, v, 2.0f));
+  // Read the ref (the variable itself): "v/read" was built before the Assign and is not
+  // ordered after it (as in TF1, where tf.identity(v) under control_dependencies has the same
+  // pitfall).
   auto after = root.WithControlDependencies({double_it.op()});
-  auto read = ops::Identity(after.WithOpName("read_after"), v);
+  auto read = ops::Identity(after.WithOpName("read_after"), v.ref());
   Session session(root);
   std::vector<Tensor> out;
   ASSERT_TRUE(session.Run({}, {}, {ops::GlobalVariablesInitializer(root)}, &out).ok());
