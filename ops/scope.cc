@@ -46,15 +46,26 @@ StatusOr<Tensor> CastLiteral(const Tensor& t, DataType dtype) {
 
 Output Operation::output(int i) const { return Output(*this, i); }
 
+namespace {
+
+// The Operation for a node of `state`'s graph, in the place (name scope, device) it was built.
+Operation OperationFor(const std::shared_ptr<ScopeState>& state, Node* node) {
+  auto data = std::make_shared<ScopeData>();
+  data->state = state;
+  absl::MutexLock lock(&state->mu);
+  auto it = state->node_places.find(node);
+  if (it != state->node_places.end()) {
+    data->prefix = it->second.prefix;
+    data->device = it->second.device;
+  }
+  return Operation(node, std::move(data));
+}
+
+}  // namespace
+
 Output Operation::input(int i) const {
   const Endpoint& e = node_->input(i);
-  std::shared_ptr<const ScopeData> producer_scope = scope_;
-  {
-    absl::MutexLock lock(&scope_->state->mu);
-    auto it = scope_->state->node_scopes.find(e.node);
-    if (it != scope_->state->node_scopes.end()) producer_scope = it->second;
-  }
-  return Output(Operation(e.node, producer_scope), e.index);
+  return Output(OperationFor(scope_->state, e.node), e.index);
 }
 
 Scope Operation::scope() const { return Scope(scope_); }
@@ -148,20 +159,32 @@ Status Scope::ToGraphDef(GraphDef* out) const {
   return absl::OkStatus();
 }
 
-std::vector<Variable> Scope::global_variables() const {
-  absl::MutexLock lock(&data_->state->mu);
-  return data_->state->global_variables;
+namespace {
+
+std::vector<Variable> CollectVariables(const std::shared_ptr<ScopeState>& state, bool trainable_only) {
+  std::vector<internal::VariableNodes> nodes;
+  {
+    absl::MutexLock lock(&state->mu);
+    nodes = state->variables;
+  }
+  std::vector<Variable> vars;
+  for (const auto& v : nodes) {
+    if (trainable_only && !v.trainable) continue;
+    vars.push_back(Variable::FromParts(OperationFor(state, v.ref), OperationFor(state, v.value),
+                                       OperationFor(state, v.initializer)));
+  }
+  return vars;
 }
 
-std::vector<Variable> Scope::trainable_variables() const {
-  absl::MutexLock lock(&data_->state->mu);
-  return data_->state->trainable_variables;
-}
+}  // namespace
+
+std::vector<Variable> Scope::global_variables() const { return CollectVariables(data_->state, false); }
+
+std::vector<Variable> Scope::trainable_variables() const { return CollectVariables(data_->state, true); }
 
 void Scope::AddVariable(const Variable& v, bool trainable) const {
   absl::MutexLock lock(&data_->state->mu);
-  data_->state->global_variables.push_back(v);
-  if (trainable) data_->state->trainable_variables.push_back(v);
+  data_->state->variables.push_back({v.ref().node(), v.value().node(), v.initializer().node(), trainable});
 }
 
 NodeBuilder::NodeBuilder(const Scope& scope, const std::string& op_type)
@@ -252,7 +275,7 @@ Operation NodeBuilder::Finalize() {
   }
   {
     absl::MutexLock lock(&scope_.data()->state->mu);
-    scope_.data()->state->node_scopes[*node] = scope_.data();
+    scope_.data()->state->node_places[*node] = {scope_.name_prefix(), scope_.device()};
   }
   return Operation(*node, scope_.data());
 }

@@ -14,15 +14,29 @@
 
 namespace sluice::internal {
 
+// Where a node was built: what operators on its outputs need to build in the same place.
+struct NodePlace {
+  std::string prefix;
+  std::string device;
+};
+
+// The nodes of a Variable, kept by the graph's state as plain nodes: ScopeState must not hold
+// Operations (they hold ScopeData, which holds the state: a cycle that would never be freed).
+struct VariableNodes {
+  Node* ref;
+  Node* value;
+  Node* initializer;
+  bool trainable;
+};
+
 // One per graph, shared by all its scopes.
 struct ScopeState {
   std::unique_ptr<Graph> graph = std::make_unique<Graph>();
   absl::Mutex mu;
   Status status ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, int> name_counts ABSL_GUARDED_BY(mu);
-  absl::flat_hash_map<const Node*, std::shared_ptr<const ScopeData>> node_scopes ABSL_GUARDED_BY(mu);
-  std::vector<Variable> global_variables ABSL_GUARDED_BY(mu);
-  std::vector<Variable> trainable_variables ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<const Node*, NodePlace> node_places ABSL_GUARDED_BY(mu);
+  std::vector<VariableNodes> variables ABSL_GUARDED_BY(mu);
 };
 
 // One per Scope value; immutable.

@@ -5,6 +5,14 @@
 
 namespace sluice {
 
+Variable Variable::FromParts(Output ref, Output value, Operation initializer) {
+  Variable v;
+  v.ref_ = std::move(ref);
+  v.value_ = std::move(value);
+  v.initializer_ = std::move(initializer);
+  return v;
+}
+
 Variable::Variable(const Scope& scope, const Input& initial_value, bool trainable) {
   Build(scope, TensorShape::UnknownRank(), DT_INVALID,
         [&](const Scope& s) { return initial_value.ToOutput(s); }, trainable);

@@ -25,6 +25,9 @@ class Variable {
   Variable(const Scope& scope, const TensorShape& shape, const Initializer& init,
            DataType dtype = DT_FLOAT, bool trainable = true);
 
+  // A Variable over existing nodes: the VariableV2, its read and its initializer.
+  static Variable FromParts(Output ref, Output value, Operation initializer);
+
   bool valid() const { return ref_.valid(); }
   // The VariableV2 output (ref-typed): what Assign and Apply* ops take.
   const Output& ref() const { return ref_; }
