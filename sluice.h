@@ -2,6 +2,8 @@
 #ifndef SLUICE_SLUICE_H_
 #define SLUICE_SLUICE_H_
 
+#include "core/file_io.h"
+#include "core/npy.h"
 #include "core/status.h"
 #include "core/tensor.h"
 #include "core/tensor_shape.h"
@@ -18,6 +20,7 @@
 #include "ops/training.h"
 #include "ops/training_ops.h"
 #include "ops/variables.h"
+#include "runtime/freeze_graph.h"
 #include "runtime/session.h"
 
 #endif  // SLUICE_SLUICE_H_
