@@ -37,7 +37,8 @@ struct SessionOptions {
 class Session {
  public:
   // A session over the graph built on `scope`. Nodes added to the scope's graph later are picked
-  // up by the next Run. A scope error (a failed builder) is returned by every Run.
+  // up by the next Run (build between Runs, not during one). A scope error (a failed builder) is
+  // returned by every Run.
   explicit Session(const Scope& scope, const SessionOptions& options = {});
   // A session over a GraphDef (a TensorFlow or sluice .pb); errors name the offending node.
   static StatusOr<std::unique_ptr<Session>> Create(const GraphDef& graph_def,
