@@ -20,12 +20,7 @@ Tensor T1(std::vector<T> v, TensorShape shape) {
 Tensor F(std::vector<float> v, TensorShape shape) { return Tensor::FromVector(v, shape); }
 Tensor I(std::vector<int32_t> v, TensorShape shape) { return Tensor::FromVector(v, shape); }
 
-// Deterministic, distinct values for gradient checks.
-Tensor Doubles(TensorShape shape, double scale = 1.0) {
-  Tensor t(DT_DOUBLE, shape);
-  for (int64_t i = 0; i < t.NumElements(); ++i) t.data<double>()[i] = scale * std::sin(1.3 * i + 0.4);
-  return t;
-}
+using test::Doubles;
 
 Status RunError(const Scope& root, const Output& fetch,
                 const std::vector<std::pair<Output, Tensor>>& feeds = {}) {

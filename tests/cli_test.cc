@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -17,6 +16,7 @@
 #include "ops/array_ops.h"
 #include "ops/state_ops.h"
 #include "ops/variables.h"
+#include "tests/util/test_util.h"
 
 namespace sluice {
 namespace {
@@ -46,9 +46,8 @@ std::string Quote(const std::string& s) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = ::testing::TempDir() + "sluice_cli_XXXXXX";
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
+    dir_ = tmp_.path();
+    ASSERT_FALSE(dir_.empty());
     // y = 2x + 1, out/square = x * x, and a variable w with its initializer "init".
     Scope root = Scope::NewRootScope();
     auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 3});
@@ -63,8 +62,6 @@ class CliTest : public ::testing::Test {
     x_npy_ = dir_ + "/x.npy";
     ASSERT_TRUE(WriteNpy(x_npy_, Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {2, 3})).ok());
   }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   CliResult Cli(const std::vector<std::string>& args) {
     std::string cmd = Quote(SLUICE_CLI_PATH);
@@ -88,6 +85,7 @@ class CliTest : public ::testing::Test {
     }
   }
 
+  test::TempDir tmp_{"sluice_cli"};  // removed with its contents after TearDown
   std::string dir_, model_, x_npy_;
 };
 

@@ -3,15 +3,13 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/test_util.h"
 
 namespace sluice {
 namespace {
@@ -19,18 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 
 // A fresh directory, removed with its contents when the test program exits.
-std::string MakeTempDir() {
-  static std::vector<std::string>* dirs = new std::vector<std::string>;
-  if (dirs->empty()) {
-    std::atexit([] {
-      for (const std::string& d : *dirs) std::filesystem::remove_all(d);
-    });
-  }
-  std::string templ = ::testing::TempDir() + "sluice_file_io_XXXXXX";
-  EXPECT_NE(::mkdtemp(templ.data()), nullptr);
-  dirs->push_back(templ);
-  return templ;
-}
+std::string MakeTempDir() { return test::MakeTempDir("sluice_file_io"); }
 
 std::vector<std::string> ListDir(const std::string& dir) {
   std::vector<std::string> names;
@@ -54,20 +41,7 @@ const unsigned char kSecondGz[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x0
 
 std::string Bytes(const unsigned char* data, size_t n) { return std::string(reinterpret_cast<const char*>(data), n); }
 
-// Compresses with zlib's gzip wrapper (the reference implementation, not our code).
-std::string Gzip(const std::string& data) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = data.size();
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = out.size();
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using test::Gzip;
 
 TEST(FileIoTest, ReadMissingFileIsNotFoundNamingThePath) {
   std::string path = MakeTempDir() + "/missing.bin";

@@ -30,20 +30,8 @@ Tensor B(std::vector<bool> v, TensorShape shape) {
   return t;
 }
 
-// Deterministic, distinct values: offset + scale * sin(1.3 i + 0.4).
-Tensor Doubles(TensorShape shape, double scale = 1.0, double offset = 0.0) {
-  Tensor t(DT_DOUBLE, shape);
-  for (int64_t i = 0; i < t.NumElements(); ++i) {
-    t.data<double>()[i] = offset + scale * std::sin(1.3 * i + 0.4);
-  }
-  return t;
-}
-Tensor Floats(TensorShape shape, double scale = 1.0, double offset = 0.0) {
-  Tensor d = Doubles(shape, scale, offset);
-  Tensor t(DT_FLOAT, shape);
-  for (int64_t i = 0; i < t.NumElements(); ++i) t.data<float>()[i] = static_cast<float>(d.data<double>()[i]);
-  return t;
-}
+using test::Doubles;
+using test::Floats;
 
 Status RunError(const Scope& root, const Output& fetch,
                 const std::vector<std::pair<Output, Tensor>>& feeds = {}) {

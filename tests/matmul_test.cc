@@ -15,13 +15,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Tensor Doubles(TensorShape shape, double scale = 1.0, double offset = 0.0) {
-  Tensor t(DT_DOUBLE, shape);
-  for (int64_t i = 0; i < t.NumElements(); ++i) {
-    t.data<double>()[i] = offset + scale * std::sin(1.3 * i + 0.4);
-  }
-  return t;
-}
+using test::Doubles;
 
 // Tensor of dtype T from doubles.
 template <typename T>

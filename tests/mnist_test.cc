@@ -1,17 +1,13 @@
 #include "examples/common/mnist.h"
 
-#include <stdlib.h>
-#include <zlib.h>
-
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "core/file_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/test_util.h"
 
 namespace sluice {
 namespace {
@@ -21,18 +17,7 @@ using ::testing::HasSubstr;
 constexpr int kPixels = 28 * 28;
 
 // A fresh directory, removed with its contents when the test program exits.
-std::string MakeTempDir() {
-  static std::vector<std::string>* dirs = new std::vector<std::string>;
-  if (dirs->empty()) {
-    std::atexit([] {
-      for (const std::string& d : *dirs) std::filesystem::remove_all(d);
-    });
-  }
-  std::string templ = ::testing::TempDir() + "sluice_mnist_XXXXXX";
-  EXPECT_NE(::mkdtemp(templ.data()), nullptr);
-  dirs->push_back(templ);
-  return templ;
-}
+std::string MakeTempDir() { return test::MakeTempDir("sluice_mnist"); }
 
 std::string BigEndian(uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
@@ -57,19 +42,7 @@ std::string Pixels(int n) {
 
 const std::string kLabels("\x03\x00\x09", 3);
 
-std::string Gzip(const std::string& data) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = data.size();
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = out.size();
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using test::Gzip;
 
 // Writes a split of three images with labels 3, 0, 9.
 std::string WriteSplit(const std::string& prefix, bool gzipped, std::string images = "", std::string labels = "") {

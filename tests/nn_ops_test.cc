@@ -17,13 +17,7 @@ using ::testing::HasSubstr;
 
 Tensor F(std::vector<float> v, TensorShape shape) { return Tensor::FromVector(v, shape); }
 
-Tensor Doubles(TensorShape shape, double scale = 1.0, double offset = 0.0) {
-  Tensor t(DT_DOUBLE, shape);
-  for (int64_t i = 0; i < t.NumElements(); ++i) {
-    t.data<double>()[i] = offset + scale * std::sin(1.3 * i + 0.4);
-  }
-  return t;
-}
+using test::Doubles;
 
 // Values in [-3, 9] that stay at least 0.05 away from the kinks at 0 and 6.
 Tensor AwayFromKinks(TensorShape shape) {

@@ -1,16 +1,13 @@
 #include "core/npy.h"
 
-#include <stdlib.h>
-
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "core/file_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/test_util.h"
 
 namespace sluice {
 namespace {
@@ -49,18 +46,7 @@ std::string V1(const std::string& header, const std::string& data) {
 }
 
 // A fresh directory, removed with its contents when the test program exits.
-std::string MakeTempDir() {
-  static std::vector<std::string>* dirs = new std::vector<std::string>;
-  if (dirs->empty()) {
-    std::atexit([] {
-      for (const std::string& d : *dirs) std::filesystem::remove_all(d);
-    });
-  }
-  std::string templ = ::testing::TempDir() + "sluice_npy_XXXXXX";
-  EXPECT_NE(::mkdtemp(templ.data()), nullptr);
-  dirs->push_back(templ);
-  return templ;
-}
+std::string MakeTempDir() { return test::MakeTempDir("sluice_npy"); }
 
 template <typename T>
 std::vector<T> Values(const Tensor& t) {

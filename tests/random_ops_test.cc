@@ -13,12 +13,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-#define ASSERT_OK(expr)                 \
-  do {                                  \
-    ::absl::Status _s = (expr);         \
-    ASSERT_TRUE(_s.ok()) << _s;         \
-  } while (0)
-
 using RandomBuilder = Output (*)(const Scope&, const Input&, DataType, int64_t, int64_t);
 
 template <typename T>

@@ -21,19 +21,8 @@ Tensor D(std::vector<double> v, TensorShape shape) { return Tensor::FromVector(v
 Tensor I32(std::vector<int32_t> v, TensorShape shape) { return Tensor::FromVector(v, shape); }
 Tensor I64(std::vector<int64_t> v, TensorShape shape) { return Tensor::FromVector(v, shape); }
 
-Tensor Doubles(TensorShape shape, double scale = 1.0, double offset = 0.0) {
-  Tensor t(DT_DOUBLE, shape);
-  for (int64_t i = 0; i < t.NumElements(); ++i) {
-    t.data<double>()[i] = offset + scale * std::sin(1.3 * i + 0.4);
-  }
-  return t;
-}
-Tensor Floats(TensorShape shape, double scale = 1.0, double offset = 0.0) {
-  Tensor d = Doubles(shape, scale, offset);
-  Tensor t(DT_FLOAT, shape);
-  for (int64_t i = 0; i < t.NumElements(); ++i) t.data<float>()[i] = static_cast<float>(d.data<double>()[i]);
-  return t;
-}
+using test::Doubles;
+using test::Floats;
 
 using Reduce = Output (*)(const Scope&, const Input&, const Input&, bool);
 

@@ -14,12 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-#define ASSERT_OK(expr)                 \
-  do {                                  \
-    ::absl::Status _s = (expr);         \
-    ASSERT_TRUE(_s.ok()) << _s;         \
-  } while (0)
-
 std::vector<float> Floats(const Tensor& t) {
   return std::vector<float>(t.data<float>(), t.data<float>() + t.NumElements());
 }

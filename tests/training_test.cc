@@ -15,12 +15,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-#define ASSERT_OK(expr)                 \
-  do {                                  \
-    ::absl::Status _s = (expr);         \
-    ASSERT_TRUE(_s.ok()) << _s;         \
-  } while (0)
-
 using Vec = std::vector<double>;
 
 Tensor D(const Vec& v) { return Tensor::FromVector(v); }

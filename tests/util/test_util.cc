@@ -1,6 +1,12 @@
 #include "tests/util/test_util.h"
 
+#include <stdlib.h>
+#include <zlib.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
 
 namespace sluice::test {
 
@@ -69,6 +75,59 @@ void ExpectTensorEqual(const Tensor& actual, const Tensor& expected) {
     EXPECT_EQ(ElementAsDouble(actual, i), ElementAsDouble(expected, i))
         << "element " << i << " of " << actual.DebugString(20) << " vs " << expected.DebugString(20);
   }
+}
+
+Tensor Doubles(TensorShape shape, double scale, double offset) {
+  Tensor t(DT_DOUBLE, shape);
+  for (int64_t i = 0; i < t.NumElements(); ++i) {
+    t.data<double>()[i] = offset + scale * std::sin(1.3 * i + 0.4);
+  }
+  return t;
+}
+
+Tensor Floats(TensorShape shape, double scale, double offset) {
+  Tensor d = Doubles(shape, scale, offset);
+  Tensor t(DT_FLOAT, shape);
+  for (int64_t i = 0; i < t.NumElements(); ++i) t.data<float>()[i] = static_cast<float>(d.data<double>()[i]);
+  return t;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string templ = ::testing::TempDir() + prefix + "_XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp(" << templ << ") failed";
+    return;
+  }
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string MakeTempDir(const std::string& prefix) {
+  static auto* dirs = new std::vector<std::unique_ptr<TempDir>>;
+  if (dirs->empty()) {
+    std::atexit([] { dirs->clear(); });
+  }
+  dirs->push_back(std::make_unique<TempDir>(prefix));
+  return dirs->back()->path();
+}
+
+std::string Gzip(const std::string& data) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = data.size();
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = out.size();
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
 }
 
 }  // namespace sluice::test

@@ -2,11 +2,21 @@
 #ifndef SLUICE_TESTS_UTIL_TEST_UTIL_H_
 #define SLUICE_TESTS_UTIL_TEST_UTIL_H_
 
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "ops/scope.h"
 #include "runtime/session.h"
+
+// Fails the current test (returning from it) unless `expr`, an absl::Status, is OK.
+#ifndef ASSERT_OK
+#define ASSERT_OK(expr)                 \
+  do {                                  \
+    ::absl::Status _s = (expr);         \
+    ASSERT_TRUE(_s.ok()) << _s;         \
+  } while (0)
+#endif
 
 namespace sluice::test {
 
@@ -28,6 +38,32 @@ Tensor AsTensor(const std::vector<T>& values, const TensorShape& shape) {
 void ExpectTensorNear(const Tensor& actual, const Tensor& expected, double tolerance);
 // Expects same dtype, shape and exactly equal values.
 void ExpectTensorEqual(const Tensor& actual, const Tensor& expected);
+
+// Deterministic, distinct values: offset + scale * sin(1.3 i + 0.4), as DT_DOUBLE.
+Tensor Doubles(TensorShape shape, double scale = 1.0, double offset = 0.0);
+// The same values as Doubles, rounded to DT_FLOAT.
+Tensor Floats(TensorShape shape, double scale = 1.0, double offset = 0.0);
+
+// A fresh directory under ::testing::TempDir() named `prefix`_XXXXXX, removed with its contents
+// when the TempDir is destroyed. path() is empty (and the test has failed) if it can't be made.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "sluice");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A fresh TempDir that lives until the test program exits (then removed with its contents).
+std::string MakeTempDir(const std::string& prefix = "sluice");
+
+// Compresses with zlib's gzip wrapper (the reference implementation, not our code).
+std::string Gzip(const std::string& data);
 
 }  // namespace sluice::test
 
