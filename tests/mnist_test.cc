@@ -165,7 +165,7 @@ TEST(MnistTest, RejectsCorruptGzip) {
 // The real data set, when tools/setup.sh has fetched it. The expected values were read from the
 // files with od(1): the label bytes start at offset 8, the first image's pixels at offset 16.
 TEST(MnistTest, RealDataSet) {
-  const std::string dir = SLUICE_TESTDATA_DIR "/../../data/mnist";
+  const std::string dir = SLUICE_SOURCE_DIR "/data/mnist";
   if (!FileExists(dir + "/train-labels-idx1-ubyte") && !FileExists(dir + "/train-labels-idx1-ubyte.gz")) {
     GTEST_SKIP() << "MNIST is not in " << dir << " (tools/setup.sh fetches it)";
   }
