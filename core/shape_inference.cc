@@ -21,8 +21,7 @@ StatusOr<TensorShape> InferenceContext::InputAsShape(int i) const {
       return errors::InvalidArgument("shape tensor must be a vector, got scalar ", v);
     }
     TensorShape s;
-    for (int64_t k = 0; k < t.NumElements(); ++k) {
-      int64_t v = t.dtype() == DT_INT32 ? t.data<int32_t>()[k] : t.data<int64_t>()[k];
+    for (int64_t v : Int64Values(t)) {
       if (v < -1) return errors::InvalidArgument("shape tensor has entry ", v);
       s.AddDim(v);
     }

@@ -273,6 +273,14 @@ std::string Tensor::SummarizeValue(int64_t max_entries) const {
   return out;
 }
 
+std::vector<int64_t> Int64Values(const Tensor& t) {
+  std::vector<int64_t> v(t.NumElements());
+  for (int64_t i = 0; i < t.NumElements(); ++i) {
+    v[i] = t.dtype() == DT_INT32 ? t.data<int32_t>()[i] : t.data<int64_t>()[i];
+  }
+  return v;
+}
+
 std::string Tensor::DebugString(int max_entries) const {
   return absl::StrCat("Tensor<type: ", DataTypeString(dtype_), " shape: ", shape_.DebugString(),
                       " values: ", SummarizeValue(max_entries), ">");

@@ -129,6 +129,10 @@ class Tensor {
   TensorBuffer* buf_ = nullptr;
 };
 
+// The elements of an int32 or int64 tensor (shapes, axes, permutations), widened to int64.
+// Requires dtype int32 or int64.
+std::vector<int64_t> Int64Values(const Tensor& t);
+
 }  // namespace sluice
 
 #endif  // SLUICE_CORE_TENSOR_H_

@@ -11,20 +11,11 @@
 namespace sluice {
 namespace {
 
-// The values of an int32 or int64 tensor.
-std::vector<int64_t> IntValues(const Tensor& t) {
-  std::vector<int64_t> v(t.NumElements());
-  for (int64_t i = 0; i < t.NumElements(); ++i) {
-    v[i] = t.dtype() == DT_INT32 ? t.data<int32_t>()[i] : t.data<int64_t>()[i];
-  }
-  return v;
-}
-
 // Input i's values when it is a compile-time constant.
 std::optional<std::vector<int64_t>> ConstInts(const InferenceContext* c, int i) {
   const Tensor* t = c->input_tensor(i);
   if (t == nullptr) return std::nullopt;
-  return IntValues(*t);
+  return Int64Values(*t);
 }
 
 // Maps `axis` in [-rank, rank) to [0, rank).
@@ -647,7 +638,7 @@ Status TransposeGrad(const Scope& s, const Operation& op, const std::vector<Outp
   Output perm = op.input(1);
   Output inverse;
   if (const Tensor* p = perm.node()->const_value()) {
-    std::vector<int64_t> values = IntValues(*p);
+    std::vector<int64_t> values = Int64Values(*p);
     std::vector<int32_t> inv(values.size());
     for (size_t i = 0; i < values.size(); ++i) inv[values[i]] = static_cast<int32_t>(i);
     inverse = ops::Const(s, Tensor::FromVector(inv));

@@ -11,19 +11,10 @@
 namespace sluice {
 namespace {
 
-// The values of an int32 or int64 tensor.
-std::vector<int64_t> IntValues(const Tensor& t) {
-  std::vector<int64_t> v(t.NumElements());
-  for (int64_t i = 0; i < t.NumElements(); ++i) {
-    v[i] = t.dtype() == DT_INT32 ? t.data<int32_t>()[i] : t.data<int64_t>()[i];
-  }
-  return v;
-}
-
 // Which axes of a rank-`rank` tensor the values of `axes` name; an error for one out of range.
 StatusOr<std::vector<bool>> ReducedAxes(const Tensor& axes, int rank) {
   std::vector<bool> reduced(rank, false);
-  for (int64_t a : IntValues(axes)) {
+  for (int64_t a : Int64Values(axes)) {
     if (a < -rank || a >= rank) {
       return errors::InvalidArgument("Invalid reduction dimension ", a, " for input with ", rank,
                                      " dimension(s)");
@@ -76,7 +67,7 @@ Status ArgReductionShape(InferenceContext* c) {
     c->set_output(0, TensorShape::UnknownDims(in.rank() - 1));
     return absl::OkStatus();
   }
-  int64_t a = IntValues(*axis)[0];
+  int64_t a = Int64Values(*axis)[0];
   if (a < -in.rank() || a >= in.rank()) {
     return errors::InvalidArgument("dimension ", a, " is out of range for input of shape ",
                                    in.DebugString());

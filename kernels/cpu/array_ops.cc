@@ -42,15 +42,6 @@ Status UnsupportedDtype(DataType dt) {
   return errors::Unimplemented("dtype ", DataTypeString(dt), " is not supported");
 }
 
-// The values of an int32 or int64 tensor.
-std::vector<int64_t> IntValues(const Tensor& t) {
-  std::vector<int64_t> v(t.NumElements());
-  for (int64_t i = 0; i < t.NumElements(); ++i) {
-    v[i] = t.dtype() == DT_INT32 ? t.data<int32_t>()[i] : t.data<int64_t>()[i];
-  }
-  return v;
-}
-
 std::string IntList(const std::vector<int64_t>& v) { return absl::StrCat("[", absl::StrJoin(v, ","), "]"); }
 
 // Row-major strides of `shape`, in elements.
@@ -225,8 +216,8 @@ StatusOr<TensorShape> ShapeFromVector(const Tensor& t, absl::string_view what) {
     return errors::InvalidArgument(what, " must be a vector, got shape ", t.shape().DebugString());
   }
   TensorShape shape;
-  for (int64_t d : IntValues(t)) {
-    if (d < 0) return errors::InvalidArgument(what, " ", IntList(IntValues(t)), " has a negative entry");
+  for (int64_t d : Int64Values(t)) {
+    if (d < 0) return errors::InvalidArgument(what, " ", IntList(Int64Values(t)), " has a negative entry");
     shape.AddDim(d);
   }
   return shape;
@@ -316,7 +307,7 @@ class ReshapeOp : public OpKernel {
     OP_REQUIRES(ctx, sizes.dims() == 1,
                 errors::InvalidArgument("shape must be a vector, got shape ",
                                         sizes.shape().DebugString()));
-    std::vector<int64_t> dims = IntValues(sizes);
+    std::vector<int64_t> dims = Int64Values(sizes);
     int unknown = -1;
     int64_t product = 1;
     for (int i = 0; i < static_cast<int>(dims.size()); ++i) {
@@ -360,7 +351,7 @@ class ExpandDimsOp : public OpKernel {
     OP_REQUIRES(ctx, ctx->input(1).NumElements() == 1,
                 errors::InvalidArgument("axis must hold one value, got shape ",
                                         ctx->input(1).shape().DebugString()));
-    int64_t axis = IntValues(ctx->input(1))[0];
+    int64_t axis = Int64Values(ctx->input(1))[0];
     const int rank = in.dims();
     OP_REQUIRES(ctx, axis >= -rank - 1 && axis <= rank,
                 errors::InvalidArgument("axis ", axis, " is out of range for shape ",
@@ -432,7 +423,7 @@ class TransposeOp : public OpKernel {
     OP_REQUIRES(ctx, ctx->input(1).dims() == 1,
                 errors::InvalidArgument("perm must be a vector, got shape ",
                                         ctx->input(1).shape().DebugString()));
-    std::vector<int64_t> perm = IntValues(ctx->input(1));
+    std::vector<int64_t> perm = Int64Values(ctx->input(1));
     OP_REQUIRES_OK(ctx, CheckPermutation(perm, in.dims(), in.shape()));
     bool identity = true;
     for (size_t i = 0; i < perm.size(); ++i) identity &= perm[i] == static_cast<int64_t>(i);
@@ -458,7 +449,7 @@ class InvertPermutationOp : public OpKernel {
     OP_REQUIRES(ctx, in.dims() == 1,
                 errors::InvalidArgument("permutation must be a vector, got shape ",
                                         in.shape().DebugString()));
-    std::vector<int64_t> perm = IntValues(in);
+    std::vector<int64_t> perm = Int64Values(in);
     OP_REQUIRES_OK(ctx, CheckPermutation(perm, static_cast<int>(perm.size()), in.shape()));
     std::vector<int64_t> inverse(perm.size());
     for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
@@ -505,7 +496,7 @@ class TileOp : public OpKernel {
                 errors::InvalidArgument("multiples of shape ", multiples.shape().DebugString(),
                                         " must be a vector of ", in.dims(),
                                         " entries for input of shape ", in.shape().DebugString()));
-    std::vector<int64_t> mult = IntValues(multiples);
+    std::vector<int64_t> mult = Int64Values(multiples);
     std::vector<int64_t> in_strides = Strides(in.shape()), dims, strides;
     TensorShape out_shape;
     for (int i = 0; i < in.dims(); ++i) {
@@ -538,7 +529,7 @@ class SliceOp : public OpKernel {
                                         " entries for input of shape ", in.shape().DebugString(),
                                         ", got shapes ", ctx->input(1).shape().DebugString(),
                                         " and ", ctx->input(2).shape().DebugString()));
-    std::vector<int64_t> begin = IntValues(ctx->input(1)), size = IntValues(ctx->input(2));
+    std::vector<int64_t> begin = Int64Values(ctx->input(1)), size = Int64Values(ctx->input(2));
     TensorShape out_shape;
     int64_t offset = 0;
     std::vector<int64_t> strides = Strides(in.shape());
@@ -598,7 +589,7 @@ class PadOp : public OpKernel {
                 errors::InvalidArgument("paddings must have shape [", rank, ",2] for input of shape ",
                                         in.shape().DebugString(), ", got ",
                                         paddings.shape().DebugString()));
-    std::vector<int64_t> pads = IntValues(paddings), before(rank);
+    std::vector<int64_t> pads = Int64Values(paddings), before(rank);
     TensorShape out_shape;
     for (int i = 0; i < rank; ++i) {
       OP_REQUIRES(ctx, pads[2 * i] >= 0 && pads[2 * i + 1] >= 0,
@@ -657,7 +648,7 @@ class ConcatV2Op : public OpKernel {
                                         axis_t.shape().DebugString()));
     const Tensor& first = ctx->input(0);
     const int rank = first.dims();
-    int64_t axis = IntValues(axis_t)[0];
+    int64_t axis = Int64Values(axis_t)[0];
     OP_REQUIRES(ctx, rank > 0 && axis >= -rank && axis < rank,
                 errors::InvalidArgument("concat axis ", axis, " is out of range for inputs of shapes ",
                                         ShapesOf(ctx, n)));
@@ -698,7 +689,7 @@ class ConcatOffsetOp : public OpKernel {
     int64_t axis = ctx->input(0).scalar<int32_t>();
     OP_REQUIRES(ctx, first.dims() == 1 && axis >= -rank && axis < rank,
                 errors::InvalidArgument("concat_dim ", axis, " is out of range for shape ",
-                                        IntList(IntValues(first))));
+                                        IntList(Int64Values(first))));
     if (axis < 0) axis += rank;
     int32_t offset = 0;
     for (int i = 0; i < n; ++i) {
@@ -708,8 +699,8 @@ class ConcatOffsetOp : public OpKernel {
                                           " entries, expected ", rank));
       for (int64_t d = 0; d < rank; ++d) {
         OP_REQUIRES(ctx, d == axis || s.data<int32_t>()[d] == first.data<int32_t>()[d],
-                    errors::InvalidArgument("shapes ", IntList(IntValues(first)), " and ",
-                                            IntList(IntValues(s)), " differ outside dim ", axis));
+                    errors::InvalidArgument("shapes ", IntList(Int64Values(first)), " and ",
+                                            IntList(Int64Values(s)), " differ outside dim ", axis));
       }
       Tensor* out = nullptr;
       OP_REQUIRES_OK(ctx, ctx->allocate_output(i, TensorShape{rank}, &out));
