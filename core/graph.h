@@ -110,6 +110,16 @@ class Graph {
   VersionDef versions_;
 };
 
+// A graph still being built (a client Scope's): a Session over it picks up the nodes added
+// between Runs. Implemented by the client API's scope state; the runtime sees only this.
+class GraphUnderConstruction {
+ public:
+  virtual ~GraphUnderConstruction() = default;
+  virtual const Graph& graph() const = 0;
+  // The first error a builder recorded, else OK.
+  virtual Status status() const = 0;
+};
+
 // Splits "name:k" into name and k (k = 0 when absent). Returns false for a malformed index.
 bool ParseTensorName(absl::string_view tensor_name, absl::string_view* node, int* index);
 

@@ -100,5 +100,17 @@ Status BroadcastBinaryOpShape(InferenceContext* c) {
   return absl::OkStatus();
 }
 
+StatusOr<std::vector<bool>> ReducedAxes(const Tensor& axes, int rank) {
+  std::vector<bool> reduced(rank, false);
+  for (int64_t a : Int64Values(axes)) {
+    if (a < -rank || a >= rank) {
+      return errors::InvalidArgument("Invalid reduction dimension ", a, " for input with ", rank,
+                                     " dimension(s)");
+    }
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  return reduced;
+}
+
 }  // namespace shape_fn
 }  // namespace sluice

@@ -72,6 +72,9 @@ Status UnknownShape(InferenceContext* c);
 Status BroadcastBinaryOpShape(InferenceContext* c);
 // The NumPy broadcast of two partial shapes; an error names both shapes.
 StatusOr<TensorShape> BroadcastShapes(const TensorShape& a, const TensorShape& b);
+// Which axes of a rank-`rank` tensor the values of `axes` (a reduction's axis argument) name;
+// an error for one out of range.
+StatusOr<std::vector<bool>> ReducedAxes(const Tensor& axes, int rank);
 }  // namespace shape_fn
 
 }  // namespace sluice

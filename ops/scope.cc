@@ -70,7 +70,7 @@ Output Operation::input(int i) const {
 
 Scope Operation::scope() const { return Scope(scope_); }
 
-const Graph* Operation::graph() const { return scope_->state->graph.get(); }
+const Graph* Operation::graph() const { return scope_->state->nodes.get(); }
 
 std::string Output::name() const { return absl::StrCat(node()->name(), ":", index_); }
 
@@ -105,7 +105,7 @@ std::string Scope::GetUniqueNameForOp(const std::string& op_type) const {
   }
   int& count = st.name_counts[base];
   std::string name = count == 0 ? base : absl::StrCat(base, "_", count);
-  while (st.graph->FindNode(name) != nullptr || (name != base && st.name_counts.contains(name))) {
+  while (st.nodes->FindNode(name) != nullptr || (name != base && st.name_counts.contains(name))) {
     ++count;
     name = absl::StrCat(base, "_", count);
   }
@@ -137,16 +137,20 @@ Scope Scope::WithNoControlDependencies() const {
   return Scope(Derive(data_, [](ScopeData* d) { d->control_deps.clear(); }));
 }
 
-Graph* Scope::graph() const { return data_->state->graph.get(); }
+Scope::operator std::shared_ptr<const GraphUnderConstruction>() const { return data_->state; }
 
-Status Scope::status() const {
-  absl::MutexLock lock(&data_->state->mu);
-  return data_->state->status;
+Graph* Scope::graph() const { return data_->state->nodes.get(); }
+
+Status Scope::status() const { return data_->state->status(); }
+
+Status internal::ScopeState::status() const {
+  absl::MutexLock lock(&mu);
+  return status_;
 }
 
 void Scope::UpdateStatus(const Status& s) const {
   absl::MutexLock lock(&data_->state->mu);
-  if (data_->state->status.ok()) data_->state->status = s;
+  if (data_->state->status_.ok()) data_->state->status_ = s;
 }
 
 const std::string& Scope::name_prefix() const { return data_->prefix; }

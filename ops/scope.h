@@ -41,6 +41,8 @@ class Operation {
 
   bool valid() const { return node_ != nullptr; }
   Node* node() const { return node_; }
+  // What Session::Run takes as a target.
+  operator const Node*() const { return node_; }  // NOLINT
   const std::string& name() const { return node_->name(); }
   int num_inputs() const { return node_->num_inputs(); }
   int num_outputs() const { return node_->num_outputs(); }
@@ -74,6 +76,8 @@ class Output {
   // "node:index", the name to feed or fetch.
   std::string name() const;
   Endpoint endpoint() const { return Endpoint{op_.node(), index_}; }
+  // What Session::Run takes as a feed or fetch.
+  operator Endpoint() const { return endpoint(); }  // NOLINT
 
  private:
   Operation op_;
@@ -124,6 +128,8 @@ class Scope {
   Scope WithNoControlDependencies() const;
 
   Graph* graph() const;
+  // The graph with its construction status, which a Session follows: `Session session(root)`.
+  operator std::shared_ptr<const GraphUnderConstruction>() const;  // NOLINT
   // The first error recorded by any builder on this graph, else OK.
   Status status() const;
   bool ok() const { return status().ok(); }

@@ -30,10 +30,13 @@ struct VariableNodes {
 };
 
 // One per graph, shared by all its scopes.
-struct ScopeState {
-  std::unique_ptr<Graph> graph = std::make_unique<Graph>();
-  absl::Mutex mu;
-  Status status ABSL_GUARDED_BY(mu);
+struct ScopeState : GraphUnderConstruction {
+  const Graph& graph() const override { return *nodes; }
+  Status status() const override;
+
+  std::unique_ptr<Graph> nodes = std::make_unique<Graph>();
+  mutable absl::Mutex mu;
+  Status status_ ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, int> name_counts ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<const Node*, NodePlace> node_places ABSL_GUARDED_BY(mu);
   std::vector<VariableNodes> variables ABSL_GUARDED_BY(mu);

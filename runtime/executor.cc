@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "absl/synchronization/notification.h"
+#include "runtime/intra_op_threads.h"
 
 namespace sluice {
 
@@ -36,6 +37,7 @@ struct RunState {
   ResourceMgr* resource_mgr = nullptr;
   ThreadPool* pool = nullptr;
   int64_t step_id = 0;
+  int intra_op_threads = 0;
 };
 
 Status UninitializedError(const Var* var) {
@@ -126,7 +128,10 @@ void Process(RunState* rs, absl::InlinedVector<int, 16> stack) {
         rs->inflight.fetch_add(1, std::memory_order_relaxed);
         // Send an expensive node to the pool when this thread has other work to do.
         if (rs->pool != nullptr && plan.nodes[s].expensive && (newly_ready > 0 || !stack.empty())) {
-          rs->pool->Schedule([rs, s] { Process(rs, {s}); });
+          rs->pool->Schedule([rs, s] {
+            ScopedOmpThreads omp(rs->intra_op_threads);
+            Process(rs, {s});
+          });
         } else {
           stack.push_back(s);
         }
@@ -140,14 +145,16 @@ void Process(RunState* rs, absl::InlinedVector<int, 16> stack) {
 }  // namespace
 
 Status Executor::Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds,
-                     std::vector<Tensor>* fetched, int64_t step_id) {
+                     std::vector<Tensor>* fetched, int64_t step_id, int intra_op_threads) {
   RunState rs(plan);
+  rs.intra_op_threads = intra_op_threads;
   rs.resource_mgr = resource_mgr_;
   rs.pool = pool_ != nullptr && pool_->num_threads() > 0 ? pool_ : nullptr;
   rs.step_id = step_id;
   for (size_t i = 0; i < feeds.size(); ++i) rs.slots[plan.feed_slots[i]].tensor = feeds[i];
   if (!plan.roots.empty()) {
     rs.inflight.store(static_cast<int>(plan.roots.size()), std::memory_order_relaxed);
+    ScopedOmpThreads omp(intra_op_threads);
     Process(&rs, absl::InlinedVector<int, 16>(plan.roots.rbegin(), plan.roots.rend()));
     rs.done.WaitForNotification();
   }
@@ -155,7 +162,7 @@ Status Executor::Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds,
     absl::MutexLock lock(&rs.mu);
     SLUICE_RETURN_IF_ERROR(rs.status);
   }
-  fetched->clear();
+  if (fetched == nullptr) return absl::OkStatus();
   fetched->reserve(plan.fetch_slots.size());
   for (int slot : plan.fetch_slots) {
     TensorValue& v = rs.slots[slot];

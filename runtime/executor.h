@@ -59,11 +59,13 @@ class Executor {
   // `pool` may be null (everything inline). Both must outlive the executor.
   Executor(ResourceMgr* resource_mgr, ThreadPool* pool) : resource_mgr_(resource_mgr), pool_(pool) {}
 
-  // Runs `plan` with `feeds` (one per plan.feed_slots) and stores the fetched values. On a
-  // kernel's failure the run stops scheduling, waits for what is in flight, and returns the
-  // first error annotated with the node.
+  // Runs `plan` with `feeds` (one per plan.feed_slots) and stores the fetched values (`fetched`
+  // may be null when the plan fetches nothing). Kernels run with `intra_op_threads` OpenMP
+  // threads (0: the running thread's setting), on every thread that runs them. On a kernel's
+  // failure the run stops scheduling, waits for what is in flight, and returns the first error
+  // annotated with the node.
   Status Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds, std::vector<Tensor>* fetched,
-             int64_t step_id);
+             int64_t step_id, int intra_op_threads = 0);
 
  private:
   ResourceMgr* resource_mgr_;

@@ -1,7 +1,5 @@
 #include "runtime/session.h"
 
-#include <omp.h>
-
 #include <atomic>
 #include <thread>
 
@@ -12,6 +10,7 @@
 #include "core/resource_mgr.h"
 #include "core/threadpool.h"
 #include "runtime/executor.h"
+#include "runtime/intra_op_threads.h"
 #include "runtime/placer.h"
 
 namespace sluice {
@@ -23,6 +22,22 @@ int DefaultInterOpThreads() {
   return cores <= 2 ? 0 : std::min(4, cores / 4);
 }
 
+// Runs `run` for a public Run: `outputs` holds the fetched values on success and nothing on
+// error, and may be null only when nothing is fetched.
+template <typename F>
+Status RunChecked(size_t num_fetches, std::vector<Tensor>* outputs, F run) {
+  if (outputs == nullptr) {
+    if (num_fetches > 0) {
+      return errors::InvalidArgument("Run fetches ", num_fetches, " tensor(s) but outputs is null");
+    }
+    return run(nullptr);
+  }
+  outputs->clear();
+  Status s = run(outputs);
+  if (!s.ok()) outputs->clear();
+  return s;
+}
+
 }  // namespace
 
 struct Session::Impl {
@@ -32,9 +47,8 @@ struct Session::Impl {
         cpu("/job:localhost/replica:0/task:0/device:CPU:0", kDeviceCpu, CpuAllocator()),
         placer({&cpu}),
         pool(opts.inter_op_threads > 0 ? opts.inter_op_threads : DefaultInterOpThreads()),
-        executor(&resource_mgr, &pool) {
-    if (opts.intra_op_threads > 0) omp_set_num_threads(opts.intra_op_threads);
-  }
+        executor(&resource_mgr, &pool),
+        intra_op_threads(opts.intra_op_threads) {}
 
   // Brings nodes added to the source scope since the last call into the session's graph.
   Status SyncWithScope() ABSL_LOCKS_EXCLUDED(graph_mu);
@@ -49,10 +63,18 @@ struct Session::Impl {
   StatusOr<OpKernel*> KernelFor(const Node& node, Device* device) ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu);
   Status RunPlan(const ExecutionPlan& plan, const std::vector<Tensor>& feed_values,
                  std::vector<Tensor>* outputs);
+  Status RunByName(const std::vector<std::pair<std::string, Tensor>>& feeds,
+                   const std::vector<std::string>& fetches, const std::vector<std::string>& targets,
+                   std::vector<Tensor>* outputs);
+  Status RunByEndpoint(const std::vector<std::pair<Endpoint, Tensor>>& feeds,
+                       const std::vector<Endpoint>& fetches, const std::vector<const Node*>& targets,
+                       std::vector<Tensor>* outputs);
+  // Whether `node` is a node of the graph the session follows (then plans are keyed by identity).
+  bool IsSourceNode(const Node* node) const;
 
   SessionOptions options;
   Status init_status;
-  std::optional<Scope> source_scope;
+  std::shared_ptr<const GraphUnderConstruction> source;
   std::atomic<int> synced_nodes{0};
 
   absl::Mutex graph_mu;  // guards the graph's growth, kernel creation and plan building
@@ -67,13 +89,14 @@ struct Session::Impl {
   Placer placer;
   ThreadPool pool;
   Executor executor;
+  IntraOpThreads intra_op_threads;
   std::atomic<int64_t> next_step{1};
 };
 
 Status Session::Impl::SyncWithScope() {
-  if (!source_scope) return absl::OkStatus();
-  SLUICE_RETURN_IF_ERROR(errors::Annotate(source_scope->status(), "graph construction failed: "));
-  const Graph& src = *source_scope->graph();
+  if (!source) return absl::OkStatus();
+  SLUICE_RETURN_IF_ERROR(errors::Annotate(source->status(), "graph construction failed: "));
+  const Graph& src = source->graph();
   if (src.num_nodes() == synced_nodes.load(std::memory_order_acquire)) return absl::OkStatus();
   absl::MutexLock lock(&graph_mu);
   int from = synced_nodes.load(std::memory_order_relaxed);
@@ -252,14 +275,15 @@ Status Session::Impl::RunPlan(const ExecutionPlan& plan, const std::vector<Tenso
                                      " for tensor '", name(), "', which has shape ", shape.DebugString());
     }
   }
-  return executor.Run(plan, feed_values, outputs, next_step.fetch_add(1, std::memory_order_relaxed));
+  return executor.Run(plan, feed_values, outputs, next_step.fetch_add(1, std::memory_order_relaxed),
+                      intra_op_threads.ForRun());
 }
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Session::Session(const Scope& scope, const SessionOptions& options)
+Session::Session(std::shared_ptr<const GraphUnderConstruction> graph, const SessionOptions& options)
     : impl_(std::make_unique<Impl>(options)) {
-  impl_->source_scope = scope;
+  impl_->source = std::move(graph);
   impl_->init_status = impl_->SyncWithScope();
 }
 
@@ -276,7 +300,7 @@ Status Session::status() const { return impl_->init_status; }
 const Graph& Session::graph() const { return *impl_->graph; }
 
 Status Session::Extend(const GraphDef& graph_def) {
-  if (impl_->source_scope) {
+  if (impl_->source) {
     return errors::FailedPrecondition("a session over a Scope follows the scope's graph; add nodes there");
   }
   absl::MutexLock lock(&impl_->graph_mu);
@@ -286,7 +310,22 @@ Status Session::Extend(const GraphDef& graph_def) {
 Status Session::Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
                     const std::vector<std::string>& fetches, const std::vector<std::string>& targets,
                     std::vector<Tensor>* outputs) {
-  SLUICE_RETURN_IF_ERROR(impl_->SyncWithScope());
+  return RunChecked(fetches.size(), outputs, [&](std::vector<Tensor>* out) {
+    return impl_->RunByName(feeds, fetches, targets, out);
+  });
+}
+
+Status Session::Run(const FeedList& feeds, const FetchList& fetches, const TargetList& targets,
+                    std::vector<Tensor>* outputs) {
+  return RunChecked(fetches.items().size(), outputs, [&](std::vector<Tensor>* out) {
+    return impl_->RunByEndpoint(feeds.items(), fetches.items(), targets.items(), out);
+  });
+}
+
+Status Session::Impl::RunByName(const std::vector<std::pair<std::string, Tensor>>& feeds,
+                                const std::vector<std::string>& fetches,
+                                const std::vector<std::string>& targets, std::vector<Tensor>* outputs) {
+  SLUICE_RETURN_IF_ERROR(SyncWithScope());
   std::string key = "n";
   std::vector<std::string> feed_names;
   std::vector<Tensor> feed_values;
@@ -299,36 +338,43 @@ Status Session::Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
   for (const std::string& f : fetches) absl::StrAppend(&key, f, ",");
   absl::StrAppend(&key, "|");
   for (const std::string& t : targets) absl::StrAppend(&key, t, ",");
-  SLUICE_ASSIGN_OR_RETURN(auto plan, impl_->GetPlan(key, feed_names, fetches, targets));
-  return impl_->RunPlan(*plan, feed_values, outputs);
+  SLUICE_ASSIGN_OR_RETURN(auto plan, GetPlan(key, feed_names, fetches, targets));
+  return RunPlan(*plan, feed_values, outputs);
 }
 
-Status Session::Run(const std::vector<std::pair<Output, Tensor>>& feeds, const std::vector<Output>& fetches,
-                    const std::vector<Operation>& targets, std::vector<Tensor>* outputs) {
-  SLUICE_RETURN_IF_ERROR(impl_->SyncWithScope());
-  // Outputs of the session's own scope key the plan cache by node identity (no strings per
-  // Run); others go by name.
-  const Graph* own = impl_->source_scope ? impl_->source_scope->graph() : nullptr;
-  bool by_identity = own != nullptr;
-  for (const auto& [o, value] : feeds) by_identity &= o.valid() && o.op().graph() == own;
-  for (const Output& o : fetches) by_identity &= o.valid() && o.op().graph() == own;
-  for (const Operation& op : targets) by_identity &= op.valid() && op.graph() == own;
+bool Session::Impl::IsSourceNode(const Node* node) const {
+  if (source == nullptr || node == nullptr) return false;
+  const Graph& own = source->graph();
+  return node->id() < own.num_nodes() && own.nodes()[node->id()].get() == node;
+}
+
+Status Session::Impl::RunByEndpoint(const std::vector<std::pair<Endpoint, Tensor>>& feeds,
+                                    const std::vector<Endpoint>& fetches,
+                                    const std::vector<const Node*>& targets, std::vector<Tensor>* outputs) {
+  SLUICE_RETURN_IF_ERROR(SyncWithScope());
+  auto tensor_name = [](const Endpoint& e) { return absl::StrCat(e.node->name(), ":", e.index); };
+  // Nodes of the graph the session follows key the plan cache by identity (no strings per
+  // Run); others (nodes of another graph that has the same names) go by name.
+  bool by_identity = source != nullptr;
+  for (const auto& [e, value] : feeds) by_identity &= IsSourceNode(e.node);
+  for (const Endpoint& e : fetches) by_identity &= IsSourceNode(e.node);
+  for (const Node* n : targets) by_identity &= IsSourceNode(n);
   if (!by_identity) {
     std::vector<std::pair<std::string, Tensor>> named_feeds;
     std::vector<std::string> fetch_names, target_names;
-    for (const auto& [o, value] : feeds) {
-      if (!o.valid()) return errors::InvalidArgument("cannot feed an invalid Output (its builder failed)");
-      named_feeds.emplace_back(o.name(), value);
+    for (const auto& [e, value] : feeds) {
+      if (e.node == nullptr) return errors::InvalidArgument("cannot feed an invalid Output (its builder failed)");
+      named_feeds.emplace_back(tensor_name(e), value);
     }
-    for (const Output& o : fetches) {
-      if (!o.valid()) return errors::InvalidArgument("cannot fetch an invalid Output (its builder failed)");
-      fetch_names.push_back(o.name());
+    for (const Endpoint& e : fetches) {
+      if (e.node == nullptr) return errors::InvalidArgument("cannot fetch an invalid Output (its builder failed)");
+      fetch_names.push_back(tensor_name(e));
     }
-    for (const Operation& op : targets) {
-      if (!op.valid()) return errors::InvalidArgument("cannot run an invalid Operation (its builder failed)");
-      target_names.push_back(op.name());
+    for (const Node* n : targets) {
+      if (n == nullptr) return errors::InvalidArgument("cannot run an invalid Operation (its builder failed)");
+      target_names.push_back(n->name());
     }
-    return Run(named_feeds, fetch_names, target_names, outputs);
+    return RunByName(named_feeds, fetch_names, target_names, outputs);
   }
   std::string key(1, 'o');
   auto add = [&key](const void* p, int i) {
@@ -337,28 +383,28 @@ Status Session::Run(const std::vector<std::pair<Output, Tensor>>& feeds, const s
   };
   std::vector<Tensor> feed_values;
   feed_values.reserve(feeds.size());
-  for (const auto& [o, value] : feeds) {
-    add(o.node(), o.index());
+  for (const auto& [e, value] : feeds) {
+    add(e.node, e.index);
     feed_values.push_back(value);
   }
   add(nullptr, -1);
-  for (const Output& o : fetches) add(o.node(), o.index());
+  for (const Endpoint& e : fetches) add(e.node, e.index);
   add(nullptr, -2);
-  for (const Operation& op : targets) add(op.node(), 0);
+  for (const Node* n : targets) add(n, 0);
   std::shared_ptr<const ExecutionPlan> plan;
   {
-    absl::MutexLock lock(&impl_->plans_mu);
-    auto it = impl_->plans.find(key);
-    if (it != impl_->plans.end()) plan = it->second;
+    absl::MutexLock lock(&plans_mu);
+    auto it = plans.find(key);
+    if (it != plans.end()) plan = it->second;
   }
   if (plan == nullptr) {
     std::vector<std::string> feed_names, fetch_names, target_names;
-    for (const auto& [o, value] : feeds) feed_names.push_back(o.name());
-    for (const Output& o : fetches) fetch_names.push_back(o.name());
-    for (const Operation& op : targets) target_names.push_back(op.name());
-    SLUICE_ASSIGN_OR_RETURN(plan, impl_->GetPlan(key, feed_names, fetch_names, target_names));
+    for (const auto& [e, value] : feeds) feed_names.push_back(tensor_name(e));
+    for (const Endpoint& e : fetches) fetch_names.push_back(tensor_name(e));
+    for (const Node* n : targets) target_names.push_back(n->name());
+    SLUICE_ASSIGN_OR_RETURN(plan, GetPlan(key, feed_names, fetch_names, target_names));
   }
-  return impl_->RunPlan(*plan, feed_values, outputs);
+  return RunPlan(*plan, feed_values, outputs);
 }
 
 }  // namespace sluice

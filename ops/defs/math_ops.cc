@@ -1,0 +1,231 @@
+// math ops: op schemas and shape functions (the client builders and gradients are in ops/math_ops.cc).
+#include <optional>
+#include "core/op_registry.h"
+
+namespace sluice {
+namespace {
+
+// ---- Shape functions -------------------------------------------------------------------------
+
+// Inputs 0 and 1 have one shape (the unary *Grad ops take y and dy).
+Status MergedPairShape(InferenceContext* c) {
+  auto merged = c->input(0).Merge(c->input(1));
+  if (!merged.ok()) {
+    return errors::InvalidArgument("shapes must be equal, got ", c->input(0).DebugString(),
+                                   " and ", c->input(1).DebugString());
+  }
+  c->set_output(0, *merged);
+  return absl::OkStatus();
+}
+
+// TF1 Select: t and e have one shape; condition has it too, or is a scalar, or is a vector
+// over dim 0.
+Status SelectShape(InferenceContext* c) {
+  const TensorShape& cond = c->input(0);
+  auto te = c->input(1).Merge(c->input(2));
+  if (!te.ok()) {
+    return errors::InvalidArgument("t and e must have the same shape, got ",
+                                   c->input(1).DebugString(), " and ", c->input(2).DebugString());
+  }
+  if (!cond.unknown_rank() && !te->unknown_rank() && cond.rank() != 0) {
+    bool ok;
+    if (cond.rank() == 1 && te->rank() > 1) {
+      ok = cond.dim(0) < 0 || te->dim(0) < 0 || cond.dim(0) == te->dim(0);
+    } else {
+      ok = cond.IsCompatibleWith(*te);
+    }
+    if (!ok) {
+      return errors::InvalidArgument("condition of shape ", cond.DebugString(),
+                                     " must be a scalar, a vector over dim 0, or have the shape ",
+                                     te->DebugString(), " of t and e");
+    }
+  }
+  c->set_output(0, *te);
+  return absl::OkStatus();
+}
+
+Status SelectV2Shape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape te, shape_fn::BroadcastShapes(c->input(1), c->input(2)));
+  SLUICE_ASSIGN_OR_RETURN(TensorShape out, shape_fn::BroadcastShapes(c->input(0), te));
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+Status AddNShape(InferenceContext* c) {
+  TensorShape merged = c->input(0);
+  for (int i = 1; i < c->num_inputs(); ++i) {
+    auto m = merged.Merge(c->input(i));
+    if (!m.ok()) {
+      return errors::InvalidArgument("inputs must have the same shape, but input 0 is ",
+                                     c->input(0).DebugString(), " and input ", i, " is ",
+                                     c->input(i).DebugString());
+    }
+    merged = *m;
+  }
+  c->set_output(0, merged);
+  return absl::OkStatus();
+}
+
+Status BroadcastGradientArgsShape(InferenceContext* c) {
+  for (int i = 0; i < 2; ++i) {
+    if (c->input(i).rank() > 1) {
+      return errors::InvalidArgument("s", i, " must be a vector, got shape ",
+                                     c->input(i).DebugString());
+    }
+  }
+  c->set_output(0, TensorShape{-1});
+  c->set_output(1, TensorShape{-1});
+  return absl::OkStatus();
+}
+
+Status RangeShape(InferenceContext* c) {
+  const char* names[] = {"start", "limit", "delta"};
+  double v[3];
+  bool known = true;
+  for (int i = 0; i < 3; ++i) {
+    if (c->input(i).rank() > 0) {
+      return errors::InvalidArgument(names[i], " must be a scalar, got shape ",
+                                     c->input(i).DebugString());
+    }
+    const Tensor* t = c->input_tensor(i);
+    if (t == nullptr) {
+      known = false;
+      continue;
+    }
+    DispatchType(t->dtype(), [&]<typename T>() {
+      if constexpr (std::is_arithmetic_v<T>) v[i] = static_cast<double>(t->scalar<T>());
+    });
+  }
+  if (!known) {
+    c->set_output(0, TensorShape{-1});
+    return absl::OkStatus();
+  }
+  if (v[2] == 0) return errors::InvalidArgument("Range requires delta != 0");
+  if ((v[2] > 0 && v[0] > v[1]) || (v[2] < 0 && v[0] < v[1])) {
+    return errors::InvalidArgument("Range requires start <= limit when delta > 0 and start >= "
+                                   "limit when delta < 0, got start ", v[0], ", limit ", v[1],
+                                   ", delta ", v[2]);
+  }
+  bool integral = c->input_type(0) == DT_INT32 || c->input_type(0) == DT_INT64;
+  double n = integral ? std::ceil(std::abs(v[1] - v[0]) / std::abs(v[2]))
+                      : std::ceil(std::abs((v[1] - v[0]) / v[2]));
+  c->set_output(0, TensorShape{static_cast<int64_t>(n)});
+  return absl::OkStatus();
+}
+
+// ---- Schemas ---------------------------------------------------------------------------------
+
+constexpr char kNumeric[] = "T: {float, double, int32, int64}";
+constexpr char kFloating[] = "T: {float, double}";
+
+#define SLUICE_BINARY_OP(name, types)                                          \
+  REGISTER_OP(name).Input("x: T").Input("y: T").Output("z: T").Attr(types) \
+      .SetShapeFn(shape_fn::BroadcastBinaryOpShape)
+
+SLUICE_BINARY_OP("Add", kNumeric);
+SLUICE_BINARY_OP("AddV2", kNumeric).SetIsCommutative().SetIsAggregate();
+SLUICE_BINARY_OP("Sub", kNumeric);
+SLUICE_BINARY_OP("Mul", kNumeric).SetIsCommutative();
+SLUICE_BINARY_OP("Div", kNumeric);
+SLUICE_BINARY_OP("RealDiv", kNumeric);
+SLUICE_BINARY_OP("Maximum", kNumeric).SetIsCommutative();
+SLUICE_BINARY_OP("Minimum", kNumeric).SetIsCommutative();
+SLUICE_BINARY_OP("SquaredDifference", kNumeric).SetIsCommutative();
+#undef SLUICE_BINARY_OP
+
+#define SLUICE_UNARY_OP(name, types) \
+  REGISTER_OP(name).Input("x: T").Output("y: T").Attr(types).SetShapeFn(shape_fn::UnchangedShape)
+
+SLUICE_UNARY_OP("Neg", kNumeric);
+SLUICE_UNARY_OP("Abs", kNumeric);
+SLUICE_UNARY_OP("Sign", kNumeric);
+SLUICE_UNARY_OP("Square", kNumeric);
+SLUICE_UNARY_OP("Exp", kFloating);
+SLUICE_UNARY_OP("Log", kFloating);
+SLUICE_UNARY_OP("Sqrt", kFloating);
+SLUICE_UNARY_OP("Rsqrt", kFloating);
+SLUICE_UNARY_OP("Reciprocal", kFloating);
+SLUICE_UNARY_OP("Sigmoid", kFloating);
+SLUICE_UNARY_OP("Tanh", kFloating);
+#undef SLUICE_UNARY_OP
+
+#define SLUICE_UNARY_GRAD_OP(name)                                                         \
+  REGISTER_OP(name).Input("y: T").Input("dy: T").Output("z: T").Attr(kFloating) \
+      .SetShapeFn(MergedPairShape)
+
+SLUICE_UNARY_GRAD_OP("SigmoidGrad");
+SLUICE_UNARY_GRAD_OP("TanhGrad");
+SLUICE_UNARY_GRAD_OP("SqrtGrad");
+SLUICE_UNARY_GRAD_OP("RsqrtGrad");
+SLUICE_UNARY_GRAD_OP("ReciprocalGrad");
+#undef SLUICE_UNARY_GRAD_OP
+
+#define SLUICE_COMPARISON_OP(name, types)                                           \
+  REGISTER_OP(name).Input("x: T").Input("y: T").Output("z: bool").Attr(types) \
+      .SetShapeFn(shape_fn::BroadcastBinaryOpShape)
+
+SLUICE_COMPARISON_OP("Equal", "T: {float, double, int32, int64, uint8, bool}").SetIsCommutative();
+SLUICE_COMPARISON_OP("NotEqual", "T: {float, double, int32, int64, uint8, bool}").SetIsCommutative();
+SLUICE_COMPARISON_OP("Less", "T: {float, double, int32, int64, uint8}");
+SLUICE_COMPARISON_OP("LessEqual", "T: {float, double, int32, int64, uint8}");
+SLUICE_COMPARISON_OP("Greater", "T: {float, double, int32, int64, uint8}");
+SLUICE_COMPARISON_OP("GreaterEqual", "T: {float, double, int32, int64, uint8}");
+#undef SLUICE_COMPARISON_OP
+
+REGISTER_OP("LogicalNot").Input("x: bool").Output("y: bool").SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("LogicalAnd").Input("x: bool").Input("y: bool").Output("z: bool")
+    .SetIsCommutative().SetShapeFn(shape_fn::BroadcastBinaryOpShape);
+REGISTER_OP("LogicalOr").Input("x: bool").Input("y: bool").Output("z: bool")
+    .SetIsCommutative().SetShapeFn(shape_fn::BroadcastBinaryOpShape);
+
+REGISTER_OP("Cast")
+    .Input("x: SrcT")
+    .Output("y: DstT")
+    .Attr("SrcT: type")
+    .Attr("DstT: type")
+    .Attr("Truncate: bool = false")
+    .SetShapeFn(shape_fn::UnchangedShape);
+
+REGISTER_OP("Select")
+    .Input("condition: bool")
+    .Input("t: T")
+    .Input("e: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .SetShapeFn(SelectShape);
+
+REGISTER_OP("SelectV2")
+    .Input("condition: bool")
+    .Input("t: T")
+    .Input("e: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .SetShapeFn(SelectV2Shape);
+
+REGISTER_OP("AddN")
+    .Input("inputs: N * T")
+    .Output("sum: T")
+    .Attr("N: int >= 1")
+    .Attr(kNumeric)
+    .SetIsCommutative()
+    .SetIsAggregate()
+    .SetShapeFn(AddNShape);
+
+REGISTER_OP("BroadcastGradientArgs")
+    .Input("s0: T")
+    .Input("s1: T")
+    .Output("r0: T")
+    .Output("r1: T")
+    .Attr("T: {int32, int64} = DT_INT32")
+    .SetShapeFn(BroadcastGradientArgsShape);
+
+REGISTER_OP("Range")
+    .Input("start: Tidx")
+    .Input("limit: Tidx")
+    .Input("delta: Tidx")
+    .Output("output: Tidx")
+    .Attr("Tidx: {float, double, int32, int64} = DT_INT32")
+    .SetShapeFn(RangeShape);
+
+}  // namespace
+}  // namespace sluice
