@@ -51,16 +51,18 @@ void KernelRegistry::Register(const KernelDefBuilder& def, KernelFactory factory
   kernels_[def.op_].push_back({def, std::move(factory)});
 }
 
-const KernelRegistry::Entry* KernelRegistry::Find(const Node& node, absl::string_view device_type) const {
+const KernelRegistry::Entry* KernelRegistry::Find(absl::string_view op,
+                                                  const AttrMap& attrs,
+                                                  absl::string_view device_type) const {
   absl::MutexLock lock(&mu_);
-  auto it = kernels_.find(node.type_string());
+  auto it = kernels_.find(op);
   if (it == kernels_.end()) return nullptr;
   for (const Entry& e : it->second) {
     if (e.def.device_type_ != device_type) continue;
     bool match = true;
     for (const auto& [attr, allowed] : e.def.constraints_) {
       DataType dt;
-      if (!GetAttr(node.def().attr(), attr, &dt).ok() ||
+      if (!GetAttr(attrs, attr, &dt).ok() ||
           std::find(allowed.begin(), allowed.end(), dt) == allowed.end()) {
         match = false;
         break;
@@ -72,12 +74,17 @@ const KernelRegistry::Entry* KernelRegistry::Find(const Node& node, absl::string
 }
 
 bool KernelRegistry::HasKernel(const Node& node, absl::string_view device_type) const {
-  return Find(node, device_type) != nullptr;
+  return Find(node.type_string(), node.def().attr(), device_type) != nullptr;
+}
+
+bool KernelRegistry::HasKernel(absl::string_view op, const AttrMap& attrs,
+                               absl::string_view device_type) const {
+  return Find(op, attrs, device_type) != nullptr;
 }
 
 StatusOr<std::unique_ptr<OpKernel>> KernelRegistry::CreateKernel(const Node& node, Device* device,
                                                                  ResourceMgr* resource_mgr) const {
-  const Entry* e = Find(node, device->type());
+  const Entry* e = Find(node.type_string(), node.def().attr(), device->type());
   if (e == nullptr) {
     std::vector<std::string> types;
     for (const auto& [name, value] : node.def().attr()) {

@@ -23,6 +23,7 @@
 #include "core/resource_mgr.h"
 #include "core/status.h"
 #include "core/tensor.h"
+#include "core/type_lists.h"
 
 namespace sluice {
 
@@ -187,6 +188,9 @@ class KernelRegistry {
   void Register(const KernelDefBuilder& def, KernelFactory factory);
   // Whether some kernel serves `node` on `device_type` (the placer asks this).
   bool HasKernel(const Node& node, absl::string_view device_type) const;
+  // The same for an op with these attrs (a NodeDef's), without building a node.
+  bool HasKernel(absl::string_view op, const AttrMap& attrs,
+                 absl::string_view device_type) const;
   // Creates the kernel for `node` on `device`. NotFound names the node, op, device and dtypes
   // when no kernel matches; a constructor's error is returned annotated with the node.
   StatusOr<std::unique_ptr<OpKernel>> CreateKernel(const Node& node, Device* device,
@@ -197,7 +201,8 @@ class KernelRegistry {
     KernelDefBuilder def;
     KernelFactory factory;
   };
-  const Entry* Find(const Node& node, absl::string_view device_type) const;
+  const Entry* Find(absl::string_view op, const AttrMap& attrs,
+                    absl::string_view device_type) const;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::vector<Entry>> kernels_ ABSL_GUARDED_BY(mu_);
 };
@@ -220,5 +225,26 @@ struct KernelRegistrar {
 #define SLUICE_REGISTER_KERNEL_HELPER(ctr, builder, ...) \
   SLUICE_REGISTER_KERNEL_UNIQ(ctr, builder, __VA_ARGS__)
 #define REGISTER_KERNEL(builder, ...) SLUICE_REGISTER_KERNEL_HELPER(__COUNTER__, builder, __VA_ARGS__)
+
+namespace sluice::internal {
+// Registers Kernel<T> for `op` on the CPU with attr `attr` = T, for each T of a TypeFamily.
+template <typename Family, template <typename> class Kernel>
+struct FamilyKernelRegistrar;
+template <typename... Ts, template <typename> class Kernel>
+struct FamilyKernelRegistrar<TypeFamily<Ts...>, Kernel> {
+  FamilyKernelRegistrar(const char* op, const char* attr) {
+    (KernelRegistry::Global()->Register(
+         KernelDefBuilder(op).Device(kDeviceCpu).TypeConstraint<Ts>(attr),
+         [](OpKernelConstruction* c) -> std::unique_ptr<OpKernel> { return std::make_unique<Kernel<Ts>>(c); }),
+     ...);
+  }
+};
+}  // namespace sluice::internal
+
+// REGISTER_KERNEL_FAMILY(FloatTypes, "Relu", ReluOp): ReluOp<T> for each T of the family (the
+// schema's attr "T" lists the same family). `Kernel` is a template of one type parameter.
+#define SLUICE_REGISTER_KERNEL_FAMILY_UNIQ(ctr, family, op, attr, kernel)                              static ::sluice::internal::FamilyKernelRegistrar<::sluice::family, kernel> sluice_family_registrar_##ctr       [[maybe_unused]](op, attr)
+#define SLUICE_REGISTER_KERNEL_FAMILY_HELPER(ctr, family, op, attr, kernel)   SLUICE_REGISTER_KERNEL_FAMILY_UNIQ(ctr, family, op, attr, kernel)
+#define REGISTER_KERNEL_FAMILY(family, op, kernel)   SLUICE_REGISTER_KERNEL_FAMILY_HELPER(__COUNTER__, family, op, "T", kernel)
 
 #endif  // SLUICE_CORE_KERNEL_H_

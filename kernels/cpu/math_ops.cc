@@ -650,11 +650,12 @@ class RangeOp : public OpKernel {
 #define SLUICE_CPU_KERNEL(op, T, ...) \
   REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu).TypeConstraint<T>("T"), __VA_ARGS__)
 
-#define SLUICE_NUMERIC_BINARY(op, F)           \
-  SLUICE_CPU_KERNEL(op, float, BinaryOp<float, F>);     \
-  SLUICE_CPU_KERNEL(op, double, BinaryOp<double, F>);   \
-  SLUICE_CPU_KERNEL(op, int32_t, BinaryOp<int32_t, F>); \
-  SLUICE_CPU_KERNEL(op, int64_t, BinaryOp<int64_t, F>)
+template <typename F>
+struct BinaryKernel {
+  template <typename T>
+  using Of = BinaryOp<T, F>;
+};
+#define SLUICE_NUMERIC_BINARY(op, F) REGISTER_KERNEL_FAMILY(NumberTypes, op, BinaryKernel<F>::template Of)
 
 SLUICE_NUMERIC_BINARY("Add", AddFn);
 SLUICE_NUMERIC_BINARY("AddV2", AddFn);

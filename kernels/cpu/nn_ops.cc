@@ -454,11 +454,7 @@ class L2LossOp : public OpKernel {
   }
 };
 
-#define REGISTER_FLOAT_KERNELS(op, ...)                                                        \
-  REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu).TypeConstraint<float>("T"),          \
-                  __VA_ARGS__<float>);                                                         \
-  REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu).TypeConstraint<double>("T"),         \
-                  __VA_ARGS__<double>)
+#define REGISTER_FLOAT_KERNELS(op, kernel) REGISTER_KERNEL_FAMILY(FloatTypes, op, kernel)
 
 template <typename T>
 using ReluOp = UnaryOp<T, ReluFn<T>>;

@@ -201,11 +201,12 @@ struct RMSPropRule {
   }
 };
 
-#define SLUICE_REGISTER_APPLY(op, rule)                                                   \
-  REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu).TypeConstraint<float>("T"),    \
-                  ApplyOp<float, rule>);                                                  \
-  REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu).TypeConstraint<double>("T"),   \
-                  ApplyOp<double, rule>)
+template <typename Rule>
+struct ApplyKernel {
+  template <typename T>
+  using Of = ApplyOp<T, Rule>;
+};
+#define SLUICE_REGISTER_APPLY(op, rule) REGISTER_KERNEL_FAMILY(FloatTypes, op, ApplyKernel<rule>::template Of)
 SLUICE_REGISTER_APPLY("ApplyGradientDescent", GradientDescentRule);
 SLUICE_REGISTER_APPLY("ApplyMomentum", MomentumRule);
 SLUICE_REGISTER_APPLY("ApplyAdam", AdamRule);

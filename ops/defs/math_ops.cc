@@ -1,6 +1,7 @@
 // math ops: op schemas and shape functions (the client builders and gradients are in ops/math_ops.cc).
 #include <optional>
 #include "core/op_registry.h"
+#include "core/type_lists.h"
 
 namespace sluice {
 namespace {
@@ -115,8 +116,8 @@ Status RangeShape(InferenceContext* c) {
 
 // ---- Schemas ---------------------------------------------------------------------------------
 
-constexpr char kNumeric[] = "T: {float, double, int32, int64}";
-constexpr char kFloating[] = "T: {float, double}";
+const std::string kNumeric = NumberTypes::Attr("T");
+const std::string kFloating = FloatTypes::Attr("T");
 
 #define SLUICE_BINARY_OP(name, types)                                          \
   REGISTER_OP(name).Input("x: T").Input("y: T").Output("z: T").Attr(types) \

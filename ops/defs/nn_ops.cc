@@ -1,10 +1,11 @@
 // nn ops: op schemas and shape functions (the client builders and gradients are in ops/nn_ops.cc).
 #include "core/op_registry.h"
+#include "core/type_lists.h"
 
 namespace sluice {
 namespace {
 
-constexpr char kFloatTypes[] = "T: {half, bfloat16, float, double}";
+const std::string kFloatTypes = FloatTypes::Attr("T");
 
 // ---- Shape functions -------------------------------------------------------------------------
 
@@ -96,25 +97,25 @@ REGISTER_OP("BiasAdd")
     .Input("value: T")
     .Input("bias: T")
     .Output("output: T")
-    .Attr("T: numbertype")
+    .Attr(kFloatTypes)
     .Attr("data_format: {'NHWC', 'NCHW'} = 'NHWC'")
     .SetShapeFn(BiasAddShape);
 
 REGISTER_OP("BiasAddGrad")
     .Input("out_backprop: T")
     .Output("output: T")
-    .Attr("T: numbertype")
+    .Attr(kFloatTypes)
     .Attr("data_format: {'NHWC', 'NCHW'} = 'NHWC'")
     .SetShapeFn(BiasAddGradShape);
 
-REGISTER_OP("Relu").Input("features: T").Output("activations: T").Attr("T: realnumbertype")
+REGISTER_OP("Relu").Input("features: T").Output("activations: T").Attr(kFloatTypes)
     .SetShapeFn(shape_fn::UnchangedShape);
 REGISTER_OP("ReluGrad").Input("gradients: T").Input("features: T").Output("backprops: T")
-    .Attr("T: realnumbertype").SetShapeFn(MergedBinaryShape);
-REGISTER_OP("Relu6").Input("features: T").Output("activations: T").Attr("T: realnumbertype")
+    .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
+REGISTER_OP("Relu6").Input("features: T").Output("activations: T").Attr(kFloatTypes)
     .SetShapeFn(shape_fn::UnchangedShape);
 REGISTER_OP("Relu6Grad").Input("gradients: T").Input("features: T").Output("backprops: T")
-    .Attr("T: realnumbertype").SetShapeFn(MergedBinaryShape);
+    .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
 REGISTER_OP("Elu").Input("features: T").Output("activations: T").Attr(kFloatTypes)
     .SetShapeFn(shape_fn::UnchangedShape);
 REGISTER_OP("EluGrad").Input("gradients: T").Input("outputs: T").Output("backprops: T")
@@ -124,10 +125,10 @@ REGISTER_OP("Softplus").Input("features: T").Output("activations: T").Attr(kFloa
 REGISTER_OP("SoftplusGrad").Input("gradients: T").Input("features: T").Output("backprops: T")
     .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
 REGISTER_OP("LeakyRelu").Input("features: T").Output("activations: T")
-    .Attr("alpha: float = 0.2").Attr("T: {half, bfloat16, float, double} = DT_FLOAT")
+    .Attr("alpha: float = 0.2").Attr(kFloatTypes + " = DT_FLOAT")
     .SetShapeFn(shape_fn::UnchangedShape);
 REGISTER_OP("LeakyReluGrad").Input("gradients: T").Input("features: T").Output("backprops: T")
-    .Attr("alpha: float = 0.2").Attr("T: {half, bfloat16, float, double} = DT_FLOAT")
+    .Attr("alpha: float = 0.2").Attr(kFloatTypes + " = DT_FLOAT")
     .SetShapeFn(MergedBinaryShape);
 
 REGISTER_OP("Softmax").Input("logits: T").Output("softmax: T").Attr(kFloatTypes)
