@@ -1,7 +1,8 @@
 // Dtype families, defined once for op schemas and kernel registrations, so that a schema never
 // allows a dtype its kernels do not serve (tests/kernel_coverage_test.cc checks every op):
 //
-//   REGISTER_OP("Relu")...Attr(FloatTypes::Attr("T"))          // "T: {float, double}"
+//   REGISTER_OP("Relu").Input("features: T").Output("activations: T")
+//       .Attr(FloatTypes::Attr("T"));                           // "T: {float, double}"
 //   REGISTER_KERNEL_FAMILY(FloatTypes, "Relu", ReluOp);         // ReluOp<float>, ReluOp<double>
 #ifndef SLUICE_CORE_TYPE_LISTS_H_
 #define SLUICE_CORE_TYPE_LISTS_H_

@@ -3,7 +3,10 @@
 // Each differentiable op registers its gradient function next to its schema:
 //
 //   Status MulGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
-//                  std::vector<Output>* dx) { ... }
+//                  std::vector<Output>* dx) {     // d(x*y) = (dy*y, dy*x), before broadcasting
+//     *dx = {ops::Mul(s, dy[0], op.input(1)), ops::Mul(s, dy[0], op.input(0))};
+//     return absl::OkStatus();
+//   }
 //   REGISTER_GRADIENT("Mul", MulGrad);
 //   REGISTER_NO_GRADIENT("ArgMax");   // not differentiable: gradients stop here
 //

@@ -2,7 +2,7 @@
 // running the returned operation performs one training step.
 //
 //   auto train = train::AdamOptimizer(1e-3).Minimize(root, loss);
-//   session.Run({{x, batch_x}}, {}, {train}, nullptr);
+//   SLUICE_CHECK_OK(session.Run({{x, batch_x}}, {}, {train}));   // one step, nothing fetched
 //
 // The graphs match TF1's: updates are the fused Apply* ops (ops/training_ops.h) under
 // "<Name>/update_<var>/", slot variables are "<var>/<Name>" ("<var>/Adam", "<var>/Adam_1"), not
