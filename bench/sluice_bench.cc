@@ -93,7 +93,7 @@ int TinyRun() {
 }  // namespace sluice
 
 int main(int argc, char** argv) {
-  std::string data = "data/mnist";
+  std::string data = sluice::RepositoryDataDir("mnist");
   std::vector<std::string> workloads;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

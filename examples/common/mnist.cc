@@ -44,8 +44,8 @@ Status ReadMaybeGzipped(const std::string& dir, const std::string& name, IdxFile
     SLUICE_ASSIGN_OR_RETURN(file->bytes, GunzipString(compressed, gz));
     return absl::OkStatus();
   }
-  return errors::NotFound("no MNIST file '", raw, "' (or '", gz,
-                          "'); tools/setup.sh downloads MNIST into data/mnist");
+  return errors::NotFound("no MNIST file '", raw, "' (or '", gz, "'): run tools/setup.sh, which puts MNIST in ",
+                          RepositoryDataDir("mnist"), ", or pass --data DIR");
 }
 
 // Checks the magic number and the file size against the dimensions it declares.
@@ -124,5 +124,7 @@ StatusOr<MnistSplit> LoadMnist(const std::string& dir, bool train) {
   for (int64_t i = 0; i < pixels; ++i) image_out[i] = scale[image_in[i]];
   return split;
 }
+
+std::string RepositoryDataDir(const std::string& name) { return absl::StrCat(SLUICE_DATA_DIR, "/", name); }
 
 }  // namespace sluice

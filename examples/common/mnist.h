@@ -22,6 +22,10 @@ struct MnistSplit {
 // it helps, the byte offset.
 StatusOr<MnistSplit> LoadMnist(const std::string& dir, bool train);
 
+// The repository's data folder for `name` ("mnist" -> "<repository>/data/mnist", where
+// tools/setup.sh puts it), so that the examples find their data wherever they are started from.
+std::string RepositoryDataDir(const std::string& name);
+
 }  // namespace sluice
 
 #endif  // SLUICE_EXAMPLES_COMMON_MNIST_H_

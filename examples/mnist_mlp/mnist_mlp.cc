@@ -2,10 +2,12 @@
 // MNIST, prints a progress bar per epoch, the test accuracy, and writes the trained model as a
 // frozen inference GraphDef (`sluice run model.pb --feed x=images.npy --fetch probs`).
 //
-//   mnist_mlp [--epochs 5] [--data data/mnist] [--batch 128] [--optimizer adam(default)|sgd|momentum]
+//   mnist_mlp [--epochs 5] [--data DIR (default: the repository's data/mnist)] [--batch 128] [--optimizer adam(default)|sgd|momentum]
 //             [--lr 0.002 (adam), 0.1 (sgd), 0.05 (momentum)] [--seed 1] [--out model.pb]
 //
 // The last line printed is `test_accuracy=0.9xxx`.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -25,7 +27,7 @@ namespace {
 
 struct Flags {
   int epochs = 5;
-  std::string data = "data/mnist";
+  std::string data = RepositoryDataDir("mnist");
   int batch = 128;
   std::string optimizer = "adam";
   float lr = -1;  // default depends on the optimizer
@@ -76,7 +78,16 @@ Tensor GatherRows(const Tensor& src, const std::vector<int64_t>& order, int64_t 
   return out;
 }
 
+// A progress bar redrawn in place on a terminal; elsewhere (a log, CI) one line per epoch.
 void PrintProgress(int epoch, int epochs, int64_t step, int64_t steps, double examples_per_s, float loss) {
+  static const bool terminal = isatty(fileno(stdout));
+  if (!terminal) {
+    if (step == steps) {
+      std::printf("epoch %d/%d  %lld steps  %.0f examples/s  loss %.4f", epoch, epochs,
+                  static_cast<long long>(steps), examples_per_s, loss);
+    }
+    return;
+  }
   constexpr int kWidth = 30;
   int filled = static_cast<int>(kWidth * step / steps);
   std::string bar(filled, '=');
@@ -96,7 +107,7 @@ int Main(int argc, char** argv) {
   auto train_set = LoadMnist(flags.data, /*train=*/true);
   auto test_set = LoadMnist(flags.data, /*train=*/false);
   if (!train_set.ok() || !test_set.ok()) {
-    std::fprintf(stderr, "mnist_mlp: %s\n(run tools/setup.sh to fetch MNIST into data/mnist)\n",
+    std::fprintf(stderr, "mnist_mlp: %s\n",
                  std::string((train_set.ok() ? test_set.status() : train_set.status()).message()).c_str());
     return 1;
   }

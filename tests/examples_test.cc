@@ -1,0 +1,62 @@
+// The example programs as a user starts them: from any folder, finding the repository's data.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/file_io.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/util/test_util.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs mnist_mlp with `args` in the folder `cwd`.
+Result RunMnistMlp(const std::string& cwd, const std::string& args) {
+  std::string cmd = absl::StrCat("cd '", cwd, "' && '", MNIST_MLP_PATH, "' ", args, " >out.txt 2>err.txt");
+  int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadFileToString(cwd + "/out.txt").value_or("");
+  r.err = ReadFileToString(cwd + "/err.txt").value_or("");
+  return r;
+}
+
+bool HaveMnist() {
+  const std::string dir = SLUICE_SOURCE_DIR "/data/mnist";
+  return FileExists(dir + "/t10k-labels-idx1-ubyte") || FileExists(dir + "/t10k-labels-idx1-ubyte.gz");
+}
+
+TEST(ExamplesTest, MnistMlpFindsTheRepositoryDataFromAnyFolder) {
+  if (!HaveMnist()) GTEST_SKIP() << "MNIST not in data/mnist (tools/setup.sh fetches it)";
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunMnistMlp(tmp.path(), "--epochs 0 --out model.pb");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("test_accuracy="));
+  EXPECT_TRUE(FileExists(tmp.path() + "/model.pb"));
+}
+
+TEST(ExamplesTest, MissingDataIsOneLineThatSaysWhatToDo) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunMnistMlp(tmp.path(), "--epochs 1 --data no_such_dir");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no_such_dir/train-images-idx3-ubyte"));
+  EXPECT_THAT(r.err, HasSubstr("tools/setup.sh"));
+  EXPECT_THAT(r.err, HasSubstr("--data DIR"));
+}
+
+}  // namespace
+}  // namespace sluice
