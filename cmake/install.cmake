@@ -14,8 +14,7 @@ endforeach()
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/ DESTINATION ${SLUICE_INSTALL_INCLUDEDIR}/proto
         FILES_MATCHING PATTERN "*.pb.h")
 
-install(TARGETS sluice_proto sluice_core sluice_op_defs sluice_ops sluice_kernels_cpu sluice_runtime
-                sluice_graph_runner sluice
+install(TARGETS ${SLUICE_LIBRARIES}
         EXPORT sluice-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${SLUICE_INSTALL_INCLUDEDIR})
