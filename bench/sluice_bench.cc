@@ -1,13 +1,16 @@
 // End-to-end workload benchmarks, the sluice side of ../shared/bench/torch_anchor.py: the same
 // workloads and shapes, printed as `name value unit` lines with the anchor's names.
 //
-//   sluice_bench [--data DIR] [workload...]     workloads: mlp tiny (default: all)
+//   sluice_bench [--data DIR] [--intra-op-threads N] [workload...]     workloads: mlp tiny (default: all)
+//
+// --intra-op-threads N sets SessionOptions::intra_op_threads (default 0: adapt to the load).
 //
 // mlp:  one MNIST epoch of a 784-256-10 ReLU MLP, softmax cross-entropy, batch 128, SGD lr 0.1,
 //       469 steps in data order; prints mlp_epoch_s (the training loop only) and test accuracy.
 // tiny: Session::Run of a cached plan for y = a * b + c on fed scalars; prints tiny_run_us.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -31,6 +34,8 @@ Tensor Rows(const Tensor& src, int64_t begin, int64_t n) {
   return out;
 }
 
+SessionOptions options;
+
 int MlpEpoch(const std::string& data) {
   auto train_set = LoadMnist(data, true);
   auto test_set = LoadMnist(data, false);
@@ -48,7 +53,7 @@ int MlpEpoch(const std::string& data) {
   auto accuracy = ops::Mean(root, ops::Cast(root, ops::Equal(root, ops::ArgMax(root, logits, 1), y), DT_FLOAT), {0});
   Operation train_op = train::GradientDescentOptimizer(0.1f).Minimize(root, loss);
   Operation init = ops::GlobalVariablesInitializer(root);
-  Session session(root);
+  Session session(root, options);
   std::vector<Tensor> out;
   SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
   // Batches are cut before timing, as the anchor slices tensors that are already in memory.
@@ -72,7 +77,7 @@ int TinyRun() {
   auto b = ops::Placeholder(root.WithOpName("b"), DT_FLOAT, TensorShape{});
   auto c = ops::Placeholder(root.WithOpName("c"), DT_FLOAT, TensorShape{});
   auto y = a * b + c;
-  Session session(root);
+  Session session(root, options);
   std::vector<std::pair<Output, Tensor>> feeds = {
       {a, Tensor::Scalar(1.0f)}, {b, Tensor::Scalar(2.0f)}, {c, Tensor::Scalar(3.0f)}};
   std::vector<Tensor> out;
@@ -101,10 +106,12 @@ int main(int argc, char** argv) {
       data = argv[++i];
     } else if (arg.rfind("--data=", 0) == 0) {
       data = arg.substr(7);
+    } else if (arg == "--intra-op-threads" && i + 1 < argc) {
+      sluice::options.intra_op_threads = std::atoi(argv[++i]);
     } else if (arg == "mlp" || arg == "tiny") {
       workloads.push_back(arg);
     } else {
-      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [mlp|tiny ...]\n");
+      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|tiny ...]\n");
       return 2;
     }
   }
