@@ -389,7 +389,15 @@ Status ValidateAndFillAttrs(const OpDef& op_def, NodeDef* node) {
 
 namespace {
 
-Status ArgTypes(const NodeDef& node, const OpDef::ArgDef& arg, DataTypeVector* out) {
+// The most outputs one node may have. TensorFlow sets no bound; sluice refuses a list-length
+// attr (Unpack's `num`, Split's `num_split`) beyond this before expanding it, so a small file
+// cannot make the loader allocate without bound.
+constexpr int64_t kMaxNodeOutputs = 1 << 16;
+
+// Appends the types of `arg` to `out`, which may then hold at most `limit` types (`what`
+// names the limit in the error).
+Status ArgTypes(const NodeDef& node, const OpDef::ArgDef& arg, DataTypeVector* out, int64_t limit,
+                const char* what) {
   if (!arg.type_list_attr().empty()) {
     std::vector<DataType> types;
     SLUICE_RETURN_IF_ERROR(GetAttr(node.attr(), arg.type_list_attr(), &types));
@@ -403,6 +411,9 @@ Status ArgTypes(const NodeDef& node, const OpDef::ArgDef& arg, DataTypeVector* o
   if (!arg.number_attr().empty()) {
     SLUICE_RETURN_IF_ERROR(GetAttr(node.attr(), arg.number_attr(), &n));
     if (n < 0) return errors::InvalidArgument("attr '", arg.number_attr(), "' is negative");
+    if (n > limit - static_cast<int64_t>(out->size())) {
+      return errors::InvalidArgument("attr '", arg.number_attr(), "' = ", n, " asks for more ", what);
+    }
   }
   for (int64_t i = 0; i < n; ++i) out->push_back(dt);
   return absl::OkStatus();
@@ -414,8 +425,13 @@ Status InOutTypesForNode(const NodeDef& node, const OpDef& op_def, DataTypeVecto
                          DataTypeVector* outputs) {
   inputs->clear();
   outputs->clear();
-  for (const auto& arg : op_def.input_arg()) SLUICE_RETURN_IF_ERROR(ArgTypes(node, arg, inputs));
-  for (const auto& arg : op_def.output_arg()) SLUICE_RETURN_IF_ERROR(ArgTypes(node, arg, outputs));
+  const std::string input_limit = absl::StrCat("inputs than the node's ", node.input_size());
+  for (const auto& arg : op_def.input_arg()) {
+    SLUICE_RETURN_IF_ERROR(ArgTypes(node, arg, inputs, node.input_size(), input_limit.c_str()));
+  }
+  for (const auto& arg : op_def.output_arg()) {
+    SLUICE_RETURN_IF_ERROR(ArgTypes(node, arg, outputs, kMaxNodeOutputs, "than 65536 outputs"));
+  }
   return absl::OkStatus();
 }
 
@@ -424,7 +440,7 @@ Status OutputRangeForArg(const NodeDef& node, const OpDef& op_def, absl::string_
   int index = 0;
   for (const auto& arg : op_def.output_arg()) {
     DataTypeVector types;
-    SLUICE_RETURN_IF_ERROR(ArgTypes(node, arg, &types));
+    SLUICE_RETURN_IF_ERROR(ArgTypes(node, arg, &types, kMaxNodeOutputs, "than 65536 outputs"));
     if (arg.name() == arg_name) {
       *start = index;
       *count = static_cast<int>(types.size());

@@ -20,12 +20,7 @@ StatusOr<TensorShape> InferenceContext::InputAsShape(int i) const {
       if (v == -1) return TensorShape::UnknownRank();
       return errors::InvalidArgument("shape tensor must be a vector, got scalar ", v);
     }
-    TensorShape s;
-    for (int64_t v : Int64Values(t)) {
-      if (v < -1) return errors::InvalidArgument("shape tensor has entry ", v);
-      s.AddDim(v);
-    }
-    return s;
+    return TensorShape::FromDims(Int64Values(t));
   }
   if (in.as_shape.has_value()) return *in.as_shape;
   if (in.shape.rank() == 1 && in.shape.dim(0) >= 0) {

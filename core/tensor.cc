@@ -1,7 +1,11 @@
 #include "core/tensor.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 #include "absl/strings/escaping.h"
@@ -9,10 +13,31 @@
 
 namespace sluice {
 
+namespace {
+
+size_t ElementBytes(DataType dtype) { return dtype == DT_STRING ? sizeof(std::string) : DataTypeSize(dtype); }
+
+int64_t PhysicalMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return std::numeric_limits<int64_t>::max();
+  return MultiplyWithoutOverflow(pages, page);
+}
+
+std::atomic<int64_t>& MaxTensorBytesSetting() {
+  static std::atomic<int64_t> bytes{PhysicalMemoryBytes()};
+  return bytes;
+}
+
+}  // namespace
+
+int64_t MaxTensorBytes() { return MaxTensorBytesSetting().load(std::memory_order_relaxed); }
+void SetMaxTensorBytes(int64_t bytes) { MaxTensorBytesSetting().store(bytes, std::memory_order_relaxed); }
+
 TensorBuffer* TensorBuffer::Create(Allocator* allocator, DataType dtype, int64_t num_elements) {
   dtype = BaseType(dtype);
-  size_t elem = dtype == DT_STRING ? sizeof(std::string) : DataTypeSize(dtype);
-  size_t bytes = elem * static_cast<size_t>(num_elements);
+  const int64_t checked = MultiplyWithoutOverflow(static_cast<int64_t>(ElementBytes(dtype)), num_elements);
+  if (checked < 0) return nullptr;
+  const size_t bytes = static_cast<size_t>(checked);
   void* data = allocator->Allocate(bytes, kTensorAlignment);
   if (bytes > 0 && data == nullptr) return nullptr;
   auto* buf = new TensorBuffer;
@@ -60,10 +85,18 @@ StatusOr<Tensor> Tensor::Allocate(DataType dtype, const TensorShape& shape, Allo
   if (dtype != DT_STRING && DataTypeSize(dtype) == 0) {
     return errors::InvalidArgument("cannot allocate a tensor of dtype ", DataTypeString(dtype));
   }
-  TensorBuffer* buf = TensorBuffer::Create(allocator, dtype, shape.num_elements());
+  const int64_t n = shape.num_elements();
+  if (n < 0) return errors::InvalidArgument("shape ", shape.DebugString(), " has more than 2^63-1 elements");
+  const int64_t bytes = MultiplyWithoutOverflow(static_cast<int64_t>(ElementBytes(dtype)), n);
+  if (bytes < 0 || bytes > MaxTensorBytes()) {
+    return errors::ResourceExhausted("a ", DataTypeString(dtype), " tensor of shape ", shape.DebugString(), " needs ",
+                                     bytes < 0 ? "more than 2^63-1" : absl::StrCat(bytes), " bytes, more than ",
+                                     "the limit of ", MaxTensorBytes(), " bytes for one tensor");
+  }
+  TensorBuffer* buf = TensorBuffer::Create(allocator, dtype, n);
   if (buf == nullptr) {
     return errors::ResourceExhausted("out of memory allocating a ", DataTypeString(dtype),
-                                     " tensor of shape ", shape.DebugString(), " on ",
+                                     " tensor of shape ", shape.DebugString(), " (", bytes, " bytes) on ",
                                      allocator->Name());
   }
   Tensor t;

@@ -18,11 +18,18 @@
 
 namespace sluice {
 
+// The most bytes one tensor may take: a tensor larger than this is refused before allocating
+// (a GraphDef that asks for more than the machine has fails with a clear error instead of
+// being killed). Default: the machine's physical memory. Process-wide.
+int64_t MaxTensorBytes();
+void SetMaxTensorBytes(int64_t bytes);
+
 // A block of memory from an Allocator, shared by the Tensors that view it.
 class TensorBuffer {
  public:
   // Allocates room for `num_elements` of `dtype`; string elements are constructed empty.
-  // Returns nullptr when the allocator is out of memory.
+  // Returns nullptr when the allocator is out of memory or the byte count overflows; a zero
+  // or failed allocation of a non-empty buffer is never a success.
   static TensorBuffer* Create(Allocator* allocator, DataType dtype, int64_t num_elements);
 
   void* data() const { return data_; }
@@ -50,8 +57,9 @@ class Tensor {
   // Aborts when out of memory; kernels use OpKernelContext::allocate_output instead, which
   // reports an error.
   Tensor(DataType dtype, const TensorShape& shape, Allocator* allocator = CpuAllocator());
-  // As above, but returns ResourceExhausted when the allocator fails and InvalidArgument when
-  // the shape is not fully defined.
+  // As above, but returns an error instead: InvalidArgument when the shape is not fully
+  // defined or its element count overflows, ResourceExhausted (naming the dtype, the shape and
+  // the bytes) when the tensor would exceed MaxTensorBytes() or the allocator fails.
   static StatusOr<Tensor> Allocate(DataType dtype, const TensorShape& shape,
                                    Allocator* allocator = CpuAllocator());
 

@@ -18,10 +18,22 @@ TensorShape TensorShape::UnknownDims(int rank) {
 
 StatusOr<TensorShape> TensorShape::FromProto(const TensorShapeProto& proto) {
   if (proto.unknown_rank()) return UnknownRank();
+  absl::InlinedVector<int64_t, 4> dims;
+  for (const auto& d : proto.dim()) dims.push_back(d.size());
+  return FromDims(dims);
+}
+
+StatusOr<TensorShape> TensorShape::FromDims(absl::Span<const int64_t> dims) {
   TensorShape s;
-  for (const auto& d : proto.dim()) {
-    if (d.size() < -1) return errors::InvalidArgument("shape has a dimension of size ", d.size());
-    s.dims_.push_back(d.size());
+  int64_t known = 1;
+  for (int64_t d : dims) {
+    if (d < -1) return errors::InvalidArgument("shape has a dimension of size ", d);
+    if (d >= 0) known = MultiplyWithoutOverflow(known, d);
+    s.dims_.push_back(d);
+    if (known < 0) {
+      return errors::InvalidArgument("shape ", s.DebugString(), (s.dims_.size() < dims.size() ? "..." : ""),
+                                     " has more than 2^63-1 elements");
+    }
   }
   return s;
 }
@@ -37,7 +49,7 @@ bool TensorShape::IsFullyDefined() const {
 int64_t TensorShape::num_elements() const {
   if (!IsFullyDefined()) return -1;
   int64_t n = 1;
-  for (int64_t d : dims_) n *= d;
+  for (int64_t d : dims_) n = MultiplyWithoutOverflow(n, d);
   return n;
 }
 

@@ -15,6 +15,22 @@
 
 namespace sluice {
 
+// x * y for sizes (x, y >= 0), or -1 when the product does not fit in int64 (or an input is
+// negative). Every element and byte count computed from outside data goes through this.
+inline int64_t MultiplyWithoutOverflow(int64_t x, int64_t y) {
+  if (x < 0 || y < 0) return -1;
+  int64_t out;
+  if (__builtin_mul_overflow(x, y, &out)) return -1;
+  return out;
+}
+// x + y for sizes, or -1 on overflow or a negative input.
+inline int64_t AddWithoutOverflow(int64_t x, int64_t y) {
+  if (x < 0 || y < 0) return -1;
+  int64_t out;
+  if (__builtin_add_overflow(x, y, &out)) return -1;
+  return out;
+}
+
 class TensorShape {
  public:
   static constexpr int64_t kUnknownDim = -1;
@@ -28,8 +44,12 @@ class TensorShape {
   static TensorShape UnknownRank();
   // A shape of `rank` unknown dimensions.
   static TensorShape UnknownDims(int rank);
-  // Parses a TensorShapeProto; sizes below -1 are an error.
+  // Parses a TensorShapeProto; sizes below -1, and known sizes whose product overflows int64,
+  // are an error.
   static StatusOr<TensorShape> FromProto(const TensorShapeProto& proto);
+  // A shape from sizes computed from data (a shape tensor's values, a kernel's arithmetic):
+  // the same checks as FromProto.
+  static StatusOr<TensorShape> FromDims(absl::Span<const int64_t> dims);
 
   bool unknown_rank() const { return unknown_rank_; }
   // -1 when the rank is unknown.
@@ -37,7 +57,8 @@ class TensorShape {
   int64_t dim(int i) const { return dims_[i]; }
   absl::Span<const int64_t> dims() const { return dims_; }
   bool IsFullyDefined() const;
-  // The product of the dimensions; -1 unless fully defined.
+  // The product of the dimensions; -1 unless fully defined or when it overflows int64 (shapes
+  // made by FromProto, FromDims or a Tensor never overflow).
   int64_t num_elements() const;
 
   void AddDim(int64_t size) { dims_.push_back(size); }

@@ -215,11 +215,12 @@ StatusOr<TensorShape> ShapeFromVector(const Tensor& t, absl::string_view what) {
   if (t.dims() != 1) {
     return errors::InvalidArgument(what, " must be a vector, got shape ", t.shape().DebugString());
   }
-  TensorShape shape;
-  for (int64_t d : Int64Values(t)) {
-    if (d < 0) return errors::InvalidArgument(what, " ", IntList(Int64Values(t)), " has a negative entry");
-    shape.AddDim(d);
+  std::vector<int64_t> dims = Int64Values(t);
+  for (int64_t d : dims) {
+    if (d < 0) return errors::InvalidArgument(what, " ", IntList(dims), " has a negative entry");
   }
+  auto shape = TensorShape::FromDims(dims);
+  if (!shape.ok()) return errors::Annotate(shape.status(), absl::StrCat(what, ": "));
   return shape;
 }
 
@@ -320,7 +321,9 @@ class ReshapeOp : public OpKernel {
         OP_REQUIRES(ctx, dims[i] >= 0,
                     errors::InvalidArgument("target shape ", IntList(dims),
                                             " has a negative dimension"));
-        product *= dims[i];
+        product = MultiplyWithoutOverflow(product, dims[i]);
+        OP_REQUIRES(ctx, product >= 0,
+                    errors::InvalidArgument("target shape ", IntList(dims), " has more than 2^63-1 elements"));
       }
     }
     const int64_t n = in.NumElements();
@@ -502,7 +505,10 @@ class TileOp : public OpKernel {
     for (int i = 0; i < in.dims(); ++i) {
       OP_REQUIRES(ctx, mult[i] >= 0,
                   errors::InvalidArgument("multiples ", IntList(mult), " has a negative entry"));
-      out_shape.AddDim(in.dim_size(i) * mult[i]);
+      const int64_t d = MultiplyWithoutOverflow(in.dim_size(i), mult[i]);
+      OP_REQUIRES(ctx, d >= 0, errors::InvalidArgument("Tile of shape ", in.shape().DebugString(), " by multiples ",
+                                                       IntList(mult), " overflows dimension ", i));
+      out_shape.AddDim(d);
       dims.insert(dims.end(), {mult[i], in.dim_size(i)});
       strides.insert(strides.end(), {0, in_strides[i]});
     }
@@ -535,7 +541,7 @@ class SliceOp : public OpKernel {
     std::vector<int64_t> strides = Strides(in.shape());
     for (int i = 0; i < rank; ++i) {
       int64_t s = size[i] == -1 ? in.dim_size(i) - begin[i] : size[i];
-      OP_REQUIRES(ctx, begin[i] >= 0 && s >= 0 && begin[i] + s <= in.dim_size(i),
+      OP_REQUIRES(ctx, begin[i] >= 0 && begin[i] <= in.dim_size(i) && s >= 0 && s <= in.dim_size(i) - begin[i],
                   errors::InvalidArgument("Slice of shape ", in.shape().DebugString(), " with begin ",
                                           IntList(begin), " and size ", IntList(size),
                                           " is out of bounds at dim ", i));
@@ -595,7 +601,10 @@ class PadOp : public OpKernel {
       OP_REQUIRES(ctx, pads[2 * i] >= 0 && pads[2 * i + 1] >= 0,
                   errors::InvalidArgument("paddings ", IntList(pads), " has a negative entry"));
       before[i] = pads[2 * i];
-      out_shape.AddDim(in.dim_size(i) + pads[2 * i] + pads[2 * i + 1]);
+      const int64_t d = AddWithoutOverflow(AddWithoutOverflow(in.dim_size(i), pads[2 * i]), pads[2 * i + 1]);
+      OP_REQUIRES(ctx, d >= 0, errors::InvalidArgument("paddings ", IntList(pads), " overflow dimension ", i,
+                                                       " of shape ", in.shape().DebugString()));
+      out_shape.AddDim(d);
     }
     if (out_shape == in.shape()) {
       ctx->set_output(0, in);

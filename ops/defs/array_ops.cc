@@ -333,7 +333,14 @@ Status TileShape(InferenceContext* c) {
       return errors::InvalidArgument("multiples [", absl::StrJoin(*mult, ","),
                                      "] has a negative entry");
     }
-    if (!in.unknown_rank() && in.dim(i) >= 0) out.set_dim(i, in.dim(i) * (*mult)[i]);
+    if (!in.unknown_rank() && in.dim(i) >= 0) {
+      const int64_t d = MultiplyWithoutOverflow(in.dim(i), (*mult)[i]);
+      if (d < 0) {
+        return errors::InvalidArgument("Tile of shape ", in.DebugString(), " by multiples [",
+                                       absl::StrJoin(*mult, ","), "] overflows dimension ", i);
+      }
+      out.set_dim(i, d);
+    }
   }
   c->set_output(0, out);
   return absl::OkStatus();
@@ -398,7 +405,12 @@ Status ConcatV2Shape(InferenceContext* c) {
       }
       if (s.dim(d) >= 0) out.set_dim(d, s.dim(d));
     }
-    total = (total < 0 || s.dim(a) < 0) ? -1 : total + s.dim(a);
+    if (total >= 0 && s.dim(a) >= 0) {
+      total = AddWithoutOverflow(total, s.dim(a));
+      if (total < 0) return errors::InvalidArgument("ConcatV2 inputs overflow dimension ", a, " of the output");
+    } else {
+      total = -1;
+    }
   }
   out.set_dim(a, total);
   c->set_output(0, out);
@@ -485,7 +497,7 @@ Status SliceShape(InferenceContext* c) {
       return errors::InvalidArgument("Slice begin [", absl::StrJoin(*begin, ","),
                                      "] has a negative entry");
     }
-    if (s < -1 || (b >= 0 && s >= 0 && dim >= 0 && b + s > dim)) {
+    if (s < -1 || (b >= 0 && s >= 0 && dim >= 0 && (b > dim || s > dim - b))) {
       return errors::InvalidArgument("Slice of shape ", in.DebugString(), " at dim ", i,
                                      ": begin ", b, " + size ", s, " exceeds ", dim);
     }
@@ -557,7 +569,14 @@ Status PadShape(InferenceContext* c) {
       return errors::InvalidArgument("paddings [", absl::StrJoin(*values, ","),
                                      "] has a negative entry");
     }
-    if (!in.unknown_rank() && in.dim(i) >= 0) out.set_dim(i, in.dim(i) + before + after);
+    if (!in.unknown_rank() && in.dim(i) >= 0) {
+      const int64_t d = AddWithoutOverflow(AddWithoutOverflow(in.dim(i), before), after);
+      if (d < 0) {
+        return errors::InvalidArgument("paddings [", absl::StrJoin(*values, ","), "] overflow dimension ", i,
+                                       " of shape ", in.DebugString());
+      }
+      out.set_dim(i, d);
+    }
   }
   c->set_output(0, out);
   return absl::OkStatus();
