@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/tensor.h"
+
 namespace sluice {
 
 namespace {
@@ -80,12 +82,32 @@ Status WriteAndSync(const std::string& tmp, absl::string_view data, const std::s
 
 }  // namespace
 
-StatusOr<std::string> ReadFileToString(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return ErrnoError(errno, absl::StrCat("cannot open ", Quoted(path)));
-  std::string contents;
   struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) contents.reserve(static_cast<size_t>(st.st_size));
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoError(err, absl::StrCat("cannot stat ", Quoted(path)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    const char* kind = S_ISDIR(st.st_mode) ? "a directory" : S_ISCHR(st.st_mode) ? "a character device"
+                       : S_ISBLK(st.st_mode) ? "a block device" : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket" : "not a regular file";
+    std::string message = absl::StrCat("cannot read ", Quoted(path), ": it is ", kind, ", not a regular file");
+    return S_ISDIR(st.st_mode) ? errors::FailedPrecondition(message) : errors::InvalidArgument(message);
+  }
+  if (max_bytes < 0) max_bytes = MaxTensorBytes();
+  if (st.st_size > max_bytes) {
+    ::close(fd);
+    return errors::ResourceExhausted("cannot read ", Quoted(path), ": its ", st.st_size, " bytes exceed the limit of ",
+                                     max_bytes, " bytes");
+  }
+  std::string contents;
+  contents.reserve(static_cast<size_t>(st.st_size));
   char buf[1 << 16];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof(buf));
@@ -96,6 +118,11 @@ StatusOr<std::string> ReadFileToString(const std::string& path) {
       return ErrnoError(err, absl::StrCat("cannot read ", Quoted(path)));
     }
     if (n == 0) break;
+    if (static_cast<int64_t>(contents.size()) + n > max_bytes) {  // the file grew while read
+      ::close(fd);
+      return errors::ResourceExhausted("cannot read ", Quoted(path), ": it grew beyond the limit of ", max_bytes,
+                                       " bytes while being read");
+    }
     contents.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);

@@ -12,10 +12,13 @@
 
 namespace sluice {
 
-// The contents of the file at `path`. NotFound when it does not exist, PermissionDenied when it
-// cannot be opened for reading, FailedPrecondition for a directory; the message names the path
-// and the system's reason.
-StatusOr<std::string> ReadFileToString(const std::string& path);
+// The contents of the regular file at `path`, of at most `max_bytes` bytes (-1: MaxTensorBytes(),
+// the machine's memory by default). NotFound when it does not exist, PermissionDenied when it
+// cannot be opened for reading, FailedPrecondition for a directory, InvalidArgument for anything
+// else that is not a regular file (a device such as /dev/zero, a FIFO, a socket: never read,
+// never waited on), ResourceExhausted beyond the bound; the message names the path and the
+// system's reason.
+StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_bytes = -1);
 
 // Replaces the file at `path` with `data` so that readers see either the old contents or the new,
 // never a mix, even after a crash: the data goes to "<path>.tmp.<pid>.<n>" in the same directory,

@@ -349,6 +349,20 @@ Status ValidateAndFillAttrs(const OpDef& op_def, NodeDef* node) {
       return errors::InvalidArgument("attr '", def.name(), "' has type ", have, ", expected ",
                                      def.type());
     }
+    // As TensorFlow's ValidateAttrValue: a type attr never holds a reference type (Assign's
+    // T = float_ref would make its value input a ref and the assignment a no-op).
+    if (def.type() == "type" && IsRefType(v.type())) {
+      return errors::InvalidArgument("attr '", def.name(), "' = ", DataTypeString(v.type()),
+                                     ": a type attr must not have a reference type");
+    }
+    if (def.type() == "list(type)") {
+      for (int t : v.list().type()) {
+        if (IsRefType(static_cast<DataType>(t))) {
+          return errors::InvalidArgument("attr '", def.name(), "' holds ", DataTypeString(static_cast<DataType>(t)),
+                                         ": a type attr must not have a reference type");
+        }
+      }
+    }
     if (def.type() == "type" && !TypeAllowed(def, v.type())) {
       return errors::InvalidArgument("attr '", def.name(), "' = ", DataTypeString(v.type()),
                                      " is not in the allowed list ",

@@ -27,8 +27,13 @@ class ResourceBase {
 // shares it (see PrepareForUpdate).
 class Var : public ResourceBase {
  public:
-  explicit Var(std::string name) : name_(std::move(name)) {}
+  // `name`: the variable node that created it; `dtype` and `shape` as that node declares them
+  // (the shape may be partial).
+  Var(std::string name, DataType dtype, TensorShape shape)
+      : name_(std::move(name)), dtype_(dtype), shape_(std::move(shape)) {}
   const std::string& name() const { return name_; }
+  DataType dtype() const { return dtype_; }
+  const TensorShape& shape() const { return shape_; }
   absl::Mutex* mu() { return &mu_; }
   // Requires mu() held (shared for reading, exclusive for writing).
   Tensor* tensor() { return &tensor_; }
@@ -41,6 +46,8 @@ class Var : public ResourceBase {
 
  private:
   std::string name_;
+  DataType dtype_;
+  TensorShape shape_;
   absl::Mutex mu_;
   Tensor tensor_;
 };

@@ -9,6 +9,7 @@
 #include <new>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace sluice {
@@ -23,8 +24,16 @@ int64_t PhysicalMemoryBytes() {
   return MultiplyWithoutOverflow(pages, page);
 }
 
+// The machine's memory, or SLUICE_MAX_TENSOR_BYTES when the environment sets it.
+int64_t DefaultMaxTensorBytes() {
+  const char* env = std::getenv("SLUICE_MAX_TENSOR_BYTES");
+  int64_t v = 0;
+  if (env != nullptr && absl::SimpleAtoi(env, &v) && v > 0) return v;
+  return PhysicalMemoryBytes();
+}
+
 std::atomic<int64_t>& MaxTensorBytesSetting() {
-  static std::atomic<int64_t> bytes{PhysicalMemoryBytes()};
+  static std::atomic<int64_t> bytes{DefaultMaxTensorBytes()};
   return bytes;
 }
 
@@ -174,6 +183,21 @@ StatusOr<Tensor> Tensor::FromProto(const TensorProto& proto) {
   SLUICE_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromProto(proto.tensor_shape()));
   if (!shape.IsFullyDefined()) {
     return errors::InvalidArgument("TensorProto shape ", shape.DebugString(), " is not fully defined");
+  }
+  if (dt == DT_STRING && proto.string_val_size() > 0) {
+    // The last value is repeated to fill the shape: the payload counts against the cap too.
+    const int64_t n = shape.num_elements();
+    int64_t payload = 0;
+    for (const std::string& v : proto.string_val()) payload = AddWithoutOverflow(payload, static_cast<int64_t>(v.size()));
+    const int64_t repeats = std::max<int64_t>(0, n - proto.string_val_size());
+    payload = AddWithoutOverflow(payload, MultiplyWithoutOverflow(repeats, static_cast<int64_t>(proto.string_val().rbegin()->size())));
+    const int64_t total = AddWithoutOverflow(payload, MultiplyWithoutOverflow(n, sizeof(std::string)));
+    if (total < 0 || total > MaxTensorBytes()) {
+      return errors::ResourceExhausted("a string tensor of shape ", shape.DebugString(), " from ",
+                                       proto.string_val_size(), " value(s) needs ",
+                                       total < 0 ? "more than 2^63-1" : absl::StrCat(total), " bytes, more than the limit of ",
+                                       MaxTensorBytes(), " bytes for one tensor");
+    }
   }
   SLUICE_ASSIGN_OR_RETURN(Tensor t, Allocate(dt, shape));
   int64_t n = shape.num_elements();

@@ -20,7 +20,9 @@ namespace sluice {
 
 // The most bytes one tensor may take: a tensor larger than this is refused before allocating
 // (a GraphDef that asks for more than the machine has fails with a clear error instead of
-// being killed). Default: the machine's physical memory. Process-wide.
+// being killed). Default: the machine's physical memory, or the environment variable
+// SLUICE_MAX_TENSOR_BYTES. Process-wide. A string tensor counts its strings' bytes too when it
+// is expanded from a TensorProto.
 int64_t MaxTensorBytes();
 void SetMaxTensorBytes(int64_t bytes);
 

@@ -135,13 +135,13 @@ template <typename T>
 constexpr bool kIsFloat = std::is_floating_point_v<T>;
 
 struct AddFn {
-  template <typename T> T operator()(T a, T b) const { return a + b; }
+  template <typename T> T operator()(T a, T b) const { return cpu::WrapAdd(a, b); }
 };
 struct SubFn {
-  template <typename T> T operator()(T a, T b) const { return a - b; }
+  template <typename T> T operator()(T a, T b) const { return cpu::WrapSub(a, b); }
 };
 struct MulFn {
-  template <typename T> T operator()(T a, T b) const { return a * b; }
+  template <typename T> T operator()(T a, T b) const { return cpu::WrapMul(a, b); }
 };
 // C division for integers (truncating; the caller rules out a zero divisor). x / -1 is
 // computed as a negation, which cannot trap on the most negative value.
@@ -164,7 +164,7 @@ struct MinimumFn {
   template <typename T> T operator()(T a, T b) const { return (a < b || a != a) ? a : b; }
 };
 struct SquaredDifferenceFn {
-  template <typename T> T operator()(T a, T b) const { return (a - b) * (a - b); }
+  template <typename T> T operator()(T a, T b) const { return cpu::WrapMul(cpu::WrapSub(a, b), cpu::WrapSub(a, b)); }
 };
 struct EqualFn {
   template <typename T> bool operator()(T a, T b) const { return a == b; }
@@ -209,17 +209,17 @@ struct ReciprocalGradFn {
 };
 
 struct NegFn {
-  template <typename T> T operator()(T x) const { return -x; }
+  template <typename T> T operator()(T x) const { return cpu::WrapNeg(x); }
 };
-struct AbsFn {
-  template <typename T> T operator()(T x) const { return x < T(0) ? -x : x; }
+struct AbsFn {  // |INT_MIN| wraps to INT_MIN, as in TensorFlow
+  template <typename T> T operator()(T x) const { return x < T(0) ? cpu::WrapNeg(x) : x; }
 };
 // -1, 0 or 1; NaN stays NaN and -0 stays -0.
 struct SignFn {
   template <typename T> T operator()(T x) const { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x); }
 };
 struct SquareFn {
-  template <typename T> T operator()(T x) const { return x * x; }
+  template <typename T> T operator()(T x) const { return cpu::WrapMul(x, x); }
 };
 struct SqrtFn {
   template <typename T> T operator()(T x) const { return std::sqrt(x); }
@@ -553,10 +553,10 @@ class AddNOp : public OpKernel {
         const int64_t lo = blk * kBlock, hi = std::min(total, lo + kBlock);
         const T* a = in[0];
         const T* c = in[1];
-        for (int64_t i = lo; i < hi; ++i) od[i] = a[i] + c[i];
+        for (int64_t i = lo; i < hi; ++i) od[i] = cpu::WrapAdd(a[i], c[i]);
         for (int k = 2; k < n; ++k) {
           const T* d = in[k];
-          for (int64_t i = lo; i < hi; ++i) od[i] += d[i];
+          for (int64_t i = lo; i < hi; ++i) od[i] = cpu::WrapAdd(od[i], d[i]);
         }
       }
     });

@@ -8,6 +8,7 @@
 
 #include "core/kernel.h"
 #include "kernels/cpu/parallel_for.h"
+#include "kernels/cpu/vector_math.h"
 #include "oneapi/dnnl/dnnl.h"
 
 namespace sluice {
@@ -76,7 +77,7 @@ class MatMulOp : public OpKernel {
         for (int64_t p = 0; p < k; ++p) {
           const T aip = a[i * k + p];
           const T* bp = b + p * n;
-          for (int64_t j = 0; j < n; ++j) ci[j] += aip * bp[j];
+          for (int64_t j = 0; j < n; ++j) ci[j] = cpu::WrapAdd(ci[j], cpu::WrapMul(aip, bp[j]));
         }
       }
     });

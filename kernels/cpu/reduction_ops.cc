@@ -12,21 +12,24 @@
 
 #include "core/kernel.h"
 #include "kernels/cpu/parallel_for.h"
+#include "kernels/cpu/vector_math.h"
 
 namespace sluice {
 namespace {
 
 using cpu::ParallelFor;
 
+// Float sums accumulate in double; integer ones in the unsigned type (they wrap around,
+// kernels/cpu/vector_math.h).
 struct SumReducer {
   template <typename T>
-  using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+  using Acc = std::conditional_t<std::is_same_v<T, float>, double, cpu::WrapType<T>>;
   template <typename A> static constexpr A Identity() { return A(0); }
   template <typename A> static A Combine(A a, A b) { return a + b; }
 };
 struct ProdReducer {
   template <typename T>
-  using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+  using Acc = std::conditional_t<std::is_same_v<T, float>, double, cpu::WrapType<T>>;
   template <typename A> static constexpr A Identity() { return A(1); }
   template <typename A> static A Combine(A a, A b) { return a * b; }
 };
@@ -286,8 +289,14 @@ class ReductionOp : public OpKernel {
     const A* result = static_cast<const A*>(src);
     ParallelFor(n_out, n_out, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
-        if constexpr (kMean) od[i] = static_cast<T>(result[i] / static_cast<A>(count));
-        else od[i] = static_cast<T>(result[i]);
+        if constexpr (kMean && std::is_integral_v<T>) {
+          // The (wrapped) sum back in T, then a signed division.
+          od[i] = static_cast<T>(static_cast<int64_t>(static_cast<T>(result[i])) / count);
+        } else if constexpr (kMean) {
+          od[i] = static_cast<T>(result[i] / static_cast<A>(count));
+        } else {
+          od[i] = static_cast<T>(result[i]);
+        }
       }
     });
   }

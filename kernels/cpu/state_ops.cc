@@ -12,6 +12,8 @@ class VariableOp : public OpKernel {
   explicit VariableOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
     ctx->SetStatus(ctx->GetAttr("container", &container_));
     ctx->SetStatus(ctx->GetAttr("shared_name", &shared_name_));
+    ctx->SetStatus(ctx->GetAttr("dtype", &dtype_));
+    ctx->SetStatus(ctx->GetAttr("shape", &shape_));
     if (shared_name_.empty()) shared_name_ = name();
   }
 
@@ -20,9 +22,15 @@ class VariableOp : public OpKernel {
     if (var_ == nullptr) {
       auto var = ctx->resource_mgr()->LookupOrCreate<Var>(
           container_, shared_name_, [&]() -> StatusOr<std::unique_ptr<Var>> {
-            return std::make_unique<Var>(name());
+            return std::make_unique<Var>(name(), dtype_, shape_);
           });
       OP_REQUIRES_OK(ctx, var.status());
+      // Two variable nodes that share a variable (shared_name) must agree on what it is.
+      OP_REQUIRES(ctx, (*var)->dtype() == dtype_ && (*var)->shape() == shape_,
+                  errors::InvalidArgument("variable node '", name(), "' declares ", DataTypeString(dtype_), " ",
+                                          shape_.DebugString(), " for shared_name '", shared_name_, "', but node '",
+                                          (*var)->name(), "' made that variable as ",
+                                          DataTypeString((*var)->dtype()), " ", (*var)->shape().DebugString()));
       var_ = *var;
     }
     ctx->set_output_ref(0, var_);
@@ -30,6 +38,8 @@ class VariableOp : public OpKernel {
 
  private:
   std::string container_, shared_name_;
+  DataType dtype_ = DT_INVALID;
+  TensorShape shape_;
   absl::Mutex mu_;
   Var* var_ ABSL_GUARDED_BY(mu_) = nullptr;
 };

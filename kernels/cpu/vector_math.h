@@ -11,8 +11,32 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace sluice::cpu {
+
+// Integer arithmetic in sluice's kernels wraps around (two's complement: INT32_MIN * -1 is
+// INT32_MIN, INT32_MAX + 1 is INT32_MIN), as TensorFlow's kernels behave on every platform it
+// runs on. It is done in the unsigned type of the same width, where wrapping is defined, so an
+// overflow is never undefined behaviour. Floating-point types are computed as they are.
+template <typename T, bool = std::is_integral_v<T> && std::is_signed_v<T>>
+struct WrapTypeOf {
+  using type = T;
+};
+template <typename T>
+struct WrapTypeOf<T, true> {
+  using type = std::make_unsigned_t<T>;
+};
+template <typename T>
+using WrapType = typename WrapTypeOf<T>::type;
+template <typename T>
+inline T WrapAdd(T a, T b) { return static_cast<T>(static_cast<WrapType<T>>(a) + static_cast<WrapType<T>>(b)); }
+template <typename T>
+inline T WrapSub(T a, T b) { return static_cast<T>(static_cast<WrapType<T>>(a) - static_cast<WrapType<T>>(b)); }
+template <typename T>
+inline T WrapMul(T a, T b) { return static_cast<T>(static_cast<WrapType<T>>(a) * static_cast<WrapType<T>>(b)); }
+template <typename T>
+inline T WrapNeg(T a) { return static_cast<T>(WrapType<T>(0) - static_cast<WrapType<T>>(a)); }
 
 // 2^n for n in [-126, 127].
 [[gnu::always_inline]] inline float Pow2(int32_t n) { return std::bit_cast<float>((n + 127) << 23); }
