@@ -90,6 +90,16 @@ StatusOr<MnistSplit> LoadMnist(const std::string& dir, bool train) {
   IdxFile images, labels;
   SLUICE_RETURN_IF_ERROR(ReadMaybeGzipped(dir, prefix + "-images-idx3-ubyte", &images));
   SLUICE_RETURN_IF_ERROR(ReadMaybeGzipped(dir, prefix + "-labels-idx1-ubyte", &labels));
+  return ParseMnist(std::move(images.bytes), std::move(labels.bytes), images.path, labels.path);
+}
+
+StatusOr<MnistSplit> ParseMnist(std::string images_bytes, std::string labels_bytes, const std::string& images_name,
+                                const std::string& labels_name) {
+  IdxFile images, labels;
+  images.path = images_name;
+  images.bytes = std::move(images_bytes);
+  labels.path = labels_name;
+  labels.bytes = std::move(labels_bytes);
   SLUICE_RETURN_IF_ERROR(ParseIdx(kImagesMagic, 3, "images", &images));
   SLUICE_RETURN_IF_ERROR(ParseIdx(kLabelsMagic, 1, "labels", &labels));
   if (images.dims[1] != kRows || images.dims[2] != kCols) {
@@ -98,6 +108,10 @@ StatusOr<MnistSplit> LoadMnist(const std::string& dir, bool train) {
                                    "expected 28x28");
   }
   const int64_t n = images.dims[0];
+  if (n == 0) {
+    return errors::InvalidArgument("'", images.path, "' holds no images (its header declares 0): an empty data set "
+                                   "trains and evaluates nothing");
+  }
   if (labels.dims[0] != n) {
     return errors::InvalidArgument("'", images.path, "' holds ", n, " images but '", labels.path,
                                    "' holds ", labels.dims[0], " labels");

@@ -21,6 +21,10 @@ struct MnistSplit {
 // that image and label counts agree, and that labels are 0..9; errors name the file and, where
 // it helps, the byte offset.
 StatusOr<MnistSplit> LoadMnist(const std::string& dir, bool train);
+// The same checks and conversion on the bytes of the two IDX files (uncompressed); the names
+// are for errors.
+StatusOr<MnistSplit> ParseMnist(std::string images_bytes, std::string labels_bytes, const std::string& images_name,
+                                const std::string& labels_name);
 
 // The repository's data folder for `name` ("mnist" -> "<repository>/data/mnist", where
 // tools/setup.sh puts it), so that the examples find their data wherever they are started from.
