@@ -58,5 +58,22 @@ TEST(ExamplesTest, MissingDataIsOneLineThatSaysWhatToDo) {
   EXPECT_THAT(r.err, HasSubstr("--data DIR"));
 }
 
+TEST(ExamplesTest, EmptyDataSetIsAnErrorNotNan) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  // Valid IDX files of zero images and labels: a magic number, then the dimensions (big-endian).
+  const std::string images("\x00\x00\x08\x03\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x1c", 16);
+  const std::string labels("\x00\x00\x08\x01\x00\x00\x00\x00", 8);
+  for (const char* split : {"train", "t10k"}) {
+    ASSERT_OK(WriteStringToFileAtomic(absl::StrCat(tmp.path(), "/", split, "-images-idx3-ubyte"), images));
+    ASSERT_OK(WriteStringToFileAtomic(absl::StrCat(tmp.path(), "/", split, "-labels-idx1-ubyte"), labels));
+  }
+  Result r = RunMnistMlp(tmp.path(), "--epochs 1 --data .");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("is empty"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("nan")));
+}
+
 }  // namespace
 }  // namespace sluice

@@ -108,10 +108,6 @@ StatusOr<MnistSplit> ParseMnist(std::string images_bytes, std::string labels_byt
                                    "expected 28x28");
   }
   const int64_t n = images.dims[0];
-  if (n == 0) {
-    return errors::InvalidArgument("'", images.path, "' holds no images (its header declares 0): an empty data set "
-                                   "trains and evaluates nothing");
-  }
   if (labels.dims[0] != n) {
     return errors::InvalidArgument("'", images.path, "' holds ", n, " images but '", labels.path,
                                    "' holds ", labels.dims[0], " labels");

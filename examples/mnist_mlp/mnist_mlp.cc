@@ -111,6 +111,11 @@ int Main(int argc, char** argv) {
                  std::string((train_set.ok() ? test_set.status() : train_set.status()).message()).c_str());
     return 1;
   }
+  if (train_set->labels.NumElements() == 0 || test_set->labels.NumElements() == 0) {
+    std::fprintf(stderr, "mnist_mlp: the %s set in %s is empty: nothing to train on or to evaluate\n",
+                 train_set->labels.NumElements() == 0 ? "training" : "test", flags.data.c_str());
+    return 1;
+  }
 
   Scope root = Scope::NewRootScope();
   auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 784});
