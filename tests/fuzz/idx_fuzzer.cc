@@ -1,6 +1,6 @@
 // libFuzzer target: MNIST IDX files from outside bytes (ParseMnist, what the examples load). The
-// input is split in two: the first byte says how many of the rest (in 64-byte units, modulo
-// what is there) are the images file; the remainder is the labels file.
+// input is split in two: the first byte says how many 64-byte units of the rest (at most all
+// of it) are the images file; the remainder is the labels file.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
