@@ -9,6 +9,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <mutex>
+
+#include "google/protobuf/stubs/logging.h"
 
 #include "core/tensor.h"
 
@@ -18,7 +22,7 @@ namespace {
 
 // `what` names the operation and the file, e.g. "cannot open 'x.pb'".
 Status ErrnoError(int err, absl::string_view what) {
-  std::string message = absl::StrCat(what, ": ", std::strerror(err));
+  std::string message = errors::OneLine(absl::StrCat(what, ": ", std::strerror(err)));
   switch (err) {
     case ENOENT:
     case ENOTDIR:
@@ -170,14 +174,57 @@ Status RecursivelyCreateDir(const std::string& path) {
   return absl::OkStatus();
 }
 
-Status ReadBinaryProto(const std::string& path, google::protobuf::MessageLite* message) {
-  SLUICE_ASSIGN_OR_RETURN(std::string contents, ReadFileToString(path));
+namespace {
+// Protobuf reports some parse failures (invalid UTF-8 in a string field, a message over 2 GiB)
+// only through its log, as an extra stderr line. While a thread parses, the handler below keeps
+// that thread's messages for its error instead; other threads' messages, and all messages while
+// nobody parses, go to the handler that was installed before (stderr by default).
+thread_local std::string* protobuf_log_capture = nullptr;
+google::protobuf::LogHandler* previous_protobuf_log_handler = nullptr;
+
+void CapturingProtobufLogHandler(google::protobuf::LogLevel level, const char* filename, int line,
+                                 const std::string& message) {
+  if (protobuf_log_capture != nullptr) {
+    if (!protobuf_log_capture->empty()) protobuf_log_capture->append("; ");
+    protobuf_log_capture->append(message);
+  } else if (previous_protobuf_log_handler != nullptr) {
+    previous_protobuf_log_handler(level, filename, line, message);
+  }
+}
+
+class ScopedProtobufLogCapture {
+ public:
+  explicit ScopedProtobufLogCapture(std::string* into) {
+    static std::once_flag once;
+    std::call_once(once, [] { previous_protobuf_log_handler = google::protobuf::SetLogHandler(CapturingProtobufLogHandler); });
+    protobuf_log_capture = into;
+  }
+  ~ScopedProtobufLogCapture() { protobuf_log_capture = nullptr; }
+};
+}  // namespace
+
+Status ParseBinaryProto(absl::string_view bytes, absl::string_view name_for_errors,
+                        google::protobuf::MessageLite* message) {
   message->Clear();
-  if (!message->ParseFromString(contents)) {
-    return errors::DataLoss(Quoted(path), " is not a valid ", message->GetTypeName(), " (",
-                            contents.size(), " bytes that do not parse as one)");
+  std::string protobuf_says;
+  bool parsed;
+  {
+    ScopedProtobufLogCapture capture(&protobuf_says);
+    parsed = bytes.size() <= static_cast<size_t>(std::numeric_limits<int>::max()) &&
+             message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  }
+  if (!parsed) {
+    message->Clear();
+    return errors::DataLoss(name_for_errors, " is not a valid ", message->GetTypeName(), " (", bytes.size(),
+                            " bytes that do not parse as one", protobuf_says.empty() ? "" : ": protobuf says: ",
+                            errors::Echo(protobuf_says, 400), ")");
   }
   return absl::OkStatus();
+}
+
+Status ReadBinaryProto(const std::string& path, google::protobuf::MessageLite* message) {
+  SLUICE_ASSIGN_OR_RETURN(std::string contents, ReadFileToString(path));
+  return ParseBinaryProto(contents, Quoted(path), message);
 }
 
 Status WriteBinaryProto(const std::string& path, const google::protobuf::MessageLite& message) {

@@ -33,8 +33,13 @@ bool FileExists(const std::string& path);
 // an error names the component that could not be created or that is not a directory.
 Status RecursivelyCreateDir(const std::string& path);
 
-// Parses the file at `path` as a binary `message` (cleared first). A parse failure says the
-// file is not a valid message of that type ("... is not a valid sluice.GraphDef").
+// Parses `bytes` as a binary `message` (cleared first, and left cleared on failure). A failure
+// is DataLoss saying that `name_for_errors` is not a valid message of that type ("'x.pb' is not
+// a valid sluice.GraphDef (...)"), with the reason protobuf gives, if any, in the same line:
+// protobuf's own log lines about this parse never reach stderr.
+Status ParseBinaryProto(absl::string_view bytes, absl::string_view name_for_errors,
+                        google::protobuf::MessageLite* message);
+// Parses the file at `path` as a binary `message` with ParseBinaryProto.
 Status ReadBinaryProto(const std::string& path, google::protobuf::MessageLite* message);
 // Writes `message` in binary form to `path` with WriteStringToFileAtomic.
 Status WriteBinaryProto(const std::string& path, const google::protobuf::MessageLite& message);

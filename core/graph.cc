@@ -45,11 +45,12 @@ StatusOr<Endpoint> Graph::FindEndpoint(absl::string_view tensor_name) const {
   absl::string_view name;
   int index;
   if (!ParseTensorName(tensor_name, &name, &index)) {
-    return errors::InvalidArgument("malformed tensor name '", tensor_name, "'");
+    return errors::InvalidArgument("malformed tensor name '", errors::Echo(tensor_name), "'");
   }
   Node* node = FindNode(name);
   if (node == nullptr) {
-    return errors::NotFound("tensor '", tensor_name, "': no node named '", name, "' in the graph");
+    return errors::NotFound("tensor '", errors::Echo(tensor_name), "': no node named '", errors::Echo(name),
+                            "' in the graph");
   }
   if (index >= node->num_outputs()) {
     return errors::NotFound("tensor '", tensor_name, "': node ", node->DebugName(), " has ",
@@ -61,10 +62,10 @@ StatusOr<Endpoint> Graph::FindEndpoint(absl::string_view tensor_name) const {
 StatusOr<Node*> Graph::AddNode(NodeDef def) {
   const std::string name = def.name();
   auto fail = [&](const Status& s) {
-    return errors::Annotate(s, absl::StrCat("node '", name, "' (op ", def.op(), "): "));
+    return errors::Annotate(s, absl::StrCat("node '", errors::Echo(name), "' (op ", errors::Echo(def.op()), "): "));
   };
-  if (!ValidNodeName(name)) return errors::InvalidArgument("invalid node name '", name, "'");
-  if (by_name_.contains(name)) return errors::AlreadyExists("duplicate node name '", name, "'");
+  if (!ValidNodeName(name)) return errors::InvalidArgument("invalid node name '", errors::Echo(name), "'");
+  if (by_name_.contains(name)) return errors::AlreadyExists("duplicate node name '", errors::Echo(name), "'");
   auto reg = registry_->LookUpOrError(def.op());
   if (!reg.ok()) return fail(reg.status());
 
@@ -81,20 +82,20 @@ StatusOr<Node*> Graph::AddNode(NodeDef def) {
   for (const std::string& in : def.input()) {
     if (!in.empty() && in[0] == '^') {
       Node* src = FindNode(absl::string_view(in).substr(1));
-      if (src == nullptr) return fail(errors::InvalidArgument("control input '", in, "' refers to an unknown node"));
+      if (src == nullptr) return fail(errors::InvalidArgument("control input '", errors::Echo(in), "' refers to an unknown node"));
       node->control_inputs_.push_back(src);
       continue;
     }
     if (!node->control_inputs_.empty()) {
-      return fail(errors::InvalidArgument("data input '", in, "' comes after a control input"));
+      return fail(errors::InvalidArgument("data input '", errors::Echo(in), "' comes after a control input"));
     }
     absl::string_view src_name;
     int index;
-    if (!ParseTensorName(in, &src_name, &index)) return fail(errors::InvalidArgument("malformed input '", in, "'"));
+    if (!ParseTensorName(in, &src_name, &index)) return fail(errors::InvalidArgument("malformed input '", errors::Echo(in), "'"));
     Node* src = FindNode(src_name);
-    if (src == nullptr) return fail(errors::InvalidArgument("input '", in, "' refers to an unknown node"));
+    if (src == nullptr) return fail(errors::InvalidArgument("input '", errors::Echo(in), "' refers to an unknown node"));
     if (index >= src->num_outputs()) {
-      return fail(errors::InvalidArgument("input '", in, "' refers to output ", index, " of ",
+      return fail(errors::InvalidArgument("input '", errors::Echo(in), "' refers to output ", index, " of ",
                                           src->DebugName(), ", which has ", src->num_outputs(), " outputs"));
     }
     node->inputs_.push_back({src, index});
@@ -161,7 +162,7 @@ Status Graph::Import(const GraphDef& graph_def) {
   for (int i = 0; i < graph_def.node_size(); ++i) {
     const std::string& name = graph_def.node(i).name();
     if (!index.emplace(name, i).second || by_name_.contains(name)) {
-      return errors::AlreadyExists("node '", name, "': duplicate node name");
+      return errors::AlreadyExists("node '", errors::Echo(name), "': duplicate node name");
     }
   }
   enum : char { kNew, kVisiting, kDone };
@@ -186,26 +187,28 @@ Status Graph::Import(const GraphDef& graph_def) {
       absl::string_view src;
       int k;
       if (!ParseTensorName(in, &src, &k)) {
-        return errors::InvalidArgument("node '", def.name(), "' (op ", def.op(), "): malformed input '", in, "'");
+        return errors::InvalidArgument("node '", errors::Echo(def.name()), "' (op ", errors::Echo(def.op()),
+                                       "): malformed input '", errors::Echo(in), "'");
       }
       auto it = index.find(src);
       if (it == index.end()) {
         if (FindNode(src) != nullptr) continue;
-        return errors::InvalidArgument("node '", def.name(), "' (op ", def.op(), "): input '", in,
+        return errors::InvalidArgument("node '", errors::Echo(def.name()), "' (op ", errors::Echo(def.op()),
+                                       "): input '", errors::Echo(in),
                                        "' refers to an unknown node");
       }
       int dep = it->second;
       if (state[dep] == kDone) continue;
       if (state[dep] == kVisiting) {
-        std::vector<absl::string_view> cycle;
+        std::vector<std::string> cycle;
         for (auto it2 = stack.rbegin(); it2 != stack.rend(); ++it2) {
-          cycle.push_back(graph_def.node(it2->first).name());
+          cycle.push_back(errors::Echo(graph_def.node(it2->first).name()));
           if (it2->first == dep) break;
         }
         std::reverse(cycle.begin(), cycle.end());
-        return errors::InvalidArgument("graph has a cycle through node '", graph_def.node(dep).name(),
-                                       "': ", absl::StrJoin(cycle, " -> "), " -> ",
-                                       graph_def.node(dep).name());
+        const std::string dep_name = errors::Echo(graph_def.node(dep).name());
+        return errors::InvalidArgument("graph has a cycle through node '", dep_name, "': ",
+                                       absl::StrJoin(cycle, " -> "), " -> ", dep_name);
       }
       state[dep] = kVisiting;
       stack.push_back({dep, 0});

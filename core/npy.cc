@@ -93,11 +93,8 @@ class HeaderParser {
   }
 
   Status Error(absl::string_view what) const {
-    constexpr size_t kMaxShown = 200;
-    absl::string_view shown = text_.substr(0, kMaxShown);
     return errors::InvalidArgument("'", name_, "': invalid .npy header at byte offset ", base_ + pos_,
-                                   ": ", what, " (header: ", shown,
-                                   text_.size() > kMaxShown ? "..." : "", ")");
+                                   ": ", what, " (header: ", errors::Echo(text_, 200), ")");
   }
 
   Status Expect(char c) {

@@ -39,8 +39,20 @@ std::atomic<int64_t>& MaxTensorBytesSetting() {
 
 }  // namespace
 
-int64_t MaxTensorBytes() { return MaxTensorBytesSetting().load(std::memory_order_relaxed); }
+namespace {
+thread_local int64_t thread_max_tensor_bytes = 0;  // 0: no ScopedMaxTensorBytes on this thread
+}  // namespace
+
+int64_t MaxTensorBytes() {
+  int64_t process = MaxTensorBytesSetting().load(std::memory_order_relaxed);
+  return thread_max_tensor_bytes > 0 ? std::min(process, thread_max_tensor_bytes) : process;
+}
 void SetMaxTensorBytes(int64_t bytes) { MaxTensorBytesSetting().store(bytes, std::memory_order_relaxed); }
+
+ScopedMaxTensorBytes::ScopedMaxTensorBytes(int64_t bytes) : previous_(thread_max_tensor_bytes) {
+  if (bytes > 0) thread_max_tensor_bytes = previous_ > 0 ? std::min(previous_, bytes) : bytes;
+}
+ScopedMaxTensorBytes::~ScopedMaxTensorBytes() { thread_max_tensor_bytes = previous_; }
 
 TensorBuffer* TensorBuffer::Create(Allocator* allocator, DataType dtype, int64_t num_elements) {
   dtype = BaseType(dtype);

@@ -20,11 +20,26 @@ namespace sluice {
 
 // The most bytes one tensor may take: a tensor larger than this is refused before allocating
 // (a GraphDef that asks for more than the machine has fails with a clear error instead of
-// being killed). Default: the machine's physical memory, or the environment variable
-// SLUICE_MAX_TENSOR_BYTES. Process-wide. A string tensor counts its strings' bytes too when it
-// is expanded from a TensorProto.
+// being killed). A string tensor counts its strings' bytes too when it is expanded from a
+// TensorProto. MaxTensorBytes() is the smaller of the process-wide limit (SetMaxTensorBytes;
+// default: the machine's physical memory, or the environment variable SLUICE_MAX_TENSOR_BYTES)
+// and the innermost ScopedMaxTensorBytes of the calling thread, if any.
 int64_t MaxTensorBytes();
 void SetMaxTensorBytes(int64_t bytes);
+
+// Lowers MaxTensorBytes() on this thread while it lives (nestable; `bytes` <= 0 changes
+// nothing). A Session applies its SessionOptions::max_tensor_bytes this way while it imports a
+// graph and on every thread that runs its kernels.
+class ScopedMaxTensorBytes {
+ public:
+  explicit ScopedMaxTensorBytes(int64_t bytes);
+  ~ScopedMaxTensorBytes();
+  ScopedMaxTensorBytes(const ScopedMaxTensorBytes&) = delete;
+  ScopedMaxTensorBytes& operator=(const ScopedMaxTensorBytes&) = delete;
+
+ private:
+  int64_t previous_;
+};
 
 // A block of memory from an Allocator, shared by the Tensors that view it.
 class TensorBuffer {

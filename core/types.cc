@@ -1,5 +1,7 @@
 #include "core/types.h"
 
+#include <algorithm>
+
 #include "core/status.h"
 
 namespace sluice {
@@ -67,9 +69,56 @@ bool IsIntegerType(DataType dt) {
 }
 
 namespace errors {
+namespace {
+void AppendEscaped(unsigned char c, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  if (c == '\n') {
+    out->append("\\n");
+  } else {
+    out->append("\\x");
+    out->push_back(kHex[c >> 4]);
+    out->push_back(kHex[c & 15]);
+  }
+}
+}  // namespace
+
+std::string OneLine(absl::string_view message) {
+  std::string out;
+  out.reserve(std::min(message.size(), kMaxMessageBytes) + 16);
+  for (unsigned char c : message) {
+    if (c < 0x20 || c == 0x7f) {
+      AppendEscaped(c, &out);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (out.size() <= kMaxMessageBytes) return out;
+  // Keep the head (what failed) and the tail (usually the cause), cut at UTF-8 boundaries.
+  size_t head = kMaxMessageBytes / 2, tail_start = out.size() - kMaxMessageBytes / 4;
+  while (head > 0 && (static_cast<unsigned char>(out[head]) & 0xc0) == 0x80) --head;
+  while (tail_start < out.size() && (static_cast<unsigned char>(out[tail_start]) & 0xc0) == 0x80) ++tail_start;
+  return absl::StrCat(absl::string_view(out).substr(0, head), " ...(", tail_start - head, " bytes elided)... ",
+                      absl::string_view(out).substr(tail_start));
+}
+
+std::string Echo(absl::string_view data, size_t max_bytes) {
+  std::string out;
+  absl::string_view kept = data.substr(0, std::min(data.size(), max_bytes));
+  out.reserve(kept.size() + 24);
+  for (unsigned char c : kept) {
+    if (c < 0x20 || c >= 0x7f) {
+      AppendEscaped(c, &out);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (kept.size() < data.size()) absl::StrAppend(&out, "...(", data.size(), " bytes)");
+  return out;
+}
+
 Status Annotate(const Status& s, absl::string_view prefix) {
   if (s.ok()) return s;
-  return Status(s.code(), absl::StrCat(prefix, s.message()));
+  return Status(s.code(), OneLine(absl::StrCat(prefix, s.message())));
 }
 }  // namespace errors
 

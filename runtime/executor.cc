@@ -36,8 +36,7 @@ struct RunState {
   absl::Notification done;
   ResourceMgr* resource_mgr = nullptr;
   ThreadPool* pool = nullptr;
-  int64_t step_id = 0;
-  int intra_op_threads = 0;
+  Executor::StepOptions step;
 };
 
 Status UninitializedError(const Var* var) {
@@ -87,7 +86,7 @@ bool RunNode(RunState* rs, int id) {
   params.kernel = pn.kernel;
   params.device = pn.device;
   params.resource_mgr = rs->resource_mgr;
-  params.step_id = rs->step_id;
+  params.step_id = rs->step.step_id;
   params.inputs = inputs.data();
   params.num_inputs = pn.num_inputs;
   OpKernelContext ctx(params, pn.num_outputs);
@@ -129,7 +128,8 @@ void Process(RunState* rs, absl::InlinedVector<int, 16> stack) {
         // Send an expensive node to the pool when this thread has other work to do.
         if (rs->pool != nullptr && plan.nodes[s].expensive && (newly_ready > 0 || !stack.empty())) {
           rs->pool->Schedule([rs, s] {
-            ScopedOmpThreads omp(rs->intra_op_threads);
+            ScopedOmpThreads omp(rs->step.intra_op_threads);
+            ScopedMaxTensorBytes cap(rs->step.max_tensor_bytes);
             Process(rs, {s});
           });
         } else {
@@ -145,16 +145,16 @@ void Process(RunState* rs, absl::InlinedVector<int, 16> stack) {
 }  // namespace
 
 Status Executor::Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds,
-                     std::vector<Tensor>* fetched, int64_t step_id, int intra_op_threads) {
+                     std::vector<Tensor>* fetched, const StepOptions& step) {
   RunState rs(plan);
-  rs.intra_op_threads = intra_op_threads;
+  rs.step = step;
   rs.resource_mgr = resource_mgr_;
   rs.pool = pool_ != nullptr && pool_->num_threads() > 0 ? pool_ : nullptr;
-  rs.step_id = step_id;
   for (size_t i = 0; i < feeds.size(); ++i) rs.slots[plan.feed_slots[i]].tensor = feeds[i];
   if (!plan.roots.empty()) {
     rs.inflight.store(static_cast<int>(plan.roots.size()), std::memory_order_relaxed);
-    ScopedOmpThreads omp(intra_op_threads);
+    ScopedOmpThreads omp(step.intra_op_threads);
+    ScopedMaxTensorBytes cap(step.max_tensor_bytes);
     Process(&rs, absl::InlinedVector<int, 16>(plan.roots.rbegin(), plan.roots.rend()));
     rs.done.WaitForNotification();
   }

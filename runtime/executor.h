@@ -59,13 +59,18 @@ class Executor {
   // `pool` may be null (everything inline). Both must outlive the executor.
   Executor(ResourceMgr* resource_mgr, ThreadPool* pool) : resource_mgr_(resource_mgr), pool_(pool) {}
 
+  // What one step runs with, on every thread that runs its kernels.
+  struct StepOptions {
+    int64_t step_id = 0;
+    int intra_op_threads = 0;      // OpenMP threads of the kernels; 0: the running thread's setting
+    int64_t max_tensor_bytes = 0;  // ScopedMaxTensorBytes for the kernels; 0: MaxTensorBytes()
+  };
+
   // Runs `plan` with `feeds` (one per plan.feed_slots) and stores the fetched values (`fetched`
-  // may be null when the plan fetches nothing). Kernels run with `intra_op_threads` OpenMP
-  // threads (0: the running thread's setting), on every thread that runs them. On a kernel's
-  // failure the run stops scheduling, waits for what is in flight, and returns the first error
-  // annotated with the node.
+  // may be null when the plan fetches nothing). On a kernel's failure the run stops scheduling,
+  // waits for what is in flight, and returns the first error annotated with the node.
   Status Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds, std::vector<Tensor>* fetched,
-             int64_t step_id, int intra_op_threads = 0);
+             const StepOptions& step);
 
  private:
   ResourceMgr* resource_mgr_;

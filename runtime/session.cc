@@ -102,6 +102,7 @@ Status Session::Impl::SyncWithScope() {
   int from = synced_nodes.load(std::memory_order_relaxed);
   GraphDef delta;
   for (int i = from; i < src.num_nodes(); ++i) *delta.add_node() = src.nodes()[i]->def();
+  ScopedMaxTensorBytes cap(options.max_tensor_bytes);
   SLUICE_RETURN_IF_ERROR(graph->Import(delta));
   synced_nodes.store(src.num_nodes(), std::memory_order_release);
   return absl::OkStatus();
@@ -275,8 +276,11 @@ Status Session::Impl::RunPlan(const ExecutionPlan& plan, const std::vector<Tenso
                                      " for tensor '", name(), "', which has shape ", shape.DebugString());
     }
   }
-  return executor.Run(plan, feed_values, outputs, next_step.fetch_add(1, std::memory_order_relaxed),
-                      intra_op_threads.ForRun());
+  Executor::StepOptions step;
+  step.step_id = next_step.fetch_add(1, std::memory_order_relaxed);
+  step.intra_op_threads = intra_op_threads.ForRun();
+  step.max_tensor_bytes = options.max_tensor_bytes;
+  return executor.Run(plan, feed_values, outputs, step);
 }
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -289,6 +293,7 @@ Session::Session(std::shared_ptr<const GraphUnderConstruction> graph, const Sess
 
 StatusOr<std::unique_ptr<Session>> Session::Create(const GraphDef& graph_def, const SessionOptions& options) {
   auto impl = std::make_unique<Impl>(options);
+  ScopedMaxTensorBytes cap(options.max_tensor_bytes);
   SLUICE_RETURN_IF_ERROR(impl->graph->Import(graph_def));
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }

@@ -44,6 +44,11 @@ struct SessionOptions {
   // sibling turn a busy machine's fair share into a collapse (docs/BENCHMARKS.md). The load is
   // sampled from /proc/stat at most every 100 ms of wall time, at the start of a Run.
   int intra_op_threads = 0;
+  // The most bytes one tensor of this session may take (a Const of an imported graph, a kernel's
+  // output or scratch): more is refused before allocating, as ResourceExhausted naming the node,
+  // the dtype, the shape and the bytes. 0: MaxTensorBytes(), the machine's memory by default.
+  // Lower it for graphs from untrusted sources (README, "Security").
+  int64_t max_tensor_bytes = 0;
 };
 
 // A feed, fetch or target list of Session::Run: a braced list (`{loss, accuracy}`) or any

@@ -165,5 +165,115 @@ TEST_F(HostileGraphTest, FeedsComeOnlyFromRegularFiles) {
   }
 }
 
+// A node of op `op` named `name` with one data input `input` (may be empty).
+GraphDef OneNodeGraph(const std::string& name, const std::string& op, const std::string& input = "") {
+  GraphDef graph_def;
+  NodeDef* node = graph_def.add_node();
+  node->set_name(name);
+  node->set_op(op);
+  if (!input.empty()) node->add_input(input);
+  return graph_def;
+}
+
+void ExpectPrintableOneLine(absl::string_view message) {
+  EXPECT_LE(message.size(), errors::kMaxMessageBytes + 64) << message.substr(0, 200);
+  for (unsigned char c : message) {
+    ASSERT_TRUE(c >= 0x20 && c != 0x7f) << "control byte " << int{c} << " in: " << message;
+  }
+}
+
+TEST(ErrorMessageTest, OneLineEscapesControlBytesAndElidesTheMiddleOfLongMessages) {
+  EXPECT_EQ(errors::OneLine("a\nb\tc\x7f\x01 d\xc3\xa9"), "a\\nb\\x09c\\x7f\\x01 d\xc3\xa9");
+  std::string long_message = "head " + std::string(10000, 'x') + " tail";
+  std::string one = errors::OneLine(long_message);
+  EXPECT_LE(one.size(), errors::kMaxMessageBytes + 64);
+  EXPECT_EQ(one.substr(0, 5), "head ");
+  EXPECT_EQ(one.substr(one.size() - 5), " tail");
+  EXPECT_THAT(one, HasSubstr("bytes elided"));
+  // Every helper passes through it, and so does Annotate.
+  Status s = errors::InvalidArgument("line 1\nline 2");
+  EXPECT_EQ(s.message(), "line 1\\nline 2");
+  EXPECT_EQ(errors::Annotate(s, "ctx\n: ").message(), "ctx\\n: line 1\\nline 2");
+}
+
+TEST(ErrorMessageTest, EchoEscapesEverythingButPrintableAsciiAndCapsTheLength) {
+  EXPECT_EQ(errors::Echo("ok/name_1"), "ok/name_1");
+  EXPECT_EQ(errors::Echo(std::string("a\0b\n\xff", 5)), "a\\x00b\\n\\xff");
+  EXPECT_EQ(errors::Echo(std::string(500, 'n'), 10), "nnnnnnnnnn...(500 bytes)");
+}
+
+TEST(ErrorMessageTest, NamesFromAGraphDefAreEscapedAndCapped) {
+  // A node name with a newline and a control byte (invalid) is shown escaped.
+  auto graph = Graph::FromGraphDef(OneNodeGraph("evil\nname\x01", "NoOp"));
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(std::string(graph.status().message()), HasSubstr("invalid node name 'evil\\nname\\x01'"));
+  ExpectPrintableOneLine(graph.status().message());
+  // So is an unknown op type.
+  graph = Graph::FromGraphDef(OneNodeGraph("n", "Fake\nOp"));
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(std::string(graph.status().message()), HasSubstr("Op type not registered 'Fake\\nOp'"));
+  // A valid but enormous name is cut to errors::kMaxEchoBytes with its length.
+  const std::string huge(100000, 'a');
+  graph = Graph::FromGraphDef(OneNodeGraph("n", "Identity", huge));
+  ASSERT_FALSE(graph.ok());
+  const std::string message(graph.status().message());
+  EXPECT_THAT(message, HasSubstr(std::string(errors::kMaxEchoBytes, 'a') + "...(100000 bytes)"));
+  EXPECT_LT(message.size(), 400u) << message;
+  ExpectPrintableOneLine(message);
+}
+
+TEST(ErrorMessageTest, ProtobufsOwnComplaintJoinsTheMessageInsteadOfStderr) {
+  // A GraphDef whose first node's name is the single byte 0xff: field 1 (node, length 3)
+  // holding field 1 (name, length 1). proto3 strings must be UTF-8, so protobuf refuses it and
+  // would log why on stderr.
+  const std::string bytes("\x0a\x03\x0a\x01\xff", 5);
+  GraphDef graph_def;
+  ::testing::internal::CaptureStderr();
+  Status s = ParseBinaryProto(bytes, "'bad.pb'", &graph_def);
+  const std::string stderr_text = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(stderr_text, "");
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("'bad.pb' is not a valid sluice.GraphDef (5 bytes"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("invalid UTF-8"));
+  ExpectPrintableOneLine(s.message());
+  EXPECT_EQ(graph_def.node_size(), 0);
+}
+
+TEST(SessionTensorCapTest, SessionOptionsBoundEveryTensorOfThatSessionOnly) {
+  // fill: float [1000] (4000 bytes) made at run time; big: a 4000-byte Const made at load.
+  const int64_t limit_before = MaxTensorBytes();
+  Scope root = Scope::NewRootScope();
+  ops::Fill(root.WithOpName("fill"), ops::Const(root, {1000}), 1.0f);
+  GraphDef small_graph;
+  ASSERT_OK(root.ToGraphDef(&small_graph));
+  Tensor big(DT_FLOAT, TensorShape({1000}));
+  Scope root2 = Scope::NewRootScope();
+  ops::Const(root2.WithOpName("big"), big);
+  GraphDef const_graph;
+  ASSERT_OK(root2.ToGraphDef(&const_graph));
+
+  SessionOptions capped;
+  capped.max_tensor_bytes = 1024;
+  auto session = Session::Create(small_graph, capped);
+  ASSERT_OK(session.status());
+  std::vector<Tensor> out;
+  Status s = (*session)->Run({}, {"fill"}, {}, &out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("node 'fill' (op Fill)"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("float tensor of shape [1000]"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("1024 bytes"));
+  auto at_load = Session::Create(const_graph, capped);
+  EXPECT_EQ(at_load.status().code(), absl::StatusCode::kResourceExhausted) << at_load.status();
+  EXPECT_THAT(std::string(at_load.status().message()), HasSubstr("'big'"));
+
+  // Another session, and this thread after those calls, keep the process-wide limit.
+  auto uncapped = Session::Create(small_graph);
+  ASSERT_OK(uncapped.status());
+  ASSERT_OK((*uncapped)->Run({}, {"fill"}, {}, &out));
+  EXPECT_EQ(out[0].NumElements(), 1000);
+  ASSERT_OK(Session::Create(const_graph).status());
+  EXPECT_EQ(MaxTensorBytes(), limit_before);
+}
+
 }  // namespace
 }  // namespace sluice

@@ -60,7 +60,7 @@ Status WriteOutputs(const std::string& dir, const std::vector<std::string>& fetc
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
-  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "init", "out", "summarize"}, {});
+  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "init", "out", "summarize", "max-tensor-bytes"}, {});
   if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
   if (parsed->positional.size() != 1) {
     return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL.pb"
@@ -77,6 +77,12 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!summarize_text.empty() && (!absl::SimpleAtoi(summarize_text, &summarize) || summarize < -1)) {
     return ReportUsageError(kCommand, absl::StrCat("--summarize wants a count or -1, not '", summarize_text, "'"));
   }
+  SessionOptions options;
+  std::string cap_text = parsed->Last("max-tensor-bytes");
+  if (!cap_text.empty() && (!absl::SimpleAtoi(cap_text, &options.max_tensor_bytes) || options.max_tensor_bytes <= 0)) {
+    return ReportUsageError(kCommand, absl::StrCat("--max-tensor-bytes wants a positive byte count, not '",
+                                                   cap_text, "'"));
+  }
   std::vector<std::pair<std::string, std::string>> feed_files;
   for (const std::string& feed : parsed->All("feed")) {
     size_t eq = feed.find('=');
@@ -88,7 +94,7 @@ int RunCommand(const std::vector<std::string>& args) {
 
   auto graph_def = ReadGraphDef(model);
   if (!graph_def.ok()) return ReportError(kCommand, graph_def.status());
-  auto session = Session::Create(*graph_def);
+  auto session = Session::Create(*graph_def, options);
   if (!session.ok()) {
     return ReportError(kCommand, errors::Annotate(session.status(), absl::StrCat("loading '", model, "': ")));
   }
