@@ -4,10 +4,12 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/file_io.h"
 #include "core/npy.h"
@@ -144,6 +146,52 @@ TEST_F(CliTest, RunErrorsNameWhatIsWrong) {
   std::string ints = dir_ + "/ints.npy";
   ASSERT_TRUE(WriteNpy(ints, Tensor::FromVector<int32_t>({1, 2, 3}, {1, 3})).ok());
   ExpectOneLineError(Cli({"run", model_, "--feed", "x=" + ints, "--fetch", "y"}), 1, "x");
+}
+
+// The commands of ../shared/repro/graphdef/README.md, and `sluice inspect` of every file there:
+// each ends in a result (exit 0) or in exactly one line on stderr (exit 1), never a crash, and
+// protobuf never adds a line of its own. (tools/sanitize.sh address runs this under ASan+UBSan.)
+TEST_F(CliTest, HostileGraphsEndInAResultOrOneLine) {
+  const std::string repro = SLUICE_SOURCE_DIR "/../shared/repro/graphdef";
+  if (!std::filesystem::is_directory(repro)) GTEST_SKIP() << repro << " not found";
+  auto expect_clean = [](const CliResult& r, const std::string& what) {
+    EXPECT_TRUE(r.code == 0 || r.code == 1) << what << ": exit " << r.code << "\n" << r.err;
+    if (r.code == 1) {
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << ":\n" << r.err;
+    }
+    EXPECT_THAT(r.err, Not(HasSubstr("libprotobuf"))) << what;
+  };
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(repro)) {
+    if (entry.path().extension() != ".pb") continue;
+    ++files;
+    expect_clean(Cli({"inspect", entry.path().string()}), "inspect " + entry.path().filename().string());
+  }
+  EXPECT_GE(files, 30);
+  const std::string cap = "--max-tensor-bytes=1073741824";
+  const std::vector<std::vector<std::string>> runs = {
+      {"fill_2p62.pb", "--fetch", "f"},
+      {"matmul_wrapped_const_shape.pb", "--feed", "x=" + repro + "/x_1x4.npy", "--fetch", "m"},
+      {"reshape_ovf.pb", "--fetch", "r"},
+      {"reshape_overflow_slice_oob_64.pb", "--fetch", "sl"},
+      {"slice_begin_size_overflow.pb", "--fetch", "s"},
+      {"tile_ovf.pb", "--fetch", "t"},
+      {"addn_N_1e12.pb", "--fetch", "s"},
+      {"const_string_huge_count.pb", "--fetch", "c", "--summarize", "2"},
+      {"neg_intmin.pb", "--fetch", "d", "--fetch", "e", "--fetch", "f"},
+      {"var_shared_name_shape_clash.pb", "--init", "a", "--fetch", "r"},
+      {"assign_ref_value_fetch.pb", "--init", "a", "--fetch", "r"},
+      {"feed_any.pb", "--feed", "x=/dev/zero", "--fetch", "y"},
+  };
+  for (const auto& run : runs) {
+    std::vector<std::string> args = {"run", repro + "/" + run[0], cap};
+    args.insert(args.end(), run.begin() + 1, run.end());
+    expect_clean(Cli(args), absl::StrJoin(run, " "));
+  }
+  // neg_intmin wraps as TF does: -INT32_MIN and |INT32_MIN| are INT32_MIN.
+  CliResult neg = Cli({"run", repro + "/neg_intmin.pb", "--fetch", "d", "--fetch", "e"});
+  ASSERT_EQ(neg.code, 0) << neg.err;
+  EXPECT_EQ(neg.out, "d = int32 [] -2147483648\ne = int32 [] -2147483648\n");
 }
 
 TEST_F(CliTest, UsageErrorsExitWithTwo) {
