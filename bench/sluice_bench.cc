@@ -7,7 +7,8 @@
 //
 // mlp:  one MNIST epoch of a 784-256-10 ReLU MLP, softmax cross-entropy, batch 128, SGD lr 0.1,
 //       469 steps in data order; prints mlp_epoch_s (the training loop only) and test accuracy.
-// tiny: Session::Run of a cached plan for y = a * b + c on fed scalars; prints tiny_run_us.
+// tiny: Session::Run of a cached plan for y = a * b + c on fed scalars; prints tiny_run_us, then
+// the same through a Callable (Session::MakeCallable); prints tiny_callable_us.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -91,6 +92,20 @@ int TinyRun() {
     return 1;
   }
   std::printf("tiny_run_us %.2f us\n", us);
+
+  // The same signature as a Callable: no signature key, no cache lookup.
+  auto callable = session.MakeCallable({a, b, c}, {y});
+  SLUICE_CHECK_OK(callable.status());
+  const std::vector<Tensor> values = {Tensor::Scalar(1.0f), Tensor::Scalar(2.0f), Tensor::Scalar(3.0f)};
+  for (int i = 0; i < 1000; ++i) SLUICE_CHECK_OK(callable->Run(values, &out));
+  start = Clock::now();
+  for (int i = 0; i < kRuns; ++i) SLUICE_CHECK_OK(callable->Run(values, &out));
+  us = Seconds(start) / kRuns * 1e6;
+  if (out[0].scalar<float>() != 5.0f) {
+    std::fprintf(stderr, "sluice_bench tiny: wrong callable result %f\n", out[0].scalar<float>());
+    return 1;
+  }
+  std::printf("tiny_callable_us %.2f us\n", us);
   return 0;
 }
 

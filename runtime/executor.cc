@@ -7,16 +7,36 @@
 
 namespace sluice {
 
+std::unique_ptr<RunBuffers> RunBufferCache::Take(int num_nodes, int num_slots) {
+  std::unique_ptr<RunBuffers> buffers(cached_.exchange(nullptr, std::memory_order_acquire));
+  if (buffers != nullptr) return buffers;
+  buffers = std::make_unique<RunBuffers>();
+  buffers->slots.reset(new TensorValue[num_slots]);
+  buffers->pending.reset(new std::atomic<int>[num_nodes]);
+  buffers->uses.reset(new std::atomic<int>[num_slots]);
+  return buffers;
+}
+
+void RunBufferCache::Give(std::unique_ptr<RunBuffers> buffers) {
+  RunBuffers* expected = nullptr;
+  if (cached_.compare_exchange_strong(expected, buffers.get(), std::memory_order_release)) buffers.release();
+}
+
 namespace {
 
 struct RunState {
   explicit RunState(const ExecutionPlan& p)
       : plan(p),
-        slots(new TensorValue[p.num_slots]),
-        pending(new std::atomic<int>[p.nodes.size()]),
-        uses(new std::atomic<int>[p.num_slots]) {
+        buffers(p.buffers.Take(static_cast<int>(p.nodes.size()), p.num_slots)),
+        slots(buffers->slots.get()),
+        pending(buffers->pending.get()),
+        uses(buffers->uses.get()) {
     for (size_t i = 0; i < p.nodes.size(); ++i) pending[i].store(p.nodes[i].pending, std::memory_order_relaxed);
     for (int i = 0; i < p.num_slots; ++i) uses[i].store(p.slot_uses[i], std::memory_order_relaxed);
+  }
+  ~RunState() {
+    for (int i = 0; i < plan.num_slots; ++i) slots[i] = TensorValue();  // release what the run left
+    plan.buffers.Give(std::move(buffers));
   }
 
   void SetError(Status s) {
@@ -26,9 +46,10 @@ struct RunState {
   }
 
   const ExecutionPlan& plan;
-  std::unique_ptr<TensorValue[]> slots;
-  std::unique_ptr<std::atomic<int>[]> pending;
-  std::unique_ptr<std::atomic<int>[]> uses;
+  std::unique_ptr<RunBuffers> buffers;
+  TensorValue* slots;
+  std::atomic<int>* pending;
+  std::atomic<int>* uses;
   std::atomic<int> inflight{0};
   std::atomic<bool> failed{false};
   absl::Mutex mu;
@@ -60,7 +81,8 @@ Status NodeError(const Node* node, const Status& s) {
 bool RunNode(RunState* rs, int id) {
   const ExecutionPlan& plan = rs->plan;
   const ExecutionPlan::PlanNode& pn = plan.nodes[id];
-  absl::InlinedVector<TensorValue, 4> inputs(pn.num_inputs);
+  // Inline room for the widest common kernels (ApplyAdam takes 10 inputs): no allocation per node.
+  absl::InlinedVector<TensorValue, 12> inputs(pn.num_inputs);
   for (int k = 0; k < pn.num_inputs; ++k) {
     const ExecutionPlan::InputSource& src = plan.inputs[pn.first_input + k];
     TensorValue& slot = rs->slots[src.slot];
@@ -145,7 +167,7 @@ void Process(RunState* rs, absl::InlinedVector<int, 16> stack) {
 }  // namespace
 
 Status Executor::Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds,
-                     std::vector<Tensor>* fetched, const StepOptions& step) {
+                     std::vector<Tensor>* fetched, const StepOptions& step) const {
   RunState rs(plan);
   rs.step = step;
   rs.resource_mgr = resource_mgr_;

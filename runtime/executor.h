@@ -10,6 +10,7 @@
 #ifndef SLUICE_RUNTIME_EXECUTOR_H_
 #define SLUICE_RUNTIME_EXECUTOR_H_
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -20,6 +21,29 @@
 #include "core/threadpool.h"
 
 namespace sluice {
+
+// A run's scratch for one plan: the slots and the pending and use counters. A plan keeps the
+// last run's (RunBufferCache), so that a run of a cached plan allocates nothing but its outputs
+// and what its kernels allocate; overlapping runs make their own.
+struct RunBuffers {
+  std::unique_ptr<TensorValue[]> slots;
+  std::unique_ptr<std::atomic<int>[]> pending;
+  std::unique_ptr<std::atomic<int>[]> uses;
+};
+class RunBufferCache {
+ public:
+  RunBufferCache() = default;
+  RunBufferCache(const RunBufferCache&) = delete;
+  RunBufferCache& operator=(const RunBufferCache&) = delete;
+  ~RunBufferCache() { delete cached_.exchange(nullptr); }
+  // The cached buffers if no other run holds them, else new ones (slots empty either way).
+  std::unique_ptr<RunBuffers> Take(int num_nodes, int num_slots);
+  // Keeps `buffers` (their slots must be empty) unless another run's are kept already.
+  void Give(std::unique_ptr<RunBuffers> buffers);
+
+ private:
+  std::atomic<RunBuffers*> cached_{nullptr};
+};
 
 struct ExecutionPlan {
   struct InputSource {
@@ -52,6 +76,7 @@ struct ExecutionPlan {
   std::vector<int> fetch_slots;   // slot of each fetch
   std::vector<int> roots;         // plan nodes with nothing pending
   int num_slots = 0;
+  mutable RunBufferCache buffers;
 };
 
 class Executor {
@@ -70,7 +95,7 @@ class Executor {
   // may be null when the plan fetches nothing). On a kernel's failure the run stops scheduling,
   // waits for what is in flight, and returns the first error annotated with the node.
   Status Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds, std::vector<Tensor>* fetched,
-             const StepOptions& step);
+             const StepOptions& step) const;
 
  private:
   ResourceMgr* resource_mgr_;

@@ -9,6 +9,7 @@
 #include "core/kernel.h"
 #include "core/resource_mgr.h"
 #include "core/threadpool.h"
+#include "runtime/compiled_graph.h"
 #include "runtime/executor.h"
 #include "runtime/intra_op_threads.h"
 #include "runtime/placer.h"
@@ -43,26 +44,22 @@ Status RunChecked(size_t num_fetches, std::vector<Tensor>* outputs, F run) {
 struct Session::Impl {
   explicit Impl(const SessionOptions& opts)
       : options(opts),
-        graph(std::make_unique<Graph>()),
         cpu("/job:localhost/replica:0/task:0/device:CPU:0", kDeviceCpu, CpuAllocator()),
         placer({&cpu}),
         pool(opts.inter_op_threads > 0 ? opts.inter_op_threads : DefaultInterOpThreads()),
         executor(&resource_mgr, &pool),
-        intra_op_threads(opts.intra_op_threads) {}
+        intra_op_threads(opts.intra_op_threads),
+        graph(std::make_unique<Graph>()) {}
 
   // Brings nodes added to the source scope since the last call into the session's graph.
   Status SyncWithScope() ABSL_LOCKS_EXCLUDED(graph_mu);
-  StatusOr<std::shared_ptr<const ExecutionPlan>> GetPlan(const std::string& key,
-                                                         const std::vector<std::string>& feeds,
-                                                         const std::vector<std::string>& fetches,
-                                                         const std::vector<std::string>& targets);
-  StatusOr<std::unique_ptr<ExecutionPlan>> BuildPlan(const std::vector<std::string>& feeds,
-                                                     const std::vector<std::string>& fetches,
-                                                     const std::vector<std::string>& targets)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu);
-  StatusOr<OpKernel*> KernelFor(const Node& node, Device* device) ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu);
-  Status RunPlan(const ExecutionPlan& plan, const std::vector<Tensor>& feed_values,
-                 std::vector<Tensor>* outputs);
+  // The compiled graph of a signature, from the cache (keyed by `key`) or compiled now.
+  StatusOr<std::shared_ptr<const CompiledGraph>> GetCompiled(const std::string& key,
+                                                             const CompileSignature& signature);
+  StatusOr<std::shared_ptr<const CompiledGraph>> Compile(const CompileSignature& signature)
+      ABSL_LOCKS_EXCLUDED(graph_mu);
+  Status RunCompiled(const CompiledGraph& compiled, absl::Span<const Tensor> feed_values,
+                     std::vector<Tensor>* outputs);
   Status RunByName(const std::vector<std::pair<std::string, Tensor>>& feeds,
                    const std::vector<std::string>& fetches, const std::vector<std::string>& targets,
                    std::vector<Tensor>* outputs);
@@ -77,13 +74,6 @@ struct Session::Impl {
   std::shared_ptr<const GraphUnderConstruction> source;
   std::atomic<int> synced_nodes{0};
 
-  absl::Mutex graph_mu;  // guards the graph's growth, kernel creation and plan building
-  std::unique_ptr<Graph> graph;
-  absl::flat_hash_map<int, std::unique_ptr<OpKernel>> kernels ABSL_GUARDED_BY(graph_mu);
-
-  absl::Mutex plans_mu;
-  absl::flat_hash_map<std::string, std::shared_ptr<const ExecutionPlan>> plans ABSL_GUARDED_BY(plans_mu);
-
   ResourceMgr resource_mgr;
   Device cpu;
   Placer placer;
@@ -91,6 +81,13 @@ struct Session::Impl {
   Executor executor;
   IntraOpThreads intra_op_threads;
   std::atomic<int64_t> next_step{1};
+
+  // Declared after what their kernels use, so that they are destroyed first.
+  absl::Mutex graph_mu;  // the graph grows (Extend, SyncWithScope) exclusively, compiles share it
+  std::unique_ptr<Graph> graph ABSL_PT_GUARDED_BY(graph_mu);
+  KernelCache kernel_cache;
+  absl::Mutex compiled_mu;  // lookups share it; only inserting a new signature is exclusive
+  absl::flat_hash_map<std::string, std::shared_ptr<const CompiledGraph>> compiled ABSL_GUARDED_BY(compiled_mu);
 };
 
 Status Session::Impl::SyncWithScope() {
@@ -108,179 +105,36 @@ Status Session::Impl::SyncWithScope() {
   return absl::OkStatus();
 }
 
-StatusOr<OpKernel*> Session::Impl::KernelFor(const Node& node, Device* device) {
-  auto it = kernels.find(node.id());
-  if (it != kernels.end()) return it->second.get();
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel,
-                          KernelRegistry::Global()->CreateKernel(node, device, &resource_mgr));
-  OpKernel* raw = kernel.get();
-  kernels.emplace(node.id(), std::move(kernel));
-  return raw;
+StatusOr<std::shared_ptr<const CompiledGraph>> Session::Impl::Compile(const CompileSignature& signature) {
+  CompiledGraph::Environment env;
+  env.placer = &placer;
+  env.resource_mgr = &resource_mgr;
+  env.kernel_cache = &kernel_cache;
+  absl::ReaderMutexLock lock(&graph_mu);
+  ScopedMaxTensorBytes cap(options.max_tensor_bytes);
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<CompiledGraph> compiled, CompiledGraph::Compile(*graph, signature, env));
+  return std::shared_ptr<const CompiledGraph>(std::move(compiled));
 }
 
-StatusOr<std::unique_ptr<ExecutionPlan>> Session::Impl::BuildPlan(
-    const std::vector<std::string>& feeds, const std::vector<std::string>& fetches,
-    const std::vector<std::string>& targets) {
-  auto plan = std::make_unique<ExecutionPlan>();
-  absl::flat_hash_map<Endpoint, int> fed;  // endpoint -> feed index
-  std::vector<Endpoint> feed_eps;
-  for (const std::string& name : feeds) {
-    auto ep = graph->FindEndpoint(name);
-    if (!ep.ok()) return errors::NotFound("cannot feed ", ep.status().message());
-    if (IsRefType(ep->node->output_type(ep->index))) {
-      return errors::InvalidArgument("cannot feed tensor '", name, "': it is a ", DataTypeString(ep->node->output_type(ep->index)), " reference");
-    }
-    if (!fed.emplace(*ep, static_cast<int>(feed_eps.size())).second) {
-      return errors::InvalidArgument("tensor '", name, "' is fed more than once");
-    }
-    feed_eps.push_back(*ep);
-  }
-  std::vector<Endpoint> fetch_eps;
-  for (const std::string& name : fetches) {
-    auto ep = graph->FindEndpoint(name);
-    if (!ep.ok()) return errors::NotFound("cannot fetch ", ep.status().message());
-    fetch_eps.push_back(*ep);
-  }
-  std::vector<const Node*> target_nodes;
-  for (const std::string& name : targets) {
-    const Node* n = graph->FindNode(name);
-    if (n == nullptr) return errors::NotFound("target '", name, "': no node named '", name, "' in the graph");
-    target_nodes.push_back(n);
-  }
-
-  // Prune: the nodes that the fetches and targets need, stopping at fed tensors.
-  absl::flat_hash_set<const Node*> needed;
-  std::vector<const Node*> stack;
-  auto need = [&](const Node* n) {
-    if (needed.insert(n).second) stack.push_back(n);
-  };
-  for (const Endpoint& e : fetch_eps) {
-    if (!fed.contains(e)) need(e.node);
-  }
-  for (const Node* n : target_nodes) need(n);
-  while (!stack.empty()) {
-    const Node* n = stack.back();
-    stack.pop_back();
-    for (const Endpoint& in : n->inputs()) {
-      if (!fed.contains(in)) need(in.node);
-    }
-    for (const Node* c : n->control_inputs()) need(c);
-  }
-  std::vector<const Node*> order(needed.begin(), needed.end());
-  std::sort(order.begin(), order.end(), [](const Node* a, const Node* b) { return a->id() < b->id(); });
-
-  // Slots: each plan node's outputs, then one per feed.
-  absl::flat_hash_map<const Node*, int> index;
-  int slot = 0;
-  for (const Node* n : order) {
-    index[n] = static_cast<int>(plan->nodes.size());
-    ExecutionPlan::PlanNode pn{};
-    pn.node = n;
-    SLUICE_ASSIGN_OR_RETURN(pn.device, placer.Place(*n));
-    SLUICE_ASSIGN_OR_RETURN(pn.kernel, KernelFor(*n, pn.device));
-    pn.expensive = pn.kernel->IsExpensive();
-    pn.first_slot = slot;
-    pn.num_outputs = n->num_outputs();
-    slot += n->num_outputs();
-    plan->nodes.push_back(pn);
-    for (int i = 0; i < n->num_outputs(); ++i) plan->slot_nodes.push_back(n);
-  }
-  for (const Endpoint& e : feed_eps) {
-    plan->feed_slots.push_back(slot++);
-    plan->slot_nodes.push_back(e.node);
-  }
-  plan->feed_endpoints = feed_eps;
-  plan->num_slots = slot;
-  plan->slot_uses.assign(slot, -1);
-  auto slot_of = [&](const Endpoint& e) {
-    auto f = fed.find(e);
-    return f != fed.end() ? plan->feed_slots[f->second] : plan->nodes[index.at(e.node)].first_slot + e.index;
-  };
-  auto add_use = [&](int s) { plan->slot_uses[s] = std::max(plan->slot_uses[s], 0) + 1; };
-
-  std::vector<std::vector<int>> successors(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    const Node* n = order[i];
-    ExecutionPlan::PlanNode& pn = plan->nodes[i];
-    pn.first_input = static_cast<int>(plan->inputs.size());
-    pn.num_inputs = n->num_inputs();
-    for (int k = 0; k < n->num_inputs(); ++k) {
-      const Endpoint& in = n->input(k);
-      ExecutionPlan::InputSource src{};
-      src.slot = slot_of(in);
-      src.ref_input = IsRefType(n->input_type(k));
-      src.deref = !src.ref_input && IsRefType(in.node->output_type(in.index)) && !fed.contains(in);
-      if (src.ref_input || src.deref) {
-        plan->slot_uses[src.slot] = std::max(plan->slot_uses[src.slot], 0);
-      } else {
-        add_use(src.slot);
-      }
-      plan->inputs.push_back(src);
-      if (!fed.contains(in)) {
-        ++pn.pending;
-        successors[index.at(in.node)].push_back(static_cast<int>(i));
-      }
-    }
-    for (const Node* c : n->control_inputs()) {
-      ++pn.pending;
-      successors[index.at(c)].push_back(static_cast<int>(i));
-    }
-  }
-  for (size_t i = 0; i < order.size(); ++i) {
-    ExecutionPlan::PlanNode& pn = plan->nodes[i];
-    pn.first_successor = static_cast<int>(plan->successors.size());
-    pn.num_successors = static_cast<int>(successors[i].size());
-    plan->successors.insert(plan->successors.end(), successors[i].begin(), successors[i].end());
-    if (pn.pending == 0) plan->roots.push_back(static_cast<int>(i));
-  }
-  for (const Endpoint& e : fetch_eps) {
-    int s = slot_of(e);
-    add_use(s);
-    plan->fetch_slots.push_back(s);
-  }
-  return plan;
-}
-
-StatusOr<std::shared_ptr<const ExecutionPlan>> Session::Impl::GetPlan(
-    const std::string& key, const std::vector<std::string>& feeds,
-    const std::vector<std::string>& fetches, const std::vector<std::string>& targets) {
+StatusOr<std::shared_ptr<const CompiledGraph>> Session::Impl::GetCompiled(const std::string& key,
+                                                                          const CompileSignature& signature) {
   {
-    absl::MutexLock lock(&plans_mu);
-    auto it = plans.find(key);
-    if (it != plans.end()) return it->second;
+    absl::ReaderMutexLock lock(&compiled_mu);
+    auto it = compiled.find(key);
+    if (it != compiled.end()) return it->second;
   }
-  std::shared_ptr<const ExecutionPlan> plan;
-  {
-    absl::MutexLock lock(&graph_mu);
-    SLUICE_ASSIGN_OR_RETURN(plan, BuildPlan(feeds, fetches, targets));
-  }
-  absl::MutexLock lock(&plans_mu);
-  return plans.try_emplace(key, std::move(plan)).first->second;
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledGraph> fresh, Compile(signature));
+  absl::MutexLock lock(&compiled_mu);
+  return compiled.try_emplace(key, std::move(fresh)).first->second;  // a racing compile may have won
 }
 
-Status Session::Impl::RunPlan(const ExecutionPlan& plan, const std::vector<Tensor>& feed_values,
-                              std::vector<Tensor>* outputs) {
-  for (size_t i = 0; i < feed_values.size(); ++i) {
-    const Endpoint& e = plan.feed_endpoints[i];
-    const Tensor& t = feed_values[i];
-    DataType want = BaseType(e.node->output_type(e.index));
-    const TensorShape& shape = e.node->output_shape(e.index);
-    auto name = [&e] { return absl::StrCat(e.node->name(), ":", e.index); };
-    if (!t.IsInitialized()) return errors::InvalidArgument("the value fed for tensor '", name(), "' is uninitialized");
-    if (t.dtype() != want) {
-      return errors::InvalidArgument("Cannot feed value of dtype ", DataTypeString(t.dtype()),
-                                     " for tensor '", name(), "', which has dtype ", DataTypeString(want));
-    }
-    if (!t.shape().IsCompatibleWith(shape)) {
-      return errors::InvalidArgument("Cannot feed value of shape ", t.shape().DebugString(),
-                                     " for tensor '", name(), "', which has shape ", shape.DebugString());
-    }
-  }
+Status Session::Impl::RunCompiled(const CompiledGraph& graph, absl::Span<const Tensor> feed_values,
+                                  std::vector<Tensor>* outputs) {
   Executor::StepOptions step;
   step.step_id = next_step.fetch_add(1, std::memory_order_relaxed);
   step.intra_op_threads = intra_op_threads.ForRun();
   step.max_tensor_bytes = options.max_tensor_bytes;
-  return executor.Run(plan, feed_values, outputs, step);
+  return graph.Run(executor, feed_values, outputs, step);
 }
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -327,24 +181,58 @@ Status Session::Run(const FeedList& feeds, const FetchList& fetches, const Targe
   });
 }
 
+StatusOr<Callable> Session::MakeCallable(const std::vector<std::string>& feeds,
+                                         const std::vector<std::string>& fetches,
+                                         const std::vector<std::string>& targets) {
+  SLUICE_RETURN_IF_ERROR(impl_->SyncWithScope());
+  CompileSignature signature{feeds, fetches, targets};
+  SLUICE_ASSIGN_OR_RETURN(auto graph, impl_->Compile(signature));
+  return Callable(this, std::move(graph));
+}
+
+StatusOr<Callable> Session::MakeCallable(const FetchList& feeds, const FetchList& fetches, const TargetList& targets) {
+  std::vector<std::string> feed_names, fetch_names, target_names;
+  for (const Endpoint& e : feeds.items()) {
+    if (e.node == nullptr) return errors::InvalidArgument("cannot feed an invalid Output (its builder failed)");
+    feed_names.push_back(absl::StrCat(e.node->name(), ":", e.index));
+  }
+  for (const Endpoint& e : fetches.items()) {
+    if (e.node == nullptr) return errors::InvalidArgument("cannot fetch an invalid Output (its builder failed)");
+    fetch_names.push_back(absl::StrCat(e.node->name(), ":", e.index));
+  }
+  for (const Node* n : targets.items()) {
+    if (n == nullptr) return errors::InvalidArgument("cannot run an invalid Operation (its builder failed)");
+    target_names.push_back(n->name());
+  }
+  return MakeCallable(feed_names, fetch_names, target_names);
+}
+
+Status Callable::Run(absl::Span<const Tensor> feeds, std::vector<Tensor>* outputs) const {
+  return RunChecked(graph_->signature().fetches.size(), outputs, [&](std::vector<Tensor>* out) {
+    return session_->impl_->RunCompiled(*graph_, feeds, out);
+  });
+}
+
 Status Session::Impl::RunByName(const std::vector<std::pair<std::string, Tensor>>& feeds,
                                 const std::vector<std::string>& fetches,
                                 const std::vector<std::string>& targets, std::vector<Tensor>* outputs) {
   SLUICE_RETURN_IF_ERROR(SyncWithScope());
   std::string key = "n";
-  std::vector<std::string> feed_names;
+  CompileSignature signature;
   std::vector<Tensor> feed_values;
   for (const auto& [name, value] : feeds) {
     absl::StrAppend(&key, name, ",");
-    feed_names.push_back(name);
+    signature.feeds.push_back(name);
     feed_values.push_back(value);
   }
   absl::StrAppend(&key, "|");
   for (const std::string& f : fetches) absl::StrAppend(&key, f, ",");
   absl::StrAppend(&key, "|");
   for (const std::string& t : targets) absl::StrAppend(&key, t, ",");
-  SLUICE_ASSIGN_OR_RETURN(auto plan, GetPlan(key, feed_names, fetches, targets));
-  return RunPlan(*plan, feed_values, outputs);
+  signature.fetches = fetches;
+  signature.targets = targets;
+  SLUICE_ASSIGN_OR_RETURN(auto graph, GetCompiled(key, signature));
+  return RunCompiled(*graph, feed_values, outputs);
 }
 
 bool Session::Impl::IsSourceNode(const Node* node) const {
@@ -396,20 +284,20 @@ Status Session::Impl::RunByEndpoint(const std::vector<std::pair<Endpoint, Tensor
   for (const Endpoint& e : fetches) add(e.node, e.index);
   add(nullptr, -2);
   for (const Node* n : targets) add(n, 0);
-  std::shared_ptr<const ExecutionPlan> plan;
+  std::shared_ptr<const CompiledGraph> graph;
   {
-    absl::MutexLock lock(&plans_mu);
-    auto it = plans.find(key);
-    if (it != plans.end()) plan = it->second;
+    absl::ReaderMutexLock lock(&compiled_mu);
+    auto it = compiled.find(key);
+    if (it != compiled.end()) graph = it->second;
   }
-  if (plan == nullptr) {
-    std::vector<std::string> feed_names, fetch_names, target_names;
-    for (const auto& [e, value] : feeds) feed_names.push_back(tensor_name(e));
-    for (const Endpoint& e : fetches) fetch_names.push_back(tensor_name(e));
-    for (const Node* n : targets) target_names.push_back(n->name());
-    SLUICE_ASSIGN_OR_RETURN(plan, GetPlan(key, feed_names, fetch_names, target_names));
+  if (graph == nullptr) {
+    CompileSignature signature;
+    for (const auto& [e, value] : feeds) signature.feeds.push_back(tensor_name(e));
+    for (const Endpoint& e : fetches) signature.fetches.push_back(tensor_name(e));
+    for (const Node* n : targets) signature.targets.push_back(n->name());
+    SLUICE_ASSIGN_OR_RETURN(graph, GetCompiled(key, signature));
   }
-  return RunPlan(*plan, feed_values, outputs);
+  return RunCompiled(*graph, feed_values, outputs);
 }
 
 }  // namespace sluice

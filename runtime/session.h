@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "core/graph.h"
 #include "core/status.h"
 #include "core/tensor.h"
@@ -73,6 +74,27 @@ using FeedList = RunList<std::pair<Endpoint, Tensor>>;
 using FetchList = RunList<Endpoint>;
 using TargetList = RunList<const Node*>;
 
+class CompiledGraph;
+class Session;
+
+// One signature of a session compiled once and run many times (TensorFlow's MakeCallable): Run
+// takes the fed values in the order of the feeds given to MakeCallable, and skips the lookup of
+// the signature that every Session::Run does. Copyable; valid while its session lives. Runs of
+// one Callable may overlap, as Session::Runs may.
+class Callable {
+ public:
+  // `outputs` receives the fetches in order (may be null when there are none). Errors are those
+  // of Session::Run; a wrong number of fed values is InvalidArgument.
+  Status Run(absl::Span<const Tensor> feeds, std::vector<Tensor>* outputs = nullptr) const;
+
+ private:
+  friend class Session;
+  Callable(Session* session, std::shared_ptr<const CompiledGraph> graph)
+      : session_(session), graph_(std::move(graph)) {}
+  Session* session_;
+  std::shared_ptr<const CompiledGraph> graph_;
+};
+
 class Session {
  public:
   // A session over the graph built on `scope`. Nodes added to the scope's graph later are picked
@@ -107,10 +129,22 @@ class Session {
              const std::vector<std::string>& fetches, const std::vector<std::string>& targets,
              std::vector<Tensor>* outputs = nullptr);
 
+  // Compiles the signature (feeds, fetches, targets) now, for Runs that skip its lookup:
+  //   auto step = session.MakeCallable({x, y}, {loss}, {train});
+  //   SLUICE_CHECK_OK(step.status());
+  //   std::vector<Tensor> out;
+  //   SLUICE_CHECK_OK(step->Run({batch_x, batch_y}, &out));
+  // Errors (unknown tensor, ref fed, ...) are those of Session::Run, at once.
+  StatusOr<Callable> MakeCallable(const FetchList& feeds, const FetchList& fetches,
+                                  const TargetList& targets = {});
+  StatusOr<Callable> MakeCallable(const std::vector<std::string>& feeds, const std::vector<std::string>& fetches,
+                                  const std::vector<std::string>& targets = {});
+
   // The session's graph (for inspection; do not modify).
   const Graph& graph() const;
 
  private:
+  friend class Callable;
   struct Impl;
   explicit Session(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_join.h"
 #include "core/attr_value.h"
+#include "absl/strings/numbers.h"
 #include "core/file_io.h"
 #include "core/graph.h"
 #include "tools/cli.h"
@@ -42,7 +43,7 @@ bool IsVariable(const Node& node) {
 }  // namespace
 
 int InspectCommand(const std::vector<std::string>& args) {
-  auto parsed = ParseArgs(args, {}, {});
+  auto parsed = ParseArgs(args, {"max-tensor-bytes"}, {});
   if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
   if (parsed->positional.size() != 1) {
     return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL.pb"
@@ -51,6 +52,13 @@ int InspectCommand(const std::vector<std::string>& args) {
   const std::string& model = parsed->positional[0];
   auto graph_def = ReadGraphDef(model);
   if (!graph_def.ok()) return ReportError(kCommand, graph_def.status());
+  int64_t max_tensor_bytes = 0;
+  std::string cap_text = parsed->Last("max-tensor-bytes");
+  if (!cap_text.empty() && (!absl::SimpleAtoi(cap_text, &max_tensor_bytes) || max_tensor_bytes <= 0)) {
+    return ReportUsageError(kCommand, absl::StrCat("--max-tensor-bytes wants a positive byte count, not '",
+                                                   cap_text, "'"));
+  }
+  ScopedMaxTensorBytes cap(max_tensor_bytes);
   auto graph = Graph::FromGraphDef(*graph_def);
   if (!graph.ok()) {
     return ReportError(kCommand, errors::Annotate(graph.status(), absl::StrCat("loading '", model, "': ")));

@@ -28,10 +28,10 @@ constexpr Command kCommands[] = {
      "  any one tensor over B bytes (default: the machine's memory), for untrusted graphs.",
      "run a GraphDef: feed .npy files, print or save the fetched tensors", RunCommand},
     {"inspect",
-     "sluice inspect MODEL.pb\n"
+     "sluice inspect MODEL.pb [--max-tensor-bytes B]\n"
      "  Lists the GraphDef's placeholders and variables with their dtypes and shapes, then every\n"
      "  node as \"name = Op(inputs) -> dtype [shape]\" with the shapes sluice infers and the\n"
-     "  requested device.",
+     "  requested device. --max-tensor-bytes refuses a constant over B bytes.",
      "list a GraphDef's placeholders, variables and nodes with inferred shapes", InspectCommand},
     {"ops",
      "sluice ops [--markdown]\n"

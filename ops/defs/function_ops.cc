@@ -1,0 +1,38 @@
+// _Arg and _Retval: the arguments and results of a compiled graph (TensorFlow's names and
+// attrs). A CompiledGraph's copy of a graph has one _Arg per fed tensor and one _Retval per
+// fetched tensor; function bodies get theirs when they are instantiated. The executor does not
+// run them: an _Arg's output is the value passed in, a _Retval's input is the value passed out.
+#include "core/op_registry.h"
+
+namespace sluice {
+namespace {
+
+// The shape of the value an _Arg stands for: the `_output_shapes` attr when present (TF's
+// convention for annotated graphs), else unknown.
+Status ArgShape(InferenceContext* c) {
+  auto it = c->node().attr().find("_output_shapes");
+  if (it != c->node().attr().end() && it->second.list().shape_size() == 1) {
+    SLUICE_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromProto(it->second.list().shape(0)));
+    c->set_output(0, shape);
+    return absl::OkStatus();
+  }
+  c->set_output(0, TensorShape::UnknownRank());
+  return absl::OkStatus();
+}
+
+REGISTER_OP("_Arg")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("index: int >= 0")
+    .SetIsStateful()
+    .SetShapeFn(ArgShape);
+
+REGISTER_OP("_Retval")
+    .Input("input: T")
+    .Attr("T: type")
+    .Attr("index: int >= 0")
+    .SetIsStateful()
+    .SetShapeFn([](InferenceContext*) { return absl::OkStatus(); });
+
+}  // namespace
+}  // namespace sluice
