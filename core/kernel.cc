@@ -82,6 +82,40 @@ bool KernelRegistry::HasKernel(absl::string_view op, const AttrMap& attrs,
   return Find(op, attrs, device_type) != nullptr;
 }
 
+namespace {
+// The number of tensors arg `a` of `node` stands for (N or a type list expands it).
+int ArgCount(const OpDef::ArgDef& a, const Node& node) {
+  int64_t n = 1;
+  if (!a.number_attr().empty()) {
+    (void)GetAttr(node.def().attr(), a.number_attr(), &n);
+  } else if (!a.type_list_attr().empty()) {
+    auto it = node.def().attr().find(a.type_list_attr());
+    n = it == node.def().attr().end() ? 0 : it->second.list().type_size();
+  }
+  return static_cast<int>(n);
+}
+
+void MarkArgs(const google::protobuf::RepeatedPtrField<OpDef::ArgDef>& args, const Node& node,
+              const std::vector<std::string>& host, size_t total, std::vector<bool>* flags) {
+  flags->assign(total, false);
+  size_t next = 0;
+  for (const OpDef::ArgDef& a : args) {
+    int n = ArgCount(a, node);
+    bool on_host = std::find(host.begin(), host.end(), a.name()) != host.end();
+    for (int k = 0; k < n && next < total; ++k) (*flags)[next++] = on_host;
+  }
+}
+}  // namespace
+
+void KernelRegistry::HostMemoryArgs(const Node& node, absl::string_view device_type, std::vector<bool>* inputs,
+                                    std::vector<bool>* outputs) const {
+  const Entry* e = Find(node.type_string(), node.def().attr(), device_type);
+  static const std::vector<std::string> kNone;
+  const std::vector<std::string>& host = e == nullptr ? kNone : e->def.host_memory_args_;
+  MarkArgs(node.op_def().input_arg(), node, host, node.num_inputs(), inputs);
+  MarkArgs(node.op_def().output_arg(), node, host, node.num_outputs(), outputs);
+}
+
 StatusOr<std::unique_ptr<OpKernel>> KernelRegistry::CreateKernel(const Node& node, Device* device,
                                                                  ResourceMgr* resource_mgr) const {
   const Entry* e = Find(node.type_string(), node.def().attr(), device->type());

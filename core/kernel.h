@@ -172,12 +172,20 @@ class KernelDefBuilder {
   KernelDefBuilder& TypeConstraint(std::string attr) {
     return TypeConstraint(std::move(attr), DataTypeToEnum<T>::value);
   }
+  // The input or output named `arg` (its name in the op's schema) stays in host memory on this
+  // kernel's device: shapes, indices, sizes that a device kernel reads on the host. No copy is
+  // made to the device for it, and a CPU consumer of such an output reads it directly.
+  KernelDefBuilder& HostMemory(std::string arg) {
+    host_memory_args_.push_back(std::move(arg));
+    return *this;
+  }
 
  private:
   friend class KernelRegistry;
   std::string op_;
   std::string device_type_ = kDeviceCpu;
   std::vector<std::pair<std::string, std::vector<DataType>>> constraints_;
+  std::vector<std::string> host_memory_args_;
 };
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(OpKernelConstruction*)>;
@@ -191,6 +199,10 @@ class KernelRegistry {
   // The same for an op with these attrs (a NodeDef's), without building a node.
   bool HasKernel(absl::string_view op, const AttrMap& attrs,
                  absl::string_view device_type) const;
+  // Which inputs and outputs of `node`'s kernel on `device_type` are HostMemory (one flag per
+  // input and per output, list args expanded). False for all when no kernel matches.
+  void HostMemoryArgs(const Node& node, absl::string_view device_type, std::vector<bool>* inputs,
+                      std::vector<bool>* outputs) const;
   // Creates the kernel for `node` on `device`. NotFound names the node, op, device and dtypes
   // when no kernel matches; a constructor's error is returned annotated with the node.
   StatusOr<std::unique_ptr<OpKernel>> CreateKernel(const Node& node, Device* device,

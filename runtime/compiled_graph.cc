@@ -1,10 +1,12 @@
 #include "runtime/compiled_graph.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "core/attr_value.h"
+#include "core/kernel.h"
 
 namespace sluice {
 
@@ -93,6 +95,77 @@ StatusOr<std::unique_ptr<Graph>> PrunedCopy(const Graph& graph, const std::vecto
   return pruned;
 }
 
+// The memory an edge end lives in: null for host memory, else the device.
+const Device* MemoryOf(Device* device, bool host_memory_arg) {
+  return device->UsesHostMemory() || host_memory_arg ? nullptr : device;
+}
+
+// Places `graph` and, where a tensor crosses from one memory to another, rebuilds it with a
+// _Copy node on that edge (one per produced tensor and destination memory, however many
+// consumers there read it). `devices` gets the device of every node of the final graph.
+// `copy_from` gets, per _Copy node, the device whose memory its input is in.
+Status PlaceAndInsertCopies(const Placer& placer, std::unique_ptr<Graph>* graph, std::vector<Device*>* devices,
+                            absl::flat_hash_map<std::string, Device*>* copy_from) {
+  SLUICE_ASSIGN_OR_RETURN(*devices, placer.PlaceGraph(**graph));
+  const Graph& g = **graph;
+  Device* host = nullptr;
+  for (Device* d : placer.devices()) {
+    if (d->UsesHostMemory()) {
+      host = d;
+      break;
+    }
+  }
+  // (produced tensor, destination memory) -> name of its _Copy node
+  absl::flat_hash_map<std::tuple<const Node*, int, const Device*>, std::string> copies;
+  GraphDef rebuilt;
+  absl::flat_hash_map<std::string, Device*> device_of;
+  std::vector<bool> in_host, out_host;
+  std::vector<std::vector<bool>> outputs_on_host(g.num_nodes());
+  for (const auto& n : g.nodes()) {
+    KernelRegistry::Global()->HostMemoryArgs(*n, (*devices)[n->id()]->type(), &in_host, &outputs_on_host[n->id()]);
+  }
+  for (const auto& n : g.nodes()) {
+    Device* dst = (*devices)[n->id()];
+    KernelRegistry::Global()->HostMemoryArgs(*n, dst->type(), &in_host, &out_host);
+    NodeDef* def = rebuilt.add_node();
+    *def = n->def();
+    def->set_device(dst->name());
+    device_of[n->name()] = dst;
+    for (int k = 0; k < n->num_inputs(); ++k) {
+      const Endpoint& in = n->input(k);
+      Device* src = (*devices)[in.node->id()];
+      const Device* from = MemoryOf(src, outputs_on_host[in.node->id()][in.index]);
+      const Device* to = MemoryOf(dst, in_host[k]);
+      if (from == to || IsRefType(n->input_type(k))) continue;  // refs are colocated: never copied
+      if (to == nullptr && host == nullptr) {
+        return errors::Internal("node ", n->DebugName(), " needs its input ", k, " in host memory, but no device has it");
+      }
+      auto [it, fresh] = copies.try_emplace(std::make_tuple(in.node, in.index, to));
+      if (fresh) {
+        Device* target = to == nullptr ? host : dst;
+        it->second = UniqueName(g, absl::StrCat(in.node->name(), "/_copy_", in.index, "_to_", target->type(), "_",
+                                                target->index()));
+        NodeDef* copy = rebuilt.add_node();
+        copy->set_name(it->second);
+        copy->set_op("_Copy");
+        copy->set_device(target->name());
+        copy->add_input(TensorName(in));
+        (*copy->mutable_attr())["T"].set_type(BaseType(in.node->output_type(in.index)));
+        device_of[copy->name()] = target;
+        (*copy_from)[copy->name()] = from == nullptr ? host : src;
+      }
+      def->set_input(k, it->second);
+    }
+  }
+  if (copies.empty()) return absl::OkStatus();
+  auto with_copies = std::make_unique<Graph>(g.registry());
+  SLUICE_RETURN_IF_ERROR(with_copies->Import(rebuilt));
+  devices->assign(with_copies->num_nodes(), nullptr);
+  for (const auto& n : with_copies->nodes()) (*devices)[n->id()] = device_of.at(n->name());
+  *graph = std::move(with_copies);
+  return absl::OkStatus();
+}
+
 int64_t IndexAttr(const Node& n) {
   int64_t index = -1;
   (void)GetAttr(n.def().attr(), "index", &index);
@@ -139,6 +212,9 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
     compiled->feed_shapes_.push_back(e.node->output_shape(e.index));
   }
   SLUICE_ASSIGN_OR_RETURN(compiled->graph_, PrunedCopy(graph, feed_eps, fetch_eps, target_nodes));
+  std::vector<Device*> placement;
+  absl::flat_hash_map<std::string, Device*> copy_from;
+  SLUICE_RETURN_IF_ERROR(PlaceAndInsertCopies(*env.placer, &compiled->graph_, &placement, &copy_from));
   const Graph& copy = *compiled->graph_;
   ExecutionPlan& plan = compiled->plan_;
 
@@ -159,8 +235,10 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
     index[n.get()] = static_cast<int>(plan.nodes.size());
     ExecutionPlan::PlanNode pn{};
     pn.node = n.get();
-    SLUICE_ASSIGN_OR_RETURN(pn.device, env.placer->Place(*n));
-    if (n->is_stateful()) {
+    pn.device = placement[n->id()];
+    if (n->type_string() == "_Copy") {
+      pn.copy_from = copy_from.at(n->name());
+    } else if (n->is_stateful()) {
       const Node* original = graph.FindNode(n->name());
       SLUICE_ASSIGN_OR_RETURN(pn.kernel, env.kernel_cache->GetOrCreate(*original, pn.device, env.resource_mgr));
     } else {
@@ -169,7 +247,7 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
       pn.kernel = kernel.get();
       compiled->kernels_.push_back(std::move(kernel));
     }
-    pn.expensive = pn.kernel->IsExpensive();
+    pn.expensive = pn.kernel != nullptr && pn.kernel->IsExpensive();
     pn.first_slot = slot;
     pn.num_outputs = n->num_outputs();
     slot += n->num_outputs();

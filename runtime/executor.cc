@@ -111,8 +111,18 @@ bool RunNode(RunState* rs, int id) {
   params.step_id = rs->step.step_id;
   params.inputs = inputs.data();
   params.num_inputs = pn.num_inputs;
+  if (pn.copy_from != nullptr) {
+    TensorValue copied;
+    Status s = CopyTensorBetweenDevices(inputs[0].tensor, pn.copy_from, pn.device, &copied.tensor);
+    if (!s.ok()) {
+      rs->SetError(NodeError(pn.node, s));
+      return false;
+    }
+    if (plan.slot_uses[pn.first_slot] >= 0) rs->slots[pn.first_slot] = std::move(copied);
+    return true;
+  }
   OpKernelContext ctx(params, pn.num_outputs);
-  pn.kernel->Compute(&ctx);
+  pn.device->Compute(pn.kernel, &ctx);
   if (!ctx.ok()) {
     rs->SetError(NodeError(pn.node, ctx.status()));
     return false;

@@ -63,6 +63,9 @@ struct ExecutionPlan {
     int first_successor;  // into `successors`
     int num_successors;
     bool expensive;
+    // For a _Copy node: the device whose memory its input lives in (it then runs no kernel but
+    // CopyTensorBetweenDevices to `device`); else null.
+    Device* copy_from;
   };
   std::vector<PlanNode> nodes;
   std::vector<InputSource> inputs;

@@ -44,12 +44,19 @@ Status RunChecked(size_t num_fetches, std::vector<Tensor>* outputs, F run) {
 struct Session::Impl {
   explicit Impl(const SessionOptions& opts)
       : options(opts),
-        cpu("/job:localhost/replica:0/task:0/device:CPU:0", kDeviceCpu, CpuAllocator()),
-        placer({&cpu}),
         pool(opts.inter_op_threads > 0 ? opts.inter_op_threads : DefaultInterOpThreads()),
         executor(&resource_mgr, &pool),
         intra_op_threads(opts.intra_op_threads),
-        graph(std::make_unique<Graph>()) {}
+        graph(std::make_unique<Graph>()) {
+    device_status = DeviceFactory::AddDevices("/job:localhost/replica:0/task:0", opts.device_count, &devices);
+    std::vector<Device*> order;
+    for (const auto& d : devices) order.push_back(d.get());
+    if (device_status.ok() && order.empty()) device_status = errors::InvalidArgument("the session has no devices");
+    PlacementOptions placement;
+    placement.allow_soft_placement = opts.allow_soft_placement;
+    placement.log_device_placement = opts.log_device_placement;
+    placer = std::make_unique<Placer>(std::move(order), placement);
+  }
 
   // Brings nodes added to the source scope since the last call into the session's graph.
   Status SyncWithScope() ABSL_LOCKS_EXCLUDED(graph_mu);
@@ -75,8 +82,9 @@ struct Session::Impl {
   std::atomic<int> synced_nodes{0};
 
   ResourceMgr resource_mgr;
-  Device cpu;
-  Placer placer;
+  Status device_status;  // why the devices could not be made, if they could not
+  std::vector<std::unique_ptr<Device>> devices;  // in priority order
+  std::unique_ptr<Placer> placer;
   ThreadPool pool;
   Executor executor;
   IntraOpThreads intra_op_threads;
@@ -107,7 +115,7 @@ Status Session::Impl::SyncWithScope() {
 
 StatusOr<std::shared_ptr<const CompiledGraph>> Session::Impl::Compile(const CompileSignature& signature) {
   CompiledGraph::Environment env;
-  env.placer = &placer;
+  env.placer = placer.get();
   env.resource_mgr = &resource_mgr;
   env.kernel_cache = &kernel_cache;
   absl::ReaderMutexLock lock(&graph_mu);
@@ -142,11 +150,13 @@ Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::Session(std::shared_ptr<const GraphUnderConstruction> graph, const SessionOptions& options)
     : impl_(std::make_unique<Impl>(options)) {
   impl_->source = std::move(graph);
-  impl_->init_status = impl_->SyncWithScope();
+  impl_->init_status = impl_->device_status;
+  if (impl_->init_status.ok()) impl_->init_status = impl_->SyncWithScope();
 }
 
 StatusOr<std::unique_ptr<Session>> Session::Create(const GraphDef& graph_def, const SessionOptions& options) {
   auto impl = std::make_unique<Impl>(options);
+  SLUICE_RETURN_IF_ERROR(impl->device_status);
   ScopedMaxTensorBytes cap(options.max_tensor_bytes);
   SLUICE_RETURN_IF_ERROR(impl->graph->Import(graph_def));
   return std::unique_ptr<Session>(new Session(std::move(impl)));

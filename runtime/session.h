@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
 #include "core/graph.h"
 #include "core/status.h"
@@ -50,6 +51,15 @@ struct SessionOptions {
   // the dtype, the shape and the bytes. 0: MaxTensorBytes(), the machine's memory by default.
   // Lower it for graphs from untrusted sources (README, "Security").
   int64_t max_tensor_bytes = 0;
+  // Devices per type (TF's ConfigProto.device_count): {"GPU", 0} uses no GPU; a type not listed
+  // gets all its devices. The CPU device is always registered.
+  absl::flat_hash_map<std::string, int> device_count;
+  // A node whose requested device is absent, has no kernel for it, or conflicts with its
+  // colocation group goes where it can instead of failing the Run (TF's allow_soft_placement;
+  // off by default, as in TF). A malformed device string is an error either way.
+  bool allow_soft_placement = false;
+  // Prints "node: (Op): device" on stderr for every node of each newly compiled signature.
+  bool log_device_placement = false;
 };
 
 // A feed, fetch or target list of Session::Run: a braced list (`{loss, accuracy}`) or any

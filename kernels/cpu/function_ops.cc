@@ -1,4 +1,4 @@
-// _Arg and _Retval never run: the executor binds them to the values passed in and out of a
+// _Arg, _Retval and _Copy never run as kernels: the executor binds them to the values passed in and out of a
 // compiled graph (ops/defs/function_ops.cc). These kernels exist so that placement finds them on
 // the CPU, and fail loudly if a plan ever schedules one.
 #include "core/kernel.h"
@@ -17,6 +17,7 @@ class BoundByTheExecutorOp : public OpKernel {
 
 REGISTER_KERNEL(KernelDefBuilder("_Arg").Device(kDeviceCpu), BoundByTheExecutorOp);
 REGISTER_KERNEL(KernelDefBuilder("_Retval").Device(kDeviceCpu), BoundByTheExecutorOp);
+REGISTER_KERNEL(KernelDefBuilder("_Copy").Device(kDeviceCpu), BoundByTheExecutorOp);
 
 }  // namespace
 }  // namespace sluice

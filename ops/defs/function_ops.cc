@@ -34,5 +34,16 @@ REGISTER_OP("_Retval")
     .SetIsStateful()
     .SetShapeFn([](InferenceContext*) { return absl::OkStatus(); });
 
+// A tensor moved to another device's memory, inserted by Compile on an edge whose ends live in
+// different memories; the executor runs it as a copy (runtime/compiled_graph.cc).
+REGISTER_OP("_Copy")
+    .Input("input: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .SetShapeFn([](InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      return absl::OkStatus();
+    });
+
 }  // namespace
 }  // namespace sluice
