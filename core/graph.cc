@@ -1,5 +1,10 @@
 #include "core/graph.h"
 
+#include <algorithm>
+#include <cassert>
+#include <functional>
+#include <queue>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +24,19 @@ bool ValidNodeName(absl::string_view name) {
   }
   return name[0] != '_' || name.size() > 1;
 }
+
+// How a NodeDef input names `e`: "name" for output 0, else "name:k".
+std::string InputName(const Endpoint& e) {
+  return e.index == 0 ? e.node->name() : absl::StrCat(e.node->name(), ":", e.index);
+}
+
+// Removes one out edge (dst, src_output, dst_input) from `edges`, if there is one.
+void EraseOutEdge(std::vector<OutEdge>* edges, const Node* dst, int src_output, int dst_input) {
+  auto it = std::find_if(edges->begin(), edges->end(), [&](const OutEdge& e) {
+    return e.dst == dst && e.src_output == src_output && e.dst_input == dst_input;
+  });
+  if (it != edges->end()) edges->erase(it);
+}
 }  // namespace
 
 bool ParseTensorName(absl::string_view tensor_name, absl::string_view* node, int* index) {
@@ -34,6 +52,10 @@ bool ParseTensorName(absl::string_view tensor_name, absl::string_view* node, int
 
 Graph::Graph(const OpRegistry* registry) : registry_(registry) {
   versions_.set_producer(kGraphDefProducer);
+}
+
+Node* Graph::FindNodeId(int id) const {
+  return id >= 0 && id < num_node_ids() ? nodes_[id].get() : nullptr;
 }
 
 Node* Graph::FindNode(absl::string_view name) const {
@@ -152,7 +174,124 @@ StatusOr<Node*> Graph::AddNode(NodeDef def) {
   for (Node* c : raw->control_inputs_) c->out_edges_.push_back({raw, -1, -1});
   by_name_[raw->name()] = raw;
   nodes_.push_back(std::move(node));
+  ++num_live_nodes_;
   return raw;
+}
+
+std::vector<Node*> Graph::TopologicalOrder() const {
+  // Kahn's algorithm over pending input counts, taking the smallest ready id first.
+  std::vector<int> pending(nodes_.size(), 0);
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (Node* n : nodes()) {
+    pending[n->id()] = n->num_inputs() + static_cast<int>(n->control_inputs().size());
+    if (pending[n->id()] == 0) ready.push(n->id());
+  }
+  std::vector<Node*> order;
+  order.reserve(num_live_nodes_);
+  while (!ready.empty()) {
+    Node* n = nodes_[ready.top()].get();
+    ready.pop();
+    order.push_back(n);
+    for (const OutEdge& e : n->out_edges()) {
+      if (--pending[e.dst->id()] == 0) ready.push(e.dst->id());
+    }
+  }
+  if (static_cast<int>(order.size()) < num_live_nodes_) {
+    for (Node* n : nodes()) {
+      if (pending[n->id()] > 0) order.push_back(n);
+    }
+  }
+  return order;
+}
+
+Status Graph::CheckInputType(Endpoint src, const Node* dst, int dst_input) const {
+  if (dst == nullptr || FindNodeId(dst->id()) != dst) {
+    return errors::InvalidArgument("cannot rewire an input of a node that is not in this graph");
+  }
+  if (dst_input < 0 || dst_input >= dst->num_inputs()) {
+    return errors::InvalidArgument("node ", dst->DebugName(), " has no data input ", dst_input, " (it has ",
+                                   dst->num_inputs(), ")");
+  }
+  if (src.node == nullptr || FindNodeId(src.node->id()) != src.node) {
+    return errors::InvalidArgument("cannot make input ", dst_input, " of node ", dst->DebugName(),
+                                   " read a node that is not in this graph");
+  }
+  if (src.index < 0 || src.index >= src.node->num_outputs()) {
+    return errors::InvalidArgument("cannot make input ", dst_input, " of node ", dst->DebugName(), " read output ",
+                                   src.index, " of node ", src.node->DebugName(), ", which has ",
+                                   src.node->num_outputs(), " outputs");
+  }
+  DataType have = src.node->output_type(src.index), want = dst->input_type(dst_input);
+  bool ok = IsRefType(want) ? have == want : BaseType(have) == want;
+  if (!ok) {
+    return errors::InvalidArgument("cannot make input ", dst_input, " of node ", dst->DebugName(), " read '",
+                                   InputName(src), "' of node ", src.node->DebugName(), ": it is ",
+                                   DataTypeString(have), ", expected ", DataTypeString(want));
+  }
+  return absl::OkStatus();
+}
+
+Status Graph::UpdateEdge(Endpoint new_src, Node* dst, int dst_input) {
+  SLUICE_RETURN_IF_ERROR(CheckInputType(new_src, dst, dst_input));
+  Endpoint& old = dst->inputs_[dst_input];
+  if (old == new_src) return absl::OkStatus();
+  EraseOutEdge(&old.node->out_edges_, dst, old.index, dst_input);
+  new_src.node->out_edges_.push_back({dst, new_src.index, dst_input});
+  old = new_src;
+  // Data inputs precede control inputs in a NodeDef (AddNode insists), so input k is entry k.
+  *dst->def_.mutable_input(dst_input) = InputName(new_src);
+  return absl::OkStatus();
+}
+
+Status Graph::ReplaceAllUses(Endpoint from, Endpoint to) {
+  if (from == to || from.node == nullptr) return absl::OkStatus();
+  std::vector<OutEdge> uses;
+  for (const OutEdge& e : from.node->out_edges()) {
+    if (e.dst_input >= 0 && e.src_output == from.index) uses.push_back(e);
+  }
+  // Check every use before changing any, so that an error leaves the graph as it was.
+  for (const OutEdge& e : uses) SLUICE_RETURN_IF_ERROR(CheckInputType(to, e.dst, e.dst_input));
+  for (const OutEdge& e : uses) SLUICE_RETURN_IF_ERROR(UpdateEdge(to, e.dst, e.dst_input));
+  return absl::OkStatus();
+}
+
+void Graph::AddControlEdge(Node* src, Node* dst) {
+  auto& controls = dst->control_inputs_;
+  if (std::find(controls.begin(), controls.end(), src) != controls.end()) return;
+  controls.push_back(src);
+  src->out_edges_.push_back({dst, -1, -1});
+  dst->def_.add_input(absl::StrCat("^", src->name()));
+}
+
+void Graph::RemoveControlEdge(Node* src, Node* dst) {
+  // An imported NodeDef may list a control input twice; every copy goes.
+  auto& controls = dst->control_inputs_;
+  controls.erase(std::remove(controls.begin(), controls.end(), src), controls.end());
+  auto& edges = src->out_edges_;
+  edges.erase(std::remove_if(edges.begin(), edges.end(),
+                             [dst](const OutEdge& e) { return e.dst == dst && e.dst_input < 0; }),
+              edges.end());
+  auto* inputs = dst->def_.mutable_input();
+  const std::string control_name = absl::StrCat("^", src->name());
+  inputs->erase(std::remove(inputs->begin(), inputs->end(), control_name), inputs->end());
+}
+
+void Graph::RemoveNode(Node* node) {
+  assert(FindNodeId(node->id()) == node);
+  assert(std::none_of(node->out_edges().begin(), node->out_edges().end(),
+                      [](const OutEdge& e) { return e.dst_input >= 0; }));
+  for (int i = 0; i < node->num_inputs(); ++i) {
+    EraseOutEdge(&node->inputs_[i].node->out_edges_, node, node->inputs_[i].index, i);
+  }
+  for (Node* c : node->control_inputs_) EraseOutEdge(&c->out_edges_, node, -1, -1);
+  // Copied: RemoveControlEdge edits node's out edges.
+  const std::vector<OutEdge> out_edges = node->out_edges_;
+  for (const OutEdge& e : out_edges) {
+    if (e.dst_input < 0) RemoveControlEdge(node, e.dst);
+  }
+  by_name_.erase(node->name());
+  nodes_[node->id()].reset();
+  --num_live_nodes_;
 }
 
 Status Graph::Import(const GraphDef& graph_def) {
@@ -228,7 +367,7 @@ StatusOr<std::unique_ptr<Graph>> Graph::FromGraphDef(const GraphDef& graph_def,
 
 void Graph::ToGraphDef(GraphDef* out) const {
   out->Clear();
-  for (const auto& node : nodes_) *out->add_node() = node->def();
+  for (const Node* node : TopologicalOrder()) *out->add_node() = node->def();
   *out->mutable_versions() = versions_;
 }
 

@@ -1,16 +1,20 @@
 // Graph: the in-memory dataflow graph. Nodes are validated against their op's schema as they
 // are added (attrs filled with defaults, input references and dtypes checked, output shapes
-// inferred), so a Graph is always well formed; GraphDef is its wire form.
+// inferred), so a Graph is always well formed; GraphDef is its wire form. Graph passes rewrite
+// a graph in place (remove nodes, rewire edges); the mutators keep nodes, edges and each
+// NodeDef's input list in agreement, so ToGraphDef always writes what the graph is.
 #ifndef SLUICE_CORE_GRAPH_H_
 #define SLUICE_CORE_GRAPH_H_
 
+#include <cstddef>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "core/op_registry.h"
 #include "core/tensor.h"
 #include "proto/graph.pb.h"
@@ -75,6 +79,49 @@ class Node {
   std::optional<Tensor> const_value_;
 };
 
+// The live nodes of a Graph, in id order (a removed node's id is skipped): a light view that
+// iterates as `for (Node* n : graph.nodes())`. Adding or removing nodes invalidates it.
+class NodeRange {
+ public:
+  using Storage = std::vector<std::unique_ptr<Node>>;
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Node*;
+    using difference_type = std::ptrdiff_t;
+    using pointer = Node* const*;
+    using reference = Node*;
+
+    iterator() = default;
+    iterator(Storage::const_iterator it, Storage::const_iterator end) : it_(it), end_(end) { SkipRemoved(); }
+    Node* operator*() const { return it_->get(); }
+    iterator& operator++() {
+      ++it_;
+      SkipRemoved();
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator old = *this;
+      ++*this;
+      return old;
+    }
+    bool operator==(const iterator& o) const { return it_ == o.it_; }
+
+   private:
+    void SkipRemoved() {
+      while (it_ != end_ && *it_ == nullptr) ++it_;
+    }
+    Storage::const_iterator it_, end_;
+  };
+
+  explicit NodeRange(const Storage& nodes) : nodes_(&nodes) {}
+  iterator begin() const { return iterator(nodes_->begin(), nodes_->end()); }
+  iterator end() const { return iterator(nodes_->end(), nodes_->end()); }
+
+ private:
+  const Storage* nodes_;
+};
+
 class Graph {
  public:
   explicit Graph(const OpRegistry* registry = OpRegistry::Global());
@@ -95,17 +142,56 @@ class Graph {
   Node* FindNode(absl::string_view name) const;
   // Parses "name" or "name:k" into an endpoint; NotFound names the tensor.
   StatusOr<Endpoint> FindEndpoint(absl::string_view tensor_name) const;
-  int num_nodes() const { return static_cast<int>(nodes_.size()); }
-  // Nodes in insertion order, which is a topological order.
-  const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
+  // The number of live nodes.
+  int num_nodes() const { return num_live_nodes_; }
+  // The size of the id space: every id ever given out is below it. Ids are never reused, so
+  // after RemoveNode this exceeds num_nodes().
+  int num_node_ids() const { return static_cast<int>(nodes_.size()); }
+  // The node with this id; nullptr when it was removed or `id` is out of range.
+  Node* FindNodeId(int id) const;
+  // The live nodes in id (insertion) order. Until nodes are rewired that is a topological order;
+  // after UpdateEdge or AddControlEdge it may not be: use TopologicalOrder.
+  NodeRange nodes() const { return NodeRange(nodes_); }
+  // The live nodes, each after all its data and control inputs; among nodes ready at the same
+  // time the smaller id comes first, so a graph that was never rewired comes out in id order.
+  // (Should rewiring have made a cycle, its nodes come last, in id order, so none is lost and
+  // re-importing the GraphDef reports the cycle.)
+  std::vector<Node*> TopologicalOrder() const;
   const OpRegistry* registry() const { return registry_; }
 
+  // Mutation. Node pointers and ids of the other nodes stay valid throughout.
+  //
+  // Removes `node`, its name, its input edges and the control edges from it (its control
+  // successors lose that control input). Requires that no node reads its outputs any more:
+  // move those uses first (ReplaceAllUses, UpdateEdge). Its id is never given out again.
+  void RemoveNode(Node* node);
+  // Makes data input `dst_input` of `dst` read `new_src` instead, keeping the out edges of the
+  // old and the new producer and dst's NodeDef input in sync. The dtype must suit the input as
+  // AddNode requires; InvalidArgument names both nodes otherwise, and the graph is unchanged.
+  // dst's inferred output shapes are not recomputed: `new_src` should produce what the old input
+  // did (a folded constant, an equivalent node). The caller keeps the graph acyclic: `dst` must
+  // not be an ancestor of `new_src`.
+  Status UpdateEdge(Endpoint new_src, Node* dst, int dst_input);
+  // Moves every data use of `from` to `to` (see UpdateEdge). Control edges are not touched.
+  // On error (a consumer whose input type `to` does not suit) the graph is unchanged.
+  Status ReplaceAllUses(Endpoint from, Endpoint to);
+  // Adds the control edge src -> dst ("^src" in dst's NodeDef) unless it exists already. The
+  // caller keeps the graph acyclic.
+  void AddControlEdge(Node* src, Node* dst);
+  // Removes the control edge src -> dst if there is one.
+  void RemoveControlEdge(Node* src, Node* dst);
+
+  // Writes the live nodes in TopologicalOrder.
   void ToGraphDef(GraphDef* out) const;
   const VersionDef& versions() const { return versions_; }
 
  private:
+  // Why `src` cannot feed data input `dst_input` of `dst` (OK when it can).
+  Status CheckInputType(Endpoint src, const Node* dst, int dst_input) const;
+
   const OpRegistry* registry_;
-  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Node>> nodes_;  // by id; null where a node was removed
+  int num_live_nodes_ = 0;
   absl::flat_hash_map<std::string, Node*> by_name_;
   VersionDef versions_;
 };

@@ -26,8 +26,8 @@ StatusOr<GraphDef> FreezeGraph(Session& session, const std::vector<std::string>&
   }
   GraphDef frozen;
   *frozen.mutable_versions() = graph.versions();
-  for (const auto& node : graph.nodes()) {
-    if (!needed.contains(node.get())) continue;
+  for (const Node* node : graph.nodes()) {
+    if (!needed.contains(node)) continue;
     if (node->type_string() != "VariableV2") {
       *frozen.add_node() = node->def();
       continue;

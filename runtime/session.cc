@@ -102,14 +102,16 @@ Status Session::Impl::SyncWithScope() {
   if (!source) return absl::OkStatus();
   SLUICE_RETURN_IF_ERROR(errors::Annotate(source->status(), "graph construction failed: "));
   const Graph& src = source->graph();
-  if (src.num_nodes() == synced_nodes.load(std::memory_order_acquire)) return absl::OkStatus();
+  if (src.num_node_ids() == synced_nodes.load(std::memory_order_acquire)) return absl::OkStatus();
   absl::MutexLock lock(&graph_mu);
   int from = synced_nodes.load(std::memory_order_relaxed);
   GraphDef delta;
-  for (int i = from; i < src.num_nodes(); ++i) *delta.add_node() = src.nodes()[i]->def();
+  for (int i = from; i < src.num_node_ids(); ++i) {
+    if (const Node* n = src.FindNodeId(i)) *delta.add_node() = n->def();
+  }
   ScopedMaxTensorBytes cap(options.max_tensor_bytes);
   SLUICE_RETURN_IF_ERROR(graph->Import(delta));
-  synced_nodes.store(src.num_nodes(), std::memory_order_release);
+  synced_nodes.store(src.num_node_ids(), std::memory_order_release);
   return absl::OkStatus();
 }
 
@@ -248,7 +250,7 @@ Status Session::Impl::RunByName(const std::vector<std::pair<std::string, Tensor>
 bool Session::Impl::IsSourceNode(const Node* node) const {
   if (source == nullptr || node == nullptr) return false;
   const Graph& own = source->graph();
-  return node->id() < own.num_nodes() && own.nodes()[node->id()].get() == node;
+  return own.FindNodeId(node->id()) == node;
 }
 
 Status Session::Impl::RunByEndpoint(const std::vector<std::pair<Endpoint, Tensor>>& feeds,

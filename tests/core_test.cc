@@ -271,7 +271,7 @@ TEST(GraphTest, ImportAcceptsAnyOrderAndRejectsCycles) {
   *def.add_node() = MakeNode("a", "CoreTestSource", {});
   auto g = Graph::FromGraphDef(def);
   ASSERT_TRUE(g.ok()) << g.status();
-  EXPECT_EQ((*g)->nodes()[0]->name(), "a");
+  EXPECT_EQ((*g)->FindNodeId(0)->name(), "a");
 
   GraphDef round;
   (*g)->ToGraphDef(&round);

@@ -65,11 +65,11 @@ int InspectCommand(const std::vector<std::string>& args) {
   }
 
   std::vector<const Node*> placeholders, variables;
-  for (const auto& node : (*graph)->nodes()) {
+  for (const Node* node : (*graph)->nodes()) {
     if (node->type_string() == "Placeholder" || node->type_string() == "PlaceholderWithDefault") {
-      placeholders.push_back(node.get());
+      placeholders.push_back(node);
     } else if (IsVariable(*node)) {
-      variables.push_back(node.get());
+      variables.push_back(node);
     }
   }
   std::printf("%s: %d nodes, GraphDef producer version %d\n", model.c_str(), (*graph)->num_nodes(),

@@ -10,6 +10,7 @@
 #include "core/kernel.h"
 #include "core/op_registry.h"
 #include "core/type_lists.h"
+#include "runtime/graph_passes.h"
 #include "sluice/sluice.h"
 
 namespace sluice::doc_examples {

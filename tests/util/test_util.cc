@@ -7,6 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <set>
+#include <string>
+
+#include "google/protobuf/util/message_differencer.h"
 
 namespace sluice::test {
 
@@ -28,6 +32,70 @@ Tensor RunOne(const Scope& scope, const Output& fetch,
   EXPECT_TRUE(out.ok()) << out.status();
   if (!out.ok()) return Tensor();
   return (*out)[0];
+}
+
+void ExpectGraphConsistent(const Graph& graph) {
+  int live = 0;
+  size_t edges_in = 0, edges_out = 0;
+  for (const Node* n : graph.nodes()) {
+    ++live;
+    EXPECT_EQ(graph.FindNodeId(n->id()), n);
+    EXPECT_EQ(graph.FindNode(n->name()), n);
+    ASSERT_EQ(n->def().input_size(), n->num_inputs() + static_cast<int>(n->control_inputs().size())) << n->name();
+    for (int i = 0; i < n->num_inputs(); ++i) {
+      const Endpoint& in = n->input(i);
+      EXPECT_EQ(graph.FindNodeId(in.node->id()), in.node) << n->name() << " input " << i;
+      absl::string_view listed_node;
+      int listed_index = -1;
+      EXPECT_TRUE(ParseTensorName(n->def().input(i), &listed_node, &listed_index));
+      EXPECT_EQ(listed_node, in.node->name()) << n->name() << " input " << i;
+      EXPECT_EQ(listed_index, in.index) << n->name() << " input " << i;
+      int matching = 0;
+      for (const OutEdge& e : in.node->out_edges()) matching += e.dst == n && e.dst_input == i && e.src_output == in.index;
+      EXPECT_EQ(matching, 1) << n->name() << " input " << i;
+    }
+    for (size_t k = 0; k < n->control_inputs().size(); ++k) {
+      const Node* c = n->control_inputs()[k];
+      EXPECT_EQ(graph.FindNodeId(c->id()), c) << n->name() << " control input";
+      EXPECT_EQ(n->def().input(n->num_inputs() + static_cast<int>(k)), absl::StrCat("^", c->name())) << n->name();
+      int matching = 0;
+      for (const OutEdge& e : c->out_edges()) matching += e.dst == n && e.dst_input < 0;
+      EXPECT_GE(matching, 1) << n->name() << " control input " << c->name();
+    }
+    edges_in += n->num_inputs() + n->control_inputs().size();
+    for (const OutEdge& e : n->out_edges()) {
+      ++edges_out;
+      EXPECT_EQ(graph.FindNodeId(e.dst->id()), e.dst) << n->name() << " out edge";
+      if (e.dst_input >= 0) {
+        ASSERT_LT(e.dst_input, e.dst->num_inputs());
+        EXPECT_EQ(e.dst->input(e.dst_input), (Endpoint{const_cast<Node*>(n), e.src_output})) << n->name();
+      }
+    }
+  }
+  EXPECT_EQ(live, graph.num_nodes());
+  EXPECT_EQ(edges_in, edges_out);
+
+  // The GraphDef lists every node after its inputs.
+  GraphDef def;
+  graph.ToGraphDef(&def);
+  std::set<std::string> written;
+  for (const NodeDef& node : def.node()) {
+    for (const std::string& input : node.input()) {
+      absl::string_view src;
+      int index;
+      ASSERT_TRUE(ParseTensorName(absl::string_view(input).substr(input[0] == '^' ? 1 : 0), &src, &index));
+      EXPECT_TRUE(written.contains(std::string(src))) << node.name() << " is written before its input " << input;
+    }
+    written.insert(node.name());
+  }
+  auto again = Graph::FromGraphDef(def);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->num_nodes(), graph.num_nodes());
+  for (const Node* n : graph.nodes()) {
+    const Node* m = (*again)->FindNode(n->name());
+    ASSERT_NE(m, nullptr) << n->name();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(m->def(), n->def())) << n->name();
+  }
 }
 
 namespace {

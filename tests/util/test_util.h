@@ -44,6 +44,12 @@ Tensor Doubles(TensorShape shape, double scale = 1.0, double offset = 0.0);
 // The same values as Doubles, rounded to DT_FLOAT.
 Tensor Floats(TensorShape shape, double scale = 1.0, double offset = 0.0);
 
+// Expects `graph`'s bookkeeping to agree with itself: every data and control input of a live
+// node is a live node, has the matching out edge and is listed in the NodeDef (data inputs in
+// order, then "^name" for each control input), every out edge is such an input, and the
+// GraphDef lists each node after its inputs and imports again into the same NodeDefs.
+void ExpectGraphConsistent(const Graph& graph);
+
 // A fresh directory under ::testing::TempDir() named `prefix`_XXXXXX, removed with its contents
 // when the TempDir is destroyed. path() is empty (and the test has failed) if it can't be made.
 class TempDir {
