@@ -120,7 +120,7 @@ Status PlaceAndInsertCopies(const Placer& placer, std::unique_ptr<Graph>* graph,
   GraphDef rebuilt;
   absl::flat_hash_map<std::string, Device*> device_of;
   std::vector<bool> in_host, out_host;
-  std::vector<std::vector<bool>> outputs_on_host(g.num_nodes());
+  std::vector<std::vector<bool>> outputs_on_host(g.num_node_ids());
   for (const auto& n : g.nodes()) {
     KernelRegistry::Global()->HostMemoryArgs(*n, (*devices)[n->id()]->type(), &in_host, &outputs_on_host[n->id()]);
   }
@@ -160,7 +160,7 @@ Status PlaceAndInsertCopies(const Placer& placer, std::unique_ptr<Graph>* graph,
   if (copies.empty()) return absl::OkStatus();
   auto with_copies = std::make_unique<Graph>(g.registry());
   SLUICE_RETURN_IF_ERROR(with_copies->Import(rebuilt));
-  devices->assign(with_copies->num_nodes(), nullptr);
+  devices->assign(with_copies->num_node_ids(), nullptr);
   for (const auto& n : with_copies->nodes()) (*devices)[n->id()] = device_of.at(n->name());
   *graph = std::move(with_copies);
   return absl::OkStatus();
@@ -212,6 +212,20 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
     compiled->feed_shapes_.push_back(e.node->output_shape(e.index));
   }
   SLUICE_ASSIGN_OR_RETURN(compiled->graph_, PrunedCopy(graph, feed_eps, fetch_eps, target_nodes));
+  // Device requests are checked before any pass copies one onto a node it makes.
+  for (Node* n : compiled->graph_->nodes()) {
+    Status valid = ParseDeviceSpec(n->requested_device()).status();
+    if (!valid.ok()) return errors::Annotate(valid, absl::StrCat("node ", n->DebugName(), ": "));
+  }
+  if (env.optimizer != nullptr) {
+    // The _Arg and _Retval nodes and the targets are the signature: never folded or merged away.
+    PassContext pass_context;
+    for (Node* n : compiled->graph_->nodes()) {
+      if (IsArg(*n) || IsRetval(*n)) pass_context.protected_nodes.insert(n->name());
+    }
+    for (const std::string& t : signature.targets) pass_context.protected_nodes.insert(t);
+    SLUICE_RETURN_IF_ERROR(OptimizeGraph(compiled->graph_.get(), pass_context, *env.optimizer));
+  }
   std::vector<Device*> placement;
   absl::flat_hash_map<std::string, Device*> copy_from;
   SLUICE_RETURN_IF_ERROR(PlaceAndInsertCopies(*env.placer, &compiled->graph_, &placement, &copy_from));
@@ -225,16 +239,16 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
   std::vector<const Node*> args(feed_eps.size()), retvals(fetch_eps.size());
   for (const auto& n : copy.nodes()) {
     if (IsArg(*n)) {
-      args[IndexAttr(*n)] = n.get();
+      args[IndexAttr(*n)] = n;
       continue;
     }
     if (IsRetval(*n)) {
-      retvals[IndexAttr(*n)] = n.get();
+      retvals[IndexAttr(*n)] = n;
       continue;
     }
-    index[n.get()] = static_cast<int>(plan.nodes.size());
+    index[n] = static_cast<int>(plan.nodes.size());
     ExecutionPlan::PlanNode pn{};
-    pn.node = n.get();
+    pn.node = n;
     pn.device = placement[n->id()];
     if (n->type_string() == "_Copy") {
       pn.copy_from = copy_from.at(n->name());
@@ -252,7 +266,7 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
     pn.num_outputs = n->num_outputs();
     slot += n->num_outputs();
     plan.nodes.push_back(pn);
-    for (int i = 0; i < n->num_outputs(); ++i) plan.slot_nodes.push_back(n.get());
+    for (int i = 0; i < n->num_outputs(); ++i) plan.slot_nodes.push_back(n);
   }
   absl::flat_hash_map<const Node*, int> arg_slot;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -293,6 +307,7 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
       }
     }
     for (const Node* c : n->control_inputs()) {
+      if (IsArg(*c)) continue;  // the values passed in are there before anything runs
       ++pn.pending;
       successors[index.at(c)].push_back(static_cast<int>(i));
     }

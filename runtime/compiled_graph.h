@@ -19,6 +19,7 @@
 #include "core/kernel.h"
 #include "core/resource_mgr.h"
 #include "runtime/executor.h"
+#include "runtime/graph_passes.h"
 #include "runtime/placer.h"
 
 namespace sluice {
@@ -52,6 +53,7 @@ class CompiledGraph {
     const Placer* placer = nullptr;
     ResourceMgr* resource_mgr = nullptr;
     KernelCache* kernel_cache = nullptr;  // stateful kernels; made from `graph`'s nodes
+    const OptimizerOptions* optimizer = nullptr;  // the passes to run on the copy; null: none
   };
 
   // Compiles `graph` (which must outlive the result: shared kernels refer to its nodes) for

@@ -99,7 +99,7 @@ std::string TypeAttrs(const Node& node) {
 }  // namespace
 
 StatusOr<std::vector<Device*>> Placer::PlaceGraph(const Graph& graph) const {
-  const int n = graph.num_nodes();
+  const int n = graph.num_node_ids();
   std::vector<DeviceSpec> specs(n);
   Groups groups(n);
   for (const auto& node : graph.nodes()) {
@@ -122,7 +122,7 @@ StatusOr<std::vector<Device*>> Placer::PlaceGraph(const Graph& graph) const {
     }
   }
   std::vector<std::vector<const Node*>> members(n);
-  for (const auto& node : graph.nodes()) members[groups.Find(node->id())].push_back(node.get());
+  for (const auto& node : graph.nodes()) members[groups.Find(node->id())].push_back(node);
 
   auto present = [this] {
     std::vector<std::string> names;

@@ -120,6 +120,7 @@ StatusOr<std::shared_ptr<const CompiledGraph>> Session::Impl::Compile(const Comp
   env.placer = placer.get();
   env.resource_mgr = &resource_mgr;
   env.kernel_cache = &kernel_cache;
+  env.optimizer = &options.optimizer_options;
   absl::ReaderMutexLock lock(&graph_mu);
   ScopedMaxTensorBytes cap(options.max_tensor_bytes);
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<CompiledGraph> compiled, CompiledGraph::Compile(*graph, signature, env));

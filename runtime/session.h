@@ -27,6 +27,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
 #include "core/graph.h"
+#include "runtime/graph_passes.h"
 #include "core/status.h"
 #include "core/tensor.h"
 #include "proto/graph.pb.h"
@@ -60,6 +61,10 @@ struct SessionOptions {
   bool allow_soft_placement = false;
   // Prints "node: (Op): device" on stderr for every node of each newly compiled signature.
   bool log_device_placement = false;
+  // The graph passes run on each signature's pruned graph (constant folding, common
+  // subexpression elimination, dead-node and Identity/NoOp elimination; all on by default, as in
+  // TF). They never change results; switch one off to look at the graph as built.
+  OptimizerOptions optimizer_options;
 };
 
 // A feed, fetch or target list of Session::Run: a braced list (`{loss, accuracy}`) or any

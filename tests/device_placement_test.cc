@@ -155,6 +155,26 @@ class FakeReshapeOp : public OpKernel {
   }
 };
 
+// Constants live in FAKE memory too (constant folding leaves them on the folded node's device).
+class FakeConstOp : public OpKernel {
+ public:
+  explicit FakeConstOp(OpKernelConstruction* c) : OpKernel(c) {
+    const Tensor& host = *c->node().const_value();
+    auto on_device = Tensor::Allocate(host.dtype(), host.shape(), FakeMemory());
+    if (!on_device.ok()) {
+      c->SetStatus(on_device.status());
+      return;
+    }
+    value_ = *on_device;
+    std::memcpy(value_.raw_data(), host.raw_data(), host.TotalBytes());
+  }
+  void Compute(OpKernelContext* ctx) override { ctx->set_output(0, value_); }
+
+ private:
+  Tensor value_;
+};
+
+REGISTER_KERNEL(KernelDefBuilder("Const").Device(kFake).TypeConstraint<float>("dtype"), FakeConstOp);
 REGISTER_KERNEL(KernelDefBuilder("AddV2").Device(kFake).TypeConstraint<float>("T"), FakeBinaryOp<AddFn>);
 REGISTER_KERNEL(KernelDefBuilder("Mul").Device(kFake).TypeConstraint<float>("T"), FakeBinaryOp<MulFn>);
 REGISTER_KERNEL(KernelDefBuilder("MatMul").Device(kFake).TypeConstraint<float>("T"), FakeMatMulOp);
@@ -196,14 +216,27 @@ TEST(DevicePlacementTest, AGraphSplitAcrossDevicesGivesTheOneDeviceResultsCopyin
   Status run = split.Run({{two.x, xv}}, {two.s, two.d, two.a}, &got);
   ASSERT_OK(run);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Values(got[i]), Values(want[i])) << "fetch " << i;
-  // To FAKE: x and w for m (FAKE:0), b for the Reshape, the constant 2 for d (FAKE:1), and m
-  // from FAKE:0 to FAKE:1 through the host (one out, one in). The reshape's shape stays on the
-  // host (HostMemory). Out: a (read by s on the CPU and fetched: once), d (fetched), m.
-  EXPECT_EQ(to_fake.load(), 5);
+  // To FAKE: x and w for m (FAKE:0), the constant 2 for d (FAKE:1), and m from FAKE:0 to FAKE:1
+  // through the host (one out, one in). Reshape(b) is folded into a constant on FAKE:0 (its
+  // shape input would have stayed on the host: HostMemory). Out: a (read by s on the CPU and
+  // fetched: once), d (fetched), m.
+  EXPECT_EQ(to_fake.load(), 4);
   EXPECT_EQ(to_host.load(), 3);
   // The same again: a cached plan copies the same tensors.
   ASSERT_OK(split.Run({{two.x, xv}}, {two.s, two.d, two.a}, &got));
-  EXPECT_EQ(to_fake.load(), 10);
+  EXPECT_EQ(to_fake.load(), 8);
+  EXPECT_EQ(Values(got[0]), Values(want[0]));
+
+  // Without constant folding the Reshape runs on FAKE:0 with its shape read on the host, and b
+  // is copied to FAKE:0: one more copy in.
+  SessionOptions unfolded;
+  unfolded.optimizer_options.constant_folding = false;
+  Session plain(two.root, unfolded);
+  to_fake = 0;
+  to_host = 0;
+  ASSERT_OK(plain.Run({{two.x, xv}}, {two.s, two.d, two.a}, &got));
+  EXPECT_EQ(to_fake.load(), 5);
+  EXPECT_EQ(to_host.load(), 3);
   EXPECT_EQ(Values(got[0]), Values(want[0]));
 }
 
