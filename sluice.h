@@ -9,6 +9,7 @@
 #include "core/tensor_shape.h"
 #include "core/types.h"
 #include "ops/array_ops.h"
+#include "ops/function.h"
 #include "ops/gradients.h"
 #include "ops/initializers.h"
 #include "ops/layers.h"

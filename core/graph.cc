@@ -50,7 +50,12 @@ bool ParseTensorName(absl::string_view tensor_name, absl::string_view* node, int
   return !node->empty() && absl::SimpleAtoi(tensor_name.substr(colon + 1), index) && *index >= 0;
 }
 
-Graph::Graph(const OpRegistry* registry) : registry_(registry) {
+Graph::Graph(const OpRegistry* registry) : registry_(registry), library_(registry) {
+  versions_.set_producer(kGraphDefProducer);
+}
+
+Graph::Graph(const FunctionLibraryDefinition& library)
+    : registry_(OpRegistry::Global()), library_(library) {
   versions_.set_producer(kGraphDefProducer);
 }
 
@@ -88,7 +93,7 @@ StatusOr<Node*> Graph::AddNode(NodeDef def) {
   };
   if (!ValidNodeName(name)) return errors::InvalidArgument("invalid node name '", errors::Echo(name), "'");
   if (by_name_.contains(name)) return errors::AlreadyExists("duplicate node name '", errors::Echo(name), "'");
-  auto reg = registry_->LookUpOrError(def.op());
+  auto reg = library_.LookUpOrError(def.op());
   if (!reg.ok()) return fail(reg.status());
 
   auto node = std::make_unique<Node>();
@@ -295,6 +300,7 @@ void Graph::RemoveNode(Node* node) {
 }
 
 Status Graph::Import(const GraphDef& graph_def) {
+  SLUICE_RETURN_IF_ERROR(errors::Annotate(library_.AddLibrary(graph_def.library()), "function library: "));
   // Order the new nodes so that each comes after its inputs (depth-first, iterative), then add
   // them one by one through AddNode, which validates each.
   absl::flat_hash_map<absl::string_view, int> index;
@@ -369,6 +375,7 @@ void Graph::ToGraphDef(GraphDef* out) const {
   out->Clear();
   for (const Node* node : TopologicalOrder()) *out->add_node() = node->def();
   *out->mutable_versions() = versions_;
+  if (!library_.empty()) *out->mutable_library() = library_.ToProto();
 }
 
 }  // namespace sluice

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "core/function.h"
 #include "core/op_registry.h"
 #include "core/tensor.h"
 #include "proto/graph.pb.h"
@@ -48,6 +49,8 @@ class Node {
   const OpDef& op_def() const { return reg_->op_def; }
   const std::string& requested_device() const { return def_.device(); }
   bool is_stateful() const { return reg_->op_def.is_stateful(); }
+  // Whether the op is a function of the graph's library (a call by function name).
+  bool is_function_call() const { return reg_->is_function; }
 
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   int num_outputs() const { return static_cast<int>(output_types_.size()); }
@@ -125,6 +128,9 @@ class NodeRange {
 class Graph {
  public:
   explicit Graph(const OpRegistry* registry = OpRegistry::Global());
+  // An empty graph whose function library starts as a copy of `library` (the graphs a compile
+  // makes from another graph call the same functions).
+  explicit Graph(const FunctionLibraryDefinition& library);
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
@@ -135,6 +141,7 @@ class Graph {
   // Adds all nodes of `graph_def`, which may list them in any order and may refer to nodes
   // already in this graph. Errors (unknown op, bad input reference, cycle, attr type mismatch,
   // duplicate name, shape error) name the node; on error the graph may hold some of the nodes.
+  // The GraphDef's function library is added first (its functions can then be called).
   Status Import(const GraphDef& graph_def);
   static StatusOr<std::unique_ptr<Graph>> FromGraphDef(const GraphDef& graph_def,
                                                        const OpRegistry* registry = OpRegistry::Global());
@@ -158,6 +165,9 @@ class Graph {
   // re-importing the GraphDef reports the cycle.)
   std::vector<Node*> TopologicalOrder() const;
   const OpRegistry* registry() const { return registry_; }
+  // The graph's functions (GraphDef.library): ops for its nodes besides the registry's.
+  const FunctionLibraryDefinition& library() const { return library_; }
+  FunctionLibraryDefinition* mutable_library() { return &library_; }
 
   // Mutation. Node pointers and ids of the other nodes stay valid throughout.
   //
@@ -181,7 +191,7 @@ class Graph {
   // Removes the control edge src -> dst if there is one.
   void RemoveControlEdge(Node* src, Node* dst);
 
-  // Writes the live nodes in TopologicalOrder.
+  // Writes the live nodes in TopologicalOrder, and the function library.
   void ToGraphDef(GraphDef* out) const;
   const VersionDef& versions() const { return versions_; }
 
@@ -190,6 +200,7 @@ class Graph {
   Status CheckInputType(Endpoint src, const Node* dst, int dst_input) const;
 
   const OpRegistry* registry_;
+  FunctionLibraryDefinition library_;  // looks up registry_'s ops too
   std::vector<std::unique_ptr<Node>> nodes_;  // by id; null where a node was removed
   int num_live_nodes_ = 0;
   absl::flat_hash_map<std::string, Node*> by_name_;

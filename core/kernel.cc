@@ -73,8 +73,15 @@ const KernelRegistry::Entry* KernelRegistry::Find(absl::string_view op,
   return nullptr;
 }
 
+namespace {
+// The kernel of a call by function name is registered as kFunctionCallOp.
+absl::string_view KernelOpOf(const Node& node) {
+  return node.is_function_call() ? absl::string_view(kFunctionCallOp) : absl::string_view(node.type_string());
+}
+}  // namespace
+
 bool KernelRegistry::HasKernel(const Node& node, absl::string_view device_type) const {
-  return Find(node.type_string(), node.def().attr(), device_type) != nullptr;
+  return Find(KernelOpOf(node), node.def().attr(), device_type) != nullptr;
 }
 
 bool KernelRegistry::HasKernel(absl::string_view op, const AttrMap& attrs,
@@ -109,7 +116,7 @@ void MarkArgs(const google::protobuf::RepeatedPtrField<OpDef::ArgDef>& args, con
 
 void KernelRegistry::HostMemoryArgs(const Node& node, absl::string_view device_type, std::vector<bool>* inputs,
                                     std::vector<bool>* outputs) const {
-  const Entry* e = Find(node.type_string(), node.def().attr(), device_type);
+  const Entry* e = Find(KernelOpOf(node), node.def().attr(), device_type);
   static const std::vector<std::string> kNone;
   const std::vector<std::string>& host = e == nullptr ? kNone : e->def.host_memory_args_;
   MarkArgs(node.op_def().input_arg(), node, host, node.num_inputs(), inputs);
@@ -118,7 +125,7 @@ void KernelRegistry::HostMemoryArgs(const Node& node, absl::string_view device_t
 
 StatusOr<std::unique_ptr<OpKernel>> KernelRegistry::CreateKernel(const Node& node, Device* device,
                                                                  ResourceMgr* resource_mgr) const {
-  const Entry* e = Find(node.type_string(), node.def().attr(), device->type());
+  const Entry* e = Find(KernelOpOf(node), node.def().attr(), device->type());
   if (e == nullptr) {
     std::vector<std::string> types;
     for (const auto& [name, value] : node.def().attr()) {

@@ -56,6 +56,7 @@ class OpKernelConstruction {
 };
 
 class OpKernelContext;
+class FunctionLibrary;
 
 class OpKernel {
  public:
@@ -92,6 +93,8 @@ class OpKernelContext {
     // its RefCountIsOne() (the executor gives it the last reference when it can).
     TensorValue* inputs = nullptr;
     int num_inputs = 0;
+    // The functions this step's kernels may call (PartitionedCall, a call by function name).
+    FunctionLibrary* function_library = nullptr;
   };
   OpKernelContext(const Params& params, int num_outputs);
 
@@ -126,6 +129,8 @@ class OpKernelContext {
   ResourceMgr* resource_mgr() const { return params_.resource_mgr; }
   const OpKernel& kernel() const { return *params_.kernel; }
   int64_t step_id() const { return params_.step_id; }
+  // Null when the step runs without functions (a bare Executor).
+  FunctionLibrary* function_library() const { return params_.function_library; }
   // Outputs after Compute, for the executor.
   absl::InlinedVector<TensorValue, 2>& outputs() { return outputs_; }
 
@@ -187,6 +192,10 @@ class KernelDefBuilder {
   std::vector<std::pair<std::string, std::vector<DataType>>> constraints_;
   std::vector<std::string> host_memory_args_;
 };
+
+// The kernel registered under this name serves every call of a function by its name (a node
+// whose op is a function of its graph's library).
+inline constexpr char kFunctionCallOp[] = "_FunctionCall";
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(OpKernelConstruction*)>;
 

@@ -319,7 +319,7 @@ const OpRegistrationData* OpRegistry::LookUp(absl::string_view name) const {
   return it == ops_.end() ? nullptr : it->second.get();
 }
 
-StatusOr<const OpRegistrationData*> OpRegistry::LookUpOrError(absl::string_view name) const {
+StatusOr<const OpRegistrationData*> OpRegistryInterface::LookUpOrError(absl::string_view name) const {
   const OpRegistrationData* data = LookUp(name);
   if (data == nullptr) return errors::NotFound("Op type not registered '", errors::Echo(name), "'");
   return data;

@@ -36,6 +36,7 @@ using DataTypeVector = absl::InlinedVector<DataType, 4>;
 struct OpRegistrationData {
   OpDef op_def;
   ShapeFn shape_fn;  // null: outputs of unknown shape
+  bool is_function = false;  // a function of a graph's library (op_def is its signature)
 };
 
 class OpDefBuilder {
@@ -61,15 +62,23 @@ class OpDefBuilder {
   std::string summary_;
 };
 
-class OpRegistry {
+// Where graphs look up the op of a node: the registered ops, or those plus a graph's functions
+// (FunctionLibraryDefinition, core/function.h).
+class OpRegistryInterface {
+ public:
+  virtual ~OpRegistryInterface() = default;
+  // nullptr when no op of that name is known.
+  virtual const OpRegistrationData* LookUp(absl::string_view name) const = 0;
+  // NotFound naming the op when it is not known.
+  StatusOr<const OpRegistrationData*> LookUpOrError(absl::string_view name) const;
+};
+
+class OpRegistry : public OpRegistryInterface {
  public:
   static OpRegistry* Global();
   // Registers an op; a malformed spec or a duplicate name is a programming error and aborts.
   void Register(const OpDefBuilder& builder);
-  // nullptr when no op of that name is registered.
-  const OpRegistrationData* LookUp(absl::string_view name) const;
-  // NotFound naming the op when it is not registered.
-  StatusOr<const OpRegistrationData*> LookUpOrError(absl::string_view name) const;
+  const OpRegistrationData* LookUp(absl::string_view name) const override;
   std::vector<std::string> ListOpNames() const;
 
  private:

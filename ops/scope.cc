@@ -226,7 +226,7 @@ Operation NodeBuilder::Finalize() {
   for (const Operation& op : control_inputs_) {
     if (!op.valid()) return Operation();
   }
-  auto reg = scope_.graph()->registry()->LookUpOrError(op_type_);
+  auto reg = scope_.graph()->library().LookUpOrError(op_type_);
   if (!reg.ok()) {
     scope_.UpdateStatus(reg.status());
     return Operation();

@@ -90,7 +90,7 @@ StatusOr<std::unique_ptr<Graph>> PrunedCopy(const Graph& graph, const std::vecto
     (*ret->mutable_attr())["T"].set_type(BaseType(e.node->output_type(e.index)));
     (*ret->mutable_attr())["index"].set_i(static_cast<int64_t>(i));
   }
-  auto pruned = std::make_unique<Graph>(graph.registry());
+  auto pruned = std::make_unique<Graph>(graph.library());
   SLUICE_RETURN_IF_ERROR(pruned->Import(copy));
   return pruned;
 }
@@ -158,7 +158,7 @@ Status PlaceAndInsertCopies(const Placer& placer, std::unique_ptr<Graph>* graph,
     }
   }
   if (copies.empty()) return absl::OkStatus();
-  auto with_copies = std::make_unique<Graph>(g.registry());
+  auto with_copies = std::make_unique<Graph>(g.library());
   SLUICE_RETURN_IF_ERROR(with_copies->Import(rebuilt));
   devices->assign(with_copies->num_node_ids(), nullptr);
   for (const auto& n : with_copies->nodes()) (*devices)[n->id()] = device_of.at(n->name());

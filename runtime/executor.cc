@@ -109,6 +109,7 @@ bool RunNode(RunState* rs, int id) {
   params.device = pn.device;
   params.resource_mgr = rs->resource_mgr;
   params.step_id = rs->step.step_id;
+  params.function_library = rs->step.function_library;
   params.inputs = inputs.data();
   params.num_inputs = pn.num_inputs;
   if (pn.copy_from != nullptr) {

@@ -92,6 +92,7 @@ class Executor {
     int64_t step_id = 0;
     int intra_op_threads = 0;      // OpenMP threads of the kernels; 0: the running thread's setting
     int64_t max_tensor_bytes = 0;  // ScopedMaxTensorBytes for the kernels; 0: MaxTensorBytes()
+    FunctionLibrary* function_library = nullptr;  // what the kernels call functions through
   };
 
   // Runs `plan` with `feeds` (one per plan.feed_slots) and stores the fetched values (`fetched`

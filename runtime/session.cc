@@ -11,6 +11,7 @@
 #include "core/threadpool.h"
 #include "runtime/compiled_graph.h"
 #include "runtime/executor.h"
+#include "runtime/function_runtime.h"
 #include "runtime/intra_op_threads.h"
 #include "runtime/placer.h"
 
@@ -56,6 +57,16 @@ struct Session::Impl {
     placement.allow_soft_placement = opts.allow_soft_placement;
     placement.log_device_placement = opts.log_device_placement;
     placer = std::make_unique<Placer>(std::move(order), placement);
+    functions = std::make_unique<FunctionLibraryRuntime>(&graph->library(), CompileEnvironment());
+  }
+
+  CompiledGraph::Environment CompileEnvironment() {
+    CompiledGraph::Environment env;
+    env.placer = placer.get();
+    env.resource_mgr = &resource_mgr;
+    env.kernel_cache = &kernel_cache;
+    env.optimizer = &options.optimizer_options;
+    return env;
   }
 
   // Brings nodes added to the source scope since the last call into the session's graph.
@@ -80,6 +91,7 @@ struct Session::Impl {
   Status init_status;
   std::shared_ptr<const GraphUnderConstruction> source;
   std::atomic<int> synced_nodes{0};
+  std::atomic<int> synced_functions{0};
 
   ResourceMgr resource_mgr;
   Status device_status;  // why the devices could not be made, if they could not
@@ -94,6 +106,7 @@ struct Session::Impl {
   absl::Mutex graph_mu;  // the graph grows (Extend, SyncWithScope) exclusively, compiles share it
   std::unique_ptr<Graph> graph ABSL_PT_GUARDED_BY(graph_mu);
   KernelCache kernel_cache;
+  std::unique_ptr<FunctionLibraryRuntime> functions;  // over graph's library
   absl::Mutex compiled_mu;  // lookups share it; only inserting a new signature is exclusive
   absl::flat_hash_map<std::string, std::shared_ptr<const CompiledGraph>> compiled ABSL_GUARDED_BY(compiled_mu);
 };
@@ -102,25 +115,27 @@ Status Session::Impl::SyncWithScope() {
   if (!source) return absl::OkStatus();
   SLUICE_RETURN_IF_ERROR(errors::Annotate(source->status(), "graph construction failed: "));
   const Graph& src = source->graph();
-  if (src.num_node_ids() == synced_nodes.load(std::memory_order_acquire)) return absl::OkStatus();
+  if (src.num_node_ids() == synced_nodes.load(std::memory_order_acquire) &&
+      src.library().num_functions() == synced_functions.load(std::memory_order_acquire)) {
+    return absl::OkStatus();
+  }
   absl::MutexLock lock(&graph_mu);
   int from = synced_nodes.load(std::memory_order_relaxed);
   GraphDef delta;
+  const int functions = src.library().num_functions();
+  if (functions != synced_functions.load(std::memory_order_relaxed)) *delta.mutable_library() = src.library().ToProto();
   for (int i = from; i < src.num_node_ids(); ++i) {
     if (const Node* n = src.FindNodeId(i)) *delta.add_node() = n->def();
   }
   ScopedMaxTensorBytes cap(options.max_tensor_bytes);
   SLUICE_RETURN_IF_ERROR(graph->Import(delta));
   synced_nodes.store(src.num_node_ids(), std::memory_order_release);
+  synced_functions.store(functions, std::memory_order_release);
   return absl::OkStatus();
 }
 
 StatusOr<std::shared_ptr<const CompiledGraph>> Session::Impl::Compile(const CompileSignature& signature) {
-  CompiledGraph::Environment env;
-  env.placer = placer.get();
-  env.resource_mgr = &resource_mgr;
-  env.kernel_cache = &kernel_cache;
-  env.optimizer = &options.optimizer_options;
+  CompiledGraph::Environment env = CompileEnvironment();
   absl::ReaderMutexLock lock(&graph_mu);
   ScopedMaxTensorBytes cap(options.max_tensor_bytes);
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<CompiledGraph> compiled, CompiledGraph::Compile(*graph, signature, env));
@@ -145,6 +160,7 @@ Status Session::Impl::RunCompiled(const CompiledGraph& graph, absl::Span<const T
   step.step_id = next_step.fetch_add(1, std::memory_order_relaxed);
   step.intra_op_threads = intra_op_threads.ForRun();
   step.max_tensor_bytes = options.max_tensor_bytes;
+  step.function_library = functions.get();
   return graph.Run(executor, feed_values, outputs, step);
 }
 
