@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
+#include "ops/math_ops.h"
 #include "ops/state_ops.h"
 #include "ops/variables.h"
 #include "tests/util/test_util.h"
@@ -194,6 +195,23 @@ TEST_F(CliTest, HostileGraphsEndInAResultOrOneLine) {
   CliResult neg = Cli({"run", repro + "/neg_intmin.pb", "--fetch", "d", "--fetch", "e"});
   ASSERT_EQ(neg.code, 0) << neg.err;
   EXPECT_EQ(neg.out, "d = int32 [] -2147483648\ne = int32 [] -2147483648\n");
+}
+
+TEST_F(CliTest, DeviceRequestsThatCannotBeMetNeedSoftPlacement) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 3});
+  ops::Neg(root.WithDevice("/device:GPU:0").WithOpName("neg"), x);
+  GraphDef graph_def;
+  ASSERT_TRUE(root.ToGraphDef(&graph_def).ok());
+  const std::string gpu_model = dir_ + "/gpu.pb";
+  ASSERT_TRUE(WriteGraphDef(graph_def, gpu_model).ok());
+  ExpectOneLineError(Cli({"run", gpu_model, "--feed", "x=" + x_npy_, "--fetch", "neg"}), 1,
+                     "requests device '/device:GPU:0', which is not present");
+  CliResult r = Cli({"run", gpu_model, "--feed", "x=" + x_npy_, "--fetch", "neg", "--soft-placement",
+                     "--log-device-placement"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "neg = float [2,3] [[-1 -2 -3] [-4 -5 -6]]\n");
+  EXPECT_THAT(r.err, HasSubstr("neg: (Neg): /job:localhost/replica:0/task:0/device:CPU:0"));
 }
 
 TEST_F(CliTest, UsageErrorsExitWithTwo) {

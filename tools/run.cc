@@ -60,7 +60,8 @@ Status WriteOutputs(const std::string& dir, const std::vector<std::string>& fetc
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
-  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "init", "out", "summarize", "max-tensor-bytes"}, {});
+  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "init", "out", "summarize", "max-tensor-bytes"},
+                          {"soft-placement", "log-device-placement"});
   if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
   if (parsed->positional.size() != 1) {
     return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL.pb"
@@ -83,6 +84,8 @@ int RunCommand(const std::vector<std::string>& args) {
     return ReportUsageError(kCommand, absl::StrCat("--max-tensor-bytes wants a positive byte count, not '",
                                                    cap_text, "'"));
   }
+  options.allow_soft_placement = parsed->switches.contains("soft-placement");
+  options.log_device_placement = parsed->switches.contains("log-device-placement");
   std::vector<std::pair<std::string, std::string>> feed_files;
   for (const std::string& feed : parsed->All("feed")) {
     size_t eq = feed.find('=');
