@@ -11,6 +11,7 @@ FunctionLibraryDefinition::FunctionLibraryDefinition(const FunctionLibraryDefini
   absl::MutexLock lock(&other.mu_);
   functions_ = other.functions_;
   gradients_ = other.gradients_;
+  num_functions_.store(static_cast<int>(functions_.size()), std::memory_order_relaxed);
 }
 
 namespace {
@@ -62,6 +63,7 @@ Status FunctionLibraryDefinition::AddFunctionDef(const FunctionDef& fdef) {
   entry->reg.op_def = fdef.signature();
   entry->reg.is_function = true;
   functions_.emplace(name, std::move(entry));
+  num_functions_.store(static_cast<int>(functions_.size()), std::memory_order_release);
   return absl::OkStatus();
 }
 
@@ -102,11 +104,6 @@ std::string FunctionLibraryDefinition::GradientFunction(absl::string_view name) 
 bool FunctionLibraryDefinition::empty() const {
   absl::MutexLock lock(&mu_);
   return functions_.empty() && gradients_.empty();
-}
-
-int FunctionLibraryDefinition::num_functions() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int>(functions_.size());
 }
 
 FunctionDefLibrary FunctionLibraryDefinition::ToProto() const {

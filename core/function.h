@@ -8,6 +8,7 @@
 #ifndef SLUICE_CORE_FUNCTION_H_
 #define SLUICE_CORE_FUNCTION_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -42,7 +43,7 @@ class FunctionLibraryDefinition : public OpRegistryInterface {
   // The gradient function registered for `name` (FunctionDefLibrary.gradient), or "".
   std::string GradientFunction(absl::string_view name) const;
   bool empty() const;
-  int num_functions() const;
+  int num_functions() const { return num_functions_.load(std::memory_order_acquire); }  // lock-free
   // The library as TF writes it: functions sorted by name, then gradients.
   FunctionDefLibrary ToProto() const;
   const OpRegistryInterface* base() const { return base_; }
@@ -56,6 +57,7 @@ class FunctionLibraryDefinition : public OpRegistryInterface {
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<const Entry>, std::less<>> functions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string, std::less<>> gradients_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int> num_functions_{0};  // functions_.size(), read on every Session::Run
 };
 
 // A function instantiated for attrs, as a graph: each input arg a Placeholder named after the

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
 #include "core/kernel.h"
 #include "core/resource_mgr.h"
@@ -298,13 +299,14 @@ Status Session::Impl::RunByEndpoint(const std::vector<std::pair<Endpoint, Tensor
     }
     return RunByName(named_feeds, fetch_names, target_names, outputs);
   }
-  std::string key(1, 'o');
+  // The key on the stack and the cached graph by plain pointer (compiled graphs live as long as
+  // the session): no allocation and no reference count per Run.
+  absl::InlinedVector<char, 256> key(1, 'o');
   auto add = [&key](const void* p, int i) {
-    key.append(reinterpret_cast<const char*>(&p), sizeof(p));
-    key.append(reinterpret_cast<const char*>(&i), sizeof(i));
+    key.insert(key.end(), reinterpret_cast<const char*>(&p), reinterpret_cast<const char*>(&p) + sizeof(p));
+    key.insert(key.end(), reinterpret_cast<const char*>(&i), reinterpret_cast<const char*>(&i) + sizeof(i));
   };
-  std::vector<Tensor> feed_values;
-  feed_values.reserve(feeds.size());
+  absl::InlinedVector<Tensor, 8> feed_values;
   for (const auto& [e, value] : feeds) {
     add(e.node, e.index);
     feed_values.push_back(value);
@@ -313,18 +315,20 @@ Status Session::Impl::RunByEndpoint(const std::vector<std::pair<Endpoint, Tensor
   for (const Endpoint& e : fetches) add(e.node, e.index);
   add(nullptr, -2);
   for (const Node* n : targets) add(n, 0);
-  std::shared_ptr<const CompiledGraph> graph;
+  const absl::string_view key_view(key.data(), key.size());
+  const CompiledGraph* graph = nullptr;
   {
     absl::ReaderMutexLock lock(&compiled_mu);
-    auto it = compiled.find(key);
-    if (it != compiled.end()) graph = it->second;
+    auto it = compiled.find(key_view);
+    if (it != compiled.end()) graph = it->second.get();
   }
   if (graph == nullptr) {
     CompileSignature signature;
     for (const auto& [e, value] : feeds) signature.feeds.push_back(tensor_name(e));
     for (const Endpoint& e : fetches) signature.fetches.push_back(tensor_name(e));
     for (const Node* n : targets) signature.targets.push_back(n->name());
-    SLUICE_ASSIGN_OR_RETURN(graph, GetCompiled(key, signature));
+    SLUICE_ASSIGN_OR_RETURN(auto fresh, GetCompiled(std::string(key_view), signature));
+    graph = fresh.get();
   }
   return RunCompiled(*graph, feed_values, outputs);
 }
