@@ -16,6 +16,7 @@
 #include "ops/math_ops.h"
 #include "ops/nn_ops.h"
 #include "ops/random_ops.h"
+#include "ops/resource_variable_ops.h"
 #include "ops/scope.h"
 #include "ops/state_ops.h"
 #include "ops/training.h"

@@ -64,12 +64,13 @@ table() {
   if ((debian_torch)); then header+=" PyTorch (Debian) |"; rule+="---|"; fi
   echo "$header floor (GEMM only) | sluice / floor |"
   echo "$rule---|---|"
-  local name w floor s
+  local name names w floor s
   for w in "${workloads[@]}"; do
     case "$w" in
-      mlp) name=mlp_epoch_s ;; tiny) name=tiny_run_us ;; lenet) name=lenet_100_steps_s ;;
-      autoencoder) name=autoencoder_epoch_s ;; mf) name=mf_epoch_s ;;
+      mlp) names=mlp_epoch_s ;; tiny) names="tiny_run_us tiny_callable_us" ;; lenet) names=lenet_100_steps_s ;;
+      autoencoder) names=autoencoder_epoch_s ;; mf) names=mf_epoch_s ;;
     esac
+    for name in $names; do
     s=$(value "$name" "$out/sluice")
     floor=$(value "floor_$name" "$out/floor")
     local row="| \`$name\` | $(unit "$name" "$out/sluice") | **${s:-n/a}** | $(value "$name" "$out/tf") | $(value "$name" "$out/torch") |"
@@ -80,6 +81,7 @@ table() {
       row+=" ${floor:-n/a} (no GEMM) | |"
     fi
     echo "$row"
+    done
   done
   grep -q test_acc "$out/sluice" || return 0
   echo

@@ -143,6 +143,7 @@ StatusOr<Node*> Graph::AddNode(NodeDef def) {
     info.dtype = BaseType(have);
     info.shape = e.node->output_shape(e.index);
     info.value = e.node->const_value();
+    if (const HandleShapeAndType* handle = e.node->output_handle_shape_and_type(e.index)) info.handle = *handle;
     if (e.node->type_string() == "Shape" && e.node->num_inputs() == 1) {
       const Endpoint& shaped = e.node->input(0);
       info.as_shape = shaped.node->output_shape(shaped.index);
@@ -168,6 +169,7 @@ StatusOr<Node*> Graph::AddNode(NodeDef def) {
     s = node->reg_->shape_fn(&ctx);
     if (!s.ok()) return fail(s);
     node->output_shapes_ = std::move(ctx.outputs());
+    node->output_handles_ = std::move(ctx.output_handle_shapes_and_types());
   }
 
   node->def_ = std::move(def);

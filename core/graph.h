@@ -59,6 +59,11 @@ class Node {
   const DataTypeVector& input_types() const { return input_types_; }
   const DataTypeVector& output_types() const { return output_types_; }
   const TensorShape& output_shape(int i) const { return output_shapes_[i]; }
+  // What resource output i refers to (its dtype and shape), when shape inference knows; else null.
+  const HandleShapeAndType* output_handle_shape_and_type(int i) const {
+    return i < static_cast<int>(output_handles_.size()) && output_handles_[i].has_value() ? &*output_handles_[i]
+                                                                                          : nullptr;
+  }
   const Endpoint& input(int i) const { return inputs_[i]; }
   const std::vector<Endpoint>& inputs() const { return inputs_; }
   const std::vector<Node*>& control_inputs() const { return control_inputs_; }
@@ -76,6 +81,7 @@ class Node {
   const OpRegistrationData* reg_ = nullptr;
   DataTypeVector input_types_, output_types_;
   std::vector<TensorShape> output_shapes_;
+  std::vector<std::optional<HandleShapeAndType>> output_handles_;  // empty unless some output has one
   std::vector<Endpoint> inputs_;
   std::vector<Node*> control_inputs_;
   std::vector<OutEdge> out_edges_;

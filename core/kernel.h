@@ -89,6 +89,9 @@ class OpKernelContext {
     Device* device = nullptr;
     ResourceMgr* resource_mgr = nullptr;
     int64_t step_id = 0;
+    // The step's per-step container (core/resource_mgr.h); the executor makes one per Run. Null
+    // when a kernel runs outside an executor.
+    ScopedStepContainer* step_container = nullptr;
     // The inputs, in order. A kernel may move out of or write into an input tensor only when
     // its RefCountIsOne() (the executor gives it the last reference when it can).
     TensorValue* inputs = nullptr;
@@ -131,6 +134,8 @@ class OpKernelContext {
   int64_t step_id() const { return params_.step_id; }
   // Null when the step runs without functions (a bare Executor).
   FunctionLibrary* function_library() const { return params_.function_library; }
+  // Where resources that live for this step only go (may be null; see Params).
+  ScopedStepContainer* step_container() const { return params_.step_container; }
   // Outputs after Compute, for the executor.
   absl::InlinedVector<TensorValue, 2>& outputs() { return outputs_; }
 

@@ -6,6 +6,11 @@ InferenceContext::InferenceContext(const NodeDef* node, std::vector<InputInfo> i
                                    int num_outputs)
     : node_(node), inputs_(std::move(inputs)), outputs_(num_outputs, TensorShape::UnknownRank()) {}
 
+void InferenceContext::set_output_handle_shape_and_type(int i, HandleShapeAndType handle) {
+  if (output_handles_.empty()) output_handles_.resize(outputs_.size());
+  output_handles_[i] = std::move(handle);
+}
+
 StatusOr<TensorShape> InferenceContext::InputAsShape(int i) const {
   const InputInfo& in = inputs_[i];
   if (in.value != nullptr) {
@@ -52,12 +57,17 @@ StatusOr<TensorShape> InferenceContext::WithRankAtLeast(int i, int rank) const {
 namespace shape_fn {
 
 Status UnchangedShape(InferenceContext* c) {
-  for (int i = 0; i < c->num_outputs(); ++i) c->set_output(i, c->input(0));
+  const HandleShapeAndType* handle = c->input_handle_shape_and_type(0);
+  for (int i = 0; i < c->num_outputs(); ++i) {
+    c->set_output(i, c->input(0));
+    if (handle != nullptr) c->set_output_handle_shape_and_type(i, *handle);
+  }
   return absl::OkStatus();
 }
 
 Status ScalarShape(InferenceContext* c) {
-  for (int i = 0; i < c->num_outputs(); ++i) c->set_output(i, TensorShape{});
+  const TensorShape scalar;
+  for (int i = 0; i < c->num_outputs(); ++i) c->set_output(i, scalar);
   return absl::OkStatus();
 }
 

@@ -15,6 +15,14 @@
 
 namespace sluice {
 
+// What a DT_RESOURCE tensor refers to, as far as the graph knows: the dtype and shape of the
+// value behind the handle (TF's handle shapes and types). A VarHandleOp sets it from its attrs;
+// ops that read or update the variable take the value's shape from it; Identity passes it on.
+struct HandleShapeAndType {
+  DataType dtype = DT_INVALID;
+  TensorShape shape = TensorShape::UnknownRank();
+};
+
 class InferenceContext {
  public:
   // What is known about one input of the node.
@@ -23,6 +31,7 @@ class InferenceContext {
     TensorShape shape = TensorShape::UnknownRank();
     const Tensor* value = nullptr;          // the input's value when it is a constant
     std::optional<TensorShape> as_shape;    // the input's value as a shape, when known partially
+    std::optional<HandleShapeAndType> handle;  // a resource input's, when its producer set it
   };
 
   InferenceContext(const NodeDef* node, std::vector<InputInfo> inputs, int num_outputs);
@@ -43,6 +52,15 @@ class InferenceContext {
   const TensorShape& output(int i) const { return outputs_[i]; }
   std::vector<TensorShape>& outputs() { return outputs_; }
 
+  // What resource input i refers to; null when unknown (or not a resource).
+  const HandleShapeAndType* input_handle_shape_and_type(int i) const {
+    return inputs_[i].handle.has_value() ? &*inputs_[i].handle : nullptr;
+  }
+  // Records what resource output i refers to, for the ops that consume it.
+  void set_output_handle_shape_and_type(int i, HandleShapeAndType handle);
+  // Per output, what set_output_handle_shape_and_type recorded; empty when nothing was.
+  std::vector<std::optional<HandleShapeAndType>>& output_handle_shapes_and_types() { return output_handles_; }
+
   template <typename T>
   Status GetAttr(absl::string_view name, T* value) const {
     return ::sluice::GetAttr(node_->attr(), name, value);
@@ -56,13 +74,14 @@ class InferenceContext {
   const NodeDef* node_;
   std::vector<InputInfo> inputs_;
   std::vector<TensorShape> outputs_;
+  std::vector<std::optional<HandleShapeAndType>> output_handles_;  // sized on first use
 };
 
 using ShapeFn = std::function<Status(InferenceContext*)>;
 
 // Shape functions shared by many ops.
 namespace shape_fn {
-// Every output has input 0's shape.
+// Every output has input 0's shape (and, for a resource, what it refers to).
 Status UnchangedShape(InferenceContext* c);
 // Every output is a scalar.
 Status ScalarShape(InferenceContext* c);

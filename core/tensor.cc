@@ -16,7 +16,25 @@ namespace sluice {
 
 namespace {
 
-size_t ElementBytes(DataType dtype) { return dtype == DT_STRING ? sizeof(std::string) : DataTypeSize(dtype); }
+size_t ElementBytes(DataType dtype) {
+  switch (BaseType(dtype)) {
+    case DT_STRING: return sizeof(std::string);
+    case DT_RESOURCE: return sizeof(ResourceHandle);
+    case DT_VARIANT: return sizeof(Variant);
+    default: return DataTypeSize(dtype);
+  }
+}
+
+// Calls fn.template operator()<T>() with the C++ type of an object dtype (HoldsObjects).
+template <typename Fn>
+void DispatchObjectType(DataType dtype, Fn&& fn) {
+  switch (BaseType(dtype)) {
+    case DT_STRING: fn.template operator()<std::string>(); break;
+    case DT_RESOURCE: fn.template operator()<ResourceHandle>(); break;
+    case DT_VARIANT: fn.template operator()<Variant>(); break;
+    default: break;
+  }
+}
 
 int64_t PhysicalMemoryBytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
@@ -65,17 +83,22 @@ TensorBuffer* TensorBuffer::Create(Allocator* allocator, DataType dtype, int64_t
   buf->data_ = data;
   buf->bytes_ = bytes;
   buf->allocator_ = allocator;
-  if (dtype == DT_STRING) {
-    auto* s = static_cast<std::string*>(data);
-    for (int64_t i = 0; i < num_elements; ++i) new (s + i) std::string();
-    buf->num_strings_ = num_elements;
+  if (HoldsObjects(dtype)) {
+    DispatchObjectType(dtype, [&]<typename T>() {
+      auto* objects = static_cast<T*>(data);
+      for (int64_t i = 0; i < num_elements; ++i) new (objects + i) T();
+    });
+    buf->object_dtype_ = dtype;
+    buf->num_objects_ = num_elements;
   }
   return buf;
 }
 
 TensorBuffer::~TensorBuffer() {
-  auto* s = static_cast<std::string*>(data_);
-  for (int64_t i = 0; i < num_strings_; ++i) s[i].~basic_string();
+  DispatchObjectType(object_dtype_, [&]<typename T>() {
+    auto* objects = static_cast<T*>(data_);
+    for (int64_t i = 0; i < num_objects_; ++i) objects[i].~T();
+  });
   if (data_ != nullptr) allocator_->Deallocate(data_, bytes_);
 }
 
@@ -103,7 +126,7 @@ StatusOr<Tensor> Tensor::Allocate(DataType dtype, const TensorShape& shape, Allo
     return errors::InvalidArgument("cannot allocate a tensor of partial shape ", shape.DebugString());
   }
   dtype = BaseType(dtype);
-  if (dtype != DT_STRING && DataTypeSize(dtype) == 0) {
+  if (!HoldsObjects(dtype) && DataTypeSize(dtype) == 0) {
     return errors::InvalidArgument("cannot allocate a tensor of dtype ", DataTypeString(dtype));
   }
   const int64_t n = shape.num_elements();
@@ -157,8 +180,8 @@ bool Tensor::Reshaped(const TensorShape& shape, Tensor* out) const {
 Tensor Tensor::DeepCopy(Allocator* allocator) const {
   if (!IsInitialized()) return Tensor();
   Tensor t(dtype_, shape_, allocator);
-  if (dtype_ == DT_STRING) {
-    std::copy_n(data<std::string>(), NumElements(), t.data<std::string>());
+  if (HoldsObjects(dtype_)) {
+    DispatchObjectType(dtype_, [&]<typename T>() { std::copy_n(data<T>(), NumElements(), t.data<T>()); });
   } else if (TotalBytes() > 0) {
     std::memcpy(t.raw_data(), raw_data(), TotalBytes());
   }
@@ -187,33 +210,63 @@ Status CheckValueCount(const Repeated& vals, int64_t count, DataType dt) {
 
 }  // namespace
 
+namespace {
+
+// The bytes a string or resource tensor of `n` elements parsed from `values` (the last repeated to
+// fill the shape) takes, elements and payload; ResourceExhausted when over MaxTensorBytes().
+template <typename Repeated, typename PayloadFn>
+Status CheckObjectPayload(const Repeated& values, const TensorShape& shape, DataType dt, PayloadFn payload_of) {
+  if (values.empty()) return absl::OkStatus();
+  const int64_t n = shape.num_elements();
+  int64_t payload = 0;
+  for (const auto& v : values) payload = AddWithoutOverflow(payload, payload_of(v));
+  const int64_t repeats = std::max<int64_t>(0, n - values.size());
+  payload = AddWithoutOverflow(payload, MultiplyWithoutOverflow(repeats, payload_of(*values.rbegin())));
+  const int64_t total = AddWithoutOverflow(payload, MultiplyWithoutOverflow(n, static_cast<int64_t>(ElementBytes(dt))));
+  if (total < 0 || total > MaxTensorBytes()) {
+    return errors::ResourceExhausted("a ", DataTypeString(dt), " tensor of shape ", shape.DebugString(), " from ",
+                                     values.size(), " value(s) needs ",
+                                     total < 0 ? "more than 2^63-1" : absl::StrCat(total),
+                                     " bytes, more than the limit of ", MaxTensorBytes(), " bytes for one tensor");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 StatusOr<Tensor> Tensor::FromProto(const TensorProto& proto) {
   DataType dt = proto.dtype();
-  if (IsRefType(dt) || (dt != DT_STRING && DataTypeSize(dt) == 0)) {
+  if (dt == DT_VARIANT) {
+    return errors::Unimplemented("TensorProto of dtype variant",
+                                 proto.variant_val_size() > 0
+                                     ? absl::StrCat(" (type '", errors::Echo(proto.variant_val(0).type_name()), "')")
+                                     : std::string(),
+                                 " cannot be parsed: variant values need a decoder registered for their type, "
+                                 "and sluice has none");
+  }
+  if (IsRefType(dt) || (!HoldsObjects(dt) && DataTypeSize(dt) == 0)) {
     return errors::InvalidArgument("TensorProto has unsupported dtype ", DataTypeString(dt));
   }
   SLUICE_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::FromProto(proto.tensor_shape()));
   if (!shape.IsFullyDefined()) {
     return errors::InvalidArgument("TensorProto shape ", shape.DebugString(), " is not fully defined");
   }
-  if (dt == DT_STRING && proto.string_val_size() > 0) {
-    // The last value is repeated to fill the shape: the payload counts against the cap too.
-    const int64_t n = shape.num_elements();
-    int64_t payload = 0;
-    for (const std::string& v : proto.string_val()) payload = AddWithoutOverflow(payload, static_cast<int64_t>(v.size()));
-    const int64_t repeats = std::max<int64_t>(0, n - proto.string_val_size());
-    payload = AddWithoutOverflow(payload, MultiplyWithoutOverflow(repeats, static_cast<int64_t>(proto.string_val().rbegin()->size())));
-    const int64_t total = AddWithoutOverflow(payload, MultiplyWithoutOverflow(n, sizeof(std::string)));
-    if (total < 0 || total > MaxTensorBytes()) {
-      return errors::ResourceExhausted("a string tensor of shape ", shape.DebugString(), " from ",
-                                       proto.string_val_size(), " value(s) needs ",
-                                       total < 0 ? "more than 2^63-1" : absl::StrCat(total), " bytes, more than the limit of ",
-                                       MaxTensorBytes(), " bytes for one tensor");
+  if (dt == DT_STRING) {
+    SLUICE_RETURN_IF_ERROR(CheckObjectPayload(proto.string_val(), shape, dt,
+                                              [](const std::string& v) { return static_cast<int64_t>(v.size()); }));
+  } else if (dt == DT_RESOURCE) {
+    SLUICE_RETURN_IF_ERROR(CheckObjectPayload(proto.resource_handle_val(), shape, dt, [](const ResourceHandleProto& v) {
+      return static_cast<int64_t>(v.device().size() + v.container().size() + v.name().size() +
+                                  v.maybe_type_name().size());
+    }));
+    if (!proto.tensor_content().empty()) {
+      return errors::InvalidArgument("TensorProto of dtype resource has tensor_content; its handles belong in "
+                                     "resource_handle_val");
     }
   }
   SLUICE_ASSIGN_OR_RETURN(Tensor t, Allocate(dt, shape));
   int64_t n = shape.num_elements();
-  if (dt != DT_STRING && !proto.tensor_content().empty()) {
+  if (!HoldsObjects(dt) && !proto.tensor_content().empty()) {
     if (proto.tensor_content().size() != t.TotalBytes()) {
       return errors::InvalidArgument("TensorProto tensor_content has ", proto.tensor_content().size(),
                                      " bytes; a ", DataTypeString(dt), " tensor of shape ",
@@ -280,6 +333,14 @@ StatusOr<Tensor> Tensor::FromProto(const TensorProto& proto) {
       for (int64_t i = k; i < n; ++i) out[i] = k > 0 ? proto.string_val(k - 1) : std::string();
       break;
     }
+    case DT_RESOURCE: {
+      SLUICE_RETURN_IF_ERROR(CheckValueCount(proto.resource_handle_val(), n, dt));
+      ResourceHandle* out = t.data<ResourceHandle>();
+      int64_t k = std::min<int64_t>(proto.resource_handle_val_size(), n);
+      for (int64_t i = 0; i < k; ++i) out[i] = ResourceHandle::FromProto(proto.resource_handle_val(i));
+      for (int64_t i = k; i < n && k > 0; ++i) out[i] = out[k - 1];
+      break;
+    }
     default:
       return errors::Unimplemented("TensorProto values of dtype ", DataTypeString(dt),
                                    " are not supported");
@@ -293,6 +354,10 @@ void Tensor::ToProto(TensorProto* proto) const {
   shape_.ToProto(proto->mutable_tensor_shape());
   if (dtype_ == DT_STRING) {
     for (const std::string& s : flat<std::string>()) proto->add_string_val(s);
+  } else if (dtype_ == DT_RESOURCE) {
+    for (const ResourceHandle& h : flat<ResourceHandle>()) h.ToProto(proto->add_resource_handle_val());
+  } else if (dtype_ == DT_VARIANT) {
+    for (const Variant& v : flat<Variant>()) v.Encode(proto->add_variant_val()).IgnoreError();
   } else if (TotalBytes() > 0) {
     proto->set_tensor_content(raw_data(), TotalBytes());
   }
@@ -318,6 +383,14 @@ std::string Tensor::SummarizeValue(int64_t max_entries) const {
       }
     }
   });
+  if (dtype_ == DT_RESOURCE || dtype_ == DT_VARIANT) {
+    ok = true;
+    DispatchObjectType(dtype_, [&]<typename T>() {
+      if constexpr (!std::is_same_v<T, std::string>) {
+        for (int64_t i = 0; i < shown; ++i) vals.push_back(data<T>()[i].DebugString());
+      }
+    });
+  }
   if (!ok) return absl::StrCat("<", DataTypeString(dtype_), " values>");
   // Nest values in brackets by dimension, innermost first.
   std::string out;

@@ -11,17 +11,20 @@
 
 #include "absl/types/span.h"
 #include "core/allocator.h"
+#include "core/resource_handle.h"
 #include "core/status.h"
 #include "core/tensor_shape.h"
 #include "core/types.h"
+#include "core/variant.h"
 #include "proto/tensor.pb.h"
 
 namespace sluice {
 
 // The most bytes one tensor may take: a tensor larger than this is refused before allocating
 // (a GraphDef that asks for more than the machine has fails with a clear error instead of
-// being killed). A string tensor counts its strings' bytes too when it is expanded from a
-// TensorProto. MaxTensorBytes() is the smaller of the process-wide limit (SetMaxTensorBytes;
+// being killed). Elements that are C++ objects (strings, ResourceHandles, Variants) count as
+// their sizeof, and a string or resource tensor parsed from a TensorProto counts its strings'
+// bytes too. MaxTensorBytes() is the smaller of the process-wide limit (SetMaxTensorBytes;
 // default: the machine's physical memory, or the environment variable SLUICE_MAX_TENSOR_BYTES)
 // and the innermost ScopedMaxTensorBytes of the calling thread, if any.
 int64_t MaxTensorBytes();
@@ -44,7 +47,8 @@ class ScopedMaxTensorBytes {
 // A block of memory from an Allocator, shared by the Tensors that view it.
 class TensorBuffer {
  public:
-  // Allocates room for `num_elements` of `dtype`; string elements are constructed empty.
+  // Allocates room for `num_elements` of `dtype`; object elements (strings, ResourceHandles,
+  // Variants) are constructed empty and destroyed with the buffer.
   // Returns nullptr when the allocator is out of memory or the byte count overflows; a zero
   // or failed allocation of a non-empty buffer is never a success.
   static TensorBuffer* Create(Allocator* allocator, DataType dtype, int64_t num_elements);
@@ -62,7 +66,8 @@ class TensorBuffer {
   std::atomic<int> refs_{1};
   void* data_ = nullptr;
   size_t bytes_ = 0;
-  int64_t num_strings_ = 0;  // string tensors: elements to destroy
+  DataType object_dtype_ = DT_INVALID;  // HoldsObjects(dtype) tensors: the element type to destroy
+  int64_t num_objects_ = 0;
   Allocator* allocator_ = nullptr;
 };
 
@@ -70,7 +75,7 @@ class Tensor {
  public:
   // An uninitialized tensor (dtype DT_INVALID).
   Tensor() = default;
-  // A tensor of `dtype` and fully defined `shape` with uninitialized contents (strings empty).
+  // A tensor of `dtype` and fully defined `shape` with uninitialized contents (objects empty).
   // Aborts when out of memory; kernels use OpKernelContext::allocate_output instead, which
   // reports an error.
   Tensor(DataType dtype, const TensorShape& shape, Allocator* allocator = CpuAllocator());
@@ -138,9 +143,13 @@ class Tensor {
   Tensor DeepCopy(Allocator* allocator = CpuAllocator()) const;
 
   // Parses a TensorProto: values may come as tensor_content or in the typed *_val fields; fewer
-  // values than the shape holds repeat the last one (TensorFlow's Const convention).
+  // values than the shape holds repeat the last one (TensorFlow's Const convention). Resource
+  // handles come from resource_handle_val (owning nothing); a variant tensor is Unimplemented
+  // (TF's variant_val needs a decoder per type, which sluice does not have).
   static StatusOr<Tensor> FromProto(const TensorProto& proto);
-  // Writes the tensor; numeric data goes to tensor_content, strings to string_val.
+  // Writes the tensor; numeric data goes to tensor_content, strings to string_val, resource
+  // handles to resource_handle_val. Variants cannot be encoded yet: each becomes a variant_val
+  // holding only its type name (which FromProto refuses).
   void ToProto(TensorProto* proto) const;
 
   // "Tensor<type: float shape: [2,3] values: [1 2 3][4 5 6]>", at most `max_entries` values.

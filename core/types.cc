@@ -1,6 +1,10 @@
 #include "core/types.h"
 
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 
 #include "core/status.h"
 
@@ -66,6 +70,13 @@ bool IsIntegerType(DataType dt) {
     default:
       return false;
   }
+}
+
+std::string DemangledTypeName(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status),
+                                                   std::free);
+  return status == 0 && demangled != nullptr ? std::string(demangled.get()) : std::string(type.name());
 }
 
 namespace errors {

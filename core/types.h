@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <typeinfo>
+
 #include "absl/strings/string_view.h"
 
 #include "proto/types.pb.h"
@@ -22,6 +24,14 @@ inline DataType BaseType(DataType dt) { return IsRefType(dt) ? static_cast<DataT
 inline DataType MakeRefType(DataType dt) { return IsRefType(dt) ? dt : static_cast<DataType>(dt + 100); }
 bool IsFloatingType(DataType dt);
 bool IsIntegerType(DataType dt);
+// Whether a tensor of `dt` holds C++ objects (strings, resource handles, variants) that are
+// constructed and destroyed with its buffer, rather than plain bytes.
+inline bool HoldsObjects(DataType dt) {
+  dt = BaseType(dt);
+  return dt == DT_STRING || dt == DT_RESOURCE || dt == DT_VARIANT;
+}
+// The readable name of a C++ type ("sluice::Var"), for errors about resource and variant types.
+std::string DemangledTypeName(const std::type_info& type);
 
 template <typename T>
 struct DataTypeToEnum;

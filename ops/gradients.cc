@@ -24,8 +24,12 @@ Status GradientRegistry::Lookup(const std::string& op, const GradFunc** fn) cons
 
 namespace {
 
-// Gradients flow only along floating-point edges.
-bool Differentiable(const Endpoint& e) { return IsFloatingType(e.node->output_type(e.index)); }
+// Gradients flow only along floating-point edges, and along resource edges to a variable's
+// handle (a ReadVariableOp's gradient is its handle's, as in TF).
+bool Differentiable(const Endpoint& e) {
+  DataType dt = e.node->output_type(e.index);
+  return IsFloatingType(dt) || dt == DT_RESOURCE;
+}
 
 Output SumGradients(const Scope& scope, const std::vector<Output>& grads) {
   if (grads.size() == 1) return grads[0];

@@ -46,7 +46,8 @@ class GradientRegistry {
 // scope "gradients" (like tf.gradients). grad_ys may be empty (ones). Gradients arriving at a
 // tensor by several paths are summed with AddN. Backpropagation stops at ops registered with
 // no gradient (StopGradient among them) and fails with the op and node name for an op whose
-// gradient is missing. An x that no y depends on gets an invalid Output.
+// gradient is missing. An x that no y depends on gets an invalid Output. An x may be a resource
+// variable's handle: its gradient is that of the variable's value (summed over its reads).
 Status AddSymbolicGradients(const Scope& scope, const std::vector<Output>& ys,
                             const std::vector<Output>& xs, const std::vector<Output>& grad_ys,
                             std::vector<Output>* grad_xs);

@@ -5,6 +5,7 @@
 #include "ops/gradients.h"
 #include "ops/initializers.h"
 #include "ops/math_ops.h"
+#include "ops/resource_variable_ops.h"
 #include "ops/scope_internal.h"
 #include "ops/state_ops.h"
 #include "ops/training_ops.h"
@@ -36,6 +37,25 @@ Scope UniquelyNamed(const Scope& scope, const std::string& name) {
 // `x` as `dtype`: the beta powers are float variables, read as the variable's dtype.
 Output CastTo(const Scope& scope, const Output& x, DataType dtype) {
   return x.dtype() == dtype ? x : ops::Cast(scope, x, dtype);
+}
+
+// var = value, for either kind of variable.
+Operation AssignTo(const Scope& scope, const Variable& var, const Output& value) {
+  return var.is_resource() ? ops::AssignVariableOp(scope, var.handle(), value)
+                           : ops::Assign(scope, var.ref(), value).op();
+}
+
+// var += value, for either kind of variable.
+Operation AssignAddTo(const Scope& scope, const Variable& var, const Input& value) {
+  return var.is_resource() ? ops::AssignAddVariableOp(scope, var.handle(), value)
+                           : ops::AssignAdd(scope, var.ref(), value).op();
+}
+
+// A variable of the same kind as `like` (ref or resource), built by Variable's constructors.
+template <typename... Args>
+Variable VariableLike(const Variable& like, Args&&... args) {
+  if (like.is_resource()) return ResourceVariable(std::forward<Args>(args)...);
+  return Variable(std::forward<Args>(args)...);
 }
 
 }  // namespace
@@ -119,19 +139,19 @@ Operation Optimizer::ApplyGradients(const Scope& scope, const std::vector<GradAn
   std::vector<Operation> updates;
   for (const auto& [grad, var] : todo) {
     Scope update_scope = ColocatedWith(names.helpers.NewSubScope("update_" + var.name()), var);
-    Output update = ApplyDense(&ctx, update_scope, grad, var);
+    Operation update = ApplyDense(&ctx, update_scope, grad, var);
     if (!update.valid()) {
       scope.UpdateStatus(errors::Internal(name_, ": building the update of ", var.name(), " failed"));
       return Operation();
     }
-    updates.push_back(update.op());
+    updates.push_back(update);
   }
   if (global_step == nullptr) return Finish(&ctx, updates, names.op);
   Operation finished = Finish(&ctx, updates, names.helpers.WithOpName("update"));
   if (!finished.valid()) return Operation();
   Scope increment = scope.WithControlDependencies({finished})
                         .WithOpName(names.name.substr(scope.name_prefix().size()));
-  return ops::AssignAdd(increment, global_step->ref(), 1).op();
+  return AssignAddTo(increment, *global_step, 1);
 }
 
 Operation Optimizer::Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) {
@@ -146,35 +166,41 @@ Variable Optimizer::GetSlot(const Variable& var, const std::string& slot) const 
 void Optimizer::CreateSlot(const Scope& root, const Variable& var, const std::string& slot,
                            const std::string& slot_name, const Initializer& init) {
   if (slots_.contains({var.ref().node(), slot})) return;
-  Variable v(UniquelyNamed(ColocatedWith(root, var), var.name() + "/" + slot_name), var.shape(), init,
-             var.dtype(), /*trainable=*/false);
+  Variable v = VariableLike(var, UniquelyNamed(ColocatedWith(root, var), var.name() + "/" + slot_name), var.shape(),
+                            init, var.dtype(), /*trainable=*/false);
   if (v.valid()) slots_[{var.ref().node(), slot}] = v;
 }
 
-Output GradientDescentOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
-                                            const Variable& var) {
-  return ops::ApplyGradientDescent(scope, var.ref(), ctx->Hyper("learning_rate", learning_rate_, var.dtype()),
-                                   grad);
+Operation GradientDescentOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                               const Variable& var) {
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, var.dtype());
+  if (var.is_resource()) return ops::ResourceApplyGradientDescent(scope, var.handle(), lr, grad);
+  return ops::ApplyGradientDescent(scope, var.ref(), lr, grad).op();
 }
 
 void MomentumOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
   for (const Variable& v : vars) CreateSlot(root, v, "momentum", name(), init::Zeros());
 }
 
-Output MomentumOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
-                                     const Variable& var) {
+Operation MomentumOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                        const Variable& var) {
   Variable accum = GetSlot(var, "momentum");
-  if (!accum.valid()) return Output();
-  return ops::ApplyMomentum(scope, var.ref(), accum.ref(), ctx->Hyper("learning_rate", learning_rate_, var.dtype()),
-                            grad, ctx->Hyper("momentum", momentum_, var.dtype()), use_nesterov_);
+  if (!accum.valid()) return Operation();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, var.dtype());
+  Output momentum = ctx->Hyper("momentum", momentum_, var.dtype());
+  if (var.is_resource()) {
+    return ops::ResourceApplyMomentum(scope, var.handle(), accum.handle(), lr, grad, momentum, use_nesterov_);
+  }
+  return ops::ApplyMomentum(scope, var.ref(), accum.ref(), lr, grad, momentum, use_nesterov_).op();
 }
 
 void AdamOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
   // TF1 keeps one pair of beta powers per graph, created with the first slots.
   if (!beta1_power_.valid() || root.graph()->FindNode(beta1_power_.name()) != beta1_power_.ref().node()) {
+    // Of the first variable's kind, as TF's _create_non_slot_variable makes them.
     Scope placed = ColocatedWith(root, vars.front());
-    beta1_power_ = Variable(UniquelyNamed(placed, "beta1_power"), Input(beta1_), /*trainable=*/false);
-    beta2_power_ = Variable(UniquelyNamed(placed, "beta2_power"), Input(beta2_), /*trainable=*/false);
+    beta1_power_ = VariableLike(vars.front(), UniquelyNamed(placed, "beta1_power"), Input(beta1_), false);
+    beta2_power_ = VariableLike(vars.front(), UniquelyNamed(placed, "beta2_power"), Input(beta2_), false);
   }
   for (const Variable& v : vars) {
     CreateSlot(root, v, "m", name(), init::Zeros());
@@ -182,15 +208,20 @@ void AdamOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& 
   }
 }
 
-Output AdamOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
-                                 const Variable& var) {
+Operation AdamOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                    const Variable& var) {
   Variable m = GetSlot(var, "m"), v = GetSlot(var, "v");
-  if (!m.valid() || !v.valid() || !beta1_power_.valid() || !beta2_power_.valid()) return Output();
+  if (!m.valid() || !v.valid() || !beta1_power_.valid() || !beta2_power_.valid()) return Operation();
   DataType dt = var.dtype();
-  return ops::ApplyAdam(scope, var.ref(), m.ref(), v.ref(), CastTo(scope, beta1_power_.value(), dt),
-                        CastTo(scope, beta2_power_.value(), dt), ctx->Hyper("learning_rate", learning_rate_, dt),
-                        ctx->Hyper("beta1", beta1_, dt), ctx->Hyper("beta2", beta2_, dt),
-                        ctx->Hyper("epsilon", epsilon_, dt), grad);
+  Output beta1_power = CastTo(scope, beta1_power_.value(), dt), beta2_power = CastTo(scope, beta2_power_.value(), dt);
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt), beta1 = ctx->Hyper("beta1", beta1_, dt);
+  Output beta2 = ctx->Hyper("beta2", beta2_, dt), epsilon = ctx->Hyper("epsilon", epsilon_, dt);
+  if (var.is_resource()) {
+    return ops::ResourceApplyAdam(scope, var.handle(), m.handle(), v.handle(), beta1_power, beta2_power, lr, beta1,
+                                  beta2, epsilon, grad);
+  }
+  return ops::ApplyAdam(scope, var.ref(), m.ref(), v.ref(), beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad)
+      .op();
 }
 
 // TF's Adam._finish: after the updates, beta1_power *= beta1 and beta2_power *= beta2.
@@ -198,12 +229,12 @@ Operation AdamOptimizer::Finish(UpdateContext* ctx, const std::vector<Operation>
   Scope after = ctx->scope().WithControlDependencies(updates);
   DataType dt = beta1_power_.dtype();
   Output beta1 = ctx->Hyper("beta1", beta1_, dt), beta2 = ctx->Hyper("beta2", beta2_, dt);
-  Output update1 = ops::Assign(after, beta1_power_.ref(), ops::Mul(after, beta1_power_.value(), beta1));
-  Output update2 = ops::Assign(after, beta2_power_.ref(), ops::Mul(after, beta2_power_.value(), beta2));
+  Operation update1 = AssignTo(after, beta1_power_, ops::Mul(after, beta1_power_.value(), beta1));
+  Operation update2 = AssignTo(after, beta2_power_, ops::Mul(after, beta2_power_.value(), beta2));
   if (!update1.valid() || !update2.valid()) return Operation();
   std::vector<Operation> all = updates;
-  all.push_back(update1.op());
-  all.push_back(update2.op());
+  all.push_back(update1);
+  all.push_back(update2);
   return ops::Group(named, all);
 }
 
@@ -213,12 +244,13 @@ void AdagradOptimizer::CreateSlots(const Scope& root, const std::vector<Variable
   }
 }
 
-Output AdagradOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
-                                    const Variable& var) {
+Operation AdagradOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                       const Variable& var) {
   Variable accum = GetSlot(var, "accumulator");
-  if (!accum.valid()) return Output();
-  return ops::ApplyAdagrad(scope, var.ref(), accum.ref(), ctx->Hyper("learning_rate", learning_rate_, var.dtype()),
-                           grad);
+  if (!accum.valid()) return Operation();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, var.dtype());
+  if (var.is_resource()) return ops::ResourceApplyAdagrad(scope, var.handle(), accum.handle(), lr, grad);
+  return ops::ApplyAdagrad(scope, var.ref(), accum.ref(), lr, grad).op();
 }
 
 void RMSPropOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
@@ -228,14 +260,18 @@ void RMSPropOptimizer::CreateSlots(const Scope& root, const std::vector<Variable
   }
 }
 
-Output RMSPropOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
-                                    const Variable& var) {
+Operation RMSPropOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                       const Variable& var) {
   Variable ms = GetSlot(var, "rms"), mom = GetSlot(var, "momentum");
-  if (!ms.valid() || !mom.valid()) return Output();
+  if (!ms.valid() || !mom.valid()) return Operation();
   DataType dt = var.dtype();
-  return ops::ApplyRMSProp(scope, var.ref(), ms.ref(), mom.ref(), ctx->Hyper("learning_rate", learning_rate_, dt),
-                           ctx->Hyper("decay", decay_, dt), ctx->Hyper("momentum", momentum_, dt),
-                           ctx->Hyper("epsilon", epsilon_, dt), grad);
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt), decay = ctx->Hyper("decay", decay_, dt);
+  Output momentum = ctx->Hyper("momentum", momentum_, dt), epsilon = ctx->Hyper("epsilon", epsilon_, dt);
+  if (var.is_resource()) {
+    return ops::ResourceApplyRMSProp(scope, var.handle(), ms.handle(), mom.handle(), lr, decay, momentum, epsilon,
+                                     grad);
+  }
+  return ops::ApplyRMSProp(scope, var.ref(), ms.ref(), mom.ref(), lr, decay, momentum, epsilon, grad).op();
 }
 
 Variable CreateGlobalStep(const Scope& scope) {

@@ -8,6 +8,9 @@
 // "<Name>/update_<var>/", slot variables are "<var>/<Name>" ("<var>/Adam", "<var>/Adam_1"), not
 // trainable but in the global variables (so GlobalVariablesInitializer covers them), and the train
 // op is a NoOp named "<Name>" (with a global step: the AssignAdd that increments it, named so).
+// Resource variables (ResourceVariable) are updated by the ResourceApply* ops instead, and their
+// slots (and Adam's beta powers, when the first variable is one) are resource variables too, as
+// TF's slot_creator makes them; the names are the same.
 //
 // Errors (no variables, no gradient reaching any variable, ...) are recorded on the scope and
 // the returned Operation is invalid.
@@ -73,16 +76,17 @@ class Optimizer {
   // Creates the slots of `vars` (those that have none yet); `root` has an empty name prefix
   // and no control dependencies.
   virtual void CreateSlots(const Scope& root, const std::vector<Variable>& vars) {}
-  // The update of one variable, built in `scope` ("<Name>/update_<var>/").
-  virtual Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
-                            const Variable& var) = 0;
+  // The update of one variable (an Apply* op, or ResourceApply* for a resource variable), built
+  // in `scope` ("<Name>/update_<var>/").
+  virtual Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                               const Variable& var) = 0;
   // Groups the updates into the op `named` builds (TF's _finish); subclasses may add work that
   // runs after the updates (Adam's beta powers).
   virtual Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates,
                            const Scope& named);
 
-  // Creates slot `slot` of `var` named "<var>/<slot_name>" (made unique), of var's shape and
-  // dtype, initialized by `init`, unless it exists.
+  // Creates slot `slot` of `var` named "<var>/<slot_name>" (made unique), of var's shape, dtype
+  // and kind (ref or resource), initialized by `init`, unless it exists.
   void CreateSlot(const Scope& root, const Variable& var, const std::string& slot,
                   const std::string& slot_name, const Initializer& init);
 
@@ -98,7 +102,7 @@ class GradientDescentOptimizer : public Optimizer {
       : Optimizer("GradientDescent"), learning_rate_(learning_rate) {}
 
  protected:
-  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
 
  private:
   float learning_rate_;
@@ -113,7 +117,7 @@ class MomentumOptimizer : public Optimizer {
 
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
-  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
 
  private:
   float learning_rate_, momentum_;
@@ -134,7 +138,7 @@ class AdamOptimizer : public Optimizer {
 
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
-  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
   Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) override;
 
  private:
@@ -151,7 +155,7 @@ class AdagradOptimizer : public Optimizer {
 
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
-  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
 
  private:
   float learning_rate_, initial_accumulator_value_;
@@ -168,7 +172,7 @@ class RMSPropOptimizer : public Optimizer {
 
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
-  Output ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
 
  private:
   float learning_rate_, decay_, momentum_, epsilon_;

@@ -1,6 +1,8 @@
 // The fused optimizer updates of TF1 (training_ops): each updates its variable and slot
-// variables in place, under their locks, and returns the variable's ref. Optimizers in
-// ops/training.h build these; use them directly for hand-written update rules.
+// variables in place, under their locks, and returns the variable's ref. The ResourceApply*
+// twins do the same to resource variables (their handles, ResourceVariable::handle()) and
+// return the op, which has no outputs. Optimizers in ops/training.h build these; use them
+// directly for hand-written update rules.
 //
 // Scalar hyperparameters (lr, momentum, ...) may be literals, converted to the variable's dtype.
 // The update formulas are TensorFlow's (tensorflow/core/kernels/training_ops.cc).
@@ -35,6 +37,20 @@ Output ApplyAdagrad(const Scope& scope, const Output& var, const Output& accum, 
 Output ApplyRMSProp(const Scope& scope, const Output& var, const Output& ms, const Output& mom,
                     const Input& lr, const Input& rho, const Input& momentum, const Input& epsilon,
                     const Input& grad);
+
+// The same updates of resource variables, with the same inputs in the same order.
+Operation ResourceApplyGradientDescent(const Scope& scope, const Output& var, const Input& alpha,
+                                       const Input& delta);
+Operation ResourceApplyMomentum(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                                const Input& grad, const Input& momentum, bool use_nesterov = false);
+Operation ResourceApplyAdam(const Scope& scope, const Output& var, const Output& m, const Output& v,
+                            const Input& beta1_power, const Input& beta2_power, const Input& lr, const Input& beta1,
+                            const Input& beta2, const Input& epsilon, const Input& grad, bool use_nesterov = false);
+Operation ResourceApplyAdagrad(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                               const Input& grad, bool update_slots = true);
+Operation ResourceApplyRMSProp(const Scope& scope, const Output& var, const Output& ms, const Output& mom,
+                               const Input& lr, const Input& rho, const Input& momentum, const Input& epsilon,
+                               const Input& grad);
 
 }  // namespace ops
 }  // namespace sluice

@@ -1,5 +1,6 @@
 #include "ops/variables.h"
 
+#include "ops/resource_variable_ops.h"
 #include "ops/scope_internal.h"
 #include "ops/state_ops.h"
 
@@ -15,21 +16,36 @@ Variable Variable::FromParts(Output ref, Output value, Operation initializer) {
 
 Variable::Variable(const Scope& scope, const Input& initial_value, bool trainable) {
   Build(scope, TensorShape::UnknownRank(), DT_INVALID,
-        [&](const Scope& s) { return initial_value.ToOutput(s); }, trainable);
+        [&](const Scope& s) { return initial_value.ToOutput(s); }, trainable, /*resource=*/false);
 }
 
 Variable::Variable(const Scope& scope, const TensorShape& shape, const Initializer& init,
                    DataType dtype, bool trainable) {
   Build(scope, shape, dtype,
-        [&](const Scope& s) { return init(s.NewSubScope("Initializer"), shape, dtype); }, trainable);
+        [&](const Scope& s) { return init(s.NewSubScope("Initializer"), shape, dtype); }, trainable,
+        /*resource=*/false);
+}
+
+ResourceVariable::ResourceVariable(const Scope& scope, const Input& initial_value, bool trainable) {
+  Build(scope, TensorShape::UnknownRank(), DT_INVALID,
+        [&](const Scope& s) { return initial_value.ToOutput(s); }, trainable, /*resource=*/true);
+}
+
+ResourceVariable::ResourceVariable(const Scope& scope, const TensorShape& shape, const Initializer& init,
+                                   DataType dtype, bool trainable) {
+  Build(scope, shape, dtype,
+        [&](const Scope& s) { return init(s.NewSubScope("Initializer"), shape, dtype); }, trainable,
+        /*resource=*/true);
 }
 
 // Lays the nodes out as tf.Variable does: the name "<name>" is reserved as a name scope first,
-// the initial value and helpers go under "<name>/", and the VariableV2 node takes the name itself.
+// the initial value and helpers go under "<name>/", and the VariableV2 (or VarHandleOp) node
+// takes the name itself.
 // Variables are created outside any control dependencies (TF's init_scope). `shape` and `dtype`
 // may be left unknown (UnknownRank, DT_INVALID) to take them from the initial value.
 void Variable::Build(const Scope& outer, const TensorShape& shape, DataType dtype,
-                     const std::function<Output(const Scope&)>& make_initial_value, bool trainable) {
+                     const std::function<Output(const Scope&)>& make_initial_value, bool trainable,
+                     bool resource) {
   if (!outer.ok()) return;
   Scope scope = outer.WithNoControlDependencies();
   if (outer.data()->op_name.has_value()) scope = scope.WithOpName(*outer.data()->op_name);
@@ -57,17 +73,25 @@ void Variable::Build(const Scope& outer, const TensorShape& shape, DataType dtyp
     return;
   }
 
-  Output ref = NodeBuilder(names.op, "VariableV2")
-                   .Attr("shape", *merged)
-                   .Attr("dtype", initial.dtype())
-                   .Finalize();
-  if (!ref.valid()) return;
-  Output assign = NodeBuilder(sub.WithOpName("Assign"), "Assign").Input(ref).Input(initial).Finalize();
-  Output read = NodeBuilder(sub.WithOpName("read"), "Identity").Input(ref).Finalize();
+  Output ref, read;
+  Operation assign;
+  if (resource) {
+    // The shared name is the node's (TF's graph-mode variables do the same), so that TensorFlow,
+    // whose kernel does not fall back to the node name, finds the same variable.
+    ref = ops::VarHandleOp(names.op, initial.dtype(), *merged, "", var_name);
+    if (!ref.valid()) return;
+    assign = ops::AssignVariableOp(sub.WithOpName("Assign"), ref, initial);
+    read = ops::ReadVariableOp(sub.NewSubScope("Read").WithOpName("ReadVariableOp"), ref, initial.dtype());
+  } else {
+    ref = NodeBuilder(names.op, "VariableV2").Attr("shape", *merged).Attr("dtype", initial.dtype()).Finalize();
+    if (!ref.valid()) return;
+    assign = NodeBuilder(sub.WithOpName("Assign"), "Assign").Input(ref).Input(initial).Finalize();
+    read = NodeBuilder(sub.WithOpName("read"), "Identity").Input(ref).Finalize();
+  }
   if (!assign.valid() || !read.valid()) return;
   ref_ = ref;
   value_ = read;
-  initializer_ = assign.op();
+  initializer_ = assign;
   scope.AddVariable(*this, trainable);
 }
 

@@ -1,6 +1,15 @@
 // Variable: a TF1 ref variable as tf.Variable builds it: a VariableV2 node "<name>", an Assign
 // initializer "<name>/Assign" and an Identity "<name>/read" through which the value is used.
 // Graphs built this way load in TensorFlow and checkpoints name the variable "<name>".
+//
+// ResourceVariable: a resource variable as TF2's tf.Variable (or TF1 with use_resource=True)
+// builds it in a graph: a VarHandleOp "<name>" (shared_name "<name>"), an AssignVariableOp
+// initializer "<name>/Assign" and a ReadVariableOp "<name>/Read/ReadVariableOp" through which the
+// value is used. It is a Variable: the collections, GlobalVariablesInitializer and the
+// optimizers (which update it with ResourceApply* ops) take both kinds.
+//
+//   ResourceVariable kernel(root.WithOpName("kernel"), {784, 10}, init::GlorotUniform());
+//   auto out = ops::MatMul(root, x, kernel);                // reads it through kernel.value()
 #ifndef SLUICE_OPS_VARIABLES_H_
 #define SLUICE_OPS_VARIABLES_H_
 
@@ -25,27 +34,48 @@ class Variable {
   Variable(const Scope& scope, const TensorShape& shape, const Initializer& init,
            DataType dtype = DT_FLOAT, bool trainable = true);
 
-  // A Variable over existing nodes: the VariableV2, its read and its initializer.
+  // A Variable over existing nodes: the VariableV2 (or VarHandleOp), its read and its initializer.
   static Variable FromParts(Output ref, Output value, Operation initializer);
 
   bool valid() const { return ref_.valid(); }
-  // The VariableV2 output (ref-typed): what Assign and Apply* ops take.
+  // Whether this is a resource variable (a VarHandleOp) rather than a ref variable (VariableV2).
+  bool is_resource() const { return ref_.valid() && ref_.dtype() == DT_RESOURCE; }
+  // The variable's node's output: for a ref variable the VariableV2's ref, what Assign and Apply*
+  // ops take; for a resource variable the same as handle().
   const Output& ref() const { return ref_; }
-  // The "<name>/read" Identity: the value other ops use.
+  // A resource variable's VarHandleOp output (DT_RESOURCE), what AssignVariableOp and
+  // ResourceApply* ops take; invalid for a ref variable.
+  Output handle() const { return is_resource() ? ref_ : Output(); }
+  // The value other ops use: "<name>/read" (an Identity of the ref) or, for a resource
+  // variable, "<name>/Read/ReadVariableOp".
   const Output& value() const { return value_; }
   // The "<name>/Assign" op that sets the initial value.
   const Operation& initializer() const { return initializer_; }
   // The variable's node name, which is also its checkpoint key.
   const std::string& name() const { return ref_.node()->name(); }
-  DataType dtype() const { return BaseType(ref_.dtype()); }
-  const TensorShape& shape() const { return ref_.shape(); }
+  DataType dtype() const { return is_resource() ? value_.dtype() : BaseType(ref_.dtype()); }
+  const TensorShape& shape() const { return is_resource() ? value_.shape() : ref_.shape(); }
+
+ protected:
+  // Builds the nodes of a ref variable or, with `resource`, of a resource variable.
+  void Build(const Scope& scope, const TensorShape& shape, DataType dtype,
+             const std::function<Output(const Scope&)>& make_initial_value, bool trainable, bool resource);
 
  private:
-  void Build(const Scope& scope, const TensorShape& shape, DataType dtype,
-             const std::function<Output(const Scope&)>& make_initial_value, bool trainable);
   Output ref_;
   Output value_;
   Operation initializer_;
+};
+
+// A resource variable (see the top of this file); it adds no state to Variable, so it can be
+// passed and stored as one.
+class ResourceVariable : public Variable {
+ public:
+  ResourceVariable() = default;
+  // As Variable's constructors, but the variable is a VarHandleOp.
+  ResourceVariable(const Scope& scope, const Input& initial_value, bool trainable = true);
+  ResourceVariable(const Scope& scope, const TensorShape& shape, const Initializer& init, DataType dtype = DT_FLOAT,
+                   bool trainable = true);
 };
 
 }  // namespace sluice

@@ -56,6 +56,7 @@ struct RunState {
   Status status ABSL_GUARDED_BY(mu);
   absl::Notification done;
   ResourceMgr* resource_mgr = nullptr;
+  ScopedStepContainer* step_container = nullptr;
   ThreadPool* pool = nullptr;
   Executor::StepOptions step;
 };
@@ -110,6 +111,7 @@ bool RunNode(RunState* rs, int id) {
   params.resource_mgr = rs->resource_mgr;
   params.step_id = rs->step.step_id;
   params.function_library = rs->step.function_library;
+  params.step_container = rs->step_container;
   params.inputs = inputs.data();
   params.num_inputs = pn.num_inputs;
   if (pn.copy_from != nullptr) {
@@ -179,9 +181,13 @@ void Process(RunState* rs, absl::InlinedVector<int, 16> stack) {
 
 Status Executor::Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds,
                      std::vector<Tensor>* fetched, const StepOptions& step) const {
+  // The step's per-step resources: declared before the run state, so that they are dropped after
+  // every kernel has finished and the run's slots are released.
+  ScopedStepContainer step_container(step.step_id, resource_mgr_);
   RunState rs(plan);
   rs.step = step;
   rs.resource_mgr = resource_mgr_;
+  rs.step_container = &step_container;
   rs.pool = pool_ != nullptr && pool_->num_threads() > 0 ? pool_ : nullptr;
   for (size_t i = 0; i < feeds.size(); ++i) rs.slots[plan.feed_slots[i]].tensor = feeds[i];
   if (!plan.roots.empty()) {

@@ -97,7 +97,8 @@ class Executor {
 
   // Runs `plan` with `feeds` (one per plan.feed_slots) and stores the fetched values (`fetched`
   // may be null when the plan fetches nothing). On a kernel's failure the run stops scheduling,
-  // waits for what is in flight, and returns the first error annotated with the node.
+  // waits for what is in flight, and returns the first error annotated with the node. Each run
+  // has its own ScopedStepContainer (named after step.step_id), cleaned when the run ends.
   Status Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds, std::vector<Tensor>* fetched,
              const StepOptions& step) const;
 

@@ -4,6 +4,16 @@
 #include "core/attr_value.h"
 
 namespace sluice {
+namespace {
+
+// The nodes that become Consts: ref variables, and the reads of resource variables (the
+// VarHandleOp itself is then needed no more, as in TF's convert_variables_to_constants).
+bool BecomesConst(const Node& n) {
+  if (n.type_string() == "VariableV2") return true;
+  return n.type_string() == "ReadVariableOp" && n.input(0).node->type_string() == "VarHandleOp";
+}
+
+}  // namespace
 
 StatusOr<GraphDef> FreezeGraph(Session& session, const std::vector<std::string>& outputs) {
   const Graph& graph = session.graph();
@@ -17,7 +27,7 @@ StatusOr<GraphDef> FreezeGraph(Session& session, const std::vector<std::string>&
   while (!stack.empty()) {
     const Node* n = stack.back();
     stack.pop_back();
-    if (n->type_string() == "VariableV2") continue;  // becomes a Const: its inputs are not needed
+    if (BecomesConst(*n)) continue;  // its inputs are not needed
     auto visit = [&](const Node* in) {
       if (needed.insert(in).second) stack.push_back(in);
     };
@@ -28,7 +38,7 @@ StatusOr<GraphDef> FreezeGraph(Session& session, const std::vector<std::string>&
   *frozen.mutable_versions() = graph.versions();
   for (const Node* node : graph.nodes()) {
     if (!needed.contains(node)) continue;
-    if (node->type_string() != "VariableV2") {
+    if (!BecomesConst(*node)) {
       *frozen.add_node() = node->def();
       continue;
     }

@@ -1,7 +1,8 @@
 // FreezeGraph: turns a training graph into a self-contained inference graph, as TensorFlow's
 // freeze_graph does: the graph is pruned to what `outputs` need, and every variable they read
 // becomes a Const holding its current value in `session` (same node name, so "<var>/read" and
-// every other consumer keep working). The result runs with no checkpoint and no initializer.
+// every other consumer keep working); for a resource variable, each ReadVariableOp of its
+// VarHandleOp becomes that Const. The result runs with no checkpoint and no initializer.
 #ifndef SLUICE_RUNTIME_FREEZE_GRAPH_H_
 #define SLUICE_RUNTIME_FREEZE_GRAPH_H_
 

@@ -1,11 +1,16 @@
 // Core: TensorShape, Tensor (and its TensorProto form), the op registry's spec parsing and attr
 // validation, and Graph construction and import with every validation error.
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <memory>
+#include <thread>
 
 #include "core/attr_value.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "core/graph.h"
 #include "core/op_registry.h"
+#include "core/resource_mgr.h"
 #include "core/tensor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -152,8 +157,316 @@ TEST(TensorTest, MalformedProtosAreErrors) {
   EXPECT_FALSE(Tensor::FromProto(unknown_dim).ok());
 
   TensorProto bad_type;
-  bad_type.set_dtype(DT_RESOURCE);
+  bad_type.set_dtype(DT_COMPLEX64);
   EXPECT_FALSE(Tensor::FromProto(bad_type).ok());
+}
+
+// ---- DT_RESOURCE and DT_VARIANT elements, ResourceMgr ------------------------------------------
+
+// Counts its destructions, to see when the last reference goes.
+class CountedResource : public ResourceBase {
+ public:
+  explicit CountedResource(std::atomic<int>* destroyed, int value = 0) : destroyed_(destroyed), value_(value) {}
+  ~CountedResource() override { destroyed_->fetch_add(1); }
+  std::string DebugString() const override { return absl::StrCat("CountedResource ", value_); }
+  int value() const { return value_; }
+
+ private:
+  std::atomic<int>* destroyed_;
+  int value_;
+};
+
+TEST(TensorTest, ResourceHandlesRoundTripThroughResourceHandleProto) {
+  ResourceHandle h = ResourceHandle::Make<Var>("/device:CPU:0", "localhost", "w");
+  EXPECT_TRUE(h.HoldsType<Var>());
+  EXPECT_FALSE(h.HoldsType<CountedResource>());
+  EXPECT_EQ(h.maybe_type_name(), "sluice::Var");
+  Tensor scalar = Tensor::Scalar(h);
+  EXPECT_EQ(scalar.dtype(), DT_RESOURCE);
+  EXPECT_EQ(scalar.scalar<ResourceHandle>().name(), "w");
+  EXPECT_THAT(scalar.DebugString(), HasSubstr("type: resource shape: [] values: ResourceHandle(name=\"w\", "
+                                              "container=\"localhost\", device=\"/device:CPU:0\", "
+                                              "type=\"sluice::Var\")"));
+
+  Tensor handles(DT_RESOURCE, {2});
+  EXPECT_EQ(handles.flat<ResourceHandle>()[0].name(), "");  // constructed empty
+  handles.flat<ResourceHandle>()[0] = h;
+  handles.flat<ResourceHandle>()[1] = ResourceHandle::Make<CountedResource>("", "c", "counter");
+  Tensor copy = handles.DeepCopy();
+  EXPECT_FALSE(copy.SharesBufferWith(handles));
+  EXPECT_EQ(copy.flat<ResourceHandle>()[1].container(), "c");
+
+  TensorProto proto;
+  handles.ToProto(&proto);
+  ASSERT_EQ(proto.resource_handle_val_size(), 2);
+  EXPECT_TRUE(proto.tensor_content().empty());
+  const ResourceHandleProto& first = proto.resource_handle_val(0);
+  EXPECT_EQ(first.device(), "/device:CPU:0");
+  EXPECT_EQ(first.container(), "localhost");
+  EXPECT_EQ(first.name(), "w");
+  EXPECT_EQ(first.hash_code(), h.hash_code());
+  EXPECT_EQ(first.maybe_type_name(), "sluice::Var");
+  // Through the wire and back.
+  TensorProto parsed;
+  ASSERT_TRUE(parsed.ParseFromString(proto.SerializeAsString()));
+  auto back = Tensor::FromProto(parsed);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->shape(), TensorShape({2}));
+  EXPECT_EQ(back->flat<ResourceHandle>()[0].name(), "w");
+  EXPECT_TRUE(back->flat<ResourceHandle>()[0].HoldsType<Var>());
+  EXPECT_TRUE(back->flat<ResourceHandle>()[1].HoldsType<CountedResource>());
+  ResourceHandleProto again;
+  back->flat<ResourceHandle>()[1].ToProto(&again);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(again, proto.resource_handle_val(1)));
+
+  // TensorFlow's convention: the last value repeats to fill the shape.
+  TensorProto one;
+  one.set_dtype(DT_RESOURCE);
+  one.mutable_tensor_shape()->add_dim()->set_size(3);
+  h.ToProto(one.add_resource_handle_val());
+  auto filled = Tensor::FromProto(one);
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(filled->flat<ResourceHandle>()[2].name(), "w");
+  one.set_tensor_content("junk");
+  EXPECT_THAT(Tensor::FromProto(one).status().message(), HasSubstr("resource_handle_val"));
+}
+
+TEST(TensorTest, ResourceElementsCountAgainstTheByteCap) {
+  // Four handles fit as elements, but not with their 300-byte names.
+  TensorProto proto;
+  proto.set_dtype(DT_RESOURCE);
+  proto.mutable_tensor_shape()->add_dim()->set_size(4);
+  ResourceHandle::Make<Var>("", "", std::string(300, 'n')).ToProto(proto.add_resource_handle_val());
+  ScopedMaxTensorBytes cap(4 * sizeof(ResourceHandle) + 100);
+  EXPECT_TRUE(Tensor::Allocate(DT_RESOURCE, TensorShape{4}).ok());
+  EXPECT_FALSE(Tensor::Allocate(DT_RESOURCE, TensorShape{5}).ok());
+  auto t = Tensor::FromProto(proto);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(t.status().message(), HasSubstr("a resource tensor of shape [4]"));
+}
+
+TEST(TensorTest, AHandleMayOwnItsResource) {
+  std::atomic<int> destroyed{0};
+  {
+    ResourceHandle h = ResourceHandle::Make<CountedResource>("", "", "anonymous");
+    h.set_resource(RefCountPtr<ResourceBase>(new CountedResource(&destroyed)));
+    Tensor t = Tensor::Scalar(h);
+    h = ResourceHandle();
+    EXPECT_EQ(destroyed.load(), 0);  // the tensor's element still owns it
+    ResourceMgr rm;
+    auto found = rm.Lookup<CountedResource>(t.scalar<ResourceHandle>());
+    ASSERT_TRUE(found.ok()) << found.status();
+    t = Tensor();
+    EXPECT_EQ(destroyed.load(), 0);  // and now `found` does
+  }
+  EXPECT_EQ(destroyed.load(), 1);
+}
+
+struct Counter {
+  int value = 0;
+  std::string DebugString() const { return absl::StrCat("Counter(", value, ")"); }
+};
+struct Named {
+  std::string TypeName() const { return "NamedThing"; }
+};
+// Counts destructions of the values a Variant holds (copies included).
+struct Tracked {
+  std::shared_ptr<int> destroyed = std::make_shared<int>(0);
+  Tracked() = default;
+  Tracked(const Tracked&) = default;
+  ~Tracked() { ++*destroyed; }
+};
+
+TEST(TensorTest, VariantsHoldTypedValues) {
+  Variant empty;
+  EXPECT_TRUE(empty.is_empty());
+  EXPECT_EQ(empty.get<Counter>(), nullptr);
+  EXPECT_EQ(empty.DebugString(), "Variant<empty>");
+
+  Variant v = Counter{3};
+  ASSERT_NE(v.get<Counter>(), nullptr);
+  EXPECT_EQ(v.get<Counter>()->value, 3);
+  EXPECT_EQ(v.get<int>(), nullptr);  // another type
+  EXPECT_EQ(v.get<Named>(), nullptr);
+  EXPECT_THAT(v.TypeName(), HasSubstr("Counter"));
+  EXPECT_EQ(Variant(Named{}).TypeName(), "NamedThing");
+  EXPECT_THAT(v.DebugString(), HasSubstr("value: Counter(3)>"));
+  EXPECT_THAT(Variant(Named{}).DebugString(), HasSubstr("value: [NamedThing]"));
+  const Variant& cv = v;
+  EXPECT_EQ(cv.get<Counter>()->value, 3);
+
+  // Value semantics: a copy is independent.
+  Variant w = v;
+  w.get<Counter>()->value = 5;
+  EXPECT_EQ(v.get<Counter>()->value, 3);
+  v = std::move(w);
+  EXPECT_EQ(v.get<Counter>()->value, 5);
+
+  VariantTensorDataProto encoded;
+  Status s = v.Encode(&encoded);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(s.message(), HasSubstr("Counter"));
+}
+
+TEST(TensorTest, VariantTensorsConstructCopyAndDestroyTheirElements) {
+  Tensor t(DT_VARIANT, {2});
+  EXPECT_TRUE(t.flat<Variant>()[0].is_empty());
+  t.flat<Variant>()[0] = Counter{1};
+  t.flat<Variant>()[1] = Counter{2};
+  Tensor copy = t.DeepCopy();
+  copy.flat<Variant>()[0].get<Counter>()->value = 10;
+  EXPECT_EQ(t.flat<Variant>()[0].get<Counter>()->value, 1);
+  EXPECT_EQ(t.SummarizeValue(5), "[Variant<type: sluice::(anonymous namespace)::Counter value: Counter(1)> "
+                                 "Variant<type: sluice::(anonymous namespace)::Counter value: Counter(2)>]");
+  EXPECT_EQ(Tensor::Scalar(Variant(Counter{7})).scalar<Variant>().get<Counter>()->value, 7);
+
+  std::shared_ptr<int> destroyed;
+  {
+    Tensor tracked(DT_VARIANT, {});
+    Tracked value;
+    destroyed = value.destroyed;
+    tracked.scalar<Variant>() = value;
+    const int before = *destroyed;
+    tracked = Tensor();
+    EXPECT_EQ(*destroyed, before + 1);  // the element's copy went with the buffer
+  }
+
+  // Written with type names only; reading them back needs decoders sluice does not have.
+  TensorProto proto;
+  t.ToProto(&proto);
+  ASSERT_EQ(proto.variant_val_size(), 2);
+  EXPECT_THAT(proto.variant_val(0).type_name(), HasSubstr("Counter"));
+  auto back = Tensor::FromProto(proto);
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(back.status().message(), HasSubstr("TensorProto of dtype variant"));
+  EXPECT_THAT(back.status().message(), HasSubstr("decoder"));
+}
+
+TEST(ResourceMgrTest, CreateLookupDeleteAndCleanup) {
+  std::atomic<int> destroyed{0};
+  ResourceMgr rm;
+  EXPECT_EQ(rm.default_container(), "localhost");
+  ASSERT_TRUE(rm.Create("c", "a", RefCountPtr<CountedResource>(new CountedResource(&destroyed, 1))).ok());
+  Status dup = rm.Create("c", "a", RefCountPtr<CountedResource>(new CountedResource(&destroyed, 2)));
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(dup.message(), HasSubstr("c/a"));
+  EXPECT_EQ(destroyed.load(), 1);  // the refused one
+
+  auto a = rm.Lookup<CountedResource>("c", "a");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ((*a)->value(), 1);
+  auto wrong = rm.Lookup<Var>("c", "a");
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("resource c/a of type sluice::Var does not exist"));
+  EXPECT_THAT(wrong.status().message(), HasSubstr("CountedResource has that name"));
+
+  // Deleting removes it from the manager; the holder keeps it alive until it lets go.
+  ASSERT_TRUE(rm.Delete<CountedResource>("c", "a").ok());
+  EXPECT_EQ(destroyed.load(), 1);
+  EXPECT_EQ((*a)->value(), 1);
+  EXPECT_EQ(rm.Lookup<CountedResource>("c", "a").status().code(), absl::StatusCode::kNotFound);
+  Status again = rm.Delete<CountedResource>("c", "a");
+  EXPECT_EQ(again.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(again.message(), HasSubstr("resource c/a of type"));
+  a->reset();
+  EXPECT_EQ(destroyed.load(), 2);
+
+  // LookupOrCreate makes it once.
+  int made = 0;
+  auto make = [&]() -> StatusOr<std::unique_ptr<CountedResource>> {
+    ++made;
+    return std::make_unique<CountedResource>(&destroyed, 3);
+  };
+  ASSERT_TRUE(rm.LookupOrCreate<CountedResource>("c", "b", make).ok());
+  ASSERT_TRUE(rm.LookupOrCreate<CountedResource>("c", "b", make).ok());
+  EXPECT_EQ(made, 1);
+  auto failing = rm.LookupOrCreate<CountedResource>("c", "f", []() -> StatusOr<std::unique_ptr<CountedResource>> {
+    return errors::Internal("cannot make it");
+  });
+  EXPECT_THAT(failing.status().message(), HasSubstr("cannot make it"));
+  ASSERT_TRUE(rm.Create("other", "b", RefCountPtr<CountedResource>(new CountedResource(&destroyed, 4))).ok());
+
+  std::vector<std::string> seen;
+  rm.ForEach<CountedResource>([&](const std::string& container, const std::string& name, CountedResource* r) {
+    seen.push_back(absl::StrCat(container, "/", name, "=", r->value()));
+  });
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"c/b=3", "other/b=4"}));
+
+  // Cleanup drops one container, nothing else.
+  rm.Cleanup("c");
+  rm.Cleanup("never-used");
+  EXPECT_EQ(destroyed.load(), 3);
+  EXPECT_FALSE(rm.Lookup<CountedResource>("c", "b").ok());
+  EXPECT_TRUE(rm.Lookup<CountedResource>("other", "b").ok());
+}
+
+TEST(ResourceMgrTest, HandlesNameContainerNameAndType) {
+  std::atomic<int> destroyed{0};
+  ResourceMgr rm;
+  ResourceHandle h = rm.MakeHandle<CountedResource>("", "x", "/device:CPU:0");
+  EXPECT_EQ(h.container(), "localhost");
+  EXPECT_EQ(h.device(), "/device:CPU:0");
+  ASSERT_TRUE(rm.Create("localhost", "x", RefCountPtr<CountedResource>(new CountedResource(&destroyed, 9))).ok());
+  auto found = rm.Lookup<CountedResource>(h);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ((*found)->value(), 9);
+  auto wrong = rm.Lookup<Var>(h);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("CountedResource"));
+  EXPECT_THAT(wrong.status().message(), HasSubstr("sluice::Var"));
+  ASSERT_TRUE(rm.Delete(h).ok());
+  EXPECT_EQ(rm.Delete(h).code(), absl::StatusCode::kNotFound);
+  found->reset();
+  EXPECT_EQ(destroyed.load(), 1);
+}
+
+// Lookups on several threads while another deletes and recreates: whoever looked a resource up
+// may use it to the end, and every resource is destroyed exactly once.
+TEST(ResourceMgrTest, AHeldResourceOutlivesAConcurrentDelete) {
+  std::atomic<int> destroyed{0};
+  int created = 0;
+  {
+    ResourceMgr rm;
+    std::atomic<bool> stop{false};
+    std::atomic<int> bad{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 2; ++t) {
+      readers.emplace_back([&] {
+        while (!stop.load()) {
+          auto r = rm.Lookup<CountedResource>("c", "r");
+          if (r.ok() && (*r)->value() != 42) bad.fetch_add(1);
+        }
+      });
+    }
+    for (int i = 0; i < 2000; ++i) {
+      if (rm.Create("c", "r", RefCountPtr<CountedResource>(new CountedResource(&destroyed, 42))).ok()) ++created;
+      (void)rm.Delete<CountedResource>("c", "r");
+    }
+    stop.store(true);
+    for (auto& t : readers) t.join();
+    EXPECT_EQ(bad.load(), 0);
+  }
+  EXPECT_EQ(destroyed.load(), created);
+}
+
+TEST(ResourceMgrTest, ScopedStepContainerDropsItsContainer) {
+  std::atomic<int> destroyed{0};
+  ResourceMgr rm;
+  ASSERT_TRUE(rm.Create("kept", "k", RefCountPtr<CountedResource>(new CountedResource(&destroyed))).ok());
+  {
+    ScopedStepContainer step(42, &rm);
+    EXPECT_EQ(step.step_id(), 42);
+    EXPECT_EQ(step.name(), "__per_step_42");
+    ASSERT_TRUE(rm.Create(step.name(), "t", RefCountPtr<CountedResource>(new CountedResource(&destroyed))).ok());
+    EXPECT_TRUE(rm.Lookup<CountedResource>("__per_step_42", "t").ok());
+  }
+  EXPECT_EQ(destroyed.load(), 1);
+  EXPECT_FALSE(rm.Lookup<CountedResource>("__per_step_42", "t").ok());
+  EXPECT_TRUE(rm.Lookup<CountedResource>("kept", "k").ok());
+  { ScopedStepContainer unused(43, nullptr); }  // no manager, never named: nothing to do
 }
 
 TEST(OpRegistryTest, SpecsParseIntoOpDefs) {

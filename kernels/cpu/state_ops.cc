@@ -1,12 +1,13 @@
 // CPU kernels of the ref-variable ops: VariableV2, Assign, AssignAdd, AssignSub,
 // IsVariableInitialized. Every update locks the variable exclusively, whatever use_locking says.
 #include "core/kernel.h"
-#include "kernels/cpu/parallel_for.h"
+#include "kernels/cpu/variable_access.h"
 
 namespace sluice {
 namespace {
 
-// Looks up (or creates) its variable in the session's ResourceMgr on the first run and keeps it.
+// Looks up (or creates) its variable in the session's ResourceMgr on the first run and keeps a
+// reference to it (the variable outlives a Cleanup of its container while this node can run).
 class VariableOp : public OpKernel {
  public:
   explicit VariableOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
@@ -19,7 +20,7 @@ class VariableOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     absl::MutexLock lock(&mu_);
-    if (var_ == nullptr) {
+    if (!var_) {
       auto var = ctx->resource_mgr()->LookupOrCreate<Var>(
           container_, shared_name_, [&]() -> StatusOr<std::unique_ptr<Var>> {
             return std::make_unique<Var>(name(), dtype_, shape_);
@@ -31,9 +32,9 @@ class VariableOp : public OpKernel {
                                           shape_.DebugString(), " for shared_name '", shared_name_, "', but node '",
                                           (*var)->name(), "' made that variable as ",
                                           DataTypeString((*var)->dtype()), " ", (*var)->shape().DebugString()));
-      var_ = *var;
+      var_ = *std::move(var);
     }
-    ctx->set_output_ref(0, var_);
+    ctx->set_output_ref(0, var_.get());
   }
 
  private:
@@ -41,7 +42,7 @@ class VariableOp : public OpKernel {
   DataType dtype_ = DT_INVALID;
   TensorShape shape_;
   absl::Mutex mu_;
-  Var* var_ ABSL_GUARDED_BY(mu_) = nullptr;
+  RefCountPtr<Var> var_ ABSL_GUARDED_BY(mu_);
 };
 
 class AssignOp : public OpKernel {
@@ -77,28 +78,9 @@ class AssignUpdateOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     Var* var = ctx->input_ref(0);
-    const Tensor& value = ctx->input(1);
     {
       absl::MutexLock lock(var->mu());
-      OP_REQUIRES(ctx, var->is_initialized(),
-                  errors::FailedPrecondition("Attempting to use uninitialized value ", var->name()));
-      OP_REQUIRES(ctx, var->tensor()->shape() == value.shape(),
-                  errors::InvalidArgument("variable ", var->name(), " of shape ",
-                                          var->tensor()->shape().DebugString(), " and the value of shape ",
-                                          value.shape().DebugString(), " must have the same shape"));
-      var->PrepareForUpdate();
-      T* dst = var->tensor()->data<T>();
-      const T* src = value.data<T>();
-      cpu::ParallelFor(value.NumElements(), value.NumElements(), [&](int64_t begin, int64_t end) {
-#pragma omp simd
-        for (int64_t i = begin; i < end; ++i) {
-          if constexpr (kAdd) {
-            dst[i] += src[i];
-          } else {
-            dst[i] -= src[i];
-          }
-        }
-      });
+      OP_REQUIRES_OK(ctx, (cpu::UpdateVariable<T, kAdd>(var, ctx->input(1))));
     }
     ctx->set_output_ref(0, var);
   }

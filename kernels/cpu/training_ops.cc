@@ -1,13 +1,15 @@
 // CPU kernels of the fused optimizer updates (ApplyGradientDescent, ApplyMomentum, ApplyAdam,
-// ApplyAdagrad, ApplyRMSProp), with TensorFlow's update formulas. Each locks its variables
-// exclusively (in address order, so two updates sharing variables cannot deadlock), copies a
-// buffer a reader still holds (Var::PrepareForUpdate), and updates in place.
+// ApplyAdagrad, ApplyRMSProp) and of their resource-variable twins (ResourceApply*), with
+// TensorFlow's update formulas, written once per optimizer (a Rule) for both. Each locks its
+// variables exclusively (in address order, so two updates sharing variables cannot deadlock),
+// copies a buffer a reader still holds (Var::PrepareForUpdate), and updates in place.
 #include <algorithm>
 #include <array>
 #include <cmath>
 
 #include "core/kernel.h"
 #include "kernels/cpu/parallel_for.h"
+#include "kernels/cpu/variable_access.h"
 
 namespace sluice {
 namespace {
@@ -42,10 +44,14 @@ class VarLocks {
   int count_ = 0;
 };
 
+// How an Apply kernel gets its variables: from ref inputs (Apply*, which output the variable's
+// ref) or from resource handles (ResourceApply*, which output nothing).
+enum class VariableInputs { kRefs, kResources };
+
 // The kernel shared by all Apply ops. A Rule says how many leading inputs are variables
 // (kNumRefs), which input is the gradient (kGradIndex; every other input is a scalar), and
 // applies the update to the prepared buffers.
-template <typename T, typename Rule>
+template <typename T, typename Rule, VariableInputs kInputs>
 class ApplyOp : public OpKernel {
  public:
   explicit ApplyOp(OpKernelConstruction* ctx) : OpKernel(ctx), rule_(ctx) {}
@@ -53,7 +59,18 @@ class ApplyOp : public OpKernel {
   void Compute(OpKernelContext* ctx) override {
     constexpr int kNumRefs = Rule::kNumRefs;
     std::array<Var*, kNumRefs> vars;
-    for (int i = 0; i < kNumRefs; ++i) vars[i] = ctx->input_ref(i);
+    // Resource variables looked up for this update, alive until it is done.
+    std::array<RefCountPtr<Var>, kInputs == VariableInputs::kResources ? kNumRefs : 0> held;
+    for (int i = 0; i < kNumRefs; ++i) {
+      if constexpr (kInputs == VariableInputs::kResources) {
+        StatusOr<RefCountPtr<Var>> var = cpu::LookupVariable(ctx, i, DataTypeToEnum<T>::value);
+        OP_REQUIRES_OK(ctx, var.status());
+        held[i] = *std::move(var);
+        vars[i] = held[i].get();
+      } else {
+        vars[i] = ctx->input_ref(i);
+      }
+    }
     {
       VarLocks<kNumRefs> locks(vars);
       OP_REQUIRES_OK(ctx, Validate(ctx, vars));
@@ -65,20 +82,19 @@ class ApplyOp : public OpKernel {
       const Tensor& grad = ctx->input(Rule::kGradIndex);
       rule_.Apply(ctx, bufs, grad.template data<T>(), grad.NumElements());
     }
-    ctx->set_output_ref(0, vars[0]);
+    if constexpr (kInputs == VariableInputs::kRefs) ctx->set_output_ref(0, vars[0]);
   }
 
  private:
+  // Requires the variables' locks held.
   Status Validate(OpKernelContext* ctx, const std::array<Var*, Rule::kNumRefs>& vars) const {
     const OpDef& op_def = node().op_def();
     for (Var* v : vars) {
-      if (!v->is_initialized()) {
-        return errors::FailedPrecondition("Attempting to use uninitialized value ", v->name());
-      }
+      if (!v->is_initialized()) return cpu::UninitializedVariableError(v->name());
     }
     const TensorShape& var_shape = vars[0]->tensor()->shape();
     for (int i = 1; i < ctx->num_inputs(); ++i) {
-      const TensorShape& s = ctx->input(i).shape();
+      const TensorShape& s = i < Rule::kNumRefs ? vars[i]->tensor()->shape() : ctx->input(i).shape();
       const std::string& arg = op_def.input_arg(i).name();
       if (i < Rule::kNumRefs || i == Rule::kGradIndex) {
         if (s != var_shape) {
@@ -204,9 +220,13 @@ struct RMSPropRule {
 template <typename Rule>
 struct ApplyKernel {
   template <typename T>
-  using Of = ApplyOp<T, Rule>;
+  using OfRefs = ApplyOp<T, Rule, VariableInputs::kRefs>;
+  template <typename T>
+  using OfResources = ApplyOp<T, Rule, VariableInputs::kResources>;
 };
-#define SLUICE_REGISTER_APPLY(op, rule) REGISTER_KERNEL_FAMILY(FloatTypes, op, ApplyKernel<rule>::template Of)
+#define SLUICE_REGISTER_APPLY(op, rule)                                          \
+  REGISTER_KERNEL_FAMILY(FloatTypes, op, ApplyKernel<rule>::template OfRefs); \
+  REGISTER_KERNEL_FAMILY(FloatTypes, "Resource" op, ApplyKernel<rule>::template OfResources)
 SLUICE_REGISTER_APPLY("ApplyGradientDescent", GradientDescentRule);
 SLUICE_REGISTER_APPLY("ApplyMomentum", MomentumRule);
 SLUICE_REGISTER_APPLY("ApplyAdam", AdamRule);

@@ -1,4 +1,6 @@
-// Apply* (training) op schemas and shape functions (the client builders are in ops/training_ops.cc).
+// Apply* and ResourceApply* (training) op schemas and shape functions (the client builders are in
+// ops/training_ops.cc). The ResourceApply* ops take the variable and its slots as resource
+// handles (a VarHandleOp's) instead of refs, in the same input order, and have no outputs.
 #include "core/op_registry.h"
 
 namespace sluice {
@@ -10,12 +12,27 @@ struct ApplyArg {
   bool scalar;
 };
 
+// The shape of a variable-like input: a ref's own, or what a resource handle records.
+StatusOr<TensorShape> VariableLikeShape(InferenceContext* c, int i) {
+  if (c->input_type(i) != DT_RESOURCE) return c->input(i);
+  const HandleShapeAndType* handle = c->input_handle_shape_and_type(i);
+  if (handle == nullptr) return TensorShape::UnknownRank();
+  DataType dtype;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("T", &dtype));
+  if (handle->dtype != dtype) {
+    return errors::InvalidArgument("the variable is ", DataTypeString(handle->dtype), ", but T is ",
+                                   DataTypeString(dtype));
+  }
+  return handle->shape;
+}
+
 // Inputs shaped like the variable must match it; hyperparameters must be scalars.
 ShapeFn ApplyShape(std::vector<ApplyArg> args) {
   return [args = std::move(args)](InferenceContext* c) -> Status {
-    TensorShape var = c->input(0);
+    SLUICE_ASSIGN_OR_RETURN(TensorShape var, VariableLikeShape(c, 0));
     for (int i = 1; i < static_cast<int>(args.size()); ++i) {
-      const TensorShape& s = c->input(i);
+      SLUICE_ASSIGN_OR_RETURN(const TensorShape s,
+                              args[i].scalar ? StatusOr<TensorShape>(c->input(i)) : VariableLikeShape(c, i));
       if (args[i].scalar) {
         if (s.rank() > 0) {
           return errors::InvalidArgument(args[i].name, " must be a scalar, got shape ", s.DebugString());
@@ -29,7 +46,7 @@ ShapeFn ApplyShape(std::vector<ApplyArg> args) {
       }
       var = *merged;
     }
-    c->set_output(0, var);
+    if (c->num_outputs() > 0) c->set_output(0, var);
     return absl::OkStatus();
   };
 }
@@ -107,5 +124,77 @@ REGISTER_OP("ApplyRMSProp")
     .SetShapeFn(ApplyShape({{"var", false}, {"ms", false}, {"mom", false}, {"lr", true},
                             {"rho", true}, {"momentum", true}, {"epsilon", true}, {"grad", false}}))
     .Doc("RMSProp update.");
+
+REGISTER_OP("ResourceApplyGradientDescent")
+    .Input("var: resource")
+    .Input("alpha: T")
+    .Input("delta: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"alpha", true}, {"delta", false}}))
+    .Doc("var -= alpha * delta, var a resource variable.");
+
+REGISTER_OP("ResourceApplyMomentum")
+    .Input("var: resource")
+    .Input("accum: resource")
+    .Input("lr: T")
+    .Input("grad: T")
+    .Input("momentum: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .Attr("use_nesterov: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"lr", true}, {"grad", false},
+                            {"momentum", true}}))
+    .Doc("Momentum update (optionally Nesterov) of resource variables.");
+
+REGISTER_OP("ResourceApplyAdam")
+    .Input("var: resource")
+    .Input("m: resource")
+    .Input("v: resource")
+    .Input("beta1_power: T")
+    .Input("beta2_power: T")
+    .Input("lr: T")
+    .Input("beta1: T")
+    .Input("beta2: T")
+    .Input("epsilon: T")
+    .Input("grad: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .Attr("use_nesterov: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"m", false}, {"v", false}, {"beta1_power", true},
+                            {"beta2_power", true}, {"lr", true}, {"beta1", true}, {"beta2", true},
+                            {"epsilon", true}, {"grad", false}}))
+    .Doc("Adam update of resource variables.");
+
+REGISTER_OP("ResourceApplyAdagrad")
+    .Input("var: resource")
+    .Input("accum: resource")
+    .Input("lr: T")
+    .Input("grad: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .Attr("update_slots: bool = true")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"lr", true}, {"grad", false}}))
+    .Doc("Adagrad update of resource variables.");
+
+REGISTER_OP("ResourceApplyRMSProp")
+    .Input("var: resource")
+    .Input("ms: resource")
+    .Input("mom: resource")
+    .Input("lr: T")
+    .Input("rho: T")
+    .Input("momentum: T")
+    .Input("epsilon: T")
+    .Input("grad: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"ms", false}, {"mom", false}, {"lr", true},
+                            {"rho", true}, {"momentum", true}, {"epsilon", true}, {"grad", false}}))
+    .Doc("RMSProp update of resource variables.");
 
 }  // namespace sluice
