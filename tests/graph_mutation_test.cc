@@ -16,14 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::unique_ptr<Graph> Import(const Scope& root) {
-  GraphDef def;
-  Status s = root.ToGraphDef(&def);
-  EXPECT_TRUE(s.ok()) << s;
-  auto graph = Graph::FromGraphDef(def);
-  EXPECT_TRUE(graph.ok()) << graph.status();
-  return graph.ok() ? std::move(*graph) : std::make_unique<Graph>();
-}
+std::unique_ptr<Graph> Import(const Scope& root) { return test::ImportScopeGraph(root); }
 
 std::vector<std::string> Names(const std::vector<Node*>& nodes) {
   std::vector<std::string> names;

@@ -23,14 +23,7 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 using Feeds = std::vector<std::pair<std::string, Tensor>>;
 
-std::unique_ptr<Graph> Import(const Scope& root) {
-  GraphDef def;
-  Status s = root.ToGraphDef(&def);
-  EXPECT_TRUE(s.ok()) << s;
-  auto graph = Graph::FromGraphDef(def);
-  EXPECT_TRUE(graph.ok()) << graph.status();
-  return graph.ok() ? std::move(*graph) : std::make_unique<Graph>();
-}
+std::unique_ptr<Graph> Import(const Scope& root) { return test::ImportScopeGraph(root); }
 
 GraphDef ToDef(const Graph& g) {
   GraphDef def;

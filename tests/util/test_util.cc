@@ -198,4 +198,13 @@ std::string Gzip(const std::string& data) {
   return out;
 }
 
+std::unique_ptr<Graph> ImportScopeGraph(const Scope& root) {
+  GraphDef def;
+  Status s = root.ToGraphDef(&def);
+  EXPECT_TRUE(s.ok()) << s;
+  auto graph = Graph::FromGraphDef(def);
+  EXPECT_TRUE(graph.ok()) << graph.status();
+  return graph.ok() ? std::move(*graph) : std::make_unique<Graph>();
+}
+
 }  // namespace sluice::test

@@ -44,6 +44,10 @@ Tensor Doubles(TensorShape shape, double scale = 1.0, double offset = 0.0);
 // The same values as Doubles, rounded to DT_FLOAT.
 Tensor Floats(TensorShape shape, double scale = 1.0, double offset = 0.0);
 
+// A Graph of its own imported from the scope's GraphDef (passes rewrite it; the scope's stays);
+// failures are recorded on the test and give an empty graph.
+std::unique_ptr<Graph> ImportScopeGraph(const Scope& root);
+
 // Expects `graph`'s bookkeeping to agree with itself: every data and control input of a live
 // node is a live node, has the matching out edge and is listed in the NodeDef (data inputs in
 // order, then "^name" for each control input), every out edge is such an input, and the
