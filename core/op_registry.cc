@@ -262,7 +262,7 @@ OpDefBuilder::OpDefBuilder(std::string name) : name_(std::move(name)) {}
 OpDefBuilder& OpDefBuilder::Input(std::string spec) { inputs_.push_back(std::move(spec)); return *this; }
 OpDefBuilder& OpDefBuilder::Output(std::string spec) { outputs_.push_back(std::move(spec)); return *this; }
 OpDefBuilder& OpDefBuilder::Attr(std::string spec) { attrs_.push_back(std::move(spec)); return *this; }
-OpDefBuilder& OpDefBuilder::SetIsStateful() { stateful_ = true; return *this; }
+OpDefBuilder& OpDefBuilder::SetIsStateful(bool stateful) { stateful_ = stateful; return *this; }
 OpDefBuilder& OpDefBuilder::SetIsCommutative() { commutative_ = true; return *this; }
 OpDefBuilder& OpDefBuilder::SetIsAggregate() { aggregate_ = true; return *this; }
 OpDefBuilder& OpDefBuilder::SetAllowsUninitializedInput() { allows_uninit_ = true; return *this; }

@@ -45,7 +45,7 @@ class OpDefBuilder {
   OpDefBuilder& Input(std::string spec);
   OpDefBuilder& Output(std::string spec);
   OpDefBuilder& Attr(std::string spec);
-  OpDefBuilder& SetIsStateful();
+  OpDefBuilder& SetIsStateful(bool stateful = true);
   OpDefBuilder& SetIsCommutative();
   OpDefBuilder& SetIsAggregate();
   OpDefBuilder& SetAllowsUninitializedInput();

@@ -24,17 +24,20 @@ namespace sluice {
 class Function {
  public:
   Function() = default;
-  Function(std::string name, DataTypeVector output_types)
-      : name_(std::move(name)), output_types_(std::move(output_types)) {}
+  Function(std::string name, DataTypeVector output_types, std::vector<TensorShape> output_shapes = {})
+      : name_(std::move(name)), output_types_(std::move(output_types)), output_shapes_(std::move(output_shapes)) {}
   bool valid() const { return !name_.empty(); }
   const std::string& name() const { return name_; }
   const DataTypeVector& output_types() const { return output_types_; }
+  // The shapes the body's results were inferred to have (empty when not known).
+  const std::vector<TensorShape>& output_shapes() const { return output_shapes_; }
   // A node of `scope` calling the function with `args`; its outputs, in order.
   std::vector<Output> operator()(const Scope& scope, const std::vector<Output>& args) const;
 
  private:
   std::string name_;
   DataTypeVector output_types_;
+  std::vector<TensorShape> output_shapes_;
 };
 
 using FunctionBody = std::function<std::vector<Output>(const Scope&, const std::vector<Output>&)>;
@@ -42,6 +45,25 @@ using FunctionBody = std::function<std::vector<Output>(const Scope&, const std::
 // Defines function `name` with one argument per entry of `input_types` in `scope`'s graph.
 Function DefineFunction(const Scope& scope, const std::string& name, const DataTypeVector& input_types,
                         const FunctionBody& body);
+// The same, with the shapes the arguments are known to have (shape inference in the body starts
+// from them; unknown dims and ranks are allowed).
+Function DefineFunction(const Scope& scope, const std::string& name, const DataTypeVector& input_types,
+                        const std::vector<TensorShape>& input_shapes, const FunctionBody& body);
+
+// The FunctionDef of function `name` whose arguments are the Placeholders `args` of `body` and
+// whose results are `results`; every other node of `body` becomes a node of the function, its
+// inputs written the FunctionDef way ("node:out_arg:i").
+StatusOr<FunctionDef> GraphToFunctionDef(const std::string& name, const Graph& body, const std::vector<Endpoint>& args,
+                                         const std::vector<Endpoint>& results);
+
+// A function of `library` instantiated for func.attr() into the graph of `scope` (a root scope
+// of its own, whose library receives `library`'s functions): its arguments as Placeholders, with
+// `arg_shapes` when given, and its results. Gradients of functional ops build on it.
+struct ImportedFunction {
+  std::vector<Output> args, results;
+};
+StatusOr<ImportedFunction> ImportFunction(const Scope& scope, const FunctionLibraryDefinition& library,
+                                          const NameAttrList& func, const std::vector<TensorShape>& arg_shapes = {});
 
 namespace ops {
 // PartitionedCall of function `f` (its name) with `args`; `output_types` as the function returns.

@@ -134,7 +134,9 @@ Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
         auto it = std::find_if(ys.begin(), ys.end(), [&](const Output& o) { return o.node() == n; });
         if (it != ys.end()) op = it->op();
         for (int k = 0; k < n->num_outputs(); ++k) {
-          if (!out_grads[k].valid()) {
+          // Zeros for the floating-point outputs nothing depends on; the others (integers,
+          // lists, handles) carry no gradient and stay invalid.
+          if (!out_grads[k].valid() && IsFloatingType(n->output_type(k))) {
             out_grads[k] = NodeBuilder(op_scope, "ZerosLike").Input(op.output(k)).Finalize();
           }
         }

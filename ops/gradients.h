@@ -10,8 +10,9 @@
 //   REGISTER_GRADIENT("Mul", MulGrad);
 //   REGISTER_NO_GRADIENT("ArgMax");   // not differentiable: gradients stop here
 //
-// A gradient function gets the op, the gradients of its outputs (zeros for outputs nothing
-// depends on) and must push one entry per data input; an invalid Output() means "no gradient
+// A gradient function gets the op, the gradients of its outputs (zeros for floating-point
+// outputs nothing depends on; an invalid Output for the others: integers, lists, handles carry
+// no gradient) and must push one entry per data input; an invalid Output() means "no gradient
 // to this input".
 #ifndef SLUICE_OPS_GRADIENTS_H_
 #define SLUICE_OPS_GRADIENTS_H_

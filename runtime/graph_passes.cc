@@ -173,13 +173,28 @@ int64_t KnownOutputBytes(const Node* n, int i) {
   return elements * size;
 }
 
+// Whether `n` runs functions of the library: a call by function name, or a func attr (If, While,
+// PartitionedCall).
+bool CallsFunctions(const Node* n) {
+  if (n->is_function_call()) return true;
+  for (const auto& [name, value] : n->def().attr()) {
+    if (value.value_case() == AttrValue::kFunc) return true;
+  }
+  return false;
+}
+
 // Whether `n` may be folded once its inputs are known to be constants.
 bool MayFold(const Node* n, const PassContext& ctx, const OptimizerOptions& opts) {
   if (n->type_string() == "Const" || IsPlaceholder(n) || IsProtected(ctx, n) || HasSideEffects(n)) return false;
   if (n->num_inputs() == 0 || n->num_outputs() == 0) return false;
   for (int i = 0; i < n->num_outputs(); ++i) {
-    if (IsRefType(n->output_type(i)) || KnownOutputBytes(n, i) > opts.max_constant_bytes) return false;
+    // A Const cannot hold a list or a handle (they have no serialized form).
+    const DataType t = n->output_type(i);
+    if (IsRefType(t) || t == DT_VARIANT || t == DT_RESOURCE || KnownOutputBytes(n, i) > opts.max_constant_bytes) {
+      return false;
+    }
   }
+  if (CallsFunctions(n)) return false;  // folding has no function library to run them with
   return KernelRegistry::Global()->HasKernel(*n, kDeviceCpu);
 }
 
@@ -442,7 +457,50 @@ Status IdentityElimination(Graph* graph, const PassContext& ctx, bool* changed) 
   return absl::OkStatus();
 }
 
+Status MergeForwardLoops(Graph* graph, const PassContext& ctx, bool* changed) {
+  *changed = false;
+  std::vector<std::pair<Node*, Node*>> merges;  // (original, accumulating)
+  for (Node* n : graph->nodes()) {
+    auto it = n->def().attr().find("_sluice_forward_of");
+    if (it == n->def().attr().end() || it->second.value_case() != AttrValue::kS) continue;
+    Node* original = graph->FindNode(it->second.s());
+    if (original == nullptr || original == n || IsProtected(ctx, original) ||
+        original->type_string() != n->type_string() || original->num_inputs() > n->num_inputs() ||
+        original->num_outputs() > n->num_outputs()) {
+      continue;
+    }
+    bool same = true;
+    for (int i = 0; i < original->num_inputs(); ++i) same &= original->input(i) == n->input(i);
+    for (Node* c : original->control_inputs()) {
+      same &= std::find(n->control_inputs().begin(), n->control_inputs().end(), c) != n->control_inputs().end();
+    }
+    if (same) merges.emplace_back(original, n);
+  }
+  absl::flat_hash_set<const Node*> merged;
+  for (auto [original, accumulating] : merges) {
+    if (!merged.insert(original).second) continue;  // a second gradient's loop keeps running its own
+    for (int k = 0; k < original->num_outputs(); ++k) {
+      SLUICE_RETURN_IF_ERROR(graph->ReplaceAllUses({original, k}, {accumulating, k}));
+    }
+    std::vector<Node*> control_successors;
+    for (const OutEdge& e : original->out_edges()) {
+      if (e.dst_input < 0) control_successors.push_back(e.dst);
+    }
+    for (Node* dst : control_successors) {
+      graph->RemoveControlEdge(original, dst);
+      graph->AddControlEdge(accumulating, dst);
+    }
+    graph->RemoveNode(original);
+    *changed = true;
+  }
+  return absl::OkStatus();
+}
+
 Status OptimizeGraph(Graph* graph, const PassContext& ctx, const OptimizerOptions& opts) {
+  if (opts.merge_forward_loops) {
+    bool changed = false;
+    SLUICE_RETURN_IF_ERROR(MergeForwardLoops(graph, ctx, &changed));
+  }
   for (int round = 0; round < kMaxOptimizerRounds; ++round) {
     bool any = false;
     auto run = [&any](bool enabled, const std::function<Status(bool*)>& pass) -> Status {

@@ -40,6 +40,7 @@ struct OptimizerOptions {
   bool common_subexpression_elimination = true;
   bool dead_node_elimination = true;
   bool identity_elimination = true;
+  bool merge_forward_loops = true;
   // A folded value larger than this stays unfolded (TensorFlow's limit: 10 MiB), and so does a
   // node whose evaluation needs a larger tensor on the way.
   int64_t max_constant_bytes = 10 << 20;
@@ -54,7 +55,8 @@ struct PassContext {
 
 // Replaces what can be computed ahead of time by Const nodes. A node folds when it is not
 // protected, has no side effects, is not a Placeholder or Const itself, has a CPU kernel and at
-// least one data input, all its data and control inputs are constants (unprotected Const nodes
+// least one data input, no output that is a list or a handle (DT_VARIANT, DT_RESOURCE), calls
+// no function (If, While, PartitionedCall), all its data and control inputs are constants (unprotected Const nodes
 // or nodes that fold), and no output is known to exceed opts.max_constant_bytes. The foldable
 // nodes are evaluated once, on the CPU, with the kernels a session would run (so integer
 // overflow, rounding and error behaviour are the kernels'); a node whose kernel fails stays as
@@ -67,6 +69,14 @@ struct PassContext {
 // Const keeps a control edge from the input's producer, which must still run first.
 // Only opts.max_constant_bytes is read from `opts` (OptimizeGraph reads the switches).
 Status ConstantFolding(Graph* graph, const PassContext& ctx, const OptimizerOptions& opts, bool* changed);
+
+// A While's gradient builds a second forward loop that also stacks what the backward loop needs
+// (ops/control_flow_ops.cc), marked with attr `_sluice_forward_of` naming the original loop.
+// Where both are in the graph, the original's uses move to the accumulating loop (whose first
+// outputs are the same values) and the original is removed, so the loop runs once per step.
+// Only when the two have the same op and the same first inputs (data and control), and the
+// original is not protected.
+Status MergeForwardLoops(Graph* graph, const PassContext& ctx, bool* changed);
 
 // Merges equivalent nodes: same op, requested device, attrs (compared serialized,
 // deterministically), data inputs (the same endpoints, in order; commutative ops are not

@@ -1,12 +1,56 @@
 // _Arg, _Retval and _Copy never run as kernels: the executor binds them to the values passed in and out of a
 // compiled graph (ops/defs/function_ops.cc). These kernels exist so that placement finds them on
 // the CPU, and fail loudly if a plan ever schedules one.
-#include "absl/synchronization/mutex.h"
-#include "core/attr_value.h"
-#include "core/function.h"
-#include "core/kernel.h"
+#include "kernels/cpu/function_call.h"
 
 namespace sluice {
+namespace cpu {
+
+Status FunctionRef::InitFromAttr(OpKernelConstruction* c, const char* attr) {
+  auto it = c->node().def().attr().find(attr);
+  if (it == c->node().def().attr().end() || it->second.value_case() != AttrValue::kFunc) {
+    return errors::InvalidArgument("attr '", attr, "' must name a function");
+  }
+  Init(it->second.func().name(), it->second.func().attr());
+  return absl::OkStatus();
+}
+
+Status FunctionRef::Run(OpKernelContext* ctx, absl::Span<const Tensor> args, std::vector<Tensor>* rets) {
+  FunctionLibrary* library = ctx->function_library();
+  if (library == nullptr) {
+    return errors::FailedPrecondition("no function library in this step to call '", name_, "'");
+  }
+  FunctionLibrary::Handle handle;
+  {
+    absl::MutexLock lock(&mu_);
+    if (library_ != library) {
+      SLUICE_ASSIGN_OR_RETURN(handle_, library->Instantiate(name_, attrs_));
+      library_ = library;
+    }
+    handle = handle_;
+  }
+  return library->Run(handle, args, rets);
+}
+
+Status SetOutputs(OpKernelContext* ctx, const std::string& function, std::vector<Tensor> rets, int first) {
+  if (static_cast<int>(rets.size()) != ctx->num_outputs() - first) {
+    return errors::InvalidArgument("function '", function, "' returned ", rets.size(), " value(s); the node has ",
+                                   ctx->num_outputs() - first, " output(s) for them");
+  }
+  for (size_t i = 0; i < rets.size(); ++i) {
+    const int out = first + static_cast<int>(i);
+    if (rets[i].dtype() != ctx->expected_output_dtype(out)) {
+      return errors::InvalidArgument("function '", function, "' returned ", DataTypeString(rets[i].dtype()),
+                                     " for output ", out, ", the node declares ",
+                                     DataTypeString(ctx->expected_output_dtype(out)));
+    }
+    ctx->set_output(out, std::move(rets[i]));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cpu
+
 namespace {
 
 class BoundByTheExecutorOp : public OpKernel {
@@ -19,76 +63,28 @@ class BoundByTheExecutorOp : public OpKernel {
 };
 
 // PartitionedCall / StatefulPartitionedCall (function and attrs in attr `f`) and calls by
-// function name (the node's own attrs are the function's): instantiated on the first Compute
-// through the step's function library, then run with the node's inputs.
+// function name (the node's own attrs are the function's).
 class CallFunctionOp : public OpKernel {
  public:
   explicit CallFunctionOp(OpKernelConstruction* c) : OpKernel(c) {
     if (c->node().is_function_call()) {
-      function_ = c->node().type_string();
-      attrs_ = c->node().def().attr();
-      return;
+      function_.Init(c->node().type_string(), c->node().def().attr());
+    } else {
+      c->SetStatus(function_.InitFromAttr(c, "f"));
     }
-    auto it = c->node().def().attr().find("f");
-    if (it == c->node().def().attr().end() || it->second.value_case() != AttrValue::kFunc) {
-      c->SetStatus(errors::InvalidArgument("attr 'f' must name a function"));
-      return;
-    }
-    function_ = it->second.func().name();
-    attrs_ = it->second.func().attr();
   }
 
   void Compute(OpKernelContext* ctx) override {
-    FunctionLibrary* library = ctx->function_library();
-    if (library == nullptr) {
-      ctx->SetStatus(errors::FailedPrecondition("no function library in this step to call '", function_, "'"));
-      return;
-    }
-    FunctionLibrary::Handle handle;
-    {
-      absl::MutexLock lock(&mu_);
-      if (!instantiated_.ok() || handle_ < 0) {
-        auto h = library->Instantiate(function_, attrs_);
-        instantiated_ = h.status();
-        if (h.ok()) handle_ = *h;
-      }
-      if (!instantiated_.ok()) {
-        ctx->SetStatus(instantiated_);
-        return;
-      }
-      handle = handle_;
-    }
     std::vector<Tensor> args, rets;
     args.reserve(ctx->num_inputs());
     for (int i = 0; i < ctx->num_inputs(); ++i) args.push_back(ctx->input(i));
-    Status s = library->Run(handle, args, &rets);
-    if (!s.ok()) {
-      ctx->SetStatus(s);
-      return;
-    }
-    if (static_cast<int>(rets.size()) != ctx->num_outputs()) {
-      ctx->SetStatus(errors::InvalidArgument("function '", function_, "' returned ", rets.size(),
-                                             " value(s); the node has ", ctx->num_outputs(), " output(s)"));
-      return;
-    }
-    for (int i = 0; i < ctx->num_outputs(); ++i) {
-      if (rets[i].dtype() != ctx->expected_output_dtype(i)) {
-        ctx->SetStatus(errors::InvalidArgument("function '", function_, "' returned ", DataTypeString(rets[i].dtype()),
-                                               " for output ", i, ", the node declares ",
-                                               DataTypeString(ctx->expected_output_dtype(i))));
-        return;
-      }
-      ctx->set_output(i, std::move(rets[i]));
-    }
+    OP_REQUIRES_OK(ctx, function_.Run(ctx, args, &rets));
+    OP_REQUIRES_OK(ctx, cpu::SetOutputs(ctx, function_.name(), std::move(rets), 0));
   }
   bool IsExpensive() const override { return true; }
 
  private:
-  std::string function_;
-  AttrMap attrs_;
-  absl::Mutex mu_;
-  Status instantiated_;
-  FunctionLibrary::Handle handle_ = -1;
+  cpu::FunctionRef function_;
 };
 
 REGISTER_KERNEL(KernelDefBuilder("PartitionedCall").Device(kDeviceCpu), CallFunctionOp);
