@@ -3,7 +3,9 @@
 // accumulating forward loop that replaces the original (MergeForwardLoops), a long loop in
 // constant memory, and the TensorList* ops.
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -552,6 +554,78 @@ TEST(WhileTest, ATensorFlowWrittenLoopImportsAndRuns) {
   ASSERT_OK((*session)->Run({{"x", Tensor::Scalar<float>(3)}}, {"y", "while:0"}, {}, &out));
   EXPECT_EQ(out[0].scalar<float>(), 27);
   EXPECT_EQ(out[1].scalar<int32_t>(), 3);
+}
+
+// TensorFlow's own gradient of a while_loop and a cond (tests/data/tf/make_control_flow_fixture.py
+// wrote it): while_v2's rewritten forward loop with EmptyTensorList accumulators, its backward
+// loop, and the cond gradient's StatelessIf, all run by sluice.
+TEST(WhileTest, RunsTensorFlowsOwnWhileAndCondGradients) {
+  auto def = ReadGraphDef(std::string(SLUICE_SOURCE_DIR) + "/tests/data/tf/while_cond_grad.pb");
+  ASSERT_OK(def.status());
+  auto session = Session::Create(*def);
+  ASSERT_OK(session.status());
+  std::vector<Tensor> out;
+  ASSERT_OK((*session)->Run({{"x", Tensor::FromVector<float>({2, -1, 0.5f}, {3})}}, {"y", "g"}, {}, &out));
+  EXPECT_EQ(Values(out[0]), (std::vector<float>{64, -2, 0.0625f}));  // 2 x^5
+  EXPECT_EQ(Values(out[1]), (std::vector<float>{160, 10, 0.625f}));  // 10 x^4
+  ASSERT_OK((*session)->Run({{"x", Tensor::FromVector<float>({-2, 1, 0.5f}, {3})}}, {"y", "g"}, {}, &out));
+  EXPECT_EQ(Values(out[0]), (std::vector<float>{32, -1, -0.03125f}));  // -x^5
+  EXPECT_EQ(Values(out[1]), (std::vector<float>{-80, -5, -0.3125f}));  // -5 x^4
+}
+
+// The TensorFlow in bench/.venv (bench/setup_anchors.sh), else python3's; empty when neither
+// imports tensorflow.
+std::string TensorFlowPython() {
+  for (std::string python : {std::string(SLUICE_SOURCE_DIR) + "/bench/.venv/bin/python", std::string("python3")}) {
+    if (std::system((python + " -c 'import tensorflow' >/dev/null 2>&1").c_str()) == 0) return python;
+  }
+  return "";
+}
+
+// The reverse: TensorFlow imports a sluice graph with a loop, an If and their gradients (sluice's
+// accumulating loop and backward loop included) and computes the same values.
+TEST(WhileTest, TensorFlowRunsASluiceLoopAndItsGradient) {
+  const std::string python = TensorFlowPython();
+  if (python.empty()) GTEST_SKIP() << "TensorFlow is not importable (run bench/setup_anchors.sh): not checked";
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {3});
+  std::vector<Output> p = Power(root, x, 5);
+  std::vector<Output> y = ops::If(
+      root, ops::Greater(root, ops::Sum(root, x, {0}), 0.0f), {p[1]},
+      [](const Scope& s, const std::vector<Output>& in) { return std::vector<Output>{ops::Mul(s, in[0], 2.0f)}; },
+      [](const Scope& s, const std::vector<Output>& in) { return std::vector<Output>{ops::Neg(s, in[0])}; });
+  std::vector<Output> dx;
+  ASSERT_OK(AddSymbolicGradients(root, {y[0]}, {x}, &dx));
+  ops::Identity(root.WithOpName("y"), y[0]);
+  ops::Identity(root.WithOpName("dx"), dx[0]);
+  test::TempDir dir("tf_control_flow");
+  GraphDef def;
+  ASSERT_OK(root.ToGraphDef(&def));
+  ASSERT_OK(WriteGraphDef(def, dir.path() + "/graph.pb"));
+  const std::string script = dir.path() + "/check.py";
+  std::ofstream(script) << R"py(
+import sys
+import numpy as np
+import tensorflow as tf
+gd = tf.compat.v1.GraphDef()
+gd.ParseFromString(open(sys.argv[1], "rb").read())
+g = tf.Graph()
+with g.as_default():
+    tf.import_graph_def(gd, name="")
+with tf.compat.v1.Session(graph=g) as s:
+    for x, want_y, want_dx in [([2, -1, 0.5], [64, -2, 0.0625], [160, 10, 0.625]),
+                               ([-2, 1, 0.5], [32, -1, -0.03125], [-80, -5, -0.3125])]:
+        y, dx = s.run(["y:0", "dx:0"], {"x:0": np.array(x, np.float32)})
+        if not (np.allclose(y, want_y) and np.allclose(dx, want_dx)):
+            sys.exit("x=%s: y=%s dx=%s" % (x, y, dx))
+print("tensorflow agrees")
+)py";
+  const std::string command = python + " " + script + " " + dir.path() + "/graph.pb > " + dir.path() + "/log 2>&1";
+  const int rc = std::system(command.c_str());
+  std::ifstream log(dir.path() + "/log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(rc, 0) << text.substr(text.size() > 3000 ? text.size() - 3000 : 0);
+  EXPECT_THAT(text, HasSubstr("tensorflow agrees"));
 }
 
 }  // namespace
