@@ -85,6 +85,13 @@ class FunctionLibrary {
   virtual StatusOr<Handle> Instantiate(const std::string& name, const AttrMap& attrs) = 0;
   // Runs an instantiation on `args` (dtypes and count checked) and returns its outputs.
   virtual Status Run(Handle handle, absl::Span<const Tensor> args, std::vector<Tensor>* rets) = 0;
+  // The same, taking the arguments over (*args is left empty): the function's kernels may then
+  // reuse their buffers, as a loop body updating a list in place does.
+  virtual Status RunConsumingArgs(Handle handle, std::vector<Tensor>* args, std::vector<Tensor>* rets) {
+    Status s = Run(handle, *args, rets);
+    args->clear();
+    return s;
+  }
 };
 
 }  // namespace sluice

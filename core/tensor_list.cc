@@ -1,8 +1,16 @@
 #include "core/tensor_list.h"
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 
 namespace sluice {
+
+namespace {
+std::atomic<int64_t> copied{0};
+}  // namespace
+
+int64_t TensorList::copied_elements() { return copied.load(std::memory_order_relaxed); }
 
 std::string TensorList::DebugString() const {
   return absl::StrCat("TensorList<", DataTypeString(element_dtype_), " ", element_shape_.DebugString(), " x ",
@@ -35,6 +43,7 @@ void TensorList::MakeUnique() {
     absl::MutexLock lock(&storage_->mu);
     absl::MutexLock fresh_lock(&fresh->mu);
     fresh->elems.assign(storage_->elems.begin(), storage_->elems.begin() + size_);
+    copied.fetch_add(size_, std::memory_order_relaxed);
   }
   storage_ = std::move(fresh);
 }

@@ -55,6 +55,10 @@ class TensorList {
   // Grows with uninitialized slots or shrinks to n elements.
   void resize(int64_t n);
 
+  // How many element handles lists have copied to stop sharing storage, process-wide (tests
+  // check that loops update their lists in place).
+  static int64_t copied_elements();
+
  private:
   struct Storage {
     mutable absl::Mutex mu;

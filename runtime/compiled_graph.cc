@@ -357,4 +357,13 @@ Status CompiledGraph::Run(const Executor& executor, absl::Span<const Tensor> fee
   return s;
 }
 
+Status CompiledGraph::RunConsumingFeeds(const Executor& executor, absl::Span<Tensor> feeds,
+                                        std::vector<Tensor>* outputs, const Executor::StepOptions& step) const {
+  if (outputs != nullptr) outputs->clear();
+  SLUICE_RETURN_IF_ERROR(CheckFeeds(feeds));
+  Status s = executor.RunConsumingFeeds(plan_, feeds, outputs, step);
+  if (!s.ok() && outputs != nullptr) outputs->clear();
+  return s;
+}
+
 }  // namespace sluice

@@ -67,6 +67,9 @@ class CompiledGraph {
   // there are none), and is empty after an error. Runs of one compiled graph may overlap.
   Status Run(const Executor& executor, absl::Span<const Tensor> feeds, std::vector<Tensor>* outputs,
              const Executor::StepOptions& step) const;
+  // The same, moving the feeds in (Executor::RunConsumingFeeds); they are left empty.
+  Status RunConsumingFeeds(const Executor& executor, absl::Span<Tensor> feeds, std::vector<Tensor>* outputs,
+                           const Executor::StepOptions& step) const;
 
   const CompileSignature& signature() const { return signature_; }
   // The pruned copy, with its _Arg and _Retval nodes.

@@ -181,6 +181,16 @@ void Process(RunState* rs, absl::InlinedVector<int, 16> stack) {
 
 Status Executor::Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds,
                      std::vector<Tensor>* fetched, const StepOptions& step) const {
+  return RunInternal(plan, feeds.data(), nullptr, feeds.size(), fetched, step);
+}
+
+Status Executor::RunConsumingFeeds(const ExecutionPlan& plan, absl::Span<Tensor> feeds, std::vector<Tensor>* fetched,
+                                   const StepOptions& step) const {
+  return RunInternal(plan, nullptr, feeds.data(), feeds.size(), fetched, step);
+}
+
+Status Executor::RunInternal(const ExecutionPlan& plan, const Tensor* borrowed, Tensor* owned, size_t num_feeds,
+                             std::vector<Tensor>* fetched, const StepOptions& step) const {
   // The step's per-step resources: declared before the run state, so that they are dropped after
   // every kernel has finished and the run's slots are released.
   ScopedStepContainer step_container(step.step_id, resource_mgr_);
@@ -189,7 +199,9 @@ Status Executor::Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds,
   rs.resource_mgr = resource_mgr_;
   rs.step_container = &step_container;
   rs.pool = pool_ != nullptr && pool_->num_threads() > 0 ? pool_ : nullptr;
-  for (size_t i = 0; i < feeds.size(); ++i) rs.slots[plan.feed_slots[i]].tensor = feeds[i];
+  for (size_t i = 0; i < num_feeds; ++i) {
+    rs.slots[plan.feed_slots[i]].tensor = owned != nullptr ? std::move(owned[i]) : borrowed[i];
+  }
   if (!plan.roots.empty()) {
     rs.inflight.store(static_cast<int>(plan.roots.size()), std::memory_order_relaxed);
     ScopedOmpThreads omp(step.intra_op_threads);

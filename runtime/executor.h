@@ -101,8 +101,16 @@ class Executor {
   // has its own ScopedStepContainer (named after step.step_id), cleaned when the run ends.
   Status Run(const ExecutionPlan& plan, absl::Span<const Tensor> feeds, std::vector<Tensor>* fetched,
              const StepOptions& step) const;
+  // The same, moving the feeds in (they are left empty): a fed tensor then has no reference
+  // outside the run, so its last consumer may take its buffer over (a loop's list, updated in
+  // place from one iteration to the next).
+  Status RunConsumingFeeds(const ExecutionPlan& plan, absl::Span<Tensor> feeds, std::vector<Tensor>* fetched,
+                           const StepOptions& step) const;
 
  private:
+  Status RunInternal(const ExecutionPlan& plan, const Tensor* borrowed, Tensor* owned, size_t num_feeds,
+                     std::vector<Tensor>* fetched, const StepOptions& step) const;
+
   ResourceMgr* resource_mgr_;
   ThreadPool* pool_;
 };

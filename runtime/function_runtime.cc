@@ -58,6 +58,17 @@ const CompiledGraph* FunctionLibraryRuntime::compiled(Handle handle) const {
 }
 
 Status FunctionLibraryRuntime::Run(Handle handle, absl::Span<const Tensor> args, std::vector<Tensor>* rets) {
+  return RunInternal(handle, args, nullptr, rets);
+}
+
+Status FunctionLibraryRuntime::RunConsumingArgs(Handle handle, std::vector<Tensor>* args, std::vector<Tensor>* rets) {
+  Status s = RunInternal(handle, *args, args, rets);
+  args->clear();
+  return s;
+}
+
+Status FunctionLibraryRuntime::RunInternal(Handle handle, absl::Span<const Tensor> args, std::vector<Tensor>* owned,
+                                           std::vector<Tensor>* rets) {
   const Instance* instance;
   {
     absl::MutexLock lock(&mu_);
@@ -85,7 +96,8 @@ Status FunctionLibraryRuntime::Run(Handle handle, absl::Span<const Tensor> args,
   Executor::StepOptions step;
   step.function_library = this;
   std::vector<Tensor> out;
-  Status s = instance->compiled->Run(executor_, args, &out, step);
+  Status s = owned != nullptr ? instance->compiled->RunConsumingFeeds(executor_, absl::MakeSpan(*owned), &out, step)
+                              : instance->compiled->Run(executor_, args, &out, step);
   --call_depth;
   SLUICE_RETURN_IF_ERROR(errors::Annotate(s, absl::StrCat("in function '", instance->name, "': ")));
   *rets = std::move(out);

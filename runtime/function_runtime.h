@@ -29,6 +29,7 @@ class FunctionLibraryRuntime : public FunctionLibrary {
 
   StatusOr<Handle> Instantiate(const std::string& name, const AttrMap& attrs) override;
   Status Run(Handle handle, absl::Span<const Tensor> args, std::vector<Tensor>* rets) override;
+  Status RunConsumingArgs(Handle handle, std::vector<Tensor>* args, std::vector<Tensor>* rets) override;
 
   // The compiled body of an instantiation (for tests and inspection); null for a bad handle.
   const CompiledGraph* compiled(Handle handle) const;
@@ -40,6 +41,10 @@ class FunctionLibraryRuntime : public FunctionLibrary {
     std::unique_ptr<CompiledGraph> compiled;
     DataTypeVector arg_types, ret_types;
   };
+  // Runs with `args` borrowed, or taken over when `owned` is set (then args is owned's data).
+  Status RunInternal(Handle handle, absl::Span<const Tensor> args, std::vector<Tensor>* owned,
+                     std::vector<Tensor>* rets);
+
   const FunctionLibraryDefinition* library_;
   CompiledGraph::Environment env_;
   Executor executor_;

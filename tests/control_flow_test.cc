@@ -447,7 +447,9 @@ TEST(WhileTest, TenThousandIterationsRunInConstantMemory) {
         return std::vector<Output>{ops::Add(s, v[0], 1), ops::Add(s, ops::Mul(s, v[1], 0.5f), 1.0f)};
       });
   ASSERT_OK(root.status());
-  Session session(root);
+  SessionOptions options;
+  options.intra_op_threads = 1;  // about memory, not speed: no OpenMP team to wait for on a busy machine
+  Session session(root, options);
   Tensor input(DT_FLOAT, TensorShape({65536}));
   for (float& v : input.flat<float>()) v = 10;
   std::vector<Tensor> values;
@@ -554,6 +556,29 @@ TEST(WhileTest, ATensorFlowWrittenLoopImportsAndRuns) {
   ASSERT_OK((*session)->Run({{"x", Tensor::Scalar<float>(3)}}, {"y", "while:0"}, {}, &out));
   EXPECT_EQ(out[0].scalar<float>(), 27);
   EXPECT_EQ(out[1].scalar<int32_t>(), 3);
+}
+
+// The TensorArray pattern (a reserved list, one SetItem per iteration): the body takes the loop
+// variables over, so each SetItem updates the list in place. Were the list copied per iteration,
+// 20 000 iterations would copy 2e8 element handles (and take seconds).
+TEST(WhileTest, ALoopSetsTheItemsOfItsListInPlace) {
+  Scope root = Scope::NewRootScope();
+  const int n = 20000;
+  Output list = ops::TensorListReserve(root, -1, n, DT_FLOAT);
+  std::vector<Output> out = ops::While(
+      root, {ops::Const(root, 0), list},
+      [n](const Scope& s, const std::vector<Output>& v) { return ops::Less(s, v[0], n); },
+      [](const Scope& s, const std::vector<Output>& v) {
+        return std::vector<Output>{ops::Add(s, v[0], 1),
+                                   ops::TensorListSetItem(s, v[1], v[0], ops::Cast(s, v[0], DT_FLOAT))};
+      });
+  Output stacked = ops::TensorListStack(root, out[1], DT_FLOAT, -1);
+  const int64_t copied_before = TensorList::copied_elements();
+  Tensor r = test::RunOne(root, stacked);
+  const int64_t copied = TensorList::copied_elements() - copied_before;
+  ASSERT_EQ(r.NumElements(), n);
+  EXPECT_EQ(r.flat<float>()[12345], 12345);
+  EXPECT_LE(copied, 2 * n);
 }
 
 // TensorFlow's own gradient of a while_loop and a cond (tests/data/tf/make_control_flow_fixture.py

@@ -28,8 +28,12 @@ class FunctionRef {
   // Runs the function on `args` through ctx's function library, instantiating it the first time
   // (and again for another library). Errors come back as the library gives them.
   Status Run(OpKernelContext* ctx, absl::Span<const Tensor> args, std::vector<Tensor>* rets);
+  // The same, handing the arguments over (*args is left empty; see FunctionLibrary).
+  Status RunConsumingArgs(OpKernelContext* ctx, std::vector<Tensor>* args, std::vector<Tensor>* rets);
 
  private:
+  StatusOr<std::pair<FunctionLibrary*, FunctionLibrary::Handle>> Instantiate(OpKernelContext* ctx);
+
   std::string name_;
   AttrMap attrs_;
   absl::Mutex mu_;

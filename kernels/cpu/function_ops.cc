@@ -15,21 +15,27 @@ Status FunctionRef::InitFromAttr(OpKernelConstruction* c, const char* attr) {
   return absl::OkStatus();
 }
 
-Status FunctionRef::Run(OpKernelContext* ctx, absl::Span<const Tensor> args, std::vector<Tensor>* rets) {
+StatusOr<std::pair<FunctionLibrary*, FunctionLibrary::Handle>> FunctionRef::Instantiate(OpKernelContext* ctx) {
   FunctionLibrary* library = ctx->function_library();
   if (library == nullptr) {
     return errors::FailedPrecondition("no function library in this step to call '", name_, "'");
   }
-  FunctionLibrary::Handle handle;
-  {
-    absl::MutexLock lock(&mu_);
-    if (library_ != library) {
-      SLUICE_ASSIGN_OR_RETURN(handle_, library->Instantiate(name_, attrs_));
-      library_ = library;
-    }
-    handle = handle_;
+  absl::MutexLock lock(&mu_);
+  if (library_ != library) {
+    SLUICE_ASSIGN_OR_RETURN(handle_, library->Instantiate(name_, attrs_));
+    library_ = library;
   }
-  return library->Run(handle, args, rets);
+  return std::make_pair(library, handle_);
+}
+
+Status FunctionRef::Run(OpKernelContext* ctx, absl::Span<const Tensor> args, std::vector<Tensor>* rets) {
+  SLUICE_ASSIGN_OR_RETURN(auto instance, Instantiate(ctx));
+  return instance.first->Run(instance.second, args, rets);
+}
+
+Status FunctionRef::RunConsumingArgs(OpKernelContext* ctx, std::vector<Tensor>* args, std::vector<Tensor>* rets) {
+  SLUICE_ASSIGN_OR_RETURN(auto instance, Instantiate(ctx));
+  return instance.first->RunConsumingArgs(instance.second, args, rets);
 }
 
 Status SetOutputs(OpKernelContext* ctx, const std::string& function, std::vector<Tensor> rets, int first) {

@@ -68,13 +68,13 @@ class WhileOp : public OpKernel {
       StatusOr<bool> go = s.ok() ? ToBool(next[0]) : StatusOr<bool>(s);
       OP_REQUIRES_OK(ctx, errors::Annotate(go.status(), absl::StrCat("iteration ", iteration, ": ")));
       if (!*go) break;
+      // The body takes the values over, so that a list it updates has no other owner.
       next.clear();
-      s = body_.Run(ctx, vars, &next);
+      s = body_.RunConsumingArgs(ctx, &vars, &next);
       if (s.ok()) s = CheckBodyResults(next);
       OP_REQUIRES_OK(ctx, errors::Annotate(s, absl::StrCat("iteration ", iteration, ": ")));
-      vars.swap(next);  // the previous values go with `next`'s next clear
+      vars.swap(next);
     }
-    next.clear();
     for (int i = 0; i < ctx->num_outputs(); ++i) ctx->set_output(i, std::move(vars[i]));
   }
   bool IsExpensive() const override { return true; }
