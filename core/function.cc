@@ -7,6 +7,13 @@
 
 namespace sluice {
 
+namespace {
+std::atomic<int64_t> max_loop_iterations{0};
+}  // namespace
+
+void SetMaxLoopIterations(int64_t iterations) { max_loop_iterations.store(iterations, std::memory_order_relaxed); }
+int64_t MaxLoopIterations() { return max_loop_iterations.load(std::memory_order_relaxed); }
+
 FunctionLibraryDefinition::FunctionLibraryDefinition(const FunctionLibraryDefinition& other) : base_(other.base_) {
   absl::MutexLock lock(&other.mu_);
   functions_ = other.functions_;

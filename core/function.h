@@ -76,6 +76,12 @@ struct InstantiatedFunction {
 StatusOr<InstantiatedFunction> InstantiateFunction(const FunctionDef& fdef, const AttrMap& attrs,
                                                    const OpRegistryInterface& ops);
 
+// The most iterations one While runs before it fails with ResourceExhausted (naming the loop and
+// the bound), process-wide; <= 0 (the default, as in TensorFlow) means no bound. For graphs you
+// did not write, whose loop may never end: `sluice run --max-loop-iterations N`.
+void SetMaxLoopIterations(int64_t iterations);
+int64_t MaxLoopIterations();
+
 // What kernels call functions through (the runtime implements it per session).
 class FunctionLibrary {
  public:

@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
+#include "ops/control_flow_ops.h"
 #include "ops/math_ops.h"
 #include "ops/state_ops.h"
 #include "ops/variables.h"
@@ -212,6 +213,23 @@ TEST_F(CliTest, DeviceRequestsThatCannotBeMetNeedSoftPlacement) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "neg = float [2,3] [[-1 -2 -3] [-4 -5 -6]]\n");
   EXPECT_THAT(r.err, HasSubstr("neg: (Neg): /job:localhost/replica:0/task:0/device:CPU:0"));
+}
+
+TEST_F(CliTest, MaxLoopIterationsEndsALoopThatWouldNot) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 3});
+  std::vector<Output> out = ops::While(
+      root, {x}, [](const Scope& s, const std::vector<Output>& v) { return ops::Less(s, ops::Sum(s, v[0], {0, 1}), 1e9f); },
+      [](const Scope& s, const std::vector<Output>& v) { return std::vector<Output>{ops::Mul(s, v[0], 1.0f)}; });
+  ops::Identity(root.WithOpName("looped"), out[0]);
+  GraphDef graph_def;
+  ASSERT_TRUE(root.ToGraphDef(&graph_def).ok()) << root.status();
+  const std::string loop_model = dir_ + "/loop.pb";
+  ASSERT_TRUE(WriteGraphDef(graph_def, loop_model).ok());
+  ExpectOneLineError(Cli({"run", loop_model, "--feed", "x=" + x_npy_, "--fetch", "looped", "--max-loop-iterations", "200"}),
+                     1, "the loop did not end within 200 iterations");
+  ExpectOneLineError(Cli({"run", loop_model, "--feed", "x=" + x_npy_, "--fetch", "looped", "--max-loop-iterations", "0"}),
+                     2, "--max-loop-iterations wants a positive count");
 }
 
 TEST_F(CliTest, UsageErrorsExitWithTwo) {

@@ -487,6 +487,22 @@ TEST(WhileTest, ErrorsInsideTheBodyNameTheIteration) {
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
+TEST(WhileTest, AnEndlessLoopStopsAtTheIterationBound) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {});
+  std::vector<Output> out = ops::While(
+      root, {x}, [](const Scope& s, const std::vector<Output>& v) { return ops::Greater(s, v[0], -1.0f); },
+      [](const Scope& s, const std::vector<Output>& v) { return std::vector<Output>{ops::Add(s, v[0], 1.0f)}; });
+  ASSERT_OK(root.status());
+  SetMaxLoopIterations(500);
+  auto values = test::RunGraph(root, {{x, Tensor::Scalar<float>(0)}}, {out[0]});
+  SetMaxLoopIterations(0);
+  ASSERT_FALSE(values.ok());
+  EXPECT_EQ(values.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(values.status().message()), HasSubstr("the loop did not end within 500 iterations"));
+  EXPECT_THAT(std::string(values.status().message()), HasSubstr(out[0].node()->name()));
+}
+
 // A loop as TensorFlow 2 writes it (tf.while_loop inside a tf.function, exported with
 // as_graph_def): StatelessWhile with TF's attrs, functions with "node:out_arg:i" inputs.
 TEST(WhileTest, ATensorFlowWrittenLoopImportsAndRuns) {

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "core/file_io.h"
+#include "core/function.h"
 #include "core/npy.h"
 #include "runtime/session.h"
 #include "tools/cli.h"
@@ -60,7 +61,8 @@ Status WriteOutputs(const std::string& dir, const std::vector<std::string>& fetc
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
-  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "init", "out", "summarize", "max-tensor-bytes"},
+  auto parsed = ParseArgs(args, {"feed", "fetch", "target", "init", "out", "summarize", "max-tensor-bytes",
+                                 "max-loop-iterations"},
                           {"soft-placement", "log-device-placement"});
   if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
   if (parsed->positional.size() != 1) {
@@ -83,6 +85,14 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!cap_text.empty() && (!absl::SimpleAtoi(cap_text, &options.max_tensor_bytes) || options.max_tensor_bytes <= 0)) {
     return ReportUsageError(kCommand, absl::StrCat("--max-tensor-bytes wants a positive byte count, not '",
                                                    cap_text, "'"));
+  }
+  std::string loop_text = parsed->Last("max-loop-iterations");
+  if (!loop_text.empty()) {
+    int64_t iterations = 0;
+    if (!absl::SimpleAtoi(loop_text, &iterations) || iterations <= 0) {
+      return ReportUsageError(kCommand, absl::StrCat("--max-loop-iterations wants a positive count, not '", loop_text, "'"));
+    }
+    SetMaxLoopIterations(iterations);
   }
   options.allow_soft_placement = parsed->switches.contains("soft-placement");
   options.log_device_placement = parsed->switches.contains("log-device-placement");

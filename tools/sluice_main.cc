@@ -20,13 +20,14 @@ constexpr Command kCommands[] = {
     {"run",
      "sluice run MODEL.pb [--feed NAME=FILE.npy]... [--fetch NAME]... [--target NAME]...\n"
      "                    [--init NAME]... [--out DIR] [--summarize N] [--max-tensor-bytes B]\n"
-     "                    [--soft-placement] [--log-device-placement]\n"
+     "                    [--max-loop-iterations N] [--soft-placement] [--log-device-placement]\n"
      "  Loads a GraphDef, feeds each NAME (a tensor \"node\" or \"node:k\") from a .npy file, runs\n"
      "  the fetches and targets (at least one of them), and prints each fetched tensor as\n"
      "  \"NAME = dtype [shape] values\" with at most N values (default 100, -1 for all), or with\n"
      "  --out writes DIR/NAME.npy (\"a/b:1\" becomes DIR/a/b_1.npy). --init runs ops in a run of\n"
      "  their own first, e.g. the variable initializer: --init init. --max-tensor-bytes refuses\n"
-     "  any one tensor over B bytes (default: the machine's memory), for untrusted graphs.\n"
+     "  any one tensor over B bytes (default: the machine's memory), for untrusted graphs;\n"
+     "  --max-loop-iterations fails any While loop still running after N iterations.\n"
      "  A node's device request that this machine cannot meet (\"/device:GPU:0\" without a GPU)\n"
      "  is an error unless --soft-placement; --log-device-placement prints where nodes run.",
      "run a GraphDef: feed .npy files, print or save the fetched tensors", RunCommand},

@@ -58,7 +58,11 @@ class WhileOp : public OpKernel {
     std::vector<Tensor> vars, next;
     vars.reserve(ctx->num_inputs());
     for (int i = 0; i < ctx->num_inputs(); ++i) vars.push_back(ctx->input(i));
+    const int64_t max_iterations = MaxLoopIterations();
     for (int64_t iteration = 0;; ++iteration) {
+      OP_REQUIRES(ctx, max_iterations <= 0 || iteration < max_iterations,
+                  errors::ResourceExhausted("the loop did not end within ", max_iterations,
+                                            " iterations (the bound SetMaxLoopIterations / --max-loop-iterations set)"));
       next.clear();
       Status s = cond_.Run(ctx, vars, &next);
       if (s.ok() && next.size() != 1) {

@@ -22,6 +22,7 @@ void CheckOneLine(const sluice::Status& s) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool init = [] {
     sluice::SetMaxTensorBytes(int64_t{64} << 20);
+    sluice::SetMaxLoopIterations(1000);  // a mutated loop condition may never turn false
     return true;
   }();
   (void)init;
