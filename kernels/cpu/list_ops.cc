@@ -79,6 +79,13 @@ Status CheckElementShape(const TensorList& list, const Tensor& item) {
   return absl::OkStatus();
 }
 
+Status CheckIndex(int64_t index, int64_t size) {
+  if (index < 0 || index >= size) {
+    return errors::InvalidArgument("index ", index, " is out of range for a list of ", size, " elements");
+  }
+  return absl::OkStatus();
+}
+
 // Copies `n` elements of `dt` from src[src_at..] to dst[dst_at..].
 void CopyElements(DataType dt, const Tensor& src, int64_t src_at, Tensor* dst, int64_t dst_at, int64_t n) {
   if (n == 0) return;
@@ -278,9 +285,7 @@ class TensorListGetItemOp : public ListKernel {
     OP_REQUIRES_OK(ctx, CheckElementDtype(**list, element_dtype_));
     auto index = ScalarInt32(ctx, 1, "index");
     OP_REQUIRES_OK(ctx, index.status());
-    OP_REQUIRES(ctx, *index >= 0 && *index < (*list)->size(),
-                errors::InvalidArgument("index ", *index, " is out of range for a list of ", (*list)->size(),
-                                        " elements"));
+    OP_REQUIRES_OK(ctx, CheckIndex(*index, (*list)->size()));
     auto requested = ShapeFromTensor(ctx->input(2), "element_shape");
     OP_REQUIRES_OK(ctx, requested.status());
     auto element = ReadElement(ctx, **list, *index, *requested);
@@ -302,9 +307,7 @@ class TensorListSetItemOp : public ListKernel {
     OP_REQUIRES_OK(ctx, index.status());
     OP_REQUIRES_OK(ctx, CheckElementShape(*list, ctx->input(2)));
     if (resize_ && *index >= list->size()) list->resize(*index + 1);
-    OP_REQUIRES(ctx, *index >= 0 && *index < list->size(),
-                errors::InvalidArgument("index ", *index, " is out of range for a list of ", list->size(),
-                                        " elements"));
+    OP_REQUIRES_OK(ctx, CheckIndex(*index, list->size()));
     list->set(*index, ctx->input(2));
     SetListOutput(ctx, 0, *std::move(list));
   }
