@@ -2,8 +2,9 @@
 // LevelDB tables and checkpoint bundles. Uses the SSE4.2 crc32 instruction when the CPU has it
 // (checked once at run time) and a table-driven computation otherwise; both give the same values.
 //
-//   uint32_t crc = crc32c::Value(data.data(), data.size());
-//   uint32_t stored = crc32c::Mask(crc);  // what the formats store
+//   std::string data = "payload";
+//   uint32_t stored = crc32c::Mask(crc32c::Value(data));  // what the formats store
+//   if (crc32c::Unmask(stored) != crc32c::Value(data.data(), data.size())) std::abort();
 #ifndef SLUICE_CORE_CRC32C_H_
 #define SLUICE_CORE_CRC32C_H_
 

@@ -3,9 +3,9 @@
 // replaces a file atomically. Every error names the file it concerns and is one line, so callers
 // can pass it straight to the user.
 //
-//   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> out, NewWritableFile("x.bin"));
-//   SLUICE_RETURN_IF_ERROR(out->Append("hello"));
-//   SLUICE_RETURN_IF_ERROR(out->Close());
+//   std::unique_ptr<WritableFile> out = NewWritableFile("/tmp/x.bin").value();
+//   SLUICE_CHECK_OK(out->Append("hello"));
+//   SLUICE_CHECK_OK(out->Close());
 #ifndef SLUICE_CORE_ENV_H_
 #define SLUICE_CORE_ENV_H_
 

@@ -1,17 +1,17 @@
 // TFRecord files: a sequence of records, each
-//   uint64 length (little-endian) | uint32 masked CRC-32C of those 8 bytes | data | uint32 masked CRC-32C of data
+//  uint64 length (little-endian) | uint32 masked CRC-32C of those 8 bytes | data | uint32 masked CRC-32C of data
 // optionally inside one zlib or gzip stream (TensorFlow's compression_type "ZLIB" / "GZIP").
 // Input pipelines and event files read and write them.
 //
-//   SLUICE_ASSIGN_OR_RETURN(auto writer, RecordWriter::Create("train.tfrecord"));
-//   SLUICE_RETURN_IF_ERROR(writer->WriteRecord(example.SerializeAsString()));
-//   SLUICE_RETURN_IF_ERROR(writer->Close());
+//   std::unique_ptr<RecordWriter> writer = RecordWriter::Create("/tmp/train.tfrecord").value();
+//   SLUICE_CHECK_OK(writer->WriteRecord("one record"));
+//   SLUICE_CHECK_OK(writer->Close());
 //
-//   SLUICE_ASSIGN_OR_RETURN(auto reader, RecordReader::Open("train.tfrecord"));
+//   std::unique_ptr<RecordReader> reader = RecordReader::Open("/tmp/train.tfrecord").value();
 //   std::string record;
 //   Status s;
-//   while ((s = reader->ReadRecord(&record)).ok()) Use(record);
-//   if (!absl::IsOutOfRange(s)) return s;  // OutOfRange is the clean end of the file
+//   while ((s = reader->ReadRecord(&record)).ok()) std::printf("%zu bytes\n", record.size());
+//   if (!absl::IsOutOfRange(s)) SLUICE_CHECK_OK(s);  // OutOfRange: the clean end of the file
 #ifndef SLUICE_CORE_RECORD_IO_H_
 #define SLUICE_CORE_RECORD_IO_H_
 

@@ -4,14 +4,15 @@
 // block, an index block mapping a separator key to each data block's handle, and a 48-byte
 // footer ending in the magic number. Keys are ordered bytewise; blocks are never compressed here.
 //
-//   TableBuilder builder(TableOptions{}, file.get());
-//   SLUICE_RETURN_IF_ERROR(builder.Add("a", "1"));
-//   SLUICE_RETURN_IF_ERROR(builder.Finish());
+//   StringSink sink;
+//   TableBuilder builder(TableOptions{}, &sink);
+//   SLUICE_CHECK_OK(builder.Add("a", "1"));
+//   SLUICE_CHECK_OK(builder.Finish());
 //
-//   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Table> table, Table::Open("model.ckpt.index"));
+//   std::unique_ptr<Table> table = Table::Open("/tmp/model.ckpt.index").value();
 //   std::unique_ptr<TableIterator> it = table->NewIterator();
-//   for (it->SeekToFirst(); it->Valid(); it->Next()) Use(it->key(), it->value());
-//   SLUICE_RETURN_IF_ERROR(it->status());
+//   for (it->SeekToFirst(); it->Valid(); it->Next()) std::printf("%zu bytes\n", it->value().size());
+//   SLUICE_CHECK_OK(it->status());
 #ifndef SLUICE_CORE_TABLE_H_
 #define SLUICE_CORE_TABLE_H_
 

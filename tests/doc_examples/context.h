@@ -7,8 +7,12 @@
 
 #include <vector>
 
+#include "core/crc32c.h"
+#include "core/env.h"
 #include "core/kernel.h"
 #include "core/op_registry.h"
+#include "core/record_io.h"
+#include "core/table.h"
 #include "core/type_lists.h"
 #include "runtime/graph_passes.h"
 #include "sluice/sluice.h"
