@@ -15,6 +15,7 @@
 #include "core/table.h"
 #include "core/type_lists.h"
 #include "runtime/graph_passes.h"
+#include "runtime/tensor_bundle.h"
 #include "sluice/sluice.h"
 
 namespace sluice::doc_examples {
