@@ -40,7 +40,10 @@ inline constexpr int kTensorBundleVersion = 1;
 // Finish writes the sorted index, then renames the data file and the index into place, each
 // fsynced with its directory (data first: whoever finds the new index finds its data).
 // Nothing appears under the final names before Finish, and a writer destroyed without a
-// successful Finish removes its temporary files. Not thread-safe.
+// successful Finish removes its temporary files. Not thread-safe. Writing over an existing
+// bundle of the same prefix is not atomic as a whole: a crash between the two renames leaves
+// the old index with the new data, which reads as CRC errors, never as wrong values (savers
+// write each checkpoint under a new prefix).
 class BundleWriter {
  public:
   // Creates the prefix's directory if missing. Errors name the file.
