@@ -5,7 +5,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -14,87 +13,24 @@
 
 #include "google/protobuf/stubs/logging.h"
 
+#include "core/env.h"
 #include "core/tensor.h"
 
 namespace sluice {
 
 namespace {
-
-// `what` names the operation and the file, e.g. "cannot open 'x.pb'".
-Status ErrnoError(int err, absl::string_view what) {
-  std::string message = errors::OneLine(absl::StrCat(what, ": ", std::strerror(err)));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return absl::PermissionDeniedError(message);
-    case EEXIST:
-      return absl::AlreadyExistsError(message);
-    case EISDIR:
-      return absl::FailedPreconditionError(message);
-    case ENOSPC:
-    case EDQUOT:
-      return absl::ResourceExhaustedError(message);
-    default:
-      return absl::UnknownError(message);
-  }
-}
-
 std::string Quoted(absl::string_view path) { return absl::StrCat("'", path, "'"); }
-
-std::string DirName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-Status WriteAll(int fd, absl::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, absl::StrCat("cannot write ", Quoted(path)));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
-Status SyncDirectory(const std::string& dir, const std::string& path) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("cannot open the directory of ", Quoted(path)));
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return ErrnoError(err, absl::StrCat("cannot fsync the directory of ", Quoted(path)));
-  return absl::OkStatus();
-}
-
-// Writes `data` to `tmp` and fsyncs it; `path` is the final name, for messages.
-Status WriteAndSync(const std::string& tmp, absl::string_view data, const std::string& path) {
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("cannot create a temporary file for ", Quoted(path)));
-  Status s = WriteAll(fd, data, path);
-  if (s.ok() && ::fsync(fd) != 0) s = ErrnoError(errno, absl::StrCat("cannot fsync ", Quoted(path)));
-  if (::close(fd) != 0 && s.ok()) s = ErrnoError(errno, absl::StrCat("cannot close ", Quoted(path)));
-  return s;
-}
-
 }  // namespace
 
 StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_bytes) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("cannot open ", Quoted(path)));
+  if (fd < 0) return errors::IoError(errno, absl::StrCat("cannot open ", Quoted(path)));
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return ErrnoError(err, absl::StrCat("cannot stat ", Quoted(path)));
+    return errors::IoError(err, absl::StrCat("cannot stat ", Quoted(path)));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -119,7 +55,7 @@ StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_byte
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
-      return ErrnoError(err, absl::StrCat("cannot read ", Quoted(path)));
+      return errors::IoError(err, absl::StrCat("cannot read ", Quoted(path)));
     }
     if (n == 0) break;
     if (static_cast<int64_t>(contents.size()) + n > max_bytes) {  // the file grew while read
@@ -134,18 +70,9 @@ StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_byte
 }
 
 Status WriteStringToFileAtomic(const std::string& path, absl::string_view data) {
-  // The counter keeps two threads of one process that write the same path from sharing a name.
-  static std::atomic<uint64_t> counter{0};
-  std::string tmp = absl::StrCat(path, ".tmp.", ::getpid(), ".", counter.fetch_add(1));
-  Status s = WriteAndSync(tmp, data, path);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = ErrnoError(errno, absl::StrCat("cannot rename a temporary file to ", Quoted(path)));
-  }
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return SyncDirectory(DirName(path), path);
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> file, AtomicFileWriter::Create(path));
+  SLUICE_RETURN_IF_ERROR(file->Append(data));
+  return file->Commit();
 }
 
 bool FileExists(const std::string& path) {
@@ -168,7 +95,7 @@ Status RecursivelyCreateDir(const std::string& path) {
       continue;
     }
     if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      return ErrnoError(errno, absl::StrCat("cannot create directory ", Quoted(prefix)));
+      return errors::IoError(errno, absl::StrCat("cannot create directory ", Quoted(prefix)));
     }
   }
   return absl::OkStatus();

@@ -4,7 +4,7 @@
 # Prints libFuzzer's summary (execs, execs/s); a crash leaves its input in build-fuzz/crashes/,
 # which belongs in tests/fuzz/TARGET/ once fixed (the corpus ctest then replays it forever).
 #
-#   tools/fuzz.sh TARGET SECONDS        TARGET: graphdef | npy | idx
+#   tools/fuzz.sh TARGET SECONDS        TARGET: graphdef | npy | idx | tfrecord | sstable | bundle
 #
 # Environment: SLUICE_FUZZ_BUILD_DIR (default build-fuzz).
 set -euo pipefail

@@ -7,10 +7,15 @@
 
 #include <vector>
 
+#include "core/crc32c.h"
+#include "core/env.h"
 #include "core/kernel.h"
 #include "core/op_registry.h"
+#include "core/record_io.h"
+#include "core/table.h"
 #include "core/type_lists.h"
 #include "runtime/graph_passes.h"
+#include "runtime/tensor_bundle.h"
 #include "sluice/sluice.h"
 
 namespace sluice::doc_examples {

@@ -1,0 +1,117 @@
+// TFRecord files: a sequence of records, each
+//  uint64 length (little-endian) | uint32 masked CRC-32C of those 8 bytes | data | uint32 masked CRC-32C of data
+// optionally inside one zlib or gzip stream (TensorFlow's compression_type "ZLIB" / "GZIP").
+// Input pipelines and event files read and write them.
+//
+//   std::unique_ptr<RecordWriter> writer = RecordWriter::Create("/tmp/train.tfrecord").value();
+//   SLUICE_CHECK_OK(writer->WriteRecord("one record"));
+//   SLUICE_CHECK_OK(writer->Close());
+//
+//   std::unique_ptr<RecordReader> reader = RecordReader::Open("/tmp/train.tfrecord").value();
+//   std::string record;
+//   Status s;
+//   while ((s = reader->ReadRecord(&record)).ok()) std::printf("%zu bytes\n", record.size());
+//   if (!absl::IsOutOfRange(s)) SLUICE_CHECK_OK(s);  // OutOfRange: the clean end of the file
+#ifndef SLUICE_CORE_RECORD_IO_H_
+#define SLUICE_CORE_RECORD_IO_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/env.h"
+#include "core/input_stream.h"
+#include "core/status.h"
+
+namespace sluice {
+
+enum class RecordCompression { kNone, kZlib, kGzip };
+
+// TensorFlow's compression_type strings: "" (or "NONE"), "ZLIB", "GZIP"; InvalidArgument otherwise.
+StatusOr<RecordCompression> ParseRecordCompression(absl::string_view compression_type);
+
+// The 12-byte header and 4-byte footer around a record's data.
+inline constexpr size_t kRecordHeaderBytes = 12;
+inline constexpr size_t kRecordFooterBytes = 4;
+
+struct RecordWriterOptions {
+  RecordCompression compression = RecordCompression::kNone;
+  int zlib_level = -1;  // zlib's compression level; -1: its default
+};
+
+// Appends records to a file it owns. Not thread-safe.
+class RecordWriter {
+ public:
+  // Writes to a new file at `path` (replacing one that exists), not atomically: readers may
+  // see a partly written file (which is how event files and TFRecord outputs are used).
+  static StatusOr<std::unique_ptr<RecordWriter>> Create(const std::string& path, RecordWriterOptions options = {});
+  // Writes to `file` (an AtomicFileWriter makes the whole file appear at Close).
+  static StatusOr<std::unique_ptr<RecordWriter>> Create(std::unique_ptr<WritableFile> file,
+                                                        RecordWriterOptions options = {});
+  // Closes the file if Close was not called, discarding any error.
+  ~RecordWriter();
+
+  // Appends one record. Errors name the file; after one, every call fails.
+  Status WriteRecord(absl::string_view data);
+  // Hands everything written to the operating system (a compressed stream is sync-flushed, so a
+  // reader sees every whole record written so far).
+  Status Flush();
+  // Ends the compressed stream, if any, and closes the file.
+  Status Close();
+
+  const std::string& name() const { return file_->name(); }
+
+ private:
+  explicit RecordWriter(std::unique_ptr<WritableFile> file) : file_(std::move(file)) {}
+
+  std::unique_ptr<WritableFile> file_;
+  bool closed_ = false;
+};
+
+// The record header for data of `length` bytes, and the footer for `data`.
+std::string EncodeRecordHeader(uint64_t length);
+std::string EncodeRecordFooter(absl::string_view data);
+
+struct RecordReaderOptions {
+  RecordCompression compression = RecordCompression::kNone;
+  size_t buffer_bytes = 256 << 10;  // read from the file this much at a time
+  // Longer records are ResourceExhausted (-1: MaxTensorBytes()).
+  int64_t max_record_bytes = -1;
+};
+
+// Reads the records of a file front to back through a buffer (the file is never loaded whole).
+// Not thread-safe.
+class RecordReader {
+ public:
+  static StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path, RecordReaderOptions options = {});
+  explicit RecordReader(std::unique_ptr<RandomAccessFile> file, RecordReaderOptions options = {});
+  ~RecordReader();
+
+  // Reads the next record into *record (replacing its contents). Returns OK with a record;
+  // OutOfRange at the clean end of the file (the last record ended exactly where the file
+  // does); DataLoss for a corrupt record (a CRC that does not match) or a truncated one (the
+  // file ends inside it), naming the file and the record's byte offset (in the decompressed
+  // stream, for a compressed file). After an error other than OutOfRange, every later call
+  // returns the same error.
+  Status ReadRecord(std::string* record);
+
+  // The offset of the next record (in the decompressed stream, for a compressed file).
+  uint64_t offset() const { return offset_; }
+  const std::string& name() const { return file_->name(); }
+
+ private:
+  Status ReadRecordImpl(std::string* record);
+  Status Corrupt(absl::string_view what) const;
+
+  std::unique_ptr<RandomAccessFile> file_;
+  RecordReaderOptions options_;
+  BufferedInputStream buffered_;
+  std::unique_ptr<InputStream> decompressed_;  // null for an uncompressed file
+  InputStream* input_;
+  uint64_t offset_ = 0;
+  Status failed_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_CORE_RECORD_IO_H_
