@@ -316,13 +316,20 @@ TEST(PoolTest, SweepMatchesNaiveLoops) {
             auto ksize = k.Image4(k.kh, k.kw), strides = k.Image4(k.sh, k.sw);
             auto max = ops::MaxPool(root, in, ksize, strides, padding, k.format());
             auto avg = ops::AvgPool(root, in, ksize, strides, padding, k.format());
-            ASSERT_TRUE(root.ok()) << root.status();
-            auto out = test::RunGraph(root, {}, {max, avg});
-            ASSERT_TRUE(out.ok()) << out.status();
+            // AvgPoolGrad is AvgPool's adjoint: <avg_pool(x), g> = <x, avg_pool_grad(g)>.
             Tensor want_max = NaivePool(k, in, true), want_avg = NaivePool(k, in, false);
+            Tensor g = dt == DT_FLOAT ? test::Floats(want_avg.shape(), 1, 0.2) : test::Doubles(want_avg.shape(), 1, 0.2);
+            auto dx = ops::AvgPoolGrad(root, Sizes(k.InputShape()), g, ksize, strides, padding, k.format());
+            ASSERT_TRUE(root.ok()) << root.status();
+            auto out = test::RunGraph(root, {}, {max, avg, dx});
+            ASSERT_TRUE(out.ok()) << out.status();
             EXPECT_EQ(max.shape(), want_max.shape());
             test::ExpectTensorNear(ToDouble((*out)[0]), want_max, 0);
             test::ExpectTensorNear(ToDouble((*out)[1]), want_avg, dt == DT_FLOAT ? 1e-6 : 1e-14);
+            double avg_g = 0, x_dx = 0;
+            for (int64_t i = 0; i < g.NumElements(); ++i) avg_g += Value(want_avg, i) * Value(g, i);
+            for (int64_t i = 0; i < in.NumElements(); ++i) x_dx += Value(in, i) * Value((*out)[2], i);
+            EXPECT_NEAR(x_dx, avg_g, dt == DT_FLOAT ? 1e-5 : 1e-12);
           }
         }
       }

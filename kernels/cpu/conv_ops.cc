@@ -3,7 +3,9 @@
 //
 // float runs oneDNN's convolution (forward, backward data, backward weights) and pooling
 // (forward, average backward) primitives on the tensors' own layouts: images as nhwc or nchw,
-// filters as hwio (TensorFlow's [height, width, in, out]), so nothing is transposed. A kernel
+// filters as hwio (TensorFlow's [height, width, in, out]). With NHWC oneDNN's GEMM convolution
+// takes hwio as it is; with NCHW it has no fast path for hwio (only its reference loop), so the
+// primitive picks its filter layout and the filter (or its gradient) is reordered. A kernel
 // caches its primitives per shape (its attrs are fixed), under a mutex since one kernel may run
 // on several threads at once; each call brings its own scratchpad (scratchpad_mode::user), so
 // concurrent executions of one primitive share nothing. double runs plain loops.
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -179,7 +182,32 @@ dnnl::primitive_attr UserScratchpad() {
 struct CachedPrimitive {
   dnnl::primitive primitive;
   memory::desc scratchpad;
+  // A convolution's filter layout when it is not hwio (FilterDesc), with the reorder from
+  // hwio (forward, backward data) or to hwio (backward weights).
+  std::optional<memory::desc> filter_layout;
+  dnnl::reorder filter_reorder;
 };
+
+// The filter layout a convolution asks for: hwio itself with NHWC, oneDNN's choice with NCHW.
+memory::desc FilterRequest(const Geometry& g) {
+  if (!g.nchw) return FilterDesc(g);
+  return memory::desc({g.oc, g.ic, g.kh, g.kw}, memory::data_type::f32, Tag::any);
+}
+
+// A CachedPrimitive for `pd`, whose filter layout is `filter` (the pd's weights or diff-weights
+// desc); `to_hwio` for a filter the primitive writes.
+template <typename PrimitiveDesc, typename Primitive>
+CachedPrimitive ConvPrimitive(const Geometry& g, const PrimitiveDesc& pd, const memory::desc& filter,
+                              bool to_hwio) {
+  CachedPrimitive p{Primitive(pd), pd.scratchpad_desc(), std::nullopt, {}};
+  const memory::desc hwio = FilterDesc(g);
+  if (filter != hwio) {
+    p.filter_layout = filter;
+    p.filter_reorder = to_hwio ? dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), filter, Engine(), hwio))
+                               : dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), hwio, Engine(), filter));
+  }
+  return p;
+}
 
 // A kernel's primitives, one per geometry.
 class PrimitiveCache {
@@ -209,13 +237,25 @@ memory Memory(const memory::desc& d, const Tensor& t) {
   return memory(d, Engine(), const_cast<void*>(static_cast<const void*>(t.data<float>())));
 }
 
-// Runs `p` on `args` (DNNL_ARG_* to memory) with a scratchpad of its own.
+// Runs `p` on `args` (DNNL_ARG_* to memory) with a scratchpad of its own; a filter argument
+// (DNNL_ARG_WEIGHTS or DNNL_ARG_DIFF_WEIGHTS) in hwio goes through p's filter reorder.
 Status Execute(const CachedPrimitive& p, std::unordered_map<int, memory> args) {
   try {
     std::vector<uint8_t> scratch(p.scratchpad.get_size());
     args[DNNL_ARG_SCRATCHPAD] = memory(p.scratchpad, Engine(), scratch.data());
     dnnl::stream stream(Engine());
+    std::vector<uint8_t> filter_buffer;
+    memory user_filter;
+    int filter_arg = 0;
+    if (p.filter_layout) {
+      filter_arg = args.count(DNNL_ARG_WEIGHTS) ? DNNL_ARG_WEIGHTS : DNNL_ARG_DIFF_WEIGHTS;
+      user_filter = args[filter_arg];
+      filter_buffer.resize(p.filter_layout->get_size());
+      args[filter_arg] = memory(*p.filter_layout, Engine(), filter_buffer.data());
+      if (filter_arg == DNNL_ARG_WEIGHTS) p.filter_reorder.execute(stream, user_filter, args[filter_arg]);
+    }
     p.primitive.execute(stream, args);
+    if (filter_arg == DNNL_ARG_DIFF_WEIGHTS) p.filter_reorder.execute(stream, args[filter_arg], user_filter);
     stream.wait();
   } catch (const dnnl::error& e) {
     return errors::Internal("oneDNN primitive failed: ", e.what());
@@ -224,7 +264,7 @@ Status Execute(const CachedPrimitive& p, std::unordered_map<int, memory> args) {
 }
 
 dnnl::convolution_forward::desc ConvForwardDesc(const Geometry& g, dnnl::prop_kind kind) {
-  return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, SrcDesc(g), FilterDesc(g),
+  return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
                                          DstDesc(g), Strides(g), Dilations(g), PadBefore(g), PadAfter(g));
 }
 
@@ -421,7 +461,7 @@ class Conv2DOp : public WindowKernel {
       auto p = cache_.Get(g, [&] {
         dnnl::convolution_forward::primitive_desc pd(ConvForwardDesc(g, dnnl::prop_kind::forward_inference),
                                                      UserScratchpad(), Engine());
-        return CachedPrimitive{dnnl::convolution_forward(pd), pd.scratchpad_desc()};
+        return ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -457,10 +497,10 @@ class Conv2DBackpropInputOp : public WindowKernel {
       auto p = cache_.Get(g, [&] {
         dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
                                                        Engine());
-        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g), FilterDesc(g),
+        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
                                                 DstDesc(g), Strides(g), Dilations(g), PadBefore(g), PadAfter(g));
         dnnl::convolution_backward_data::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return CachedPrimitive{dnnl::convolution_backward_data(pd), pd.scratchpad_desc()};
+        return ConvPrimitive<decltype(pd), dnnl::convolution_backward_data>(g, pd, pd.weights_desc(), false);
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
@@ -496,11 +536,12 @@ class Conv2DBackpropFilterOp : public WindowKernel {
       auto p = cache_.Get(g, [&] {
         dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
                                                        Engine());
-        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g), FilterDesc(g),
-                                                   DstDesc(g), Strides(g), Dilations(g), PadBefore(g),
-                                                   PadAfter(g));
+        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g),
+                                                   FilterRequest(g), DstDesc(g), Strides(g), Dilations(g),
+                                                   PadBefore(g), PadAfter(g));
         dnnl::convolution_backward_weights::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return CachedPrimitive{dnnl::convolution_backward_weights(pd), pd.scratchpad_desc()};
+        return ConvPrimitive<decltype(pd), dnnl::convolution_backward_weights>(g, pd, pd.diff_weights_desc(),
+                                                                               true);
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -530,7 +571,7 @@ class PoolOp : public WindowKernel {
       auto p = cache_.Get(g, [&] {
         dnnl::pooling_forward::primitive_desc pd(PoolForwardDesc(g, dnnl::prop_kind::forward_inference, kAlgorithm),
                                                  UserScratchpad(), Engine());
-        return CachedPrimitive{dnnl::pooling_forward(pd), pd.scratchpad_desc()};
+        return CachedPrimitive{dnnl::pooling_forward(pd), pd.scratchpad_desc(), std::nullopt, {}};
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -592,7 +633,7 @@ class AvgPoolGradOp : public WindowKernel {
         dnnl::pooling_backward::desc d(kAlg, SrcDesc(g), DstDesc(g), Strides(g), Window(g), PadBefore(g),
                                        PadAfter(g));
         dnnl::pooling_backward::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return CachedPrimitive{dnnl::pooling_backward(pd), pd.scratchpad_desc()};
+        return CachedPrimitive{dnnl::pooling_backward(pd), pd.scratchpad_desc(), std::nullopt, {}};
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
