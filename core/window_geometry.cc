@@ -100,6 +100,15 @@ StatusOr<Window2DAttrs> ReadPoolAttrs(const AttrMap& attrs) {
 StatusOr<WindowedDim> ComputeWindowedDim(int64_t input, int64_t window, int64_t dilation,
                                          int64_t stride, WindowPadding padding,
                                          int64_t pad_before, int64_t pad_after) {
+  // Bounds that keep the arithmetic below far from int64 overflow on hostile graphs.
+  constexpr int64_t kMaxWindowValue = (int64_t{1} << 31) - 1, kMaxInput = int64_t{1} << 60;
+  if (input < 0 || input > kMaxInput || window < 1 || window > kMaxWindowValue || dilation < 1 ||
+      dilation > kMaxWindowValue || stride < 1 || stride > kMaxWindowValue || pad_before < 0 ||
+      pad_before > kMaxWindowValue || pad_after < 0 || pad_after > kMaxWindowValue) {
+    return errors::InvalidArgument("window sizes out of range: input size ", input, ", window ", window,
+                                   ", dilation ", dilation, ", stride ", stride, ", padding ", pad_before, "+",
+                                   pad_after);
+  }
   const int64_t effective = (window - 1) * dilation + 1;
   WindowedDim d;
   switch (padding) {

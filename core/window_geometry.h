@@ -54,7 +54,9 @@ struct WindowedDim {
 // `dilation` apart, moved by `stride`: SAME gives ceil(input / stride) with the padding split
 // as evenly as possible (the extra one behind); VALID gives
 // ceil((input - (window - 1) * dilation) / stride) and no padding; EXPLICIT uses `pad_before` and
-// `pad_after`. An error when the output would be negative names the sizes.
+// `pad_after`. An error names the sizes when the output would be negative or when a size is
+// out of range (an input over 2^60; a window, dilation, stride or padding under its minimum of
+// 1, or 0 for paddings, or over 2^31 - 1).
 StatusOr<WindowedDim> ComputeWindowedDim(int64_t input, int64_t window, int64_t dilation,
                                          int64_t stride, WindowPadding padding,
                                          int64_t pad_before = 0, int64_t pad_after = 0);
