@@ -187,6 +187,16 @@ std::vector<Case> ConvSweep() {
         }
       }
     }
+    // Explicit padding wider than the window, and a 1x1 window.
+    Case wide;
+    wide.nchw = nchw;
+    wide.padding = "EXPLICIT";
+    wide.n = 1, wide.h = 4, wide.w = 5, wide.c = 3, wide.kh = 2, wide.kw = 2, wide.oc = 2;
+    wide.pads = {4, 3, 5, 2};
+    cases.push_back(wide);
+    Case pointwise = wide;
+    pointwise.padding = "VALID", pointwise.kh = pointwise.kw = 1, pointwise.sh = 2;
+    cases.push_back(pointwise);
   }
   return cases;
 }

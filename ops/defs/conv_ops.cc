@@ -108,6 +108,7 @@ REGISTER_OP("Conv2D")
     .Attr("explicit_paddings: list(int) = []")
     .Attr(kDataFormat)
     .Attr("dilations: list(int) = [1, 1, 1, 1]")
+    .Doc("2-D cross-correlation of an image batch with a [kh, kw, in, out] filter.")
     .SetShapeFn(Conv2DShape);
 
 REGISTER_OP("Conv2DBackpropInput")
@@ -122,6 +123,7 @@ REGISTER_OP("Conv2DBackpropInput")
     .Attr("explicit_paddings: list(int) = []")
     .Attr(kDataFormat)
     .Attr("dilations: list(int) = [1, 1, 1, 1]")
+    .Doc("Conv2D's gradient with respect to its input; the transposed convolution.")
     .SetShapeFn(Conv2DBackpropInputShape);
 
 REGISTER_OP("Conv2DBackpropFilter")
@@ -136,6 +138,7 @@ REGISTER_OP("Conv2DBackpropFilter")
     .Attr("explicit_paddings: list(int) = []")
     .Attr(kDataFormat)
     .Attr("dilations: list(int) = [1, 1, 1, 1]")
+    .Doc("Conv2D's gradient with respect to its filter.")
     .SetShapeFn(Conv2DBackpropFilterShape);
 
 REGISTER_OP("MaxPool")
@@ -146,6 +149,7 @@ REGISTER_OP("MaxPool")
     .Attr("strides: list(int) >= 4")
     .Attr(kPoolPadding)
     .Attr(kDataFormat)
+    .Doc("The maximum of each window.")
     .SetShapeFn(PoolShape);
 
 REGISTER_OP("MaxPoolGrad")
@@ -158,6 +162,7 @@ REGISTER_OP("MaxPoolGrad")
     .Attr(kPoolPadding)
     .Attr(kDataFormat)
     .Attr(kFloatTypes + " = DT_FLOAT")
+    .Doc("MaxPool's input gradient: each window's to its first maximum.")
     .SetShapeFn(MaxPoolGradShape);
 
 REGISTER_OP("AvgPool")
@@ -168,6 +173,7 @@ REGISTER_OP("AvgPool")
     .Attr(kPoolPadding)
     .Attr(kDataFormat)
     .Attr(kFloatTypes)
+    .Doc("The mean of each window's elements inside the image.")
     .SetShapeFn(PoolShape);
 
 REGISTER_OP("AvgPoolGrad")
@@ -179,6 +185,7 @@ REGISTER_OP("AvgPoolGrad")
     .Attr(kPoolPadding)
     .Attr(kDataFormat)
     .Attr(kFloatTypes)
+    .Doc("AvgPool's input gradient.")
     .SetShapeFn(AvgPoolGradShape);
 
 }  // namespace
