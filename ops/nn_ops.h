@@ -1,8 +1,11 @@
 // Neural-network ops: bias addition, activations and their gradients, softmax, cross-entropy
-// losses and L2 loss. Names, inputs, attrs and semantics are TensorFlow 1.x's; float and double.
+// losses, L2 loss, 2-D convolution and pooling. Names, inputs, attrs and semantics are
+// TensorFlow 1.x's; float and double.
 //
 //   auto h = ops::Relu(scope, ops::BiasAdd(scope, ops::MatMul(scope, x, w), b));
 //   auto loss = ops::SparseSoftmaxCrossEntropyWithLogits(scope, logits, labels).loss;
+//   auto c = ops::Conv2D(scope, x, w, {1, 1, 1, 1}, "SAME");   // x NHWC, w [kh, kw, in, out]
+//   auto p = ops::MaxPool(scope, ops::Relu(scope, c), {1, 2, 2, 1}, {1, 2, 2, 1}, "VALID");
 //
 // Builders record shape and dtype errors on the scope (naming the node and the shapes) and return
 // invalid Outputs; kernels check again at run time.
@@ -10,6 +13,7 @@
 #define SLUICE_OPS_NN_OPS_H_
 
 #include <string>
+#include <vector>
 
 #include "ops/scope.h"
 
@@ -65,6 +69,61 @@ SoftmaxCrossEntropyResult SparseSoftmaxCrossEntropyWithLogits(const Scope& scope
 
 // sum(t^2) / 2, a scalar.
 Output L2Loss(const Scope& scope, const Input& t);
+
+// ---- Convolution and pooling -----------------------------------------------------------------
+// Images are [batch, height, width, channels] with data_format "NHWC" (the default) or
+// [batch, channels, height, width] with "NCHW"; filters are [height, width, in_channels,
+// out_channels] in both. `strides`, `ksize` and `dilations` have one entry per image dim, in
+// data_format order, 1 on the batch and channel dims. `padding` is "SAME" (output size
+// ceil(in / stride), zero padding split evenly, the extra one behind), "VALID" (no padding) or,
+// for convolutions, "EXPLICIT" with Conv2DOptions::explicit_paddings.
+
+struct Conv2DOptions {
+  std::string data_format = "NHWC";
+  std::vector<int> dilations = {1, 1, 1, 1};
+  // With padding "EXPLICIT": a (before, after) pair per image dim in data_format order, zeros
+  // on the batch and channel dims.
+  std::vector<int> explicit_paddings;
+  bool use_cudnn_on_gpu = true;  // kept for TensorFlow graphs; sluice ignores it
+};
+
+// The cross-correlation of `input` with `filter` (TF's conv2d): output channel o at (y, x) sums
+// input(y * stride + i * dilation - pad_top, x * stride + j * dilation - pad_left, c) *
+// filter(i, j, c, o).
+Output Conv2D(const Scope& scope, const Input& input, const Input& filter,
+              const std::vector<int>& strides, const std::string& padding,
+              const Conv2DOptions& options = {});
+// The gradient of Conv2D with respect to its input, of shape `input_sizes` (an int32 vector of
+// 4), given the filter and the gradient of Conv2D's output: also the transposed convolution
+// (conv2d_transpose) of a decoder.
+Output Conv2DBackpropInput(const Scope& scope, const Input& input_sizes, const Input& filter,
+                           const Input& out_backprop, const std::vector<int>& strides,
+                           const std::string& padding, const Conv2DOptions& options = {});
+// The gradient of Conv2D with respect to its filter, of shape `filter_sizes` (an int32 vector
+// of 4), given Conv2D's input and the gradient of its output.
+Output Conv2DBackpropFilter(const Scope& scope, const Input& input, const Input& filter_sizes,
+                            const Input& out_backprop, const std::vector<int>& strides,
+                            const std::string& padding, const Conv2DOptions& options = {});
+
+// The maximum over each `ksize` window (padding, with SAME, never wins).
+Output MaxPool(const Scope& scope, const Input& input, const std::vector<int>& ksize,
+               const std::vector<int>& strides, const std::string& padding,
+               const std::string& data_format = "NHWC");
+// MaxPool's input gradient: each window's `grad` goes to the first maximum of the window in
+// orig_input (row-major order within the window), as TensorFlow routes it.
+Output MaxPoolGrad(const Scope& scope, const Input& orig_input, const Input& orig_output,
+                   const Input& grad, const std::vector<int>& ksize,
+                   const std::vector<int>& strides, const std::string& padding,
+                   const std::string& data_format = "NHWC");
+// The mean over each `ksize` window; with SAME, over the window's elements inside the input.
+Output AvgPool(const Scope& scope, const Input& value, const std::vector<int>& ksize,
+               const std::vector<int>& strides, const std::string& padding,
+               const std::string& data_format = "NHWC");
+// AvgPool's input gradient, of shape `orig_input_shape` (an int32 vector of 4): each window's
+// `grad` spread evenly over the elements it averaged.
+Output AvgPoolGrad(const Scope& scope, const Input& orig_input_shape, const Input& grad,
+                   const std::vector<int>& ksize, const std::vector<int>& strides,
+                   const std::string& padding, const std::string& data_format = "NHWC");
 
 }  // namespace sluice::ops
 

@@ -1,0 +1,661 @@
+// CPU kernels of Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, MaxPool, AvgPool,
+// MaxPoolGrad and AvgPoolGrad.
+//
+// float runs oneDNN's convolution (forward, backward data, backward weights) and pooling
+// (forward, average backward) primitives on the tensors' own layouts: images as nhwc or nchw,
+// filters as hwio (TensorFlow's [height, width, in, out]). With NHWC oneDNN's GEMM convolution
+// takes hwio as it is; with NCHW it has no fast path for hwio (only its reference loop), so the
+// primitive picks its filter layout and the filter (or its gradient) is reordered. A kernel
+// caches its primitives per shape (its attrs are fixed), under a mutex since one kernel may run
+// on several threads at once; each call brings its own scratchpad (scratchpad_mode::user), so
+// concurrent executions of one primitive share nothing. double runs plain loops.
+//
+// MaxPoolGrad is a loop for both dtypes: TensorFlow sends each window's gradient to the first
+// maximum of the window (row-major), and oneDNN's max-pool backward needs the workspace of a
+// forward pass that a separate MaxPool node cannot hand over and does not promise that order.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/synchronization/mutex.h"
+#include "core/kernel.h"
+#include "core/type_lists.h"
+#include "core/window_geometry.h"
+#include "kernels/cpu/parallel_for.h"
+#include "oneapi/dnnl/dnnl.hpp"
+
+namespace sluice {
+namespace {
+
+using cpu::ParallelFor;
+
+// ---- Geometry --------------------------------------------------------------------------------
+
+// One call's sizes: the input image [n, ih, iw, ic], the window [kh, kw] (with ic in and oc out
+// channels for a convolution), the output [n, oh, ow, oc], strides, dilations and paddings.
+struct Geometry {
+  bool nchw = false;
+  int64_t n = 0, ih = 0, iw = 0, ic = 0;
+  int64_t kh = 0, kw = 0, oc = 0;
+  int64_t oh = 0, ow = 0;
+  int64_t sh = 1, sw = 1, dh = 1, dw = 1;
+  int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+
+  // Offset of (b, y, x, c) in an image of `h` x `w` with `c_count` channels.
+  int64_t At(int64_t b, int64_t y, int64_t x, int64_t c, int64_t h, int64_t w, int64_t c_count) const {
+    return nchw ? ((b * c_count + c) * h + y) * w + x : ((b * h + y) * w + x) * c_count + c;
+  }
+  int64_t In(int64_t b, int64_t y, int64_t x, int64_t c) const { return At(b, y, x, c, ih, iw, ic); }
+  int64_t Out(int64_t b, int64_t y, int64_t x, int64_t c) const { return At(b, y, x, c, oh, ow, oc); }
+  int64_t Filter(int64_t i, int64_t j, int64_t c, int64_t o) const {
+    return ((i * kw + j) * ic + c) * oc + o;
+  }
+  TensorShape OutputShape() const {
+    return nchw ? TensorShape{n, oc, oh, ow} : TensorShape{n, oh, ow, oc};
+  }
+  // A cache key: every size that shapes a primitive.
+  std::vector<int64_t> Key() const { return {n, ih, iw, ic, kh, kw, oc, oh, ow}; }
+};
+
+const char* Format(const Window2DAttrs& w) { return w.nchw ? "NCHW" : "NHWC"; }
+
+// Fills the spatial output sizes and paddings from the input and window sizes.
+Status SetOutputDims(const Window2DAttrs& w, Geometry* g) {
+  SLUICE_ASSIGN_OR_RETURN(WindowedDim y, ComputeWindowedDim(g->ih, g->kh, g->dh, g->sh, w.padding,
+                                                            w.explicit_pads[0], w.explicit_pads[1]));
+  SLUICE_ASSIGN_OR_RETURN(WindowedDim x, ComputeWindowedDim(g->iw, g->kw, g->dw, g->sw, w.padding,
+                                                            w.explicit_pads[2], w.explicit_pads[3]));
+  g->oh = y.output;
+  g->pad_top = y.pad_before;
+  g->pad_bottom = y.pad_after;
+  g->ow = x.output;
+  g->pad_left = x.pad_before;
+  g->pad_right = x.pad_after;
+  return absl::OkStatus();
+}
+
+StatusOr<Geometry> ConvGeometry(const Window2DAttrs& w, const TensorShape& input,
+                                const TensorShape& filter) {
+  if (input.rank() != 4) {
+    return errors::InvalidArgument("input must be 4-D (", Format(w), "), got shape ", input.DebugString());
+  }
+  if (filter.rank() != 4) {
+    return errors::InvalidArgument("filter must be 4-D [height, width, in_channels, out_channels], got shape ",
+                                   filter.DebugString());
+  }
+  Geometry g;
+  g.nchw = w.nchw;
+  g.n = input.dim(0);
+  g.ih = input.dim(w.height_dim());
+  g.iw = input.dim(w.width_dim());
+  g.ic = input.dim(w.channel_dim());
+  g.kh = filter.dim(0);
+  g.kw = filter.dim(1);
+  g.oc = filter.dim(3);
+  if (filter.dim(2) != g.ic) {
+    return errors::InvalidArgument("input of shape ", input.DebugString(), " has ", g.ic,
+                                   " channels but filter of shape ", filter.DebugString(), " expects ",
+                                   filter.dim(2));
+  }
+  if (g.kh < 1 || g.kw < 1) {
+    return errors::InvalidArgument("filter of shape ", filter.DebugString(), " has an empty window");
+  }
+  g.sh = w.strides[0];
+  g.sw = w.strides[1];
+  g.dh = w.dilations[0];
+  g.dw = w.dilations[1];
+  SLUICE_RETURN_IF_ERROR(SetOutputDims(w, &g));
+  return g;
+}
+
+StatusOr<Geometry> PoolGeometry(const Window2DAttrs& w, const TensorShape& input) {
+  if (input.rank() != 4) {
+    return errors::InvalidArgument("input must be 4-D (", Format(w), "), got shape ", input.DebugString());
+  }
+  Geometry g;
+  g.nchw = w.nchw;
+  g.n = input.dim(0);
+  g.ih = input.dim(w.height_dim());
+  g.iw = input.dim(w.width_dim());
+  g.ic = g.oc = input.dim(w.channel_dim());
+  g.kh = w.ksize[0];
+  g.kw = w.ksize[1];
+  g.sh = w.strides[0];
+  g.sw = w.strides[1];
+  SLUICE_RETURN_IF_ERROR(SetOutputDims(w, &g));
+  return g;
+}
+
+// A size input (input_sizes, filter_sizes, orig_input_shape): an int32 vector of 4.
+StatusOr<TensorShape> SizesInput(const Tensor& t, const char* what) {
+  if (t.dims() != 1 || t.NumElements() != 4) {
+    return errors::InvalidArgument(what, " must be a vector of 4 sizes, got shape ", t.shape().DebugString());
+  }
+  std::vector<int64_t> dims(t.data<int32_t>(), t.data<int32_t>() + 4);
+  return TensorShape::FromDims(dims);
+}
+
+Status CheckShape(const Tensor& t, const TensorShape& want, const char* what) {
+  if (t.shape() != want) {
+    return errors::InvalidArgument(what, " has shape ", t.shape().DebugString(), " but the geometry needs ",
+                                   want.DebugString());
+  }
+  return absl::OkStatus();
+}
+
+// ---- oneDNN ----------------------------------------------------------------------------------
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+
+dnnl::engine& Engine() {
+  static dnnl::engine* engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
+  return *engine;
+}
+
+memory::desc ImageDesc(const Geometry& g, int64_t c, int64_t h, int64_t w) {
+  return memory::desc({g.n, c, h, w}, memory::data_type::f32, g.nchw ? Tag::nchw : Tag::nhwc);
+}
+memory::desc SrcDesc(const Geometry& g) { return ImageDesc(g, g.ic, g.ih, g.iw); }
+memory::desc DstDesc(const Geometry& g) { return ImageDesc(g, g.oc, g.oh, g.ow); }
+memory::desc FilterDesc(const Geometry& g) {
+  return memory::desc({g.oc, g.ic, g.kh, g.kw}, memory::data_type::f32, Tag::hwio);
+}
+memory::dims Strides(const Geometry& g) { return {g.sh, g.sw}; }
+memory::dims Dilations(const Geometry& g) { return {g.dh - 1, g.dw - 1}; }  // oneDNN counts gaps
+memory::dims PadBefore(const Geometry& g) { return {g.pad_top, g.pad_left}; }
+memory::dims PadAfter(const Geometry& g) { return {g.pad_bottom, g.pad_right}; }
+memory::dims Window(const Geometry& g) { return {g.kh, g.kw}; }
+
+dnnl::primitive_attr UserScratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+struct CachedPrimitive {
+  dnnl::primitive primitive;
+  memory::desc scratchpad;
+  // A convolution's filter layout when it is not hwio (FilterDesc), with the reorder from
+  // hwio (forward, backward data) or to hwio (backward weights).
+  std::optional<memory::desc> filter_layout;
+  dnnl::reorder filter_reorder;
+};
+
+// The filter layout a convolution asks for: hwio itself with NHWC, oneDNN's choice with NCHW.
+memory::desc FilterRequest(const Geometry& g) {
+  if (!g.nchw) return FilterDesc(g);
+  return memory::desc({g.oc, g.ic, g.kh, g.kw}, memory::data_type::f32, Tag::any);
+}
+
+// A CachedPrimitive for `pd`, whose filter layout is `filter` (the pd's weights or diff-weights
+// desc); `to_hwio` for a filter the primitive writes.
+template <typename PrimitiveDesc, typename Primitive>
+CachedPrimitive ConvPrimitive(const Geometry& g, const PrimitiveDesc& pd, const memory::desc& filter,
+                              bool to_hwio) {
+  CachedPrimitive p{Primitive(pd), pd.scratchpad_desc(), std::nullopt, {}};
+  const memory::desc hwio = FilterDesc(g);
+  if (filter != hwio) {
+    p.filter_layout = filter;
+    p.filter_reorder = to_hwio ? dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), filter, Engine(), hwio))
+                               : dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), hwio, Engine(), filter));
+  }
+  return p;
+}
+
+// A kernel's primitives, one per geometry.
+class PrimitiveCache {
+ public:
+  // The primitive for `g`, made by `make` (which may throw dnnl::error) on first use.
+  StatusOr<CachedPrimitive> Get(const Geometry& g, absl::FunctionRef<CachedPrimitive()> make) {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(g.Key());
+    if (it != cache_.end()) return it->second;
+    // Shapes that change every step (a variable batch) must not grow the cache without bound.
+    if (cache_.size() >= kMaxEntries) cache_.clear();
+    try {
+      return cache_.emplace(g.Key(), make()).first->second;
+    } catch (const dnnl::error& e) {
+      return errors::Internal("oneDNN could not make a primitive for input [", g.n, ",", g.ih, ",", g.iw,
+                              ",", g.ic, "] and window [", g.kh, ",", g.kw, "]: ", e.what());
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 64;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::vector<int64_t>, CachedPrimitive> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+memory Memory(const memory::desc& d, const Tensor& t) {
+  return memory(d, Engine(), const_cast<void*>(static_cast<const void*>(t.data<float>())));
+}
+
+// Runs `p` on `args` (DNNL_ARG_* to memory) with a scratchpad of its own; a filter argument
+// (DNNL_ARG_WEIGHTS or DNNL_ARG_DIFF_WEIGHTS) in hwio goes through p's filter reorder.
+Status Execute(const CachedPrimitive& p, std::unordered_map<int, memory> args) {
+  try {
+    std::vector<uint8_t> scratch(p.scratchpad.get_size());
+    args[DNNL_ARG_SCRATCHPAD] = memory(p.scratchpad, Engine(), scratch.data());
+    dnnl::stream stream(Engine());
+    std::vector<uint8_t> filter_buffer;
+    memory user_filter;
+    int filter_arg = 0;
+    if (p.filter_layout) {
+      filter_arg = args.count(DNNL_ARG_WEIGHTS) ? DNNL_ARG_WEIGHTS : DNNL_ARG_DIFF_WEIGHTS;
+      user_filter = args[filter_arg];
+      filter_buffer.resize(p.filter_layout->get_size());
+      args[filter_arg] = memory(*p.filter_layout, Engine(), filter_buffer.data());
+      if (filter_arg == DNNL_ARG_WEIGHTS) p.filter_reorder.execute(stream, user_filter, args[filter_arg]);
+    }
+    p.primitive.execute(stream, args);
+    if (filter_arg == DNNL_ARG_DIFF_WEIGHTS) p.filter_reorder.execute(stream, args[filter_arg], user_filter);
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    return errors::Internal("oneDNN primitive failed: ", e.what());
+  }
+  return absl::OkStatus();
+}
+
+dnnl::convolution_forward::desc ConvForwardDesc(const Geometry& g, dnnl::prop_kind kind) {
+  return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
+                                         DstDesc(g), Strides(g), Dilations(g), PadBefore(g), PadAfter(g));
+}
+
+dnnl::pooling_forward::desc PoolForwardDesc(const Geometry& g, dnnl::prop_kind kind, dnnl::algorithm alg) {
+  return dnnl::pooling_forward::desc(kind, alg, SrcDesc(g), DstDesc(g), Strides(g), Window(g), PadBefore(g),
+                                     PadAfter(g));
+}
+
+// ---- Reference loops (double) ----------------------------------------------------------------
+
+// fn(b, oy, ox, i, j, y, x) for every tap (i, j) of every output position whose input position
+// (y, x) lies inside the image, for output rows [row_begin, row_end) of n * oh.
+template <typename Fn>
+void ForEachTap(const Geometry& g, int64_t row_begin, int64_t row_end, const Fn& fn) {
+  for (int64_t row = row_begin; row < row_end; ++row) {
+    const int64_t b = row / g.oh, oy = row % g.oh;
+    for (int64_t ox = 0; ox < g.ow; ++ox) {
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t y = oy * g.sh + i * g.dh - g.pad_top;
+        if (y < 0 || y >= g.ih) continue;
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const int64_t x = ox * g.sw + j * g.dw - g.pad_left;
+          if (x < 0 || x >= g.iw) continue;
+          fn(b, oy, ox, i, j, y, x);
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void ConvForwardLoop(const Geometry& g, const T* in, const T* filter, T* out) {
+  const int64_t rows = g.n * g.oh;
+  ParallelFor(rows, rows * g.ow * g.kh * g.kw * g.ic * g.oc, [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      const int64_t b = row / g.oh, oy = row % g.oh;
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        for (int64_t o = 0; o < g.oc; ++o) out[g.Out(b, oy, ox, o)] = T(0);
+      }
+    }
+    ForEachTap(g, r0, r1, [&](int64_t b, int64_t oy, int64_t ox, int64_t i, int64_t j, int64_t y, int64_t x) {
+      for (int64_t c = 0; c < g.ic; ++c) {
+        const T v = in[g.In(b, y, x, c)];
+        const T* f = filter + g.Filter(i, j, c, 0);
+        for (int64_t o = 0; o < g.oc; ++o) out[g.Out(b, oy, ox, o)] += v * f[o];
+      }
+    });
+  });
+}
+
+template <typename T>
+void ConvBackpropInputLoop(const Geometry& g, const T* filter, const T* dy, T* dx) {
+  std::fill(dx, dx + g.n * g.ih * g.iw * g.ic, T(0));
+  // Images of the batch are disjoint in dx: one range of them per thread.
+  ParallelFor(g.n, g.n * g.oh * g.ow * g.kh * g.kw * g.ic * g.oc, [&](int64_t b0, int64_t b1) {
+    ForEachTap(g, b0 * g.oh, b1 * g.oh,
+               [&](int64_t b, int64_t oy, int64_t ox, int64_t i, int64_t j, int64_t y, int64_t x) {
+                 for (int64_t c = 0; c < g.ic; ++c) {
+                   const T* f = filter + g.Filter(i, j, c, 0);
+                   T sum = T(0);
+                   for (int64_t o = 0; o < g.oc; ++o) sum += dy[g.Out(b, oy, ox, o)] * f[o];
+                   dx[g.In(b, y, x, c)] += sum;
+                 }
+               });
+  });
+}
+
+template <typename T>
+void ConvBackpropFilterLoop(const Geometry& g, const T* in, const T* dy, T* df) {
+  std::fill(df, df + g.kh * g.kw * g.ic * g.oc, T(0));
+  ForEachTap(g, 0, g.n * g.oh, [&](int64_t b, int64_t oy, int64_t ox, int64_t i, int64_t j, int64_t y, int64_t x) {
+    for (int64_t c = 0; c < g.ic; ++c) {
+      const T v = in[g.In(b, y, x, c)];
+      T* f = df + g.Filter(i, j, c, 0);
+      for (int64_t o = 0; o < g.oc; ++o) f[o] += v * dy[g.Out(b, oy, ox, o)];
+    }
+  });
+}
+
+// The in-image part of output position (oy, ox)'s pooling window: rows [y0, y1), cols [x0, x1).
+struct WindowRange {
+  int64_t y0, y1, x0, x1;
+};
+WindowRange PoolWindow(const Geometry& g, int64_t oy, int64_t ox) {
+  const int64_t ys = oy * g.sh - g.pad_top, xs = ox * g.sw - g.pad_left;
+  return {std::max<int64_t>(ys, 0), std::min(ys + g.kh, g.ih), std::max<int64_t>(xs, 0),
+          std::min(xs + g.kw, g.iw)};
+}
+
+template <typename T>
+void PoolForwardLoop(const Geometry& g, bool max, const T* in, T* out) {
+  for (int64_t b = 0; b < g.n; ++b) {
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        const WindowRange r = PoolWindow(g, oy, ox);
+        for (int64_t c = 0; c < g.ic; ++c) {
+          T acc = max ? -std::numeric_limits<T>::infinity() : T(0);
+          for (int64_t y = r.y0; y < r.y1; ++y) {
+            for (int64_t x = r.x0; x < r.x1; ++x) {
+              const T v = in[g.In(b, y, x, c)];
+              acc = max ? std::max(acc, v) : acc + v;
+            }
+          }
+          if (!max) acc /= static_cast<T>((r.y1 - r.y0) * (r.x1 - r.x0));
+          out[g.Out(b, oy, ox, c)] = acc;
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void AvgPoolGradLoop(const Geometry& g, const T* dy, T* dx) {
+  std::fill(dx, dx + g.n * g.ih * g.iw * g.ic, T(0));
+  for (int64_t b = 0; b < g.n; ++b) {
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        const WindowRange r = PoolWindow(g, oy, ox);
+        const T scale = T(1) / static_cast<T>((r.y1 - r.y0) * (r.x1 - r.x0));
+        for (int64_t c = 0; c < g.ic; ++c) {
+          const T share = dy[g.Out(b, oy, ox, c)] * scale;
+          for (int64_t y = r.y0; y < r.y1; ++y) {
+            for (int64_t x = r.x0; x < r.x1; ++x) dx[g.In(b, y, x, c)] += share;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Each window's gradient goes to its first maximum (strictly greater replaces), as in
+// TensorFlow's CPU kernel. Images of the batch are disjoint: one range of them per thread.
+template <typename T>
+void MaxPoolGradLoop(const Geometry& g, const T* in, const T* dy, T* dx) {
+  std::fill(dx, dx + g.n * g.ih * g.iw * g.ic, T(0));
+  ParallelFor(g.n, g.n * g.oh * g.ow * g.ic * g.kh * g.kw, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      for (int64_t oy = 0; oy < g.oh; ++oy) {
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          const WindowRange r = PoolWindow(g, oy, ox);
+          for (int64_t c = 0; c < g.ic; ++c) {
+            int64_t best = -1;
+            for (int64_t y = r.y0; y < r.y1; ++y) {
+              for (int64_t x = r.x0; x < r.x1; ++x) {
+                const int64_t at = g.In(b, y, x, c);
+                if (best < 0 || in[at] > in[best]) best = at;
+              }
+            }
+            if (best >= 0) dx[best] += dy[g.Out(b, oy, ox, c)];
+          }
+        }
+      }
+    }
+  });
+}
+
+// ---- Kernels ---------------------------------------------------------------------------------
+
+class WindowKernel : public OpKernel {
+ public:
+  WindowKernel(OpKernelConstruction* c, bool pool) : OpKernel(c) {
+    auto attrs = pool ? ReadPoolAttrs(c->def().attr()) : ReadConvAttrs(c->def().attr());
+    if (attrs.ok()) {
+      attrs_ = *attrs;
+    } else {
+      c->SetStatus(attrs.status());
+    }
+  }
+  bool IsExpensive() const override { return true; }
+
+ protected:
+  Window2DAttrs attrs_;
+  PrimitiveCache cache_;
+};
+
+template <typename T>
+class Conv2DOp : public WindowKernel {
+ public:
+  explicit Conv2DOp(OpKernelConstruction* c) : WindowKernel(c, /*pool=*/false) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& input = ctx->input(0);
+    const Tensor& filter = ctx->input(1);
+    auto geometry = ConvGeometry(attrs_, input.shape(), filter.shape());
+    OP_REQUIRES_OK(ctx, geometry.status());
+    const Geometry& g = *geometry;
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, g.OutputShape(), &out));
+    if (out->NumElements() == 0) return;
+    if (g.ic == 0) {
+      std::fill(out->data<T>(), out->data<T>() + out->NumElements(), T(0));
+      return;
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      auto p = cache_.Get(g, [&] {
+        dnnl::convolution_forward::primitive_desc pd(ConvForwardDesc(g, dnnl::prop_kind::forward_inference),
+                                                     UserScratchpad(), Engine());
+        return ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+      });
+      OP_REQUIRES_OK(ctx, p.status());
+      OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
+                                       {DNNL_ARG_WEIGHTS, Memory(FilterDesc(g), filter)},
+                                       {DNNL_ARG_DST, Memory(DstDesc(g), *out)}}));
+    } else {
+      ConvForwardLoop(g, input.data<T>(), filter.data<T>(), out->data<T>());
+    }
+  }
+};
+
+template <typename T>
+class Conv2DBackpropInputOp : public WindowKernel {
+ public:
+  explicit Conv2DBackpropInputOp(OpKernelConstruction* c) : WindowKernel(c, /*pool=*/false) {}
+  void Compute(OpKernelContext* ctx) override {
+    auto input_shape = SizesInput(ctx->input(0), "input_sizes");
+    OP_REQUIRES_OK(ctx, input_shape.status());
+    const Tensor& filter = ctx->input(1);
+    const Tensor& dy = ctx->input(2);
+    auto geometry = ConvGeometry(attrs_, *input_shape, filter.shape());
+    OP_REQUIRES_OK(ctx, geometry.status());
+    const Geometry& g = *geometry;
+    OP_REQUIRES_OK(ctx, CheckShape(dy, g.OutputShape(), "out_backprop"));
+    Tensor* dx;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, *input_shape, &dx));
+    if (dx->NumElements() == 0) return;
+    if (dy.NumElements() == 0) {
+      std::fill(dx->data<T>(), dx->data<T>() + dx->NumElements(), T(0));
+      return;
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      auto p = cache_.Get(g, [&] {
+        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
+                                                       Engine());
+        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
+                                                DstDesc(g), Strides(g), Dilations(g), PadBefore(g), PadAfter(g));
+        dnnl::convolution_backward_data::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
+        return ConvPrimitive<decltype(pd), dnnl::convolution_backward_data>(g, pd, pd.weights_desc(), false);
+      });
+      OP_REQUIRES_OK(ctx, p.status());
+      OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
+                                       {DNNL_ARG_WEIGHTS, Memory(FilterDesc(g), filter)},
+                                       {DNNL_ARG_DIFF_SRC, Memory(SrcDesc(g), *dx)}}));
+    } else {
+      ConvBackpropInputLoop(g, filter.data<T>(), dy.data<T>(), dx->data<T>());
+    }
+  }
+};
+
+template <typename T>
+class Conv2DBackpropFilterOp : public WindowKernel {
+ public:
+  explicit Conv2DBackpropFilterOp(OpKernelConstruction* c) : WindowKernel(c, /*pool=*/false) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& input = ctx->input(0);
+    auto filter_shape = SizesInput(ctx->input(1), "filter_sizes");
+    OP_REQUIRES_OK(ctx, filter_shape.status());
+    const Tensor& dy = ctx->input(2);
+    auto geometry = ConvGeometry(attrs_, input.shape(), *filter_shape);
+    OP_REQUIRES_OK(ctx, geometry.status());
+    const Geometry& g = *geometry;
+    OP_REQUIRES_OK(ctx, CheckShape(dy, g.OutputShape(), "out_backprop"));
+    Tensor* df;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, *filter_shape, &df));
+    if (df->NumElements() == 0) return;
+    if (dy.NumElements() == 0) {
+      std::fill(df->data<T>(), df->data<T>() + df->NumElements(), T(0));
+      return;
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      auto p = cache_.Get(g, [&] {
+        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
+                                                       Engine());
+        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g),
+                                                   FilterRequest(g), DstDesc(g), Strides(g), Dilations(g),
+                                                   PadBefore(g), PadAfter(g));
+        dnnl::convolution_backward_weights::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
+        return ConvPrimitive<decltype(pd), dnnl::convolution_backward_weights>(g, pd, pd.diff_weights_desc(),
+                                                                               true);
+      });
+      OP_REQUIRES_OK(ctx, p.status());
+      OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
+                                       {DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
+                                       {DNNL_ARG_DIFF_WEIGHTS, Memory(FilterDesc(g), *df)}}));
+    } else {
+      ConvBackpropFilterLoop(g, input.data<T>(), dy.data<T>(), df->data<T>());
+    }
+  }
+};
+
+// MaxPool (kMax) and AvgPool: TensorFlow's average divides by the window's elements inside the
+// image, oneDNN's pooling_avg_exclude_padding.
+template <typename T, bool kMax>
+class PoolOp : public WindowKernel {
+ public:
+  explicit PoolOp(OpKernelConstruction* c) : WindowKernel(c, /*pool=*/true) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& input = ctx->input(0);
+    auto geometry = PoolGeometry(attrs_, input.shape());
+    OP_REQUIRES_OK(ctx, geometry.status());
+    const Geometry& g = *geometry;
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, g.OutputShape(), &out));
+    if (out->NumElements() == 0) return;
+    if constexpr (std::is_same_v<T, float>) {
+      auto p = cache_.Get(g, [&] {
+        dnnl::pooling_forward::primitive_desc pd(PoolForwardDesc(g, dnnl::prop_kind::forward_inference, kAlgorithm),
+                                                 UserScratchpad(), Engine());
+        return CachedPrimitive{dnnl::pooling_forward(pd), pd.scratchpad_desc(), std::nullopt, {}};
+      });
+      OP_REQUIRES_OK(ctx, p.status());
+      OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
+                                       {DNNL_ARG_DST, Memory(DstDesc(g), *out)}}));
+    } else {
+      PoolForwardLoop(g, kMax, input.data<T>(), out->data<T>());
+    }
+  }
+
+ private:
+  static constexpr dnnl::algorithm kAlgorithm =
+      kMax ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
+};
+
+template <typename T>
+class MaxPoolGradOp : public WindowKernel {
+ public:
+  explicit MaxPoolGradOp(OpKernelConstruction* c) : WindowKernel(c, /*pool=*/true) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& input = ctx->input(0);
+    const Tensor& output = ctx->input(1);
+    const Tensor& dy = ctx->input(2);
+    auto geometry = PoolGeometry(attrs_, input.shape());
+    OP_REQUIRES_OK(ctx, geometry.status());
+    const Geometry& g = *geometry;
+    OP_REQUIRES_OK(ctx, CheckShape(output, g.OutputShape(), "orig_output"));
+    OP_REQUIRES_OK(ctx, CheckShape(dy, g.OutputShape(), "grad"));
+    Tensor* dx;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, input.shape(), &dx));
+    if (dx->NumElements() == 0) return;
+    MaxPoolGradLoop(g, input.data<T>(), dy.data<T>(), dx->data<T>());
+  }
+};
+
+template <typename T>
+class AvgPoolGradOp : public WindowKernel {
+ public:
+  explicit AvgPoolGradOp(OpKernelConstruction* c) : WindowKernel(c, /*pool=*/true) {}
+  void Compute(OpKernelContext* ctx) override {
+    auto input_shape = SizesInput(ctx->input(0), "orig_input_shape");
+    OP_REQUIRES_OK(ctx, input_shape.status());
+    const Tensor& dy = ctx->input(1);
+    auto geometry = PoolGeometry(attrs_, *input_shape);
+    OP_REQUIRES_OK(ctx, geometry.status());
+    const Geometry& g = *geometry;
+    OP_REQUIRES_OK(ctx, CheckShape(dy, g.OutputShape(), "grad"));
+    Tensor* dx;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, *input_shape, &dx));
+    if (dx->NumElements() == 0) return;
+    if (dy.NumElements() == 0) {
+      std::fill(dx->data<T>(), dx->data<T>() + dx->NumElements(), T(0));
+      return;
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      auto p = cache_.Get(g, [&] {
+        constexpr auto kAlg = dnnl::algorithm::pooling_avg_exclude_padding;
+        dnnl::pooling_forward::primitive_desc hint(PoolForwardDesc(g, dnnl::prop_kind::forward_training, kAlg),
+                                                   Engine());
+        dnnl::pooling_backward::desc d(kAlg, SrcDesc(g), DstDesc(g), Strides(g), Window(g), PadBefore(g),
+                                       PadAfter(g));
+        dnnl::pooling_backward::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
+        return CachedPrimitive{dnnl::pooling_backward(pd), pd.scratchpad_desc(), std::nullopt, {}};
+      });
+      OP_REQUIRES_OK(ctx, p.status());
+      OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
+                                       {DNNL_ARG_DIFF_SRC, Memory(SrcDesc(g), *dx)}}));
+    } else {
+      AvgPoolGradLoop(g, dy.data<T>(), dx->data<T>());
+    }
+  }
+};
+
+template <typename T>
+using MaxPoolOp = PoolOp<T, true>;
+template <typename T>
+using AvgPoolOp = PoolOp<T, false>;
+
+REGISTER_KERNEL_FAMILY(FloatTypes, "Conv2D", Conv2DOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "Conv2DBackpropInput", Conv2DBackpropInputOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "Conv2DBackpropFilter", Conv2DBackpropFilterOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "MaxPool", MaxPoolOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "AvgPool", AvgPoolOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "MaxPoolGrad", MaxPoolGradOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "AvgPoolGrad", AvgPoolGradOp);
+
+}  // namespace
+}  // namespace sluice
