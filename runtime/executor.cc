@@ -199,8 +199,10 @@ Status Executor::RunInternal(const ExecutionPlan& plan, const Tensor* borrowed, 
   rs.resource_mgr = resource_mgr_;
   rs.step_container = &step_container;
   rs.pool = pool_ != nullptr && pool_->num_threads() > 0 ? pool_ : nullptr;
-  for (size_t i = 0; i < num_feeds; ++i) {
-    rs.slots[plan.feed_slots[i]].tensor = owned != nullptr ? std::move(owned[i]) : borrowed[i];
+  if (owned != nullptr) {
+    for (size_t i = 0; i < num_feeds; ++i) rs.slots[plan.feed_slots[i]].tensor = std::move(owned[i]);
+  } else {
+    for (size_t i = 0; i < num_feeds; ++i) rs.slots[plan.feed_slots[i]].tensor = borrowed[i];
   }
   if (!plan.roots.empty()) {
     rs.inflight.store(static_cast<int>(plan.roots.size()), std::memory_order_relaxed);
