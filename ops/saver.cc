@@ -1,0 +1,287 @@
+#include "ops/saver.h"
+
+#include <chrono>
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "core/env.h"
+#include "core/file_io.h"
+#include "ops/array_ops.h"
+#include "ops/resource_variable_ops.h"
+#include "ops/state_ops.h"
+#include "runtime/tensor_bundle.h"
+
+namespace sluice {
+namespace train {
+namespace {
+
+constexpr char kStateFile[] = "checkpoint";
+
+std::string Quoted(absl::string_view s) { return absl::StrCat("'", s, "'"); }
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string JoinPath(const std::string& dir, const std::string& name) {
+  if (name.starts_with('/') || dir.empty()) return name;
+  return dir.ends_with('/') ? dir + name : absl::StrCat(dir, "/", name);
+}
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Removes the index and every data file of the checkpoint `prefix` (missing ones are no error).
+void DeleteCheckpointFiles(const std::string& prefix) {
+  DeleteFile(BundleIndexFilename(prefix)).IgnoreError();
+  auto children = GetChildren(Dirname(prefix));
+  if (!children.ok()) return;
+  const std::string data_stem = Basename(prefix) + ".data-";
+  for (const std::string& child : *children) {
+    if (child.starts_with(data_stem)) DeleteFile(JoinPath(Dirname(prefix), child)).IgnoreError();
+  }
+}
+
+}  // namespace
+
+Saver::Saver(const Scope& scope, const SaverOptions& options) : options_(options) {
+  std::vector<std::pair<std::string, Variable>> vars;
+  for (const Variable& v : scope.global_variables()) vars.emplace_back(v.name(), v);
+  Build(scope, std::move(vars));
+}
+
+Saver::Saver(const Scope& scope, const std::map<std::string, Variable>& var_list, const SaverOptions& options)
+    : options_(options) {
+  Build(scope, std::vector<std::pair<std::string, Variable>>(var_list.begin(), var_list.end()));
+}
+
+void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variable>> vars) {
+  next_keep_time_ = NowSeconds() + options_.keep_checkpoint_every_n_hours * 3600;
+  if (!scope.ok()) {
+    status_ = scope.status();
+    return;
+  }
+  std::set<std::string> names;
+  for (const auto& [name, var] : vars) {
+    if (!var.valid()) {
+      status_ = errors::InvalidArgument("Saver: variable ", Quoted(name), " is not a valid Variable");
+    } else if (name.empty()) {
+      status_ = errors::InvalidArgument("Saver: variable ", Quoted(var.name()), " has an empty checkpoint name");
+    } else if (!names.insert(name).second) {
+      status_ = errors::InvalidArgument("Saver: two variables are saved under the name ", Quoted(name));
+    }
+    if (!status_.ok()) {
+      scope.UpdateStatus(status_);
+      return;
+    }
+  }
+  if (vars.empty()) {
+    status_ = errors::InvalidArgument("Saver: no variables to save");
+    scope.UpdateStatus(status_);
+    return;
+  }
+  // TF1's _build_internal: save/filename (the default "model"), save/Const (what callers feed).
+  Scope save = scope.WithNoControlDependencies().NewSubScope("save");
+  Output filename = ops::PlaceholderWithDefault(save.WithOpName("filename"), Tensor::Scalar<std::string>("model"),
+                                                TensorShape({}));
+  filename_ = ops::PlaceholderWithDefault(save.WithOpName("Const"), filename, TensorShape({}));
+
+  const int64_t n = static_cast<int64_t>(vars.size());
+  std::vector<std::string> key_list;
+  std::vector<Output> values;
+  std::vector<DataType> dtypes;
+  for (const auto& [name, var] : vars) {
+    key_list.push_back(name);
+    values.push_back(var.value());
+    dtypes.push_back(var.dtype());
+  }
+  Tensor keys = Tensor::FromVector(key_list, TensorShape({n}));
+  Tensor slices = Tensor::FromVector(std::vector<std::string>(n), TensorShape({n}));
+
+  Output save_names = ops::Const(save.WithOpName("SaveV2/tensor_names"), keys);
+  Output save_slices = ops::Const(save.WithOpName("SaveV2/shape_and_slices"), slices);
+  Operation save_op = NodeBuilder(save.WithOpName("SaveV2"), "SaveV2")
+                          .Input(filename_)
+                          .Input(save_names)
+                          .Input(save_slices)
+                          .InputList(values)
+                          .Finalize();
+  save_ = ops::Identity(save.WithOpName("control_dependency").WithControlDependencies({save_op}), filename_);
+
+  Output restore_names = ops::Const(save.WithOpName("RestoreV2/tensor_names"), keys);
+  Output restore_slices = ops::Const(save.WithOpName("RestoreV2/shape_and_slices"), slices);
+  Operation restore_op = NodeBuilder(save.WithOpName("RestoreV2"), "RestoreV2")
+                             .Input(filename_)
+                             .Input(restore_names)
+                             .Input(restore_slices)
+                             .Attr("dtypes", absl::Span<const DataType>(dtypes))
+                             .Finalize();
+  std::vector<Operation> assigns;
+  for (int64_t i = 0; i < n && save.ok(); ++i) {
+    const auto& [name, var] = vars[i];
+    Output restored(restore_op, static_cast<int>(i));
+    Operation assign = var.is_resource() ? ops::AssignVariableOp(save, var.handle(), restored)
+                                         : ops::Assign(save, var.ref(), restored).op();
+    entries_.push_back({name, var, restored, assign});
+    assigns.push_back(assign);
+  }
+  restore_all_ = ops::NoOp(save.WithOpName("restore_all").WithControlDependencies(assigns));
+  status_ = scope.status();
+  if (!status_.ok()) return;
+  filename_tensor_name_ = absl::StrCat(filename_.node()->name(), ":0");
+  save_tensor_name_ = absl::StrCat(save_.node()->name(), ":0");
+  restore_op_name_ = restore_all_.node()->name();
+}
+
+Status Saver::Save(Session& session, const std::string& prefix, int64_t global_step, std::string* saved_path) {
+  SLUICE_RETURN_IF_ERROR(status_);
+  const std::string path = global_step >= 0 ? absl::StrCat(prefix, "-", global_step) : prefix;
+  std::vector<Tensor> out;
+  // SaveV2 writes the bundle through BundleWriter, whose Finish moves complete files into place.
+  Status s = session.Run({{filename_, Tensor::Scalar<std::string>(path)}}, {save_}, {}, &out);
+  if (!s.ok()) return errors::Internal("cannot save checkpoint ", Quoted(path), ": ", s.message());
+  std::vector<std::string> to_delete;
+  RecordCheckpoint(path, NowSeconds(), &to_delete);
+  // The state file first, so that it never lists a deleted checkpoint.
+  CheckpointState state;
+  state.model_checkpoint_path = path;
+  for (const auto& [p, t] : last_checkpoints_) state.all_model_checkpoint_paths.push_back(p);
+  SLUICE_RETURN_IF_ERROR(WriteCheckpointState(Dirname(path), state));
+  for (const std::string& p : to_delete) DeleteCheckpointFiles(p);
+  if (saved_path != nullptr) *saved_path = path;
+  return absl::OkStatus();
+}
+
+void Saver::RecordCheckpoint(const std::string& path, double now, std::vector<std::string>* to_delete) {
+  std::erase_if(last_checkpoints_, [&](const auto& c) { return c.first == path; });
+  last_checkpoints_.emplace_back(path, now);
+  if (options_.max_to_keep <= 0) return;
+  while (static_cast<int>(last_checkpoints_.size()) > options_.max_to_keep) {
+    auto [oldest, time] = last_checkpoints_.front();
+    last_checkpoints_.erase(last_checkpoints_.begin());
+    // TF's _MaybeDeleteOldCheckpoints: one checkpoint per keep_checkpoint_every_n_hours stays.
+    if (time > next_keep_time_) {
+      next_keep_time_ += options_.keep_checkpoint_every_n_hours * 3600;
+      continue;
+    }
+    to_delete->push_back(oldest);
+  }
+}
+
+std::vector<std::string> Saver::last_checkpoints() const {
+  std::vector<std::string> paths;
+  for (const auto& [p, t] : last_checkpoints_) paths.push_back(p);
+  return paths;
+}
+
+Status Saver::Restore(Session& session, const std::string& prefix, const RestoreOptions& options) {
+  SLUICE_RETURN_IF_ERROR(status_);
+  auto reader = BundleReader::Open(prefix);
+  if (!reader.ok()) {
+    return Status(reader.status().code(),
+                  absl::StrCat("cannot restore checkpoint ", Quoted(prefix), ": ", reader.status().message()));
+  }
+  const std::string index = BundleIndexFilename(prefix);
+  std::vector<std::pair<Endpoint, Tensor>> feeds;
+  std::vector<const Node*> targets;
+  for (const Entry& e : entries_) {
+    const std::string what = absl::StrCat("variable ", Quoted(e.var.name()),
+                                          e.name == e.var.name() ? "" : absl::StrCat(" (", Quoted(e.name), ")"));
+    if (!(*reader)->Contains(e.name)) {
+      if (options.allow_missing) continue;
+      return errors::NotFound("checkpoint ", Quoted(index), " has no tensor ", Quoted(e.name), " for ", what);
+    }
+    StatusOr<Tensor> t = (*reader)->Lookup(e.name);
+    if (!t.ok()) {
+      return Status(t.status().code(), absl::StrCat("cannot restore ", what, ": ", t.status().message()));
+    }
+    if (t->dtype() != e.var.dtype()) {
+      return errors::InvalidArgument("cannot restore ", what, " from ", Quoted(index), ": the checkpoint's tensor is ",
+                                     DataTypeString(t->dtype()), ", the variable ", DataTypeString(e.var.dtype()));
+    }
+    if (!e.var.shape().IsCompatibleWith(t->shape())) {
+      return errors::InvalidArgument("cannot restore ", what, " from ", Quoted(index), ": the checkpoint's tensor has shape ",
+                                     t->shape().DebugString(), ", the variable ", e.var.shape().DebugString());
+    }
+    feeds.emplace_back(e.restored, *std::move(t));
+    targets.push_back(e.assign.node());
+  }
+  if (targets.size() == entries_.size()) targets = {restore_all_.node()};
+  if (feeds.empty()) return absl::OkStatus();
+  Status s = session.Run(feeds, {}, targets);
+  if (!s.ok()) return errors::Internal("cannot restore checkpoint ", Quoted(prefix), ": ", s.message());
+  return absl::OkStatus();
+}
+
+StatusOr<CheckpointState> ReadCheckpointState(const std::string& dir) {
+  const std::string path = JoinPath(dir, kStateFile);
+  if (!FileExists(path)) return errors::NotFound("no checkpoint state file ", Quoted(path));
+  SLUICE_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, 64 << 20));
+  CheckpointState state;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_no;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || absl::StartsWith(line, "#")) continue;
+    size_t colon = line.find(':');
+    if (colon == absl::string_view::npos) {
+      return errors::DataLoss(Quoted(path), " line ", line_no, " is not 'field: value': ",
+                              Quoted(errors::Echo(line)));
+    }
+    absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, colon));
+    absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
+    if (key != "model_checkpoint_path" && key != "all_model_checkpoint_paths") continue;  // timestamps
+    std::string unescaped;
+    if (value.size() < 2 || value.front() != '"' || value.back() != '"' ||
+        !absl::CUnescape(value.substr(1, value.size() - 2), &unescaped)) {
+      return errors::DataLoss(Quoted(path), " line ", line_no, ": ", key, " is not a quoted string: ",
+                              Quoted(errors::Echo(value)));
+    }
+    std::string full = JoinPath(dir, unescaped);
+    if (key == "model_checkpoint_path") {
+      state.model_checkpoint_path = std::move(full);
+    } else {
+      state.all_model_checkpoint_paths.push_back(std::move(full));
+    }
+  }
+  if (state.model_checkpoint_path.empty()) {
+    return errors::DataLoss(Quoted(path), " has no model_checkpoint_path");
+  }
+  return state;
+}
+
+Status WriteCheckpointState(const std::string& dir, const CheckpointState& state) {
+  auto relative = [&](const std::string& p) {
+    return Dirname(p) == dir || (dir == "." && p.find('/') == std::string::npos) ? Basename(p) : p;
+  };
+  std::string text = absl::StrCat("model_checkpoint_path: \"", absl::CEscape(relative(state.model_checkpoint_path)),
+                                  "\"\n");
+  for (const std::string& p : state.all_model_checkpoint_paths) {
+    absl::StrAppend(&text, "all_model_checkpoint_paths: \"", absl::CEscape(relative(p)), "\"\n");
+  }
+  return WriteStringToFileAtomic(JoinPath(dir, kStateFile), text);
+}
+
+StatusOr<std::string> LatestCheckpoint(const std::string& dir) {
+  SLUICE_ASSIGN_OR_RETURN(CheckpointState state, ReadCheckpointState(dir));
+  if (!FileExists(BundleIndexFilename(state.model_checkpoint_path))) {
+    return errors::NotFound("the latest checkpoint of ", Quoted(JoinPath(dir, kStateFile)), ", ",
+                            Quoted(state.model_checkpoint_path), ", has no index file");
+  }
+  return state.model_checkpoint_path;
+}
+
+}  // namespace train
+}  // namespace sluice
