@@ -94,8 +94,8 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
   }
   // TF1's _build_internal: save/filename (the default "model"), save/Const (what callers feed).
   Scope save = scope.WithNoControlDependencies().NewSubScope("save");
-  Output filename = ops::PlaceholderWithDefault(save.WithOpName("filename"), Tensor::Scalar<std::string>("model"),
-                                                TensorShape({}));
+  Output filename_input = ops::Const(save.WithOpName("filename/input"), Tensor::Scalar<std::string>("model"));
+  Output filename = ops::PlaceholderWithDefault(save.WithOpName("filename"), filename_input, TensorShape({}));
   filename_ = ops::PlaceholderWithDefault(save.WithOpName("Const"), filename, TensorShape({}));
 
   const int64_t n = static_cast<int64_t>(vars.size());
@@ -118,7 +118,7 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
                           .Input(save_slices)
                           .InputList(values)
                           .Finalize();
-  save_ = ops::Identity(save.WithOpName("control_dependency").WithControlDependencies({save_op}), filename_);
+  save_ = ops::Identity(save.WithControlDependencies({save_op}).WithOpName("control_dependency"), filename_);
 
   Output restore_names = ops::Const(save.WithOpName("RestoreV2/tensor_names"), keys);
   Output restore_slices = ops::Const(save.WithOpName("RestoreV2/shape_and_slices"), slices);
@@ -137,7 +137,7 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
     entries_.push_back({name, var, restored, assign});
     assigns.push_back(assign);
   }
-  restore_all_ = ops::NoOp(save.WithOpName("restore_all").WithControlDependencies(assigns));
+  restore_all_ = ops::NoOp(save.WithControlDependencies(assigns).WithOpName("restore_all"));
   status_ = scope.status();
   if (!status_.ok()) return;
   filename_tensor_name_ = absl::StrCat(filename_.node()->name(), ":0");
