@@ -20,6 +20,7 @@
 #include "ops/nn_ops.h"
 #include "ops/random_ops.h"
 #include "ops/resource_variable_ops.h"
+#include "ops/saver.h"
 #include "ops/scope.h"
 #include "ops/state_ops.h"
 #include "ops/training.h"

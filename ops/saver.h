@@ -3,7 +3,7 @@
 // `max_to_keep` checkpoints and the `checkpoint` state file of their directory:
 //
 //   train::Saver saver(root);                    // after the optimizer: its slots are variables
-//   SLUICE_CHECK_OK(saver.Save(session, "/tmp/ckpt/model", /*global_step=*/step));
+//   SLUICE_CHECK_OK(saver.Save(session, "/tmp/ckpt/model", /*global_step=*/1000));
 //   SLUICE_CHECK_OK(saver.Restore(session, *train::LatestCheckpoint("/tmp/ckpt")));
 //
 // The constructor adds TF1's saver nodes to the graph ("save/" or "save_1/" ...): a filename
