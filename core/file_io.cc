@@ -23,49 +23,27 @@ std::string Quoted(absl::string_view path) { return absl::StrCat("'", path, "'")
 }  // namespace
 
 StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_bytes) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return errors::IoError(errno, absl::StrCat("cannot open ", Quoted(path)));
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return errors::IoError(err, absl::StrCat("cannot stat ", Quoted(path)));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    const char* kind = S_ISDIR(st.st_mode) ? "a directory" : S_ISCHR(st.st_mode) ? "a character device"
-                       : S_ISBLK(st.st_mode) ? "a block device" : S_ISFIFO(st.st_mode) ? "a FIFO"
-                       : S_ISSOCK(st.st_mode) ? "a socket" : "not a regular file";
-    std::string message = absl::StrCat("cannot read ", Quoted(path), ": it is ", kind, ", not a regular file");
-    return S_ISDIR(st.st_mode) ? errors::FailedPrecondition(message) : errors::InvalidArgument(message);
-  }
+  // NewRandomAccessFile refuses what is not a regular file (without waiting on a FIFO).
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, NewRandomAccessFile(path));
   if (max_bytes < 0) max_bytes = MaxTensorBytes();
-  if (st.st_size > max_bytes) {
-    ::close(fd);
-    return errors::ResourceExhausted("cannot read ", Quoted(path), ": its ", st.st_size, " bytes exceed the limit of ",
+  SLUICE_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  if (size > static_cast<uint64_t>(max_bytes)) {
+    return errors::ResourceExhausted("cannot read ", Quoted(path), ": its ", size, " bytes exceed the limit of ",
                                      max_bytes, " bytes");
   }
   std::string contents;
-  contents.reserve(static_cast<size_t>(st.st_size));
-  char buf[1 << 16];
+  contents.reserve(static_cast<size_t>(size));
+  std::string scratch(1 << 16, '\0');
   while (true) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return errors::IoError(err, absl::StrCat("cannot read ", Quoted(path)));
-    }
-    if (n == 0) break;
-    if (static_cast<int64_t>(contents.size()) + n > max_bytes) {  // the file grew while read
-      ::close(fd);
+    absl::string_view chunk;
+    SLUICE_RETURN_IF_ERROR(file->Read(contents.size(), scratch.size(), &chunk, scratch.data()));
+    if (static_cast<int64_t>(contents.size() + chunk.size()) > max_bytes) {  // the file grew while read
       return errors::ResourceExhausted("cannot read ", Quoted(path), ": it grew beyond the limit of ", max_bytes,
                                        " bytes while being read");
     }
-    contents.append(buf, static_cast<size_t>(n));
+    contents.append(chunk.data(), chunk.size());
+    if (chunk.size() < scratch.size()) break;  // a short read is the end of the file
   }
-  ::close(fd);
   return contents;
 }
 
