@@ -1,5 +1,7 @@
 #include "ops/scope.h"
 
+#include <algorithm>
+
 #include "ops/scope_internal.h"
 #include "ops/variables.h"
 
@@ -189,6 +191,30 @@ std::vector<Variable> Scope::trainable_variables() const { return CollectVariabl
 void Scope::AddVariable(const Variable& v, bool trainable) const {
   absl::MutexLock lock(&data_->state->mu);
   data_->state->variables.push_back({v.ref().node(), v.value().node(), v.initializer().node(), trainable});
+}
+
+void Scope::AddToCollection(const std::string& key, const std::string& name) const {
+  absl::MutexLock lock(&data_->state->mu);
+  std::vector<std::string>& names = data_->state->collections[key];
+  if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+}
+
+std::vector<std::string> Scope::GetCollection(const std::string& key) const {
+  absl::MutexLock lock(&data_->state->mu);
+  auto it = data_->state->collections.find(key);
+  return it == data_->state->collections.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::vector<std::string> Scope::CollectionKeys() const {
+  std::vector<std::string> keys;
+  {
+    absl::MutexLock lock(&data_->state->mu);
+    for (const auto& [key, names] : data_->state->collections) {
+      if (!names.empty()) keys.push_back(key);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
 }
 
 NodeBuilder::NodeBuilder(const Scope& scope, const std::string& op_type)

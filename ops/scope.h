@@ -150,6 +150,15 @@ class Scope {
   std::vector<Variable> trainable_variables() const;
   void AddVariable(const Variable& v, bool trainable) const;
 
+  // TF1's named graph collections (tf.add_to_collection / tf.get_collection) of node names
+  // ("train_op") or tensor names ("loss:0"), e.g. "losses", "summaries", "train_op", "update_ops"
+  // and user keys; a MetaGraphDef keeps them. Names are kept in the order added, each once per
+  // key. The variable collections ("variables", "trainable_variables") are the ones above.
+  void AddToCollection(const std::string& key, const std::string& name) const;
+  std::vector<std::string> GetCollection(const std::string& key) const;
+  // The keys that have at least one name, sorted.
+  std::vector<std::string> CollectionKeys() const;
+
   std::shared_ptr<const internal::ScopeData> data() const { return data_; }
   explicit Scope(std::shared_ptr<const internal::ScopeData> data) : data_(std::move(data)) {}
 

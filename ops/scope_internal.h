@@ -40,6 +40,7 @@ struct ScopeState : GraphUnderConstruction {
   absl::flat_hash_map<std::string, int> name_counts ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<const Node*, NodePlace> node_places ABSL_GUARDED_BY(mu);
   std::vector<VariableNodes> variables ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, std::vector<std::string>> collections ABSL_GUARDED_BY(mu);
 };
 
 // One per Scope value; immutable.

@@ -311,5 +311,19 @@ TEST(InitializersTest, UnknownShapeOrWrongDtypeIsAnError) {
   EXPECT_FALSE(r2.ok());
 }
 
+TEST(CollectionTest, KeepsNamesInOrderOncePerKeyAndIsSharedByAllScopes) {
+  Scope root = Scope::NewRootScope();
+  Scope sub = root.NewSubScope("layer");
+  EXPECT_TRUE(root.GetCollection("losses").empty());
+  root.AddToCollection("losses", "a:0");
+  sub.AddToCollection("losses", "b:0");
+  root.AddToCollection("losses", "a:0");
+  sub.AddToCollection("train_op", "train");
+  EXPECT_THAT(sub.GetCollection("losses"), ::testing::ElementsAre("a:0", "b:0"));
+  EXPECT_THAT(root.GetCollection("train_op"), ::testing::ElementsAre("train"));
+  EXPECT_THAT(root.CollectionKeys(), ::testing::ElementsAre("losses", "train_op"));
+  EXPECT_TRUE(Scope::NewRootScope().CollectionKeys().empty());
+}
+
 }  // namespace
 }  // namespace sluice
