@@ -45,8 +45,8 @@ class Optimizer {
   Status ComputeGradients(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list,
                           std::vector<GradAndVar>* grads_and_vars);
   // Builds the update of each variable by its gradient and returns the train op, which runs
-  // them all (and then increments `global_step` when given). Entries with an invalid gradient
-  // are skipped.
+  // them all (and then increments `global_step` when given), and adds it to the scope's
+  // "train_op" collection, as TF1 does. Entries with an invalid gradient are skipped.
   Operation ApplyGradients(const Scope& scope, const std::vector<GradAndVar>& grads_and_vars,
                            Variable* global_step = nullptr);
 
