@@ -45,10 +45,11 @@ StatusOr<Tensor> ParseIdx(absl::string_view bytes, absl::string_view name_for_er
                             "-byte IDX header of ", rank, " dimensions");
   }
   const int64_t element_size = DataTypeSize(dtype);
-  const uint64_t available = (bytes.size() - header) / element_size;
   std::vector<int64_t> dims;
   uint64_t elements = 1;
-  bool too_many = false;  // more elements than the file could hold: stop multiplying (overflow)
+  // Past this count the byte count would overflow; no file is that big anyway.
+  constexpr uint64_t kMaxElements = UINT64_MAX / 16;
+  bool too_many = false;
   for (int i = 0; i < rank; ++i) {
     uint32_t d = BigEndian32(p + 4 + 4 * i);
     dims.push_back(d);
@@ -57,7 +58,7 @@ StatusOr<Tensor> ParseIdx(absl::string_view bytes, absl::string_view name_for_er
       too_many = false;
       break;
     }
-    if (!too_many && elements > available / d) too_many = true;
+    if (!too_many && elements > kMaxElements / d) too_many = true;
     if (!too_many) elements *= d;
   }
   if (dims.size() < static_cast<size_t>(rank)) {
