@@ -12,12 +12,18 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/file_io.h"
+#include "core/graph_file.h"
 #include "core/npy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
 #include "ops/control_flow_ops.h"
+#include "ops/layers.h"
 #include "ops/math_ops.h"
+#include "ops/meta_graph.h"
+#include "ops/nn_ops.h"
+#include "ops/saver.h"
+#include "ops/training.h"
 #include "ops/state_ops.h"
 #include "ops/variables.h"
 #include "tests/util/test_util.h"
@@ -235,9 +241,9 @@ TEST_F(CliTest, MaxLoopIterationsEndsALoopThatWouldNot) {
 TEST_F(CliTest, UsageErrorsExitWithTwo) {
   ExpectOneLineError(Cli({}), 2, "usage: sluice <command>");
   ExpectOneLineError(Cli({"bogus"}), 2, "unknown command 'bogus'");
-  ExpectOneLineError(Cli({"run"}), 2, "missing MODEL.pb");
+  ExpectOneLineError(Cli({"run"}), 2, "missing MODEL");
   ExpectOneLineError(Cli({"run", model_}), 2, "nothing to run");
-  ExpectOneLineError(Cli({"run", model_, "--feed", "x", "--fetch", "y"}), 2, "--feed wants NAME=FILE.npy");
+  ExpectOneLineError(Cli({"run", model_, "--feed", "x", "--fetch", "y"}), 2, "--feed wants NAME=FILE.npy or NAME=@idx:FILE");
   ExpectOneLineError(Cli({"run", model_, "--fetch"}), 2, "--fetch needs a value");
   ExpectOneLineError(Cli({"run", model_, "--bogus", "1"}), 2, "unknown flag --bogus");
   ExpectOneLineError(Cli({"run", model_, "--fetch", "y", "--summarize", "x"}), 2, "--summarize");
@@ -248,10 +254,15 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
 TEST_F(CliTest, HelpExitsWithZero) {
   CliResult r = Cli({"help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* c : {"run", "inspect", "ops"}) EXPECT_THAT(r.out, HasSubstr(c));
+  for (const char* c : {"run", "inspect", "ops", "convert", "freeze"}) EXPECT_THAT(r.out, HasSubstr(c));
   r = Cli({"run", "--help"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_THAT(r.out, StartsWith("usage: sluice run MODEL.pb"));
+  EXPECT_THAT(r.out, StartsWith("usage: sluice run MODEL"));
+  for (const char* c : {"convert", "freeze"}) {
+    r = Cli({c, "--help"});
+    EXPECT_EQ(r.code, 0) << c;
+    EXPECT_THAT(r.out, StartsWith(absl::StrCat("usage: sluice ", c, " MODEL")));
+  }
 }
 
 TEST_F(CliTest, InspectListsPlaceholdersVariablesAndNodes) {
@@ -304,6 +315,158 @@ TEST_F(CliTest, OpsDocIsUpToDate) {
                 << "first difference at line " << line + 1 << ":\n  docs/OPS.md: "
                 << (line < have.size() ? have[line] : "<end of file>") << "\n  sluice ops:  "
                 << (line < want.size() ? want[line] : "<end of output>");
+}
+
+// A trained MLP with its checkpoint directory, meta graph, GraphDef and a batch; `logits` is
+// what the training program itself computes on the batch after its training step.
+class CliModelTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 3});
+    auto y = ops::Placeholder(root.WithOpName("y"), DT_INT64, {-1});
+    auto h = layers::Dense(root.NewSubScope("hidden"), x, 5, ops::Relu, init::GlorotUniform(5));
+    auto logits = ops::Identity(root.WithOpName("logits"), layers::Dense(root.NewSubScope("out"), h, 2));
+    auto loss = ops::ReduceMean(root.WithOpName("loss"), ops::SparseSoftmaxCrossEntropyWithLogits(root, logits, y).loss, {0});
+    auto train = train::AdamOptimizer(0.1f).Minimize(root.WithOpName("train"), loss);
+    auto init = ops::GlobalVariablesInitializer(root);
+    train::Saver saver(root);
+    Session session(root);
+    ASSERT_OK(session.Run({}, {}, {init}));
+    Tensor batch_x = Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+    ASSERT_OK(session.Run({{x, batch_x}, {y, Tensor::FromVector<int64_t>({1, 0})}}, {}, {train}));
+    ckpt_dir_ = dir_ + "/ckpt";
+    ASSERT_OK(saver.Save(session, ckpt_dir_ + "/model", 1));
+    std::vector<Tensor> out;
+    ASSERT_OK(session.Run({{x, batch_x}}, {logits}, &out));
+    logits_ = out[0];
+    meta_ = dir_ + "/mlp.meta";
+    ASSERT_OK(ExportMetaGraph(root, &saver, meta_));
+    GraphDef graph;
+    ASSERT_OK(root.ToGraphDef(&graph));
+    pb_ = dir_ + "/mlp.pb";
+    ASSERT_OK(WriteGraphDef(graph, pb_));
+  }
+
+  std::string ckpt_dir_, meta_, pb_;
+  Tensor logits_;
+};
+
+TEST_F(CliModelTest, RunRestoresACheckpointForEachGraphFormat) {
+  const std::string pbtxt = dir_ + "/mlp.pbtxt", meta_text = dir_ + "/mlp.meta.pbtxt";
+  ASSERT_EQ(Cli({"convert", pb_, "-o", pbtxt}).code, 0);
+  ASSERT_EQ(Cli({"convert", meta_, "--output", meta_text}).code, 0);
+  int n = 0;
+  for (const std::string& model : {meta_, meta_text, pb_, pbtxt}) {
+    // A directory (its latest checkpoint) and a prefix.
+    for (const std::string& ckpt : {ckpt_dir_, ckpt_dir_ + "/model-1"}) {
+      const std::string out = absl::StrCat(dir_, "/out", n++);
+      CliResult r = Cli({"run", model, "--checkpoint", ckpt, "--feed", "x=" + x_npy_, "--fetch", "logits:0", "--out", out});
+      ASSERT_EQ(r.code, 0) << model << " " << ckpt << ": " << r.err;
+      auto got = ReadNpy(out + "/logits.npy");
+      ASSERT_OK(got.status());
+      test::ExpectTensorEqual(*got, logits_);
+    }
+  }
+}
+
+TEST_F(CliModelTest, RunCheckpointErrors) {
+  ExpectOneLineError(Cli({"run", meta_, "--checkpoint", dir_ + "/nope", "--feed", "x=" + x_npy_, "--fetch", "logits"}), 1,
+                     "no checkpoint '" + dir_ + "/nope'");
+  ExpectOneLineError(Cli({"run", meta_, "--checkpoint", dir_, "--feed", "x=" + x_npy_, "--fetch", "logits"}), 1,
+                     "has no 'checkpoint' state file");
+  ExpectOneLineError(Cli({"run", model_, "--checkpoint", ckpt_dir_, "--fetch", "y"}), 1,
+                     "has no SaverDef and no saver nodes");
+  ExpectOneLineError(Cli({"run", meta_, "--feed", "x=" + x_npy_, "--fetch", "logits"}), 1, "hidden/");
+}
+
+TEST_F(CliModelTest, InspectMetaGraphShowsSaverCollectionsAndParameters) {
+  CliResult r = Cli({"inspect", meta_});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("binary MetaGraphDef"));
+  // 3*5 + 5 + 5*2 + 2 = 32 trainable parameters; Adam's two slots of each and its two beta
+  // powers are variables too.
+  EXPECT_THAT(r.out, HasSubstr("  total: " + std::to_string(3 * 32 + 2) + " parameters (32 trainable)\n"));
+  EXPECT_THAT(r.out, HasSubstr("  restore_op_name: save/restore_all\n"));
+  EXPECT_THAT(r.out, HasSubstr("  train_op (node_list, 1): train\n"));
+  EXPECT_THAT(r.out, HasSubstr("  trainable_variables (bytes_list, 4): hidden/kernel:0, hidden/bias:0, out/kernel:0, out/bias:0\n"));
+  CliResult pb = Cli({"inspect", pb_});
+  ASSERT_EQ(pb.code, 0) << pb.err;
+  EXPECT_THAT(pb.out, HasSubstr("binary GraphDef"));
+  EXPECT_THAT(pb.out, HasSubstr("saver: TF's default saver nodes"));
+}
+
+TEST_F(CliModelTest, FreezeMakesAGraphThatRunsAlone) {
+  const std::string frozen = dir_ + "/frozen.pb";
+  CliResult r = Cli({"freeze", meta_, "--checkpoint", ckpt_dir_, "--outputs", "logits", "-o", frozen});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto graph = ReadGraphDef(frozen);
+  ASSERT_OK(graph.status());
+  for (const NodeDef& node : graph->node()) EXPECT_NE(node.op(), "VariableV2") << node.name();
+  r = Cli({"run", frozen, "--feed", "x=" + x_npy_, "--fetch", "logits", "--out", dir_ + "/frozen_out"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto got = ReadNpy(dir_ + "/frozen_out/logits.npy");
+  ASSERT_OK(got.status());
+  test::ExpectTensorEqual(*got, logits_);
+
+  ExpectOneLineError(Cli({"freeze", meta_, "--outputs", "logits", "-o", frozen}), 2, "missing --checkpoint");
+  ExpectOneLineError(Cli({"freeze", meta_, "--checkpoint", ckpt_dir_, "-o", frozen}), 2, "missing --outputs");
+  ExpectOneLineError(Cli({"freeze", meta_, "--checkpoint", ckpt_dir_, "--outputs", "logits"}), 2, "missing -o");
+  ExpectOneLineError(Cli({"freeze", meta_, "--checkpoint", ckpt_dir_, "--outputs", "nope", "-o", frozen}), 1, "nope");
+}
+
+TEST_F(CliModelTest, ConvertRoundTripsAndReportsTextErrors) {
+  const std::string text = dir_ + "/g.pbtxt", back = dir_ + "/g.pb";
+  ASSERT_EQ(Cli({"convert", pb_, "-o", text}).code, 0);
+  CliResult r = Cli({"convert", text, "-o", back});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("(text GraphDef) -> " + back + " (binary GraphDef)"));
+  auto a = ReadGraphDef(pb_);
+  auto b = ReadGraphDef(back);
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  EXPECT_EQ(a->node_size(), b->node_size());
+
+  ASSERT_OK(WriteStringToFileAtomic(dir_ + "/bad.pbtxt", "node {\n  name: \"a\"\n  op: Const\"\n}\n"));
+  ExpectOneLineError(Cli({"convert", dir_ + "/bad.pbtxt", "-o", back}), 1, dir_ + "/bad.pbtxt':3:");
+  ExpectOneLineError(Cli({"inspect", dir_ + "/bad.pbtxt"}), 1, dir_ + "/bad.pbtxt':3:");
+  ExpectOneLineError(Cli({"convert", pb_}), 2, "missing -o");
+  ExpectOneLineError(Cli({"convert", "-o", back}), 2, "missing MODEL");
+  ExpectOneLineError(Cli({"convert", dir_ + "/missing.pb", "-o", back}), 1, dir_ + "/missing.pb");
+}
+
+std::string BigEndianIdx(unsigned char type, const std::vector<uint32_t>& dims, const std::string& payload) {
+  std::string out = {0, 0, static_cast<char>(type), static_cast<char>(dims.size())};
+  for (uint32_t d : dims) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((d >> shift) & 0xff));
+  }
+  return out + payload;
+}
+
+TEST_F(CliTest, RunFeedsIdxFiles) {
+  Scope root = Scope::NewRootScope();
+  auto images = ops::Placeholder(root.WithOpName("images"), DT_UINT8, {-1, 2, 2});
+  ops::Identity(root.WithOpName("scaled"), ops::Cast(root, images, DT_FLOAT) * 0.5f);
+  GraphDef graph;
+  ASSERT_OK(root.ToGraphDef(&graph));
+  const std::string model = dir_ + "/idx.pb";
+  ASSERT_OK(WriteGraphDef(graph, model));
+  const std::string idx = BigEndianIdx(0x08, {1, 2, 2}, std::string("\x02\x04\x06\xff", 4));
+  ASSERT_OK(WriteStringToFileAtomic(dir_ + "/images.idx", idx));
+  ASSERT_OK(WriteStringToFileAtomic(dir_ + "/images.idx.gz", test::Gzip(idx)));
+  for (const char* file : {"/images.idx", "/images.idx.gz"}) {
+    CliResult r = Cli({"run", model, "--feed", "images=@idx:" + dir_ + file, "--fetch", "scaled"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "scaled = float [1,2,2] [[[1 2] [3 127.5]]]\n");
+  }
+  // The wrong dtype or shape for the placeholder, a missing file, a bad '@' kind.
+  ASSERT_OK(WriteStringToFileAtomic(dir_ + "/floats.idx", BigEndianIdx(0x0D, {1, 4}, std::string(16, '\0'))));
+  ExpectOneLineError(Cli({"run", model, "--feed", "images=@idx:" + dir_ + "/floats.idx", "--fetch", "scaled"}), 1,
+                     "feed 'images': '" + dir_ + "/floats.idx' holds float [1,4], but placeholder 'images' takes uint8 [?,2,2]");
+  ExpectOneLineError(Cli({"run", model, "--feed", "images=@idx:" + dir_ + "/none.idx", "--fetch", "scaled"}), 1,
+                     dir_ + "/none.idx");
+  ExpectOneLineError(Cli({"run", model, "--feed", "images=@csv:x", "--fetch", "scaled"}), 2, "the only file kind after '@' is idx");
 }
 
 }  // namespace
