@@ -1,18 +1,16 @@
 // Graph files in TensorFlow's formats, read and written by one pair of functions that pick the
-// format from the file's name and, when the name leaves it open, from its contents:
-//
-//   ".pb", ".graphdef"             a binary GraphDef (tf.io.write_graph(as_text=False), frozen graphs)
-//   ".pbtxt", ".txt"               a text GraphDef (protobuf TextFormat, tf.io.write_graph's default)
-//   ".meta"                        a binary MetaGraphDef (tf.compat.v1.train.export_meta_graph)
-//   ".meta.pbtxt", ".meta.txt"     a text MetaGraphDef (export_meta_graph(as_text=True))
-//
-// A text file of either message is accepted under either text name (a MetaGraphDef starts with
-// meta_info_def, graph_def, saver_def or collection_def), and a binary file with another name is
-// tried as a GraphDef and then as a MetaGraphDef.
+// format from the file's name and, when the name leaves it open, from its contents: ".pb" (or
+// any other name) a binary GraphDef (tf.io.write_graph(as_text=False), frozen graphs); ".pbtxt"
+// or ".txt" a text GraphDef (protobuf TextFormat, tf.io.write_graph's default); ".meta" a binary
+// MetaGraphDef (tf.compat.v1.train.export_meta_graph); ".meta.pbtxt" or ".meta.txt" a text
+// MetaGraphDef (export_meta_graph(as_text=True)). A text file of either message is accepted
+// under either text name (a MetaGraphDef starts with meta_info_def, graph_def, saver_def or
+// collection_def), and a binary file that is not what its name says is tried as the other
+// message.
 //
 //   auto file = ReadGraphFile("model.meta");
-//   if (!file.ok()) return file.status();            // "'model.meta' is not a valid ..."
-//   const GraphDef& graph = file->meta_graph.graph_def();
+//   SLUICE_CHECK_OK(file.status());                  // "'model.meta' is not a valid ..."
+//   SLUICE_CHECK_OK(WriteGraphFile(file->meta_graph, "model.meta.pbtxt"));   // the same, as text
 #ifndef SLUICE_CORE_GRAPH_FILE_H_
 #define SLUICE_CORE_GRAPH_FILE_H_
 

@@ -1,8 +1,7 @@
 // IDX files (the format of MNIST and Fashion-MNIST, yann.lecun.com/exdb/mnist) as tensors: a
-// magic number 0x0000TTNN (TT the element type, NN the number of dimensions), NN big-endian
-// uint32 dimensions, then the elements, big-endian, row-major:
-//
-//   TT 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64
+// magic number 0x0000TTNN (TT the element type: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+// 0x0D float32, 0x0E float64; NN the number of dimensions), NN big-endian uint32 dimensions,
+// then the elements, big-endian, row-major.
 //
 // `sluice run --feed x=@idx:train-images-idx3-ubyte.gz` feeds one; the tensor keeps the file's
 // element type and dimensions (MNIST images: uint8 [60000, 28, 28]).

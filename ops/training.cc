@@ -100,7 +100,9 @@ Status Optimizer::ComputeGradients(const Scope& scope, const Output& loss,
     xs.push_back(v.value());
   }
   std::vector<Output> grads;
-  SLUICE_RETURN_IF_ERROR(AddSymbolicGradients(scope, {loss}, xs, &grads));
+  GradientOptions gating;
+  gating.gate_gradients = true;  // TF1's default GATE_OP
+  SLUICE_RETURN_IF_ERROR(AddSymbolicGradients(scope, {loss}, xs, {}, &grads, gating));
   grads_and_vars->clear();
   for (size_t i = 0; i < vars.size(); ++i) {
     if (grads[i].valid()) grads_and_vars->emplace_back(grads[i], vars[i]);

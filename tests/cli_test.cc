@@ -254,11 +254,11 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
 TEST_F(CliTest, HelpExitsWithZero) {
   CliResult r = Cli({"help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* c : {"run", "inspect", "ops", "convert", "freeze"}) EXPECT_THAT(r.out, HasSubstr(c));
+  for (const char* c : {"run", "inspect", "ops", "convert", "freeze", "train"}) EXPECT_THAT(r.out, HasSubstr(c));
   r = Cli({"run", "--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, StartsWith("usage: sluice run MODEL"));
-  for (const char* c : {"convert", "freeze"}) {
+  for (const char* c : {"convert", "freeze", "train"}) {
     r = Cli({c, "--help"});
     EXPECT_EQ(r.code, 0) << c;
     EXPECT_THAT(r.out, StartsWith(absl::StrCat("usage: sluice ", c, " MODEL")));
@@ -347,6 +347,12 @@ class CliModelTest : public CliTest {
     ASSERT_OK(root.ToGraphDef(&graph));
     pb_ = dir_ + "/mlp.pb";
     ASSERT_OK(WriteGraphDef(graph, pb_));
+  }
+
+  std::string WriteY2() {
+    std::string path = dir_ + "/y2.npy";
+    EXPECT_TRUE(WriteNpy(path, Tensor::FromVector<int64_t>({1, 0})).ok());
+    return path;
   }
 
   std::string ckpt_dir_, meta_, pb_;
@@ -467,6 +473,83 @@ TEST_F(CliTest, RunFeedsIdxFiles) {
   ExpectOneLineError(Cli({"run", model, "--feed", "images=@idx:" + dir_ + "/none.idx", "--fetch", "scaled"}), 1,
                      dir_ + "/none.idx");
   ExpectOneLineError(Cli({"run", model, "--feed", "images=@csv:x", "--fetch", "scaled"}), 2, "the only file kind after '@' is idx");
+}
+
+// `sluice train` takes the steps the C++ program would take and saves where it says; a second
+// run resumes from the latest checkpoint.
+TEST_F(CliModelTest, TrainSavesAndResumes) {
+  // The in-process truth: 3 more Adam steps from the checkpoint, then the logits.
+  auto meta = ImportMetaGraph(meta_);
+  ASSERT_OK(meta.status());
+  auto session = meta->CreateSession();
+  ASSERT_OK(session.status());
+  ASSERT_OK(meta->Restore(**session, ckpt_dir_));
+  const std::string y_npy = dir_ + "/y.npy";
+  ASSERT_OK(WriteNpy(y_npy, Tensor::FromVector<int64_t>({1, 0})));
+  Tensor bx = Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  std::vector<Tensor> out;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK((*session)->Run({{"x:0", bx}, {"y:0", Tensor::FromVector<int64_t>({1, 0})}}, {}, {"train"}, &out));
+  }
+  ASSERT_OK((*session)->Run({{"x:0", bx}}, {"logits:0"}, {}, &out));
+
+  // 2 steps from the checkpoint of step 1, saving every step, then 1 more resumed from --save.
+  const std::string save = dir_ + "/trained";
+  CliResult r = Cli({"train", meta_, "--restore", ckpt_dir_, "--feed", "x=" + x_npy_, "--feed", "y=" + y_npy,
+                     "--steps", "2", "--report", "loss", "--save", save, "--every", "1", "--log-every", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("restored " + ckpt_dir_ + "/model-1 (step 1)\n"));
+  EXPECT_THAT(r.out, HasSubstr("step 2 (1/2) loss="));
+  EXPECT_THAT(r.out, HasSubstr("saved " + save + "/model-2\n"));
+  EXPECT_THAT(r.out, HasSubstr("saved " + save + "/model-3\n"));
+  r = Cli({"train", meta_, "--feed", "x=" + x_npy_, "--feed", "y=" + y_npy, "--steps", "1", "--save", save});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("restored " + save + "/model-3 (step 3)\n"));
+  EXPECT_THAT(r.out, HasSubstr("saved " + save + "/model-4\n"));
+
+  r = Cli({"run", meta_, "--checkpoint", save, "--feed", "x=" + x_npy_, "--fetch", "logits", "--out", dir_ + "/trained_out"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto got = ReadNpy(dir_ + "/trained_out/logits.npy");
+  ASSERT_OK(got.status());
+  test::ExpectTensorEqual(*got, out[0]);
+}
+
+TEST_F(CliModelTest, TrainBatchesEpochsAndErrors) {
+  // 4 rows in batches of 2: 2 steps an epoch.
+  const std::string x4 = dir_ + "/x4.npy", y4 = dir_ + "/y4.npy";
+  ASSERT_OK(WriteNpy(x4, Tensor::FromVector<float>({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {4, 3})));
+  ASSERT_OK(WriteNpy(y4, Tensor::FromVector<int64_t>({1, 0, 0, 1})));
+  CliResult r = Cli({"train", meta_, "--restore", ckpt_dir_, "--feed", "x=" + x4, "--feed", "y=" + y4, "--batch", "2",
+                     "--epochs", "2", "--report", "loss", "--log-every", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("step 3 (2/4, epoch 1) loss="));
+  EXPECT_THAT(r.out, HasSubstr("step 5 (4/4, epoch 2) loss="));
+
+  ExpectOneLineError(Cli({"train", meta_, "--feed", "x=" + x4}), 2, "give one of --steps N and --epochs N");
+  ExpectOneLineError(Cli({"train", meta_, "--epochs", "1"}), 2, "--epochs needs --batch N");
+  ExpectOneLineError(Cli({"train", meta_, "--steps", "1", "--every", "2"}), 2, "--every needs --save DIR");
+  ExpectOneLineError(Cli({"train", meta_, "--steps", "0"}), 2, "--steps wants a positive count");
+  ExpectOneLineError(Cli({"train", model_, "--steps", "1"}), 1, "has no train_op collection: give --target OP");
+  ExpectOneLineError(Cli({"train", meta_, "--feed", "x=" + x4, "--feed", "y=" + WriteY2(), "--batch", "2", "--steps", "1"}),
+                     1, "feed 'y' has 2 rows, the feeds before it 4");
+  ExpectOneLineError(Cli({"train", meta_, "--feed", "x=" + x4, "--steps", "1"}), 1, "y");
+}
+
+// Ctrl-C stops training after the current step, saves a checkpoint and exits 0.
+TEST_F(CliModelTest, TrainSavesOnInterrupt) {
+  const std::string save = dir_ + "/interrupted";
+  std::string cmd = absl::StrCat("timeout --preserve-status -s INT 5 ", Quote(SLUICE_CLI_PATH), " train ", Quote(meta_),
+                                 " --restore ", Quote(ckpt_dir_), " --feed ", Quote("x=" + x_npy_), " --feed ",
+                                 Quote("y=" + WriteY2()), " --steps 1000000000 --log-every 1000000 --save ",
+                                 Quote(save), " >", Quote(dir_ + "/int_out"), " 2>", Quote(dir_ + "/int_err"));
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  std::string out = ReadFileToString(dir_ + "/int_out").value_or("");
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out << ReadFileToString(dir_ + "/int_err").value_or("");
+  EXPECT_THAT(out, HasSubstr("interrupted after step "));
+  EXPECT_THAT(out, HasSubstr("saved " + save + "/model-"));
+  auto latest = train::LatestCheckpoint(save);
+  ASSERT_OK(latest.status());
 }
 
 }  // namespace

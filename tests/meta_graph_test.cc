@@ -111,6 +111,14 @@ TEST(MetaGraphTest, ExportHasTf1sLayout) {
   for (const char* op : {"MatMul", "VariableV2", "Assign", "SaveV2", "RestoreV2", "ApplyGradientDescent"}) {
     EXPECT_THAT(names, ::testing::Contains(op));
   }
+  // The optimizer gates each op's input gradients as TF1's GATE_OP does.
+  absl::flat_hash_set<std::string> nodes;
+  for (const NodeDef& n : meta.graph_def().node()) nodes.insert(n.name());
+  for (const char* name : {"train/out/MatMul_grad/tuple/group_deps", "train/out/MatMul_grad/tuple/control_dependency",
+                           "train/out/MatMul_grad/tuple/control_dependency_1"}) {
+    EXPECT_TRUE(nodes.contains(name)) << name;
+  }
+
   absl::flat_hash_set<std::string> used;
   for (const NodeDef& n : meta.graph_def().node()) used.insert(n.op());
   EXPECT_EQ(used.size(), names.size());

@@ -61,6 +61,20 @@ constexpr Command kCommands[] = {
      "  need and turns every variable they read into a Const of its value: a GraphDef that runs\n"
      "  with no checkpoint (as TF's freeze_graph). FROZEN.pbtxt writes text.",
      "turn a graph and a checkpoint into one self-contained GraphDef", FreezeCommand},
+    {"train",
+     "sluice train MODEL [--target OP]... [--feed NAME=FILE.npy|NAME=@idx:FILE]... [--batch N]\n"
+     "                   (--steps N | --epochs N) [--report TENSOR]... [--log-every N]\n"
+     "                   [--save DIR [--every K]] [--restore PREFIX|DIR] [--init OP]...\n"
+     "  Runs the train op (--target, by default the graph's train_op collection) --steps times, or\n"
+     "  --epochs times over the feeds cut into batches of N rows along their first dimension (a\n"
+     "  last partial batch is dropped); without --batch every step feeds the whole files. Prints a\n"
+     "  progress line with the --report tensors every N steps (default: a tenth of the run).\n"
+     "  Variables come from --restore (a DIR: its latest checkpoint), else from the latest\n"
+     "  checkpoint of --save DIR, else their initializers (the variables collection, or --init).\n"
+     "  --save DIR writes DIR/model-<step> through the graph's SaverDef every K steps and at the end,\n"
+     "  keeping its max_to_keep newest; Ctrl-C (SIGINT) stops after the current step, saves, and\n"
+     "  exits 0.",
+     "train a graph: run its train op over fed data, save and resume checkpoints", TrainCommand},
 };
 
 void PrintUsage(std::FILE* out) {
