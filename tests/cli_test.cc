@@ -397,6 +397,11 @@ TEST_F(CliModelTest, InspectMetaGraphShowsSaverCollectionsAndParameters) {
   EXPECT_THAT(r.out, HasSubstr("  restore_op_name: save/restore_all\n"));
   EXPECT_THAT(r.out, HasSubstr("  train_op (node_list, 1): train\n"));
   EXPECT_THAT(r.out, HasSubstr("  trainable_variables (bytes_list, 4): hidden/kernel:0, hidden/bias:0, out/kernel:0, out/bias:0\n"));
+  // A graph with a function library: TF's while_v2 and cond_v2 functions, with their signatures.
+  CliResult functions = Cli({"inspect", SLUICE_SOURCE_DIR "/tests/data/tf/while_cond_grad.pb"});
+  ASSERT_EQ(functions.code, 0) << functions.err;
+  EXPECT_THAT(functions.out, HasSubstr("\nfunctions (10):\n"));
+  EXPECT_THAT(functions.out, HasSubstr("  cond_true_43(cond_mul_while: float) -> (cond_identity: float), 3 nodes\n"));
   CliResult pb = Cli({"inspect", pb_});
   ASSERT_EQ(pb.code, 0) << pb.err;
   EXPECT_THAT(pb.out, HasSubstr("binary GraphDef"));
