@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -555,6 +556,28 @@ TEST_F(CliModelTest, TrainSavesOnInterrupt) {
   EXPECT_THAT(out, HasSubstr("saved " + save + "/model-"));
   auto latest = train::LatestCheckpoint(save);
   ASSERT_OK(latest.status());
+}
+
+// `sluice train` on a meta graph TensorFlow wrote (tests/data/tf/meta): TensorFlow's losses.
+TEST_F(CliTest, TrainReachesTensorFlowsLosses) {
+  const std::string data = SLUICE_SOURCE_DIR "/tests/data/tf/meta";
+  CliResult r = Cli({"train", data + "/mlp_adam.meta", "--restore", data + "/mlp_adam", "--feed", "x=" + data + "/x.npy",
+                     "--feed", "y=" + data + "/y.npy", "--steps", "5", "--report", "loss:0", "--log-every", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto want = ReadNpy(data + "/mlp_adam/losses.npy");
+  ASSERT_OK(want.status());
+  std::vector<double> got;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
+    size_t at = line.find("loss:0=");
+    if (at == absl::string_view::npos) continue;
+    double value = 0;
+    absl::string_view number = line.substr(at + 7);
+    ASSERT_TRUE(absl::SimpleAtod(number.substr(0, number.find(' ')), &value)) << line;
+    got.push_back(value);
+  }
+  ASSERT_EQ(got.size(), 5u) << r.out;
+  // The progress line prints 6 significant digits.
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(got[i], want->data<float>()[i], 1e-5) << "step " << i;
 }
 
 }  // namespace
