@@ -280,6 +280,42 @@ TEST(MetaGraphTest, BadCollectionsAreRejected) {
   EXPECT_THAT(s.message(), HasSubstr("collection 'train_op' names 'no_such_op'"));
 }
 
+TEST(MetaGraphTest, CollectionsOfEveryKind) {
+  MetaGraphDef def;
+  NodeDef* node = def.mutable_graph_def()->add_node();
+  node->set_name("c");
+  node->set_op("NoOp");
+  auto& c = *def.mutable_collection_def();
+  c["steps"].mutable_int64_list()->add_value(-3);
+  c["rates"].mutable_float_list()->add_value(0.5f);
+  c["blobs"].mutable_bytes_list()->add_value("ab");
+  c["ops"].mutable_node_list()->add_value("^c");
+  auto meta = MetaGraph::FromProto(def);
+  ASSERT_OK(meta.status());
+  EXPECT_THAT(meta->CollectionKeys(), ElementsAre("blobs", "ops", "rates", "steps"));
+  EXPECT_THAT(meta->GetCollection("steps"), ElementsAre("-3"));
+  EXPECT_THAT(meta->GetCollection("rates"), ElementsAre("0.5"));
+  EXPECT_THAT(meta->GetCollection("blobs"), ElementsAre("ab"));
+  EXPECT_THAT(meta->GetCollection("ops"), ElementsAre("^c"));
+  EXPECT_TRUE(meta->GetCollection("absent").empty());
+  EXPECT_FALSE(meta->has_saver_def());
+}
+
+TEST(MetaGraphTest, ExportWithoutSaverHasNoSaverDef) {
+  Scope root = Scope::NewRootScope();
+  Variable v(root.WithOpName("v"), Input({1.0f, 2.0f}), /*trainable=*/false);
+  MetaGraphDef def;
+  ASSERT_OK(ExportMetaGraph(root, nullptr, &def));
+  EXPECT_FALSE(def.has_saver_def());
+  EXPECT_EQ(VariableDefs(def, "variables").size(), 1u);
+  EXPECT_FALSE(VariableDefs(def, "variables")[0].trainable());
+  EXPECT_FALSE(def.collection_def().contains("trainable_variables"));
+  test::TempDir dir;
+  Status s = ExportMetaGraph(root, nullptr, dir.path() + "/model.pb");
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("a meta graph goes to a .meta or .meta.pbtxt file"));
+}
+
 // TF-written meta graphs: restore TF's checkpoint, take TF's steps, get TF's losses.
 void TrainTfFixture(const std::string& name) {
   auto meta = ImportMetaGraph(kTfMeta + "/" + name + ".meta");
