@@ -3,6 +3,7 @@
 #define SLUICE_SLUICE_H_
 
 #include "core/file_io.h"
+#include "core/graph_file.h"
 #include "core/npy.h"
 #include "core/status.h"
 #include "core/tensor.h"
@@ -17,6 +18,7 @@
 #include "ops/layers.h"
 #include "ops/list_ops.h"
 #include "ops/math_ops.h"
+#include "ops/meta_graph.h"
 #include "ops/nn_ops.h"
 #include "ops/random_ops.h"
 #include "ops/resource_variable_ops.h"

@@ -3,6 +3,8 @@
 #include <deque>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "ops/array_ops.h"
 
 namespace sluice {
 
@@ -36,11 +38,31 @@ Output SumGradients(const Scope& scope, const std::vector<Output>& grads) {
   return NodeBuilder(scope, "AddN").InputList(grads).Finalize();
 }
 
+// TF's control_flow_ops.tuple over the valid gradients of one op, when there are several: each
+// becomes an Identity "tuple/control_dependency[_k]" that waits for the NoOp "tuple/group_deps"
+// over all of them.
+void GateGradients(const Scope& op_scope, std::vector<Output>* in_grads) {
+  std::vector<Operation> computed;
+  for (const Output& g : *in_grads) {
+    if (g.valid()) computed.push_back(g.op());
+  }
+  if (computed.size() < 2) return;
+  Scope tuple = op_scope.NewSubScope("tuple");
+  Operation gate = ops::Group(tuple.WithOpName("group_deps"), computed);
+  int k = 0;
+  for (Output& g : *in_grads) {
+    if (!g.valid()) continue;
+    std::string name = k == 0 ? "control_dependency" : absl::StrCat("control_dependency_", k);
+    g = ops::Identity(tuple.WithControlDependencies({gate}).WithOpName(name), g);
+    ++k;
+  }
+}
+
 }  // namespace
 
 Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
                             const std::vector<Output>& xs, const std::vector<Output>& grad_ys,
-                            std::vector<Output>* grad_xs) {
+                            std::vector<Output>* grad_xs, const GradientOptions& options) {
   SLUICE_RETURN_IF_ERROR(outer.status());
   if (!grad_ys.empty() && grad_ys.size() != ys.size()) {
     return errors::InvalidArgument("AddSymbolicGradients: ", ys.size(), " ys but ", grad_ys.size(),
@@ -148,6 +170,7 @@ Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
           return errors::Internal("gradient of ", n->type_string(), " returned ", in_grads.size(),
                                   " gradients for ", n->num_inputs(), " inputs");
         }
+        if (options.gate_gradients) GateGradients(op_scope, &in_grads);
         for (int i = 0; i < n->num_inputs(); ++i) {
           const Endpoint& in = n->input(i);
           if (in_grads[i].valid() && between.contains(in.node)) grads[in].push_back(in_grads[i]);

@@ -49,9 +49,18 @@ class GradientRegistry {
 // no gradient (StopGradient among them) and fails with the op and node name for an op whose
 // gradient is missing. An x that no y depends on gets an invalid Output. An x may be a resource
 // variable's handle: its gradient is that of the variable's value (summed over its reads).
+struct GradientOptions {
+  // TF's gate_gradients (GATE_OP): the gradients an op's gradient function returns for its
+  // inputs are made available together, after all of them are computed ("<op>_grad/tuple/
+  // control_dependency", ...), so no update that uses one of them runs while another is still
+  // being computed from the variable it changes. The optimizers set it, as TF1's
+  // Optimizer.compute_gradients does by default; tf.gradients does not.
+  bool gate_gradients = false;
+};
+
 Status AddSymbolicGradients(const Scope& scope, const std::vector<Output>& ys,
                             const std::vector<Output>& xs, const std::vector<Output>& grad_ys,
-                            std::vector<Output>* grad_xs);
+                            std::vector<Output>* grad_xs, const GradientOptions& options = {});
 inline Status AddSymbolicGradients(const Scope& scope, const std::vector<Output>& ys,
                                    const std::vector<Output>& xs, std::vector<Output>* grad_xs) {
   return AddSymbolicGradients(scope, ys, xs, {}, grad_xs);

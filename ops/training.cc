@@ -100,7 +100,9 @@ Status Optimizer::ComputeGradients(const Scope& scope, const Output& loss,
     xs.push_back(v.value());
   }
   std::vector<Output> grads;
-  SLUICE_RETURN_IF_ERROR(AddSymbolicGradients(scope, {loss}, xs, &grads));
+  GradientOptions gating;
+  gating.gate_gradients = true;  // TF1's default GATE_OP
+  SLUICE_RETURN_IF_ERROR(AddSymbolicGradients(scope, {loss}, xs, {}, &grads, gating));
   grads_and_vars->clear();
   for (size_t i = 0; i < vars.size(); ++i) {
     if (grads[i].valid()) grads_and_vars->emplace_back(grads[i], vars[i]);
@@ -146,12 +148,19 @@ Operation Optimizer::ApplyGradients(const Scope& scope, const std::vector<GradAn
     }
     updates.push_back(update);
   }
-  if (global_step == nullptr) return Finish(&ctx, updates, names.op);
-  Operation finished = Finish(&ctx, updates, names.helpers.WithOpName("update"));
-  if (!finished.valid()) return Operation();
-  Scope increment = scope.WithControlDependencies({finished})
-                        .WithOpName(names.name.substr(scope.name_prefix().size()));
-  return AssignAddTo(increment, *global_step, 1);
+  Operation train_op;
+  if (global_step == nullptr) {
+    train_op = Finish(&ctx, updates, names.op);
+  } else {
+    Operation finished = Finish(&ctx, updates, names.helpers.WithOpName("update"));
+    if (!finished.valid()) return Operation();
+    Scope increment = scope.WithControlDependencies({finished})
+                          .WithOpName(names.name.substr(scope.name_prefix().size()));
+    train_op = AssignAddTo(increment, *global_step, 1);
+  }
+  // TF1's apply_gradients adds its op to the TRAIN_OP collection, which a MetaGraphDef keeps.
+  if (train_op.valid()) scope.AddToCollection("train_op", train_op.name());
+  return train_op;
 }
 
 Operation Optimizer::Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) {

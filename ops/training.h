@@ -39,14 +39,14 @@ class Optimizer {
   // scope.trainable_variables(). Variables the loss does not depend on are left alone.
   Operation Minimize(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list = {},
                      Variable* global_step = nullptr);
-  // The gradients of `loss` with respect to each variable's value() (AddSymbolicGradients);
-  // variables without a gradient path to the loss are omitted. Fails when no variable gets a
-  // gradient ("No gradients provided for any variable").
+  // The gradients of `loss` with respect to each variable's value() (AddSymbolicGradients with
+  // gate_gradients, as TF1's default GATE_OP); variables without a gradient path to the loss are
+  // omitted. Fails when no variable gets a gradient ("No gradients provided for any variable").
   Status ComputeGradients(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list,
                           std::vector<GradAndVar>* grads_and_vars);
   // Builds the update of each variable by its gradient and returns the train op, which runs
-  // them all (and then increments `global_step` when given). Entries with an invalid gradient
-  // are skipped.
+  // them all (and then increments `global_step` when given), and adds it to the scope's
+  // "train_op" collection, as TF1 does. Entries with an invalid gradient are skipped.
   Operation ApplyGradients(const Scope& scope, const std::vector<GradAndVar>& grads_and_vars,
                            Variable* global_step = nullptr);
 

@@ -8,16 +8,23 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/file_io.h"
+#include "core/graph_file.h"
 #include "core/npy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
 #include "ops/control_flow_ops.h"
+#include "ops/layers.h"
 #include "ops/math_ops.h"
+#include "ops/meta_graph.h"
+#include "ops/nn_ops.h"
+#include "ops/saver.h"
+#include "ops/training.h"
 #include "ops/state_ops.h"
 #include "ops/variables.h"
 #include "tests/util/test_util.h"
@@ -235,9 +242,9 @@ TEST_F(CliTest, MaxLoopIterationsEndsALoopThatWouldNot) {
 TEST_F(CliTest, UsageErrorsExitWithTwo) {
   ExpectOneLineError(Cli({}), 2, "usage: sluice <command>");
   ExpectOneLineError(Cli({"bogus"}), 2, "unknown command 'bogus'");
-  ExpectOneLineError(Cli({"run"}), 2, "missing MODEL.pb");
+  ExpectOneLineError(Cli({"run"}), 2, "missing MODEL");
   ExpectOneLineError(Cli({"run", model_}), 2, "nothing to run");
-  ExpectOneLineError(Cli({"run", model_, "--feed", "x", "--fetch", "y"}), 2, "--feed wants NAME=FILE.npy");
+  ExpectOneLineError(Cli({"run", model_, "--feed", "x", "--fetch", "y"}), 2, "--feed wants NAME=FILE.npy or NAME=@idx:FILE");
   ExpectOneLineError(Cli({"run", model_, "--fetch"}), 2, "--fetch needs a value");
   ExpectOneLineError(Cli({"run", model_, "--bogus", "1"}), 2, "unknown flag --bogus");
   ExpectOneLineError(Cli({"run", model_, "--fetch", "y", "--summarize", "x"}), 2, "--summarize");
@@ -248,10 +255,15 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
 TEST_F(CliTest, HelpExitsWithZero) {
   CliResult r = Cli({"help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* c : {"run", "inspect", "ops"}) EXPECT_THAT(r.out, HasSubstr(c));
+  for (const char* c : {"run", "inspect", "ops", "convert", "freeze", "train"}) EXPECT_THAT(r.out, HasSubstr(c));
   r = Cli({"run", "--help"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_THAT(r.out, StartsWith("usage: sluice run MODEL.pb"));
+  EXPECT_THAT(r.out, StartsWith("usage: sluice run MODEL"));
+  for (const char* c : {"convert", "freeze", "train"}) {
+    r = Cli({c, "--help"});
+    EXPECT_EQ(r.code, 0) << c;
+    EXPECT_THAT(r.out, StartsWith(absl::StrCat("usage: sluice ", c, " MODEL")));
+  }
 }
 
 TEST_F(CliTest, InspectListsPlaceholdersVariablesAndNodes) {
@@ -304,6 +316,268 @@ TEST_F(CliTest, OpsDocIsUpToDate) {
                 << "first difference at line " << line + 1 << ":\n  docs/OPS.md: "
                 << (line < have.size() ? have[line] : "<end of file>") << "\n  sluice ops:  "
                 << (line < want.size() ? want[line] : "<end of output>");
+}
+
+// A trained MLP with its checkpoint directory, meta graph, GraphDef and a batch; `logits` is
+// what the training program itself computes on the batch after its training step.
+class CliModelTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 3});
+    auto y = ops::Placeholder(root.WithOpName("y"), DT_INT64, {-1});
+    auto h = layers::Dense(root.NewSubScope("hidden"), x, 5, ops::Relu, init::GlorotUniform(5));
+    auto logits = ops::Identity(root.WithOpName("logits"), layers::Dense(root.NewSubScope("out"), h, 2));
+    auto loss = ops::ReduceMean(root.WithOpName("loss"), ops::SparseSoftmaxCrossEntropyWithLogits(root, logits, y).loss, {0});
+    auto train = train::AdamOptimizer(0.1f).Minimize(root.WithOpName("train"), loss);
+    auto init = ops::GlobalVariablesInitializer(root);
+    train::Saver saver(root);
+    Session session(root);
+    ASSERT_OK(session.Run({}, {}, {init}));
+    Tensor batch_x = Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+    ASSERT_OK(session.Run({{x, batch_x}, {y, Tensor::FromVector<int64_t>({1, 0})}}, {}, {train}));
+    ckpt_dir_ = dir_ + "/ckpt";
+    ASSERT_OK(saver.Save(session, ckpt_dir_ + "/model", 1));
+    std::vector<Tensor> out;
+    ASSERT_OK(session.Run({{x, batch_x}}, {logits}, &out));
+    logits_ = out[0];
+    meta_ = dir_ + "/mlp.meta";
+    ASSERT_OK(ExportMetaGraph(root, &saver, meta_));
+    GraphDef graph;
+    ASSERT_OK(root.ToGraphDef(&graph));
+    pb_ = dir_ + "/mlp.pb";
+    ASSERT_OK(WriteGraphDef(graph, pb_));
+  }
+
+  std::string WriteY2() {
+    std::string path = dir_ + "/y2.npy";
+    EXPECT_TRUE(WriteNpy(path, Tensor::FromVector<int64_t>({1, 0})).ok());
+    return path;
+  }
+
+  std::string ckpt_dir_, meta_, pb_;
+  Tensor logits_;
+};
+
+TEST_F(CliModelTest, RunRestoresACheckpointForEachGraphFormat) {
+  const std::string pbtxt = dir_ + "/mlp.pbtxt", meta_text = dir_ + "/mlp.meta.pbtxt";
+  ASSERT_EQ(Cli({"convert", pb_, "-o", pbtxt}).code, 0);
+  ASSERT_EQ(Cli({"convert", meta_, "--output", meta_text}).code, 0);
+  int n = 0;
+  for (const std::string& model : {meta_, meta_text, pb_, pbtxt}) {
+    // A directory (its latest checkpoint) and a prefix.
+    for (const std::string& ckpt : {ckpt_dir_, ckpt_dir_ + "/model-1"}) {
+      const std::string out = absl::StrCat(dir_, "/out", n++);
+      CliResult r = Cli({"run", model, "--checkpoint", ckpt, "--feed", "x=" + x_npy_, "--fetch", "logits:0", "--out", out});
+      ASSERT_EQ(r.code, 0) << model << " " << ckpt << ": " << r.err;
+      auto got = ReadNpy(out + "/logits.npy");
+      ASSERT_OK(got.status());
+      test::ExpectTensorEqual(*got, logits_);
+    }
+  }
+}
+
+TEST_F(CliModelTest, RunCheckpointErrors) {
+  ExpectOneLineError(Cli({"run", meta_, "--checkpoint", dir_ + "/nope", "--feed", "x=" + x_npy_, "--fetch", "logits"}), 1,
+                     "no checkpoint '" + dir_ + "/nope'");
+  ExpectOneLineError(Cli({"run", meta_, "--checkpoint", dir_, "--feed", "x=" + x_npy_, "--fetch", "logits"}), 1,
+                     "has no 'checkpoint' state file");
+  ExpectOneLineError(Cli({"run", model_, "--checkpoint", ckpt_dir_, "--fetch", "y"}), 1,
+                     "has no SaverDef and no saver nodes");
+  ExpectOneLineError(Cli({"run", meta_, "--feed", "x=" + x_npy_, "--fetch", "logits"}), 1, "hidden/");
+}
+
+TEST_F(CliModelTest, InspectMetaGraphShowsSaverCollectionsAndParameters) {
+  CliResult r = Cli({"inspect", meta_});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("binary MetaGraphDef"));
+  // 3*5 + 5 + 5*2 + 2 = 32 trainable parameters; Adam's two slots of each and its two beta
+  // powers are variables too.
+  EXPECT_THAT(r.out, HasSubstr("  total: " + std::to_string(3 * 32 + 2) + " parameters (32 trainable)\n"));
+  EXPECT_THAT(r.out, HasSubstr("  restore_op_name: save/restore_all\n"));
+  EXPECT_THAT(r.out, HasSubstr("  train_op (node_list, 1): train\n"));
+  EXPECT_THAT(r.out, HasSubstr("  trainable_variables (bytes_list, 4): hidden/kernel:0, hidden/bias:0, out/kernel:0, out/bias:0\n"));
+  // A graph with a function library: TF's while_v2 and cond_v2 functions, with their signatures.
+  CliResult functions = Cli({"inspect", SLUICE_SOURCE_DIR "/tests/data/tf/while_cond_grad.pb"});
+  ASSERT_EQ(functions.code, 0) << functions.err;
+  EXPECT_THAT(functions.out, HasSubstr("\nfunctions (10):\n"));
+  EXPECT_THAT(functions.out, HasSubstr("  cond_true_43(cond_mul_while: float) -> (cond_identity: float), 3 nodes\n"));
+  CliResult pb = Cli({"inspect", pb_});
+  ASSERT_EQ(pb.code, 0) << pb.err;
+  EXPECT_THAT(pb.out, HasSubstr("binary GraphDef"));
+  EXPECT_THAT(pb.out, HasSubstr("saver: TF's default saver nodes"));
+}
+
+TEST_F(CliModelTest, FreezeMakesAGraphThatRunsAlone) {
+  const std::string frozen = dir_ + "/frozen.pb";
+  CliResult r = Cli({"freeze", meta_, "--checkpoint", ckpt_dir_, "--outputs", "logits", "-o", frozen});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto graph = ReadGraphDef(frozen);
+  ASSERT_OK(graph.status());
+  for (const NodeDef& node : graph->node()) EXPECT_NE(node.op(), "VariableV2") << node.name();
+  r = Cli({"run", frozen, "--feed", "x=" + x_npy_, "--fetch", "logits", "--out", dir_ + "/frozen_out"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto got = ReadNpy(dir_ + "/frozen_out/logits.npy");
+  ASSERT_OK(got.status());
+  test::ExpectTensorEqual(*got, logits_);
+
+  ExpectOneLineError(Cli({"freeze", meta_, "--outputs", "logits", "-o", frozen}), 2, "missing --checkpoint");
+  ExpectOneLineError(Cli({"freeze", meta_, "--checkpoint", ckpt_dir_, "-o", frozen}), 2, "missing --outputs");
+  ExpectOneLineError(Cli({"freeze", meta_, "--checkpoint", ckpt_dir_, "--outputs", "logits"}), 2, "missing -o");
+  ExpectOneLineError(Cli({"freeze", meta_, "--checkpoint", ckpt_dir_, "--outputs", "nope", "-o", frozen}), 1, "nope");
+}
+
+TEST_F(CliModelTest, ConvertRoundTripsAndReportsTextErrors) {
+  const std::string text = dir_ + "/g.pbtxt", back = dir_ + "/g.pb";
+  ASSERT_EQ(Cli({"convert", pb_, "-o", text}).code, 0);
+  CliResult r = Cli({"convert", text, "-o", back});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("(text GraphDef) -> " + back + " (binary GraphDef)"));
+  auto a = ReadGraphDef(pb_);
+  auto b = ReadGraphDef(back);
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  EXPECT_EQ(a->node_size(), b->node_size());
+
+  ASSERT_OK(WriteStringToFileAtomic(dir_ + "/bad.pbtxt", "node {\n  name: \"a\"\n  op: Const\"\n}\n"));
+  ExpectOneLineError(Cli({"convert", dir_ + "/bad.pbtxt", "-o", back}), 1, dir_ + "/bad.pbtxt':3:");
+  ExpectOneLineError(Cli({"inspect", dir_ + "/bad.pbtxt"}), 1, dir_ + "/bad.pbtxt':3:");
+  ExpectOneLineError(Cli({"convert", pb_}), 2, "missing -o");
+  ExpectOneLineError(Cli({"convert", "-o", back}), 2, "missing MODEL");
+  ExpectOneLineError(Cli({"convert", dir_ + "/missing.pb", "-o", back}), 1, dir_ + "/missing.pb");
+}
+
+std::string BigEndianIdx(unsigned char type, const std::vector<uint32_t>& dims, const std::string& payload) {
+  std::string out = {0, 0, static_cast<char>(type), static_cast<char>(dims.size())};
+  for (uint32_t d : dims) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((d >> shift) & 0xff));
+  }
+  return out + payload;
+}
+
+TEST_F(CliTest, RunFeedsIdxFiles) {
+  Scope root = Scope::NewRootScope();
+  auto images = ops::Placeholder(root.WithOpName("images"), DT_UINT8, {-1, 2, 2});
+  ops::Identity(root.WithOpName("scaled"), ops::Cast(root, images, DT_FLOAT) * 0.5f);
+  GraphDef graph;
+  ASSERT_OK(root.ToGraphDef(&graph));
+  const std::string model = dir_ + "/idx.pb";
+  ASSERT_OK(WriteGraphDef(graph, model));
+  const std::string idx = BigEndianIdx(0x08, {1, 2, 2}, std::string("\x02\x04\x06\xff", 4));
+  ASSERT_OK(WriteStringToFileAtomic(dir_ + "/images.idx", idx));
+  ASSERT_OK(WriteStringToFileAtomic(dir_ + "/images.idx.gz", test::Gzip(idx)));
+  for (const char* file : {"/images.idx", "/images.idx.gz"}) {
+    CliResult r = Cli({"run", model, "--feed", "images=@idx:" + dir_ + file, "--fetch", "scaled"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "scaled = float [1,2,2] [[[1 2] [3 127.5]]]\n");
+  }
+  // The wrong dtype or shape for the placeholder, a missing file, a bad '@' kind.
+  ASSERT_OK(WriteStringToFileAtomic(dir_ + "/floats.idx", BigEndianIdx(0x0D, {1, 4}, std::string(16, '\0'))));
+  ExpectOneLineError(Cli({"run", model, "--feed", "images=@idx:" + dir_ + "/floats.idx", "--fetch", "scaled"}), 1,
+                     "feed 'images': '" + dir_ + "/floats.idx' holds float [1,4], but placeholder 'images' takes uint8 [?,2,2]");
+  ExpectOneLineError(Cli({"run", model, "--feed", "images=@idx:" + dir_ + "/none.idx", "--fetch", "scaled"}), 1,
+                     dir_ + "/none.idx");
+  ExpectOneLineError(Cli({"run", model, "--feed", "images=@csv:x", "--fetch", "scaled"}), 2, "the only file kind after '@' is idx");
+}
+
+// `sluice train` takes the steps the C++ program would take and saves where it says; a second
+// run resumes from the latest checkpoint.
+TEST_F(CliModelTest, TrainSavesAndResumes) {
+  // The in-process truth: 3 more Adam steps from the checkpoint, then the logits.
+  auto meta = ImportMetaGraph(meta_);
+  ASSERT_OK(meta.status());
+  auto session = meta->CreateSession();
+  ASSERT_OK(session.status());
+  ASSERT_OK(meta->Restore(**session, ckpt_dir_));
+  const std::string y_npy = dir_ + "/y.npy";
+  ASSERT_OK(WriteNpy(y_npy, Tensor::FromVector<int64_t>({1, 0})));
+  Tensor bx = Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  std::vector<Tensor> out;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK((*session)->Run({{"x:0", bx}, {"y:0", Tensor::FromVector<int64_t>({1, 0})}}, {}, {"train"}, &out));
+  }
+  ASSERT_OK((*session)->Run({{"x:0", bx}}, {"logits:0"}, {}, &out));
+
+  // 2 steps from the checkpoint of step 1, saving every step, then 1 more resumed from --save.
+  const std::string save = dir_ + "/trained";
+  CliResult r = Cli({"train", meta_, "--restore", ckpt_dir_, "--feed", "x=" + x_npy_, "--feed", "y=" + y_npy,
+                     "--steps", "2", "--report", "loss", "--save", save, "--every", "1", "--log-every", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("restored " + ckpt_dir_ + "/model-1 (step 1)\n"));
+  EXPECT_THAT(r.out, HasSubstr("step 2 (1/2) loss="));
+  EXPECT_THAT(r.out, HasSubstr("saved " + save + "/model-2\n"));
+  EXPECT_THAT(r.out, HasSubstr("saved " + save + "/model-3\n"));
+  r = Cli({"train", meta_, "--feed", "x=" + x_npy_, "--feed", "y=" + y_npy, "--steps", "1", "--save", save});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("restored " + save + "/model-3 (step 3)\n"));
+  EXPECT_THAT(r.out, HasSubstr("saved " + save + "/model-4\n"));
+
+  r = Cli({"run", meta_, "--checkpoint", save, "--feed", "x=" + x_npy_, "--fetch", "logits", "--out", dir_ + "/trained_out"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto got = ReadNpy(dir_ + "/trained_out/logits.npy");
+  ASSERT_OK(got.status());
+  test::ExpectTensorEqual(*got, out[0]);
+}
+
+TEST_F(CliModelTest, TrainBatchesEpochsAndErrors) {
+  // 4 rows in batches of 2: 2 steps an epoch.
+  const std::string x4 = dir_ + "/x4.npy", y4 = dir_ + "/y4.npy";
+  ASSERT_OK(WriteNpy(x4, Tensor::FromVector<float>({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {4, 3})));
+  ASSERT_OK(WriteNpy(y4, Tensor::FromVector<int64_t>({1, 0, 0, 1})));
+  CliResult r = Cli({"train", meta_, "--restore", ckpt_dir_, "--feed", "x=" + x4, "--feed", "y=" + y4, "--batch", "2",
+                     "--epochs", "2", "--report", "loss", "--log-every", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("step 3 (2/4, epoch 1) loss="));
+  EXPECT_THAT(r.out, HasSubstr("step 5 (4/4, epoch 2) loss="));
+
+  ExpectOneLineError(Cli({"train", meta_, "--feed", "x=" + x4}), 2, "give one of --steps N and --epochs N");
+  ExpectOneLineError(Cli({"train", meta_, "--epochs", "1"}), 2, "--epochs needs --batch N");
+  ExpectOneLineError(Cli({"train", meta_, "--steps", "1", "--every", "2"}), 2, "--every needs --save DIR");
+  ExpectOneLineError(Cli({"train", meta_, "--steps", "0"}), 2, "--steps wants a positive count");
+  ExpectOneLineError(Cli({"train", model_, "--steps", "1"}), 1, "has no train_op collection: give --target OP");
+  ExpectOneLineError(Cli({"train", meta_, "--feed", "x=" + x4, "--feed", "y=" + WriteY2(), "--batch", "2", "--steps", "1"}),
+                     1, "feed 'y' has 2 rows, the feeds before it 4");
+  ExpectOneLineError(Cli({"train", meta_, "--feed", "x=" + x4, "--steps", "1"}), 1, "y");
+}
+
+// Ctrl-C stops training after the current step, saves a checkpoint and exits 0.
+TEST_F(CliModelTest, TrainSavesOnInterrupt) {
+  const std::string save = dir_ + "/interrupted";
+  std::string cmd = absl::StrCat("timeout --preserve-status -s INT 5 ", Quote(SLUICE_CLI_PATH), " train ", Quote(meta_),
+                                 " --restore ", Quote(ckpt_dir_), " --feed ", Quote("x=" + x_npy_), " --feed ",
+                                 Quote("y=" + WriteY2()), " --steps 1000000000 --log-every 1000000 --save ",
+                                 Quote(save), " >", Quote(dir_ + "/int_out"), " 2>", Quote(dir_ + "/int_err"));
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  std::string out = ReadFileToString(dir_ + "/int_out").value_or("");
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out << ReadFileToString(dir_ + "/int_err").value_or("");
+  EXPECT_THAT(out, HasSubstr("interrupted after step "));
+  EXPECT_THAT(out, HasSubstr("saved " + save + "/model-"));
+  auto latest = train::LatestCheckpoint(save);
+  ASSERT_OK(latest.status());
+}
+
+// `sluice train` on a meta graph TensorFlow wrote (tests/data/tf/meta): TensorFlow's losses.
+TEST_F(CliTest, TrainReachesTensorFlowsLosses) {
+  const std::string data = SLUICE_SOURCE_DIR "/tests/data/tf/meta";
+  CliResult r = Cli({"train", data + "/mlp_adam.meta", "--restore", data + "/mlp_adam", "--feed", "x=" + data + "/x.npy",
+                     "--feed", "y=" + data + "/y.npy", "--steps", "5", "--report", "loss:0", "--log-every", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto want = ReadNpy(data + "/mlp_adam/losses.npy");
+  ASSERT_OK(want.status());
+  std::vector<double> got;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
+    size_t at = line.find("loss:0=");
+    if (at == absl::string_view::npos) continue;
+    double value = 0;
+    absl::string_view number = line.substr(at + 7);
+    ASSERT_TRUE(absl::SimpleAtod(number.substr(0, number.find(' ')), &value)) << line;
+    got.push_back(value);
+  }
+  ASSERT_EQ(got.size(), 5u) << r.out;
+  // The progress line prints 6 significant digits.
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(got[i], want->data<float>()[i], 1e-5) << "step " << i;
 }
 
 }  // namespace

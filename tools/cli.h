@@ -23,6 +23,9 @@ using CommandFn = int (*)(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args);      // tools/run.cc
 int InspectCommand(const std::vector<std::string>& args);  // tools/inspect.cc
 int OpsCommand(const std::vector<std::string>& args);      // tools/ops.cc
+int ConvertCommand(const std::vector<std::string>& args);  // tools/convert.cc
+int FreezeCommand(const std::vector<std::string>& args);   // tools/freeze.cc
+int TrainCommand(const std::vector<std::string>& args);    // tools/train.cc
 
 // Prints "sluice <command>: <status message>" to stderr; returns kExitError.
 int ReportError(absl::string_view command, const Status& status);

@@ -1,4 +1,5 @@
-// sluice run: load a GraphDef, feed .npy files, run, print or save the fetched tensors.
+// sluice run: load a graph file (.pb, .pbtxt, .meta), restore a checkpoint, feed .npy or IDX files,
+// run, print or save the fetched tensors.
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -8,11 +9,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
-#include "core/file_io.h"
 #include "core/function.h"
 #include "core/npy.h"
+#include "core/file_io.h"
 #include "runtime/session.h"
 #include "tools/cli.h"
+#include "tools/model_args.h"
 
 namespace sluice::cli {
 
@@ -62,12 +64,12 @@ Status WriteOutputs(const std::string& dir, const std::vector<std::string>& fetc
 
 int RunCommand(const std::vector<std::string>& args) {
   auto parsed = ParseArgs(args, {"feed", "fetch", "target", "init", "out", "summarize", "max-tensor-bytes",
-                                 "max-loop-iterations"},
+                                 "max-loop-iterations", "checkpoint"},
                           {"soft-placement", "log-device-placement"});
   if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
   if (parsed->positional.size() != 1) {
-    return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL.pb"
-                                                                 : "expected exactly one MODEL.pb");
+    return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL (.pb, .pbtxt or .meta)"
+                                                                 : "expected exactly one MODEL");
   }
   const std::string& model = parsed->positional[0];
   const std::vector<std::string>& fetches = parsed->All("fetch");
@@ -96,21 +98,17 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   options.allow_soft_placement = parsed->switches.contains("soft-placement");
   options.log_device_placement = parsed->switches.contains("log-device-placement");
-  std::vector<std::pair<std::string, std::string>> feed_files;
+  std::vector<FeedArg> feed_args;
   for (const std::string& feed : parsed->All("feed")) {
-    size_t eq = feed.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == feed.size()) {
-      return ReportUsageError(kCommand, absl::StrCat("--feed wants NAME=FILE.npy, not '", feed, "'"));
-    }
-    feed_files.emplace_back(feed.substr(0, eq), feed.substr(eq + 1));
+    auto arg = ParseFeedArg(feed);
+    if (!arg.ok()) return ReportUsageError(kCommand, arg.status().message());
+    feed_args.push_back(*std::move(arg));
   }
 
-  auto graph_def = ReadGraphDef(model);
-  if (!graph_def.ok()) return ReportError(kCommand, graph_def.status());
-  auto session = Session::Create(*graph_def, options);
-  if (!session.ok()) {
-    return ReportError(kCommand, errors::Annotate(session.status(), absl::StrCat("loading '", model, "': ")));
-  }
+  auto meta = LoadModel(model);
+  if (!meta.ok()) return ReportError(kCommand, meta.status());
+  auto session = CreateModelSession(*meta, model, parsed->Last("checkpoint"), options);
+  if (!session.ok()) return ReportError(kCommand, session.status());
   const std::vector<std::string>& inits = parsed->All("init");
   if (!inits.empty()) {
     std::vector<Tensor> none;
@@ -120,12 +118,10 @@ int RunCommand(const std::vector<std::string>& args) {
     }
   }
   std::vector<std::pair<std::string, Tensor>> feeds;
-  for (const auto& [name, file] : feed_files) {
-    auto tensor = ReadNpy(file);
-    if (!tensor.ok()) {
-      return ReportError(kCommand, errors::Annotate(tensor.status(), absl::StrCat("feed '", name, "': ")));
-    }
-    feeds.emplace_back(name, *std::move(tensor));
+  for (const FeedArg& feed : feed_args) {
+    auto tensor = ReadFeed(feed, meta->graph_def());
+    if (!tensor.ok()) return ReportError(kCommand, tensor.status());
+    feeds.emplace_back(feed.name, *std::move(tensor));
   }
   std::vector<Tensor> outputs;
   Status s = (*session)->Run(feeds, fetches, targets, &outputs);

@@ -18,30 +18,63 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"run",
-     "sluice run MODEL.pb [--feed NAME=FILE.npy]... [--fetch NAME]... [--target NAME]...\n"
-     "                    [--init NAME]... [--out DIR] [--summarize N] [--max-tensor-bytes B]\n"
-     "                    [--max-loop-iterations N] [--soft-placement] [--log-device-placement]\n"
-     "  Loads a GraphDef, feeds each NAME (a tensor \"node\" or \"node:k\") from a .npy file, runs\n"
-     "  the fetches and targets (at least one of them), and prints each fetched tensor as\n"
-     "  \"NAME = dtype [shape] values\" with at most N values (default 100, -1 for all), or with\n"
-     "  --out writes DIR/NAME.npy (\"a/b:1\" becomes DIR/a/b_1.npy). --init runs ops in a run of\n"
-     "  their own first, e.g. the variable initializer: --init init. --max-tensor-bytes refuses\n"
-     "  any one tensor over B bytes (default: the machine's memory), for untrusted graphs;\n"
-     "  --max-loop-iterations fails any While loop still running after N iterations.\n"
-     "  A node's device request that this machine cannot meet (\"/device:GPU:0\" without a GPU)\n"
-     "  is an error unless --soft-placement; --log-device-placement prints where nodes run.",
-     "run a GraphDef: feed .npy files, print or save the fetched tensors", RunCommand},
+     "sluice run MODEL [--checkpoint PREFIX|DIR] [--feed NAME=FILE.npy|NAME=@idx:FILE]...\n"
+     "                 [--fetch NAME]... [--target NAME]... [--init NAME]... [--out DIR] [--summarize N]\n"
+     "                 [--max-tensor-bytes B] [--max-loop-iterations N] [--soft-placement]\n"
+     "                 [--log-device-placement]\n"
+     "  Loads a graph file (MODEL.pb or .pbtxt: a GraphDef; MODEL.meta or .meta.pbtxt: a meta graph),\n"
+     "  restores --checkpoint through its SaverDef (or, for a GraphDef, TF's default saver nodes\n"
+     "  save/Const and save/restore_all; a DIR means its latest checkpoint), feeds each NAME (a\n"
+     "  tensor \"node\" or \"node:k\") from a .npy file or an IDX file (@idx:, gzip or not; its dtype\n"
+     "  and shape must fit the placeholder), runs the fetches and targets (at least one of them),\n"
+     "  and prints each fetched tensor as \"NAME = dtype [shape] values\" with at most N values\n"
+     "  (default 100, -1 for all), or with --out writes DIR/NAME.npy (\"a/b:1\" becomes\n"
+     "  DIR/a/b_1.npy). --init runs ops in a run of their own first, e.g. the variable initializer:\n"
+     "  --init init. --max-tensor-bytes refuses any one tensor over B bytes (default: the machine's\n"
+     "  memory), for untrusted graphs; --max-loop-iterations fails any While loop still running\n"
+     "  after N iterations. A node's device request that this machine cannot meet\n"
+     "  (\"/device:GPU:0\" without a GPU) is an error unless --soft-placement;\n"
+     "  --log-device-placement prints where nodes run.",
+     "run a graph file: restore a checkpoint, feed .npy/IDX files, print or save fetches", RunCommand},
     {"inspect",
-     "sluice inspect MODEL.pb [--max-tensor-bytes B]\n"
-     "  Lists the GraphDef's placeholders and variables with their dtypes and shapes, then every\n"
-     "  node as \"name = Op(inputs) -> dtype [shape]\" with the shapes sluice infers and the\n"
-     "  requested device. --max-tensor-bytes refuses a constant over B bytes.",
-     "list a GraphDef's placeholders, variables and nodes with inferred shapes", InspectCommand},
+     "sluice inspect MODEL [--max-tensor-bytes B]\n"
+     "  Lists a graph file's (.pb, .pbtxt, .meta, .meta.pbtxt) placeholders and variables with their\n"
+     "  dtypes and shapes and the variables' parameter count, its functions, then every node as\n"
+     "  \"name = Op(inputs) -> dtype [shape]\" with the shapes sluice infers and the requested\n"
+     "  device; for a meta graph also its SaverDef and collections. --max-tensor-bytes refuses a\n"
+     "  constant over B bytes.",
+     "list a graph file's placeholders, variables, saver, collections and nodes", InspectCommand},
     {"ops",
      "sluice ops [--markdown]\n"
      "  Lists every registered op with its inputs, outputs and attrs; --markdown writes the table\n"
      "  in docs/OPS.md (build/bin/sluice ops --markdown > docs/OPS.md).",
      "list the registered ops and their signatures", OpsCommand},
+    {"convert",
+     "sluice convert MODEL -o|--output OUTPUT\n"
+     "  Rewrites a graph file in the format OUTPUT's name says: .pb (binary GraphDef), .pbtxt (text\n"
+     "  GraphDef), .meta (binary MetaGraphDef), .meta.pbtxt (text MetaGraphDef). A meta graph\n"
+     "  written as a GraphDef keeps just its graph_def.",
+     "rewrite a graph file as .pb, .pbtxt, .meta or .meta.pbtxt", ConvertCommand},
+    {"freeze",
+     "sluice freeze MODEL --checkpoint PREFIX|DIR --outputs NODE[,NODE...] -o|--output FROZEN.pb\n"
+     "  Restores the checkpoint (a DIR: its latest) into the graph, prunes it to what the outputs\n"
+     "  need and turns every variable they read into a Const of its value: a GraphDef that runs\n"
+     "  with no checkpoint (as TF's freeze_graph). FROZEN.pbtxt writes text.",
+     "turn a graph and a checkpoint into one self-contained GraphDef", FreezeCommand},
+    {"train",
+     "sluice train MODEL [--target OP]... [--feed NAME=FILE.npy|NAME=@idx:FILE]... [--batch N]\n"
+     "                   (--steps N | --epochs N) [--report TENSOR]... [--log-every N]\n"
+     "                   [--save DIR [--every K]] [--restore PREFIX|DIR] [--init OP]...\n"
+     "  Runs the train op (--target, by default the graph's train_op collection) --steps times, or\n"
+     "  --epochs times over the feeds cut into batches of N rows along their first dimension (a\n"
+     "  last partial batch is dropped); without --batch every step feeds the whole files. Prints a\n"
+     "  progress line with the --report tensors every N steps (default: a tenth of the run).\n"
+     "  Variables come from --restore (a DIR: its latest checkpoint), else from the latest\n"
+     "  checkpoint of --save DIR, else their initializers (the variables collection, or --init).\n"
+     "  --save DIR writes DIR/model-<step> through the graph's SaverDef every K steps and at the end,\n"
+     "  keeping its max_to_keep newest; Ctrl-C (SIGINT) stops after the current step, saves, and\n"
+     "  exits 0.",
+     "train a graph: run its train op over fed data, save and resume checkpoints", TrainCommand},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -1,0 +1,178 @@
+// sluice train: run a graph's train op for a number of steps or epochs over fed data, reporting
+// tensors and saving checkpoints through the graph's SaverDef, resuming from the latest one.
+#include <algorithm>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "tools/cli.h"
+#include "tools/model_args.h"
+
+namespace sluice::cli {
+
+namespace {
+
+constexpr char kCommand[] = "train";
+
+volatile std::sig_atomic_t interrupted = 0;
+void OnInterrupt(int) { interrupted = 1; }
+
+// Rows [begin, begin + n) of `t` along its first dimension.
+Tensor Rows(const Tensor& t, int64_t begin, int64_t n) {
+  std::vector<int64_t> dims;
+  for (int i = 0; i < t.shape().rank(); ++i) dims.push_back(t.shape().dim(i));
+  const int64_t row_bytes = (t.NumElements() / dims[0]) * DataTypeSize(t.dtype());
+  dims[0] = n;
+  Tensor out(t.dtype(), TensorShape(absl::Span<const int64_t>(dims)));
+  std::memcpy(out.raw_data(), static_cast<const char*>(t.raw_data()) + begin * row_bytes, n * row_bytes);
+  return out;
+}
+
+bool ParseCount(const std::string& text, int64_t* value) { return absl::SimpleAtoi(text, value) && *value > 0; }
+
+// The global step a checkpoint prefix "<...>-<N>" ends with, else 0.
+int64_t StepOf(const std::string& prefix) {
+  size_t dash = prefix.rfind('-');
+  int64_t step = 0;
+  if (dash == std::string::npos || !absl::SimpleAtoi(prefix.substr(dash + 1), &step)) return 0;
+  return step;
+}
+
+}  // namespace
+
+int TrainCommand(const std::vector<std::string>& args) {
+  auto parsed = ParseArgs(args, {"target", "feed", "batch", "steps", "epochs", "report", "save", "every", "restore",
+                                 "init", "log-every"},
+                          {});
+  if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
+  if (parsed->positional.size() != 1) {
+    return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL" : "expected exactly one MODEL");
+  }
+  const std::string& model = parsed->positional[0];
+  int64_t batch = 0, steps = 0, epochs = 0, every = 0, log_every = 0;
+  for (auto [flag, value] : std::vector<std::pair<const char*, int64_t*>>{
+           {"batch", &batch}, {"steps", &steps}, {"epochs", &epochs}, {"every", &every}, {"log-every", &log_every}}) {
+    std::string text = parsed->Last(flag);
+    if (!text.empty() && !ParseCount(text, value)) {
+      return ReportUsageError(kCommand, absl::StrCat("--", flag, " wants a positive count, not '", text, "'"));
+    }
+  }
+  if ((steps > 0) == (epochs > 0)) return ReportUsageError(kCommand, "give one of --steps N and --epochs N");
+  if (epochs > 0 && batch == 0) return ReportUsageError(kCommand, "--epochs needs --batch N");
+  const std::string save_dir = parsed->Last("save");
+  if (every > 0 && save_dir.empty()) return ReportUsageError(kCommand, "--every needs --save DIR");
+  std::vector<FeedArg> feed_args;
+  for (const std::string& feed : parsed->All("feed")) {
+    auto arg = ParseFeedArg(feed);
+    if (!arg.ok()) return ReportUsageError(kCommand, arg.status().message());
+    feed_args.push_back(*std::move(arg));
+  }
+
+  auto meta = LoadModel(model);
+  if (!meta.ok()) return ReportError(kCommand, meta.status());
+  std::vector<std::string> targets = parsed->All("target");
+  if (targets.empty()) targets = meta->GetCollection("train_op");
+  if (targets.empty()) {
+    return ReportError(kCommand, errors::InvalidArgument("'", model, "' has no train_op collection: give --target OP"));
+  }
+  // Resume: --restore, else the latest checkpoint of --save DIR when it has one.
+  std::string restore = parsed->Last("restore");
+  if (restore.empty() && !save_dir.empty() && ResolveCheckpoint(save_dir).ok()) restore = save_dir;
+  auto session = CreateModelSession(*meta, model, restore);
+  if (!session.ok()) return ReportError(kCommand, session.status());
+  int64_t global_step = 0;
+  if (!restore.empty()) {
+    global_step = StepOf(*ResolveCheckpoint(restore));
+    std::printf("restored %s (step %lld)\n", ResolveCheckpoint(restore)->c_str(), static_cast<long long>(global_step));
+  } else {
+    Status s = parsed->All("init").empty() ? meta->InitializeVariables(**session)
+                                            : (*session)->Run({}, {}, parsed->All("init"));
+    if (!s.ok()) return ReportError(kCommand, errors::Annotate(s, "initializing the variables: "));
+  }
+
+  std::vector<std::pair<std::string, Tensor>> data;
+  int64_t rows = -1;
+  for (const FeedArg& feed : feed_args) {
+    // With --batch the placeholders take one batch, checked by each Run.
+    static const GraphDef kNoPlaceholders;
+    auto tensor = ReadFeed(feed, batch > 0 ? kNoPlaceholders : meta->graph_def());
+    if (!tensor.ok()) return ReportError(kCommand, tensor.status());
+    if (batch > 0) {
+      if (tensor->shape().rank() < 1 || tensor->dtype() == DT_STRING) {
+        return ReportError(kCommand, errors::InvalidArgument("feed '", feed.name, "': --batch needs a numeric tensor of "
+                                                             "rank 1 or more, not ", DataTypeString(tensor->dtype()),
+                                                             " ", tensor->shape().DebugString()));
+      }
+      if (rows >= 0 && tensor->shape().dim(0) != rows) {
+        return ReportError(kCommand, errors::InvalidArgument("feed '", feed.name, "' has ", tensor->shape().dim(0),
+                                                             " rows, the feeds before it ", rows));
+      }
+      rows = tensor->shape().dim(0);
+    }
+    data.emplace_back(feed.name, *std::move(tensor));
+  }
+  int64_t batches_per_epoch = 1;
+  if (batch > 0) {
+    if (data.empty()) return ReportUsageError(kCommand, "--batch needs at least one --feed");
+    if (rows < batch) {
+      return ReportError(kCommand, errors::InvalidArgument("the feeds have ", rows, " rows, fewer than --batch ", batch));
+    }
+    batches_per_epoch = rows / batch;  // a last partial batch is dropped, as drop_remainder does
+  }
+  if (epochs > 0) steps = epochs * batches_per_epoch;
+  if (log_every == 0) log_every = std::max<int64_t>(1, steps / 10);
+  const std::vector<std::string>& reports = parsed->All("report");
+
+  auto save = [&](int64_t step) -> Status {
+    std::string path;
+    SLUICE_RETURN_IF_ERROR(meta->Save(**session, save_dir + "/model", step, &path));
+    std::printf("saved %s\n", path.c_str());
+    return absl::OkStatus();
+  };
+  std::signal(SIGINT, OnInterrupt);
+  absl::Time start = absl::Now();
+  std::vector<Tensor> out;
+  int64_t done = 0;
+  for (; done < steps && !interrupted; ++done) {
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    int64_t b = done % batches_per_epoch;
+    for (const auto& [name, tensor] : data) feeds.emplace_back(name, batch > 0 ? Rows(tensor, b * batch, batch) : tensor);
+    Status s = (*session)->Run(feeds, reports, targets, &out);
+    if (!s.ok()) {
+      return ReportError(kCommand, errors::Annotate(s, absl::StrCat("step ", global_step + 1, " of '", model, "': ")));
+    }
+    ++global_step;
+    if ((done + 1) % log_every == 0 || done + 1 == steps) {
+      double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+      std::string line = absl::StrCat("step ", global_step, " (", done + 1, "/", steps);
+      if (batch > 0) absl::StrAppend(&line, ", epoch ", done / batches_per_epoch + 1);
+      absl::StrAppend(&line, ")");
+      for (size_t i = 0; i < reports.size(); ++i) absl::StrAppend(&line, " ", reports[i], "=", out[i].SummarizeValue(8));
+      absl::StrAppend(&line, absl::StrFormat(" %.1f steps/s", seconds > 0 ? (done + 1) / seconds : 0.0));
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    }
+    if (every > 0 && (done + 1) % every == 0 && done + 1 != steps) {
+      Status s = save(global_step);
+      if (!s.ok()) return ReportError(kCommand, s);
+    }
+  }
+  std::signal(SIGINT, SIG_DFL);
+  if (interrupted) std::printf("interrupted after step %lld\n", static_cast<long long>(global_step));
+  if (!save_dir.empty()) {
+    Status s = save(global_step);
+    if (!s.ok()) return ReportError(kCommand, s);
+  }
+  return kExitOk;
+}
+
+}  // namespace sluice::cli
