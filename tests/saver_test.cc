@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -187,10 +188,17 @@ TEST(SaverTest, MaxToKeepRotatesAndStateFileListsKept) {
     EXPECT_FALSE(FileExists(absl::StrCat(dir.path(), "/model-", step, ".data-00000-of-00001"))) << step;
   }
   for (int step : {3, 4}) EXPECT_TRUE(FileExists(absl::StrCat(dir.path(), "/model-", step, ".index"))) << step;
-  EXPECT_EQ(ReadState(dir.path()),
-            "model_checkpoint_path: \"model-4\"\n"
-            "all_model_checkpoint_paths: \"model-3\"\n"
-            "all_model_checkpoint_paths: \"model-4\"\n");
+  // TF's CheckpointState text: the paths, then the times they were written, then the time before
+  // which rotated-out checkpoints were kept for good (here: when the saver was made).
+  std::vector<std::string> lines = absl::StrSplit(ReadState(dir.path()), '\n');
+  ASSERT_EQ(lines.size(), 7u) << ReadState(dir.path());
+  EXPECT_EQ(lines[0], "model_checkpoint_path: \"model-4\"");
+  EXPECT_EQ(lines[1], "all_model_checkpoint_paths: \"model-3\"");
+  EXPECT_EQ(lines[2], "all_model_checkpoint_paths: \"model-4\"");
+  EXPECT_THAT(lines[3], ::testing::StartsWith("all_model_checkpoint_timestamps: "));
+  EXPECT_THAT(lines[4], ::testing::StartsWith("all_model_checkpoint_timestamps: "));
+  EXPECT_THAT(lines[5], ::testing::StartsWith("last_preserved_timestamp: "));
+  EXPECT_EQ(lines[6], "");
   EXPECT_EQ(saver.last_checkpoints(), (std::vector<std::string>{dir.path() + "/model-3", dir.path() + "/model-4"}));
   auto latest = train::LatestCheckpoint(dir.path());
   ASSERT_OK(latest.status());
@@ -199,6 +207,13 @@ TEST(SaverTest, MaxToKeepRotatesAndStateFileListsKept) {
   ASSERT_OK(state.status());
   EXPECT_EQ(state->all_model_checkpoint_paths,
             (std::vector<std::string>{dir.path() + "/model-3", dir.path() + "/model-4"}));
+  // The times: in the order written, after the saver was made, and no later than now.
+  ASSERT_EQ(state->all_model_checkpoint_timestamps.size(), 2u);
+  const double now = static_cast<double>(std::time(nullptr)) + 1;
+  EXPECT_GT(state->last_preserved_timestamp, now - 600);
+  EXPECT_LE(state->last_preserved_timestamp, state->all_model_checkpoint_timestamps[0]);
+  EXPECT_LT(state->all_model_checkpoint_timestamps[0], state->all_model_checkpoint_timestamps[1]);
+  EXPECT_LE(state->all_model_checkpoint_timestamps[1], now);
   // No directory (no rename temporaries) is left behind.
   auto children = GetChildren(dir.path());
   ASSERT_OK(children.status());
