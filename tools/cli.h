@@ -23,6 +23,8 @@ using CommandFn = int (*)(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args);      // tools/run.cc
 int InspectCommand(const std::vector<std::string>& args);  // tools/inspect.cc
 int OpsCommand(const std::vector<std::string>& args);      // tools/ops.cc
+int CkptCommand(const std::vector<std::string>& args);     // tools/ckpt.cc
+int GraphCommand(const std::vector<std::string>& args);    // tools/graph.cc
 
 // Prints "sluice <command>: <status message>" to stderr; returns kExitError.
 int ReportError(absl::string_view command, const Status& status);
