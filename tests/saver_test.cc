@@ -221,6 +221,38 @@ TEST(SaverTest, MaxToKeepRotatesAndStateFileListsKept) {
                                                   "model-4.data-00000-of-00001", "model-4.index"}));
 }
 
+// A new Saver (a restarted program) takes over the checkpoints of the state file and rotates
+// them out; without RecoverLastCheckpoints it would leave them on disk for good.
+TEST(SaverTest, RecoverLastCheckpointsAfterARestart) {
+  test::TempDir dir;
+  SmallModel m;
+  Session session(m.root);
+  ASSERT_OK(session.Run({}, {}, {m.init}));
+  {
+    train::Saver first(m.root, train::SaverOptions{.max_to_keep = 2});
+    for (int step = 1; step <= 3; ++step) ASSERT_OK(first.Save(session, dir.path() + "/model", step));
+  }
+  train::Saver second(m.root, train::SaverOptions{.max_to_keep = 2});
+  auto state = train::ReadCheckpointState(dir.path());
+  ASSERT_OK(state.status());
+  // A path whose files are gone is skipped.
+  std::vector<std::string> paths = state->all_model_checkpoint_paths;
+  paths.insert(paths.begin(), dir.path() + "/model-1");
+  second.RecoverLastCheckpoints(paths);
+  EXPECT_EQ(second.last_checkpoints(), (std::vector<std::string>{dir.path() + "/model-2", dir.path() + "/model-3"}));
+  ASSERT_OK(second.Save(session, dir.path() + "/model", 4));
+  EXPECT_FALSE(FileExists(dir.path() + "/model-2.index"));
+  EXPECT_TRUE(FileExists(dir.path() + "/model-3.index"));
+  auto after = train::ReadCheckpointState(dir.path());
+  ASSERT_OK(after.status());
+  EXPECT_EQ(after->all_model_checkpoint_paths,
+            (std::vector<std::string>{dir.path() + "/model-3", dir.path() + "/model-4"}));
+  // model-3's time is its index file's modification time, no later than model-4's.
+  ASSERT_EQ(after->all_model_checkpoint_timestamps.size(), 2u);
+  EXPECT_EQ(after->all_model_checkpoint_timestamps[0], *GetFileModificationTime(dir.path() + "/model-3.index"));
+  EXPECT_LE(after->all_model_checkpoint_timestamps[0], after->all_model_checkpoint_timestamps[1]);
+}
+
 TEST(SaverTest, KeepCheckpointEveryNHoursKeepsOldOnes) {
   test::TempDir dir;
   SmallModel m;
