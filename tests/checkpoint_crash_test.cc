@@ -141,6 +141,7 @@ TEST(CheckpointCrashChild, SavesUntilKilled) {
   if (const char* fsize = std::getenv("SLUICE_CRASH_FSIZE")) {
     struct rlimit core = {0, 0};
     ::setrlimit(RLIMIT_CORE, &core);
+    ::signal(SIGXFSZ, SIG_DFL);  // an ignored signal would be inherited
     struct rlimit limit = {static_cast<rlim_t>(std::atoll(fsize)), RLIM_INFINITY};
     ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
   }
@@ -175,8 +176,17 @@ class CheckpointCrashTest : public ::testing::Test {
     std::string self = "/proc/self/exe";
     std::string filter = "--gtest_filter=CheckpointCrashChild.SavesUntilKilled";
     char* argv[] = {self.data(), filter.data(), nullptr};
+    // Under a file size limit the child's output goes nowhere: were it a regular file (a log),
+    // writing it could be what passes the limit.
+    posix_spawn_file_actions_t actions;
+    CHECK_SYS(::posix_spawn_file_actions_init(&actions) == 0);
+    if (fsize_limit > 0) {
+      CHECK_SYS(::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) == 0);
+      CHECK_SYS(::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) == 0);
+    }
     Child child;
-    CHECK_SYS(::posix_spawn(&child.pid, self.c_str(), nullptr, nullptr, argv, env.data()) == 0);
+    CHECK_SYS(::posix_spawn(&child.pid, self.c_str(), &actions, nullptr, argv, env.data()) == 0);
+    ::posix_spawn_file_actions_destroy(&actions);
     ::close(fds[1]);
     child.fd = fds[0];
     return child;
@@ -278,6 +288,18 @@ TEST_F(CheckpointCrashTest, KilledAtByteOffsetsOfTheDataFile) {
     Child child = Spawn(limit);
     EXPECT_EQ(Reap(child, &last_saved), SIGXFSZ) << "limit " << limit;
     SCOPED_TRACE(absl::StrCat("file size limit ", limit));
+    // It died writing the data file of the next step, filled up to the limit (the write that
+    // passes it writes up to it, the next one raises the signal).
+    const std::string temporary = absl::StrCat(dir_.path(), "/model-", last_saved + 1, ".data-00000-of-00001.tmp.",
+                                               child.pid, ".");
+    int found = 0;
+    for (const std::string& name : GetChildren(dir_.path()).value_or(std::vector<std::string>{})) {
+      const std::string path = dir_.path() + "/" + name;
+      if (!path.starts_with(temporary)) continue;
+      ++found;
+      EXPECT_EQ(GetFileSize(path).value_or(0), static_cast<uint64_t>(limit)) << name;
+    }
+    EXPECT_EQ(found, 1) << temporary;
     ExpectIntact(last_saved);
     if (HasFatalFailure()) return;
   }

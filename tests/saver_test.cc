@@ -465,15 +465,29 @@ TEST(SaverTest, FourHundredMegabytesRoundTrip) {
       Variable(root.WithOpName("d"), TensorShape({16 << 20}), init::RandomNormal(0, 2, 4), DT_DOUBLE),  // 128 MB
       Variable(root.WithOpName("e"), TensorShape({4 << 20}), init::Ones())};                           // 16 MB
   Operation init = ops::GlobalVariablesInitializer(root);
+  // Doubles every variable but "e" (whose ones stay the same, so that one tensor is unchanged).
+  Operation scramble = ops::Group(
+      root, {ops::Assign(root, vars[0].ref(), vars[0].value() * 2.0f).op(),
+             ops::Assign(root, vars[1].ref(), vars[1].value() * 2.0f).op(),
+             ops::AssignVariableOp(root, vars[2].handle(), vars[2].value() * 2.0f),
+             ops::Assign(root, vars[3].ref(), vars[3].value() * 2.0).op()});
   train::Saver saver(root);
   ASSERT_OK(saver.status());
   std::string path;
   std::vector<Tensor> before;
   {
+    // Over initialized variables (a training process going back), in several batches.
     Session session(root);
     ASSERT_OK(session.Run({}, {}, {init}));
     before = Fetch(session, vars);
     ASSERT_OK(saver.Save(session, dir.path() + "/big", 1, &path));
+    ASSERT_OK(session.Run({}, {}, {scramble}));
+    EXPECT_NE(std::memcmp(Fetch(session, {vars[3]})[0].raw_data(), before[3].raw_data(), before[3].TotalBytes()), 0);
+    ASSERT_OK(saver.Restore(session, path));
+    std::vector<Tensor> restored = Fetch(session, vars);
+    for (size_t i = 0; i < vars.size(); ++i) {
+      EXPECT_EQ(std::memcmp(restored[i].raw_data(), before[i].raw_data(), before[i].TotalBytes()), 0) << i;
+    }
   }
   EXPECT_EQ(GetFileSize(path + ".data-00000-of-00001").value_or(0), uint64_t{400} << 20);
   Session fresh(root);
