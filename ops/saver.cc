@@ -9,8 +9,8 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -186,8 +186,8 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
 Status Saver::Save(Session& session, const std::string& prefix, int64_t global_step, std::string* saved_path) {
   SLUICE_RETURN_IF_ERROR(status_);
   const std::string path = global_step >= 0 ? absl::StrCat(prefix, "-", global_step) : prefix;
-  const bool overwrites = std::any_of(last_checkpoints_.begin(), last_checkpoints_.end(),
-                                      [&](const auto& c) { return c.first == path; });
+  // Saving over an existing checkpoint (the same step again): a state file may list it.
+  const bool overwrites = FileExists(BundleIndexFilename(path));
   DeleteStaleTemporaries(path);
   std::vector<Tensor> out;
   // SaveV2 writes the bundle through BundleWriter, whose Finish moves complete files into place.
@@ -208,7 +208,7 @@ Status Saver::Save(Session& session, const std::string& prefix, int64_t global_s
   state.last_preserved_timestamp = next_keep_time - options_.keep_checkpoint_every_n_hours * 3600;
   s = WriteCheckpointState(Dirname(path), state);
   if (!s.ok()) {
-    // No state file lists the new checkpoint: remove it, unless it replaced one that is listed.
+    // No state file lists the new checkpoint: remove it, unless it replaced one that may be listed.
     if (!overwrites) DeleteCheckpointFiles(path);
     return errors::Annotate(s, absl::StrCat("cannot save checkpoint ", Quoted(path), ": "));
   }
