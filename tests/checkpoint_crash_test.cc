@@ -3,7 +3,8 @@
 // killed with SIGKILL at points spread over a save, or by SIGXFSZ at fixed byte offsets of the
 // data file; afterwards the previous checkpoint must restore bit for bit, the state file must
 // parse and name it, and every index in the directory must be a complete checkpoint. A full disk
-// is a file size limit (RLIMIT_FSIZE with SIGXFSZ ignored, so writes fail with EFBIG).
+// is a file size limit (RLIMIT_FSIZE with SIGXFSZ ignored, so writes fail with EFBIG), in such a
+// child and, for the index and the state file, in this process.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -117,7 +118,9 @@ int64_t StepOf(const std::string& path) {
 // initializes, then bumps and saves steps one after the other, writing "saved <step>\n" to the
 // file descriptor $SLUICE_CRASH_FD once each Save has returned. With $SLUICE_CRASH_FSIZE it sets
 // that file size limit before its first Save, so that SIGXFSZ kills it when a file would grow
-// past it. It never returns on its own before 100 steps: the parent kills it.
+// past it; with $SLUICE_CRASH_FULL_DISK too, SIGXFSZ is ignored, so the write fails (EFBIG, as on
+// a full disk) and the child writes "failed <message>\n" and ends. Otherwise it never ends on its
+// own before 100 steps: the parent kills it.
 TEST(CheckpointCrashChild, SavesUntilKilled) {
   const char* dir = std::getenv("SLUICE_CRASH_DIR");
   const char* fd_text = std::getenv("SLUICE_CRASH_FD");
@@ -141,14 +144,21 @@ TEST(CheckpointCrashChild, SavesUntilKilled) {
   if (const char* fsize = std::getenv("SLUICE_CRASH_FSIZE")) {
     struct rlimit core = {0, 0};
     ::setrlimit(RLIMIT_CORE, &core);
-    ::signal(SIGXFSZ, SIG_DFL);  // an ignored signal would be inherited
+    // SIG_DFL: an ignored signal would be inherited.
+    ::signal(SIGXFSZ, std::getenv("SLUICE_CRASH_FULL_DISK") != nullptr ? SIG_IGN : SIG_DFL);
     struct rlimit limit = {static_cast<rlim_t>(std::atoll(fsize)), RLIM_INFINITY};
     ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
   }
   for (int i = 0; i < 100; ++i) {
     ASSERT_OK(session.Run({}, {}, {m.bump}));
     ++step;
-    ASSERT_OK(saver.Save(session, absl::StrCat(dir, "/model"), step));
+    Status saved = saver.Save(session, absl::StrCat(dir, "/model"), step);
+    if (!saved.ok() && std::getenv("SLUICE_CRASH_FULL_DISK") != nullptr) {
+      std::string line = absl::StrCat("failed ", saved.message(), "\n");
+      ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+      return;
+    }
+    ASSERT_OK(saved);
     std::string line = absl::StrCat("saved ", step, "\n");
     ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
   }
@@ -162,13 +172,15 @@ class CheckpointCrashTest : public ::testing::Test {
   };
 
   // Starts this program as CheckpointCrashChild.SavesUntilKilled over dir_ (with a file size limit if > 0).
-  Child Spawn(int64_t fsize_limit = 0) {
+  // Full disk: SIGXFSZ ignored (see the child).
+  Child Spawn(int64_t fsize_limit = 0, bool full_disk = false) {
     int fds[2];
     CHECK_SYS(::pipe(fds) == 0);
     ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
     std::vector<std::string> env_strings = {absl::StrCat("SLUICE_CRASH_DIR=", dir_.path()),
                                             absl::StrCat("SLUICE_CRASH_FD=", fds[1])};
     if (fsize_limit > 0) env_strings.push_back(absl::StrCat("SLUICE_CRASH_FSIZE=", fsize_limit));
+    if (full_disk) env_strings.push_back("SLUICE_CRASH_FULL_DISK=1");
     std::vector<char*> env;
     for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
     for (std::string& e : env_strings) env.push_back(e.data());
@@ -192,14 +204,16 @@ class CheckpointCrashTest : public ::testing::Test {
     return child;
   }
 
-  // Reads one "saved <step>" line (blocking); -1 at the end of the pipe.
-  static int64_t ReadSaved(const Child& child) {
+  // Reads one "saved <step>" line (blocking): the step; -1 at the end of the pipe, or for a
+  // "failed <message>" line (the message goes to *failure).
+  static int64_t ReadSaved(const Child& child, std::string* failure = nullptr) {
     std::string line;
     char ch;
     while (::read(child.fd, &ch, 1) == 1) {
       if (ch == '\n') {
         int64_t step = -1;
-        return absl::SimpleAtoi(line.substr(6), &step) ? step : -1;
+        if (line.starts_with("failed ") && failure != nullptr) *failure = line.substr(7);
+        return line.starts_with("saved ") && absl::SimpleAtoi(line.substr(6), &step) ? step : -1;
       }
       line += ch;
     }
@@ -207,9 +221,9 @@ class CheckpointCrashTest : public ::testing::Test {
   }
 
   // Waits for the child; returns the signal that ended it (0 if it exited), and the last step
-  // it reported saved in *last_saved.
-  static int Reap(Child& child, int64_t* last_saved) {
-    for (int64_t s; (s = ReadSaved(child)) >= 0;) *last_saved = s;
+  // it reported saved in *last_saved (and a failure it reported in *failure).
+  static int Reap(Child& child, int64_t* last_saved, std::string* failure = nullptr) {
+    for (int64_t s; (s = ReadSaved(child, failure)) >= 0;) *last_saved = s;
     ::close(child.fd);
     int status = 0;
     CHECK_SYS(::waitpid(child.pid, &status, 0) == child.pid);
@@ -300,6 +314,31 @@ TEST_F(CheckpointCrashTest, KilledAtByteOffsetsOfTheDataFile) {
       EXPECT_EQ(GetFileSize(path).value_or(0), static_cast<uint64_t>(limit)) << name;
     }
     EXPECT_EQ(found, 1) << temporary;
+    ExpectIntact(last_saved);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST_F(CheckpointCrashTest, FullDiskInTheChild) {
+  Child first = Spawn();
+  ASSERT_EQ(ReadSaved(first), 1);
+  ::kill(first.pid, SIGKILL);
+  int64_t last_saved = 1;
+  Reap(first, &last_saved);
+  ExpectIntact(last_saved);
+  const std::string state = ReadFileToString(dir_.path() + "/checkpoint").value_or("");
+  const int64_t data_bytes = kElements * (4 + 4 + 8 + 4);
+  for (int64_t limit : {int64_t{64} << 10, data_bytes / 2}) {
+    std::vector<std::string> files = GetChildren(dir_.path()).value_or(std::vector<std::string>{});
+    Child child = Spawn(limit, /*full_disk=*/true);
+    std::string failure;
+    EXPECT_EQ(Reap(child, &last_saved, &failure), 0) << "limit " << limit;
+    SCOPED_TRACE(absl::StrCat("file size limit ", limit));
+    EXPECT_THAT(failure, HasSubstr(absl::StrCat(dir_.path(), "/model-", last_saved + 1, ".data-00000-of-00001")));
+    EXPECT_THAT(failure, HasSubstr("File too large"));
+    // The failed Save left nothing behind, and the state file as it was.
+    EXPECT_EQ(GetChildren(dir_.path()).value_or(std::vector<std::string>{}), files);
+    EXPECT_EQ(ReadFileToString(dir_.path() + "/checkpoint").value_or(""), state);
     ExpectIntact(last_saved);
     if (HasFatalFailure()) return;
   }
