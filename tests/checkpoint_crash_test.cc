@@ -334,7 +334,7 @@ TEST_F(CheckpointCrashTest, FullDiskInTheChild) {
     std::string failure;
     EXPECT_EQ(Reap(child, &last_saved, &failure), 0) << "limit " << limit;
     SCOPED_TRACE(absl::StrCat("file size limit ", limit));
-    EXPECT_THAT(failure, HasSubstr(absl::StrCat(dir_.path(), "/model-", last_saved + 1, ".data-00000-of-00001")));
+    EXPECT_THAT(failure, HasSubstr(absl::StrCat("'", dir_.path(), "/model-", last_saved + 1, ".data-00000-of-00001'")));
     EXPECT_THAT(failure, HasSubstr("File too large"));
     // The failed Save left nothing behind, and the state file as it was.
     EXPECT_EQ(GetChildren(dir_.path()).value_or(std::vector<std::string>{}), files);
@@ -368,13 +368,13 @@ class CheckpointFullDiskTest : public ::testing::Test {
  protected:
   std::vector<std::string> Files() { return GetChildren(dir_.path()).value_or(std::vector<std::string>{"?"}); }
 
-  // Save fails naming `file_part`; the state file, the files and the saver are as before, and the
-  // first checkpoint restores.
-  void ExpectFailedSaveChangedNothing(const Status& s, const std::string& file_part, const std::string& state_before,
+  // Save fails naming the file it could not write (quoted: `file` itself, not only its
+  // temporary); the state file, the files and the saver are as before.
+  void ExpectFailedSaveChangedNothing(const Status& s, const std::string& file, const std::string& state_before,
                                       const std::vector<std::string>& files_before,
                                       const std::vector<std::string>& kept_before, const train::Saver& saver) {
     EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
-    EXPECT_THAT(s.message(), HasSubstr(file_part));
+    EXPECT_THAT(s.message(), HasSubstr("'" + dir_.path() + "/" + file + "'"));
     EXPECT_THAT(s.message(), HasSubstr("File too large"));
     EXPECT_EQ(std::string(s.message()).find('\n'), std::string::npos);
     EXPECT_EQ(ReadFileToString(dir_.path() + "/checkpoint").value_or(""), state_before);
@@ -460,7 +460,7 @@ TEST_F(CheckpointFullDiskTest, StateFileTooLarge) {
     FileSizeLimit full(4 << 10);
     s = saver.Save(session, prefix, 41);
   }
-  ExpectFailedSaveChangedNothing(s, dir_.path() + "/checkpoint", state, files, kept, saver);
+  ExpectFailedSaveChangedNothing(s, "checkpoint", state, files, kept, saver);
 }
 
 }  // namespace
