@@ -1,10 +1,10 @@
 // train::Saver when the process dies or the disk fills in the middle of a Save: a child process
-// (this test program again, running CheckpointCrashChild.SavesUntilKilled) saves a 60 MB model in a loop and is
-// killed with SIGKILL at points spread over a save, or by SIGXFSZ at fixed byte offsets of the
-// data file; afterwards the previous checkpoint must restore bit for bit, the state file must
-// parse and name it, and every index in the directory must be a complete checkpoint. A full disk
-// is a file size limit (RLIMIT_FSIZE with SIGXFSZ ignored, so writes fail with EFBIG), in such a
-// child and, for the index and the state file, in this process.
+// (this test program again, running CheckpointCrashChild.SavesUntilKilled) saves a 60 MB model
+// in a loop and is killed with SIGKILL at eight points spread over a save, or by SIGXFSZ at fixed
+// byte offsets of the data file; afterwards the previous checkpoint must restore bit for bit, the
+// state file must parse and name it, and every index in the directory must be a complete
+// checkpoint. A full disk is a file size limit (RLIMIT_FSIZE with SIGXFSZ ignored, so writes fail
+// with EFBIG), in such a child and, for the index and the state file, in this process.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -26,6 +26,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
+#include "ops/math_ops.h"
 #include "ops/resource_variable_ops.h"
 #include "ops/saver.h"
 #include "ops/state_ops.h"
@@ -58,32 +59,41 @@ using ::testing::HasSubstr;
 constexpr int64_t kElements = 3 << 20;  // per variable: 60 MB in all
 
 // Four variables (float, int32, double; a resource variable) whose values after `step` bumps are
-// known: the initial pattern plus `step` (exact in every dtype for the steps a test takes).
+// known: the initial pattern plus `step` (exact in every dtype for the steps a test takes). The
+// graph computes the patterns (Range, Tile) rather than holding them as 60 MB of constants.
 struct BigModel {
+  // What the variables hold after `step` bumps (computed here, not by the graph).
   static Tensor Pattern(DataType dt, int64_t step) {
     Tensor t(dt, TensorShape({kElements}));
     for (int64_t i = 0; i < kElements; ++i) {
       if (dt == DT_FLOAT) t.data<float>()[i] = static_cast<float>(i % 4096) + static_cast<float>(step);
       if (dt == DT_INT32) t.data<int32_t>()[i] = static_cast<int32_t>(i * 3 + step);
-      if (dt == DT_DOUBLE) t.data<double>()[i] = static_cast<double>(i % 1000) * 0.5 + static_cast<double>(step);
+      if (dt == DT_DOUBLE) t.data<double>()[i] = static_cast<double>(i % 1024) * 0.5 + static_cast<double>(step);
     }
     return t;
   }
-  static Tensor Ones(DataType dt) {
-    Tensor t(dt, TensorShape({kElements}));
-    for (int64_t i = 0; i < kElements; ++i) {
-      if (dt == DT_FLOAT) t.data<float>()[i] = 1;
-      if (dt == DT_INT32) t.data<int32_t>()[i] = 1;
-      if (dt == DT_DOUBLE) t.data<double>()[i] = 1;
+  // The step-0 pattern of `shape` and `dtype`, as ops.
+  static Output PatternOp(const Scope& s, const TensorShape& shape, DataType dtype) {
+    const int64_t n = shape.dim(0);
+    if (dtype == DT_INT32) return ops::Range(s, 0, static_cast<int32_t>(3 * n), 3);
+    if (dtype == DT_DOUBLE) {
+      Output halves = ops::Range(s, Tensor::Scalar<double>(0), Tensor::Scalar<double>(512), Tensor::Scalar<double>(0.5));
+      return ops::Tile(s, halves, {n / 1024});
     }
-    return t;
+    return ops::Tile(s, ops::Range(s, 0.0f, 4096.0f, 1.0f), {n / 4096});
+  }
+  Output Ones(DataType dt) {
+    Output one = dt == DT_FLOAT   ? ops::Const(root, Tensor::Scalar<float>(1))
+                 : dt == DT_INT32 ? ops::Const(root, Tensor::Scalar<int32_t>(1))
+                                  : ops::Const(root, Tensor::Scalar<double>(1));
+    return ops::Fill(root, {kElements}, one);
   }
 
   Scope root = Scope::NewRootScope();
-  Variable a{root.WithOpName("a"), Pattern(DT_FLOAT, 0)};
-  Variable b{root.WithOpName("b"), Pattern(DT_INT32, 0)};
-  Variable c{root.WithOpName("c"), Pattern(DT_DOUBLE, 0)};
-  ResourceVariable r{root.WithOpName("r"), Pattern(DT_FLOAT, 0)};
+  Variable a{root.WithOpName("a"), TensorShape({kElements}), PatternOp, DT_FLOAT};
+  Variable b{root.WithOpName("b"), TensorShape({kElements}), PatternOp, DT_INT32};
+  Variable c{root.WithOpName("c"), TensorShape({kElements}), PatternOp, DT_DOUBLE};
+  ResourceVariable r{root.WithOpName("r"), TensorShape({kElements}), PatternOp, DT_FLOAT};
   Operation init = ops::GlobalVariablesInitializer(root);
   Operation bump = ops::Group(root, {ops::AssignAdd(root, a.ref(), Ones(DT_FLOAT)).op(),
                                      ops::AssignAdd(root, b.ref(), Ones(DT_INT32)).op(),
@@ -267,7 +277,7 @@ class CheckpointCrashTest : public ::testing::Test {
 
 TEST_F(CheckpointCrashTest, KilledAtPointsSpreadOverASave) {
   int64_t last_saved = 0;
-  for (double fraction : {0.1, 0.3, 0.5, 0.7, 0.9}) {
+  for (double fraction : {0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.98}) {
     Child child = Spawn();
     // Two saves give the time one takes; the kill falls into the third.
     int64_t first = ReadSaved(child);
@@ -298,7 +308,8 @@ TEST_F(CheckpointCrashTest, KilledAtByteOffsetsOfTheDataFile) {
   Reap(first, &last_saved);
   ExpectIntact(last_saved);
   const int64_t data_bytes = kElements * (4 + 4 + 8 + 4);  // a, b, r: 12 MB each; c: 24 MB
-  for (int64_t limit : {int64_t{1}, int64_t{64} << 10, data_bytes / 2, data_bytes - 1}) {
+  for (int64_t limit :
+       {int64_t{1}, int64_t{64} << 10, int64_t{1} << 20, data_bytes / 3, data_bytes / 2, data_bytes - 1}) {
     Child child = Spawn(limit);
     EXPECT_EQ(Reap(child, &last_saved), SIGXFSZ) << "limit " << limit;
     SCOPED_TRACE(absl::StrCat("file size limit ", limit));
