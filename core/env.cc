@@ -225,6 +225,12 @@ StatusOr<uint64_t> GetFileSize(const std::string& path) {
   return static_cast<uint64_t>(st.st_size);
 }
 
+StatusOr<double> GetFileModificationTime(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return errors::IoError(errno, absl::StrCat("cannot stat ", Quoted(path)));
+  return static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) * 1e-9;
+}
+
 Status RenameFile(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return errors::IoError(errno, absl::StrCat("cannot rename ", Quoted(from), " to ", Quoted(to)));
@@ -279,23 +285,23 @@ AtomicFileWriter::~AtomicFileWriter() { Abandon(); }
 
 Status AtomicFileWriter::Append(absl::string_view data) {
   if (done_) return errors::FailedPrecondition("cannot append to ", Quoted(path_), ": it is already committed or abandoned");
-  return file_->Append(data);
+  return NameTarget(file_->Append(data));
 }
 
 Status AtomicFileWriter::Flush() {
   if (done_) return errors::FailedPrecondition("cannot flush ", Quoted(path_), ": it is already committed or abandoned");
-  return file_->Flush();
+  return NameTarget(file_->Flush());
 }
 
 Status AtomicFileWriter::Sync() {
   if (done_) return errors::FailedPrecondition("cannot fsync ", Quoted(path_), ": it is already committed or abandoned");
-  return file_->Sync();
+  return NameTarget(file_->Sync());
 }
 
 Status AtomicFileWriter::Commit() {
   if (done_) return errors::FailedPrecondition("cannot commit ", Quoted(path_), ": it is already committed or abandoned");
-  Status s = file_->Sync();
-  Status closed = file_->Close();
+  Status s = NameTarget(file_->Sync());
+  Status closed = NameTarget(file_->Close());
   if (s.ok()) s = closed;
   if (s.ok() && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
     s = errors::IoError(errno, absl::StrCat("cannot rename a temporary file to ", Quoted(path_)));
@@ -308,6 +314,11 @@ Status AtomicFileWriter::Commit() {
   Status synced = SyncDirectory(DirName(path_));
   if (!synced.ok()) return errors::Annotate(synced, absl::StrCat("after writing ", Quoted(path_), ": "));
   return absl::OkStatus();
+}
+
+Status AtomicFileWriter::NameTarget(const Status& s) const {
+  if (s.ok()) return s;
+  return errors::Annotate(s, absl::StrCat("writing ", Quoted(path_), ": "));
 }
 
 void AtomicFileWriter::Abandon() {

@@ -71,6 +71,8 @@ StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& pat
 
 // The size of the file at `path`.
 StatusOr<uint64_t> GetFileSize(const std::string& path);
+// The time the file at `path` was last modified, in seconds since the epoch.
+StatusOr<double> GetFileModificationTime(const std::string& path);
 // Renames `from` to `to`, replacing `to` if it exists (atomic on one file system).
 Status RenameFile(const std::string& from, const std::string& to);
 // Removes the file at `path` (NotFound when there is none).
@@ -107,6 +109,8 @@ class AtomicFileWriter final : public WritableFile {
  private:
   AtomicFileWriter(std::string path, std::string tmp, std::unique_ptr<WritableFile> file)
       : path_(std::move(path)), tmp_(std::move(tmp)), file_(std::move(file)) {}
+  // `s` with "writing '<path>': " before its message (which names the temporary file).
+  Status NameTarget(const Status& s) const;
 
   std::string path_;
   std::string tmp_;

@@ -1,10 +1,16 @@
 #include "ops/saver.h"
 
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -20,6 +26,8 @@ namespace train {
 namespace {
 
 constexpr char kStateFile[] = "checkpoint";
+// Restore assigns at most this many bytes of tensors per Run (a larger tensor goes alone).
+constexpr uint64_t kRestoreBatchBytes = 64 << 20;
 
 std::string Quoted(absl::string_view s) { return absl::StrCat("'", s, "'"); }
 
@@ -39,6 +47,13 @@ std::string JoinPath(const std::string& dir, const std::string& name) {
   return dir.ends_with('/') ? dir + name : absl::StrCat(dir, "/", name);
 }
 
+// The shortest decimal that reads back as `x` (as Python's repr writes it).
+std::string ShortestDecimal(double x) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x);
+  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(x);
+}
+
 double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -48,9 +63,32 @@ void DeleteCheckpointFiles(const std::string& prefix) {
   DeleteFile(BundleIndexFilename(prefix)).IgnoreError();
   auto children = GetChildren(Dirname(prefix));
   if (!children.ok()) return;
+  // Data files, and the temporaries of a writer that was killed ("<prefix>.index.tmp.<pid>.<n>").
   const std::string data_stem = Basename(prefix) + ".data-";
+  const std::string index_temporary = Basename(BundleIndexFilename(prefix)) + ".tmp.";
   for (const std::string& child : *children) {
-    if (child.starts_with(data_stem)) DeleteFile(JoinPath(Dirname(prefix), child)).IgnoreError();
+    if (child.starts_with(data_stem) || child.starts_with(index_temporary)) {
+      DeleteFile(JoinPath(Dirname(prefix), child)).IgnoreError();
+    }
+  }
+}
+
+// Removes the temporary files of checkpoint `prefix` ("<file>.tmp.<pid>.<n>", see
+// AtomicFileWriter) whose writer was killed: those of processes that no longer exist.
+void DeleteStaleTemporaries(const std::string& prefix) {
+  auto children = GetChildren(Dirname(prefix));
+  if (!children.ok()) return;
+  const std::string base = Basename(prefix);
+  for (const std::string& child : *children) {
+    if (!child.starts_with(base + ".index.tmp.") && !child.starts_with(base + ".data-")) continue;
+    size_t tmp = child.find(".tmp.", base.size());
+    if (tmp == std::string::npos) continue;
+    std::vector<absl::string_view> parts = absl::StrSplit(absl::string_view(child).substr(tmp + 5), '.');
+    int64_t pid = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &pid) || pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      DeleteFile(JoinPath(Dirname(prefix), child)).IgnoreError();
+    }
   }
 }
 
@@ -148,32 +186,50 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
 Status Saver::Save(Session& session, const std::string& prefix, int64_t global_step, std::string* saved_path) {
   SLUICE_RETURN_IF_ERROR(status_);
   const std::string path = global_step >= 0 ? absl::StrCat(prefix, "-", global_step) : prefix;
+  // Saving over an existing checkpoint (the same step again): a state file may list it.
+  const bool overwrites = FileExists(BundleIndexFilename(path));
+  DeleteStaleTemporaries(path);
   std::vector<Tensor> out;
   // SaveV2 writes the bundle through BundleWriter, whose Finish moves complete files into place.
   Status s = session.Run({{filename_, Tensor::Scalar<std::string>(path)}}, {save_}, {}, &out);
-  if (!s.ok()) return errors::Internal("cannot save checkpoint ", Quoted(path), ": ", s.message());
+  if (!s.ok()) return errors::Annotate(s, absl::StrCat("cannot save checkpoint ", Quoted(path), ": "));
+  const double now = NowSeconds();
+  std::vector<std::pair<std::string, double>> kept = last_checkpoints_;
+  double next_keep_time = next_keep_time_;
   std::vector<std::string> to_delete;
-  RecordCheckpoint(path, NowSeconds(), &to_delete);
+  RecordCheckpoint(path, now, &kept, &next_keep_time, &to_delete);
   // The state file first, so that it never lists a deleted checkpoint.
   CheckpointState state;
   state.model_checkpoint_path = path;
-  for (const auto& [p, t] : last_checkpoints_) state.all_model_checkpoint_paths.push_back(p);
-  SLUICE_RETURN_IF_ERROR(WriteCheckpointState(Dirname(path), state));
+  for (const auto& [p, t] : kept) {
+    state.all_model_checkpoint_paths.push_back(p);
+    state.all_model_checkpoint_timestamps.push_back(t);
+  }
+  state.last_preserved_timestamp = next_keep_time - options_.keep_checkpoint_every_n_hours * 3600;
+  s = WriteCheckpointState(Dirname(path), state);
+  if (!s.ok()) {
+    // No state file lists the new checkpoint: remove it, unless it replaced one that may be listed.
+    if (!overwrites) DeleteCheckpointFiles(path);
+    return errors::Annotate(s, absl::StrCat("cannot save checkpoint ", Quoted(path), ": "));
+  }
+  last_checkpoints_ = std::move(kept);
+  next_keep_time_ = next_keep_time;
   for (const std::string& p : to_delete) DeleteCheckpointFiles(p);
   if (saved_path != nullptr) *saved_path = path;
   return absl::OkStatus();
 }
 
-void Saver::RecordCheckpoint(const std::string& path, double now, std::vector<std::string>* to_delete) {
-  std::erase_if(last_checkpoints_, [&](const auto& c) { return c.first == path; });
-  last_checkpoints_.emplace_back(path, now);
+void Saver::RecordCheckpoint(const std::string& path, double now, std::vector<std::pair<std::string, double>>* kept,
+                             double* next_keep_time, std::vector<std::string>* to_delete) const {
+  std::erase_if(*kept, [&](const auto& c) { return c.first == path; });
+  kept->emplace_back(path, now);
   if (options_.max_to_keep <= 0) return;
-  while (static_cast<int>(last_checkpoints_.size()) > options_.max_to_keep) {
-    auto [oldest, time] = last_checkpoints_.front();
-    last_checkpoints_.erase(last_checkpoints_.begin());
+  while (static_cast<int>(kept->size()) > options_.max_to_keep) {
+    auto [oldest, time] = kept->front();
+    kept->erase(kept->begin());
     // TF's _MaybeDeleteOldCheckpoints: one checkpoint per keep_checkpoint_every_n_hours stays.
-    if (time > next_keep_time_) {
-      next_keep_time_ += options_.keep_checkpoint_every_n_hours * 3600;
+    if (time > *next_keep_time) {
+      *next_keep_time += options_.keep_checkpoint_every_n_hours * 3600;
       continue;
     }
     to_delete->push_back(oldest);
@@ -186,6 +242,14 @@ std::vector<std::string> Saver::last_checkpoints() const {
   return paths;
 }
 
+void Saver::RecoverLastCheckpoints(const std::vector<std::string>& paths) {
+  last_checkpoints_.clear();
+  for (const std::string& p : paths) {
+    StatusOr<double> mtime = GetFileModificationTime(BundleIndexFilename(p));
+    if (mtime.ok()) last_checkpoints_.emplace_back(p, *mtime);
+  }
+}
+
 Status Saver::Restore(Session& session, const std::string& prefix, const RestoreOptions& options) {
   SLUICE_RETURN_IF_ERROR(status_);
   auto reader = BundleReader::Open(prefix);
@@ -194,34 +258,65 @@ Status Saver::Restore(Session& session, const std::string& prefix, const Restore
                   absl::StrCat("cannot restore checkpoint ", Quoted(prefix), ": ", reader.status().message()));
   }
   const std::string index = BundleIndexFilename(prefix);
-  std::vector<std::pair<Endpoint, Tensor>> feeds;
-  std::vector<const Node*> targets;
+  auto describe = [](const Entry& e) {
+    return absl::StrCat("variable ", Quoted(e.var.name()),
+                        e.name == e.var.name() ? "" : absl::StrCat(" (", Quoted(e.name), ")"));
+  };
+  // Pass 1: every entry against its variable (cheap, from the index), then every tensor's bytes
+  // against their CRC. Nothing is assigned yet.
+  std::vector<std::pair<const Entry*, uint64_t>> present;  // with its size in bytes
   for (const Entry& e : entries_) {
-    const std::string what = absl::StrCat("variable ", Quoted(e.var.name()),
-                                          e.name == e.var.name() ? "" : absl::StrCat(" (", Quoted(e.name), ")"));
     if (!(*reader)->Contains(e.name)) {
       if (options.allow_missing) continue;
-      return errors::NotFound("checkpoint ", Quoted(index), " has no tensor ", Quoted(e.name), " for ", what);
+      return errors::NotFound("checkpoint ", Quoted(index), " has no tensor ", Quoted(e.name), " for ", describe(e));
     }
-    StatusOr<Tensor> t = (*reader)->Lookup(e.name);
-    if (!t.ok()) {
-      return Status(t.status().code(), absl::StrCat("cannot restore ", what, ": ", t.status().message()));
+    BundleEntryProto entry = *(*reader)->Entry(e.name);
+    if (entry.dtype() != e.var.dtype()) {
+      return errors::InvalidArgument(
+          "cannot restore ", describe(e), " from ", Quoted(index), ": the checkpoint's tensor is ",
+          DataType_IsValid(entry.dtype()) ? DataTypeString(entry.dtype()) : absl::StrCat("dtype ", entry.dtype()),
+          ", the variable ", DataTypeString(e.var.dtype()));
     }
-    if (t->dtype() != e.var.dtype()) {
-      return errors::InvalidArgument("cannot restore ", what, " from ", Quoted(index), ": the checkpoint's tensor is ",
-                                     DataTypeString(t->dtype()), ", the variable ", DataTypeString(e.var.dtype()));
+    auto shape = TensorShape::FromProto(entry.shape());
+    if (shape.ok() && !e.var.shape().IsCompatibleWith(*shape)) {
+      return errors::InvalidArgument("cannot restore ", describe(e), " from ", Quoted(index),
+                                     ": the checkpoint's tensor has shape ", shape->DebugString(), ", the variable ",
+                                     e.var.shape().DebugString());
     }
-    if (!e.var.shape().IsCompatibleWith(t->shape())) {
-      return errors::InvalidArgument("cannot restore ", what, " from ", Quoted(index), ": the checkpoint's tensor has shape ",
-                                     t->shape().DebugString(), ", the variable ", e.var.shape().DebugString());
-    }
-    feeds.emplace_back(e.restored, *std::move(t));
-    targets.push_back(e.assign.node());
+    present.emplace_back(&e, static_cast<uint64_t>(std::max<int64_t>(entry.size(), 0)));
   }
-  if (targets.size() == entries_.size()) targets = {restore_all_.node()};
-  if (feeds.empty()) return absl::OkStatus();
-  Status s = session.Run(feeds, {}, targets);
-  if (!s.ok()) return errors::Internal("cannot restore checkpoint ", Quoted(prefix), ": ", s.message());
+  for (const auto& [e, bytes] : present) {
+    Status v = (*reader)->Verify(e->name);
+    if (!v.ok()) return errors::Annotate(v, absl::StrCat("cannot restore ", describe(*e), ": "));
+  }
+  // Pass 2: read and assign, one batch of at most kRestoreBatchBytes (or one tensor) per Run.
+  size_t assigned = 0;
+  for (size_t begin = 0; begin < present.size();) {
+    size_t end = begin;
+    for (uint64_t total = 0; end < present.size() && (end == begin || total + present[end].second <= kRestoreBatchBytes);
+         ++end) {
+      total += present[end].second;
+    }
+    std::vector<std::pair<Endpoint, Tensor>> feeds;
+    std::vector<const Node*> targets;
+    for (size_t i = begin; i < end; ++i) {
+      const Entry& e = *present[i].first;
+      StatusOr<Tensor> t = (*reader)->Lookup(e.name);
+      if (!t.ok()) {
+        return Status(t.status().code(),
+                      absl::StrCat("cannot restore ", describe(e), ": ", t.status().message(),
+                                   " (the checkpoint changed while it was restored: ", assigned, " of ",
+                                   present.size(), " variables were restored)"));
+      }
+      feeds.emplace_back(e.restored, *std::move(t));
+      targets.push_back(e.assign.node());
+    }
+    if (begin == 0 && end == entries_.size()) targets = {restore_all_.node()};
+    Status s = session.Run(feeds, {}, targets);
+    if (!s.ok()) return errors::Internal("cannot restore checkpoint ", Quoted(prefix), ": ", s.message());
+    assigned += end - begin;
+    begin = end;
+  }
   return absl::OkStatus();
 }
 
@@ -242,7 +337,20 @@ StatusOr<CheckpointState> ReadCheckpointState(const std::string& dir) {
     }
     absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, colon));
     absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
-    if (key != "model_checkpoint_path" && key != "all_model_checkpoint_paths") continue;  // timestamps
+    if (key == "all_model_checkpoint_timestamps" || key == "last_preserved_timestamp") {
+      double t = 0;
+      if (!absl::SimpleAtod(value, &t)) {
+        return errors::DataLoss(Quoted(path), " line ", line_no, ": ", key, " is not a number: ",
+                                Quoted(errors::Echo(value)));
+      }
+      if (key == "last_preserved_timestamp") {
+        state.last_preserved_timestamp = t;
+      } else {
+        state.all_model_checkpoint_timestamps.push_back(t);
+      }
+      continue;
+    }
+    if (key != "model_checkpoint_path" && key != "all_model_checkpoint_paths") continue;  // newer fields
     std::string unescaped;
     if (value.size() < 2 || value.front() != '"' || value.back() != '"' ||
         !absl::CUnescape(value.substr(1, value.size() - 2), &unescaped)) {
@@ -270,6 +378,14 @@ Status WriteCheckpointState(const std::string& dir, const CheckpointState& state
                                   "\"\n");
   for (const std::string& p : state.all_model_checkpoint_paths) {
     absl::StrAppend(&text, "all_model_checkpoint_paths: \"", absl::CEscape(relative(p)), "\"\n");
+  }
+  if (state.all_model_checkpoint_timestamps.size() == state.all_model_checkpoint_paths.size()) {
+    for (double t : state.all_model_checkpoint_timestamps) {
+      absl::StrAppend(&text, "all_model_checkpoint_timestamps: ", ShortestDecimal(t), "\n");
+    }
+  }
+  if (state.last_preserved_timestamp != 0) {
+    absl::StrAppend(&text, "last_preserved_timestamp: ", ShortestDecimal(state.last_preserved_timestamp), "\n");
   }
   return WriteStringToFileAtomic(JoinPath(dir, kStateFile), text);
 }

@@ -54,23 +54,36 @@ class Saver {
   const Status& status() const { return status_; }
 
   // Writes the variables' values to the checkpoint "<prefix>-<global_step>" (or "<prefix>" when
-  // global_step < 0), atomically: its files appear complete or not at all. Then rewrites the
-  // state file "checkpoint" of the checkpoint's directory (atomically), listing the kept
-  // checkpoints, and deletes those beyond max_to_keep. `saved_path` (may be null) receives the
-  // checkpoint's prefix. A failed Save leaves the previous checkpoints and the state file as
-  // they were.
+  // global_step < 0), atomically: its files appear complete or not at all, even when the process
+  // is killed. Each variable's bytes stream to the data file from the variable's own buffer (no
+  // copy of the model is made). Then rewrites the state file "checkpoint" of the checkpoint's
+  // directory (atomically), listing the kept checkpoints with their times, and deletes those
+  // beyond max_to_keep. `saved_path` (may be null) receives the checkpoint's prefix. A failed
+  // Save (a full disk, a file too large) returns the error of the file that failed, removes the
+  // files it wrote and leaves the previous checkpoints, the state file and last_checkpoints()
+  // as they were.
   Status Save(Session& session, const std::string& prefix, int64_t global_step = -1,
               std::string* saved_path = nullptr);
 
-  // Sets the variables to the values of checkpoint `prefix`. Every tensor is read and checked
-  // first (CRC, dtype, shape against its variable), and only when all are good are the variables
-  // assigned, in one Run: a failure (a missing, truncated or corrupt file, a missing variable, a
-  // mismatch) leaves every variable as it was, and its message names the file and the variable.
-  // Names of the checkpoint that no variable of the saver has are ignored.
+  // Sets the variables to the values of checkpoint `prefix`, in two passes over the data file.
+  // The first checks every variable's entry (present, dtype, shape) and every tensor's bytes
+  // against their CRC, reading them in bounded chunks; only when all are good does the second
+  // read and assign the tensors, a few at a time, so the memory Restore adds is about that of
+  // the largest tensor (or 64 MB), not a second copy of the model. A failure of the first pass (a
+  // missing, truncated or corrupt file, a missing variable, a mismatch) leaves every variable as
+  // it was, and its message names the file and the variable. (A file that changes between the
+  // passes is reported as such, with some variables restored.) Names of the checkpoint that no
+  // variable of the saver has are ignored.
   Status Restore(Session& session, const std::string& prefix, const RestoreOptions& options = {});
 
   // The checkpoints Save keeps (oldest first), as it wrote them.
   std::vector<std::string> last_checkpoints() const;
+
+  // TF1's Saver.recover_last_checkpoints: after a restart, takes over the checkpoints of `paths`
+  // (e.g. ReadCheckpointState(dir)->all_model_checkpoint_paths) so that later Saves rotate them
+  // out. Each counts as written when its index file was last modified; paths without an index
+  // file are skipped. Replaces last_checkpoints().
+  void RecoverLastCheckpoints(const std::vector<std::string>& paths);
 
   // The SaverDef fields of the nodes this saver built.
   const std::string& filename_tensor_name() const { return filename_tensor_name_; }
@@ -85,7 +98,10 @@ class Saver {
     Operation assign;  // save/Assign_k
   };
   void Build(const Scope& scope, std::vector<std::pair<std::string, Variable>> vars);
-  void RecordCheckpoint(const std::string& path, double now, std::vector<std::string>* to_delete);
+  // Adds `path` to `kept` (the checkpoints Save keeps) and moves those beyond max_to_keep to
+  // `to_delete`, except one per keep_checkpoint_every_n_hours (advancing *next_keep_time).
+  void RecordCheckpoint(const std::string& path, double now, std::vector<std::pair<std::string, double>>* kept,
+                        double* next_keep_time, std::vector<std::string>* to_delete) const;
 
   SaverOptions options_;
   Status status_;
@@ -99,15 +115,24 @@ class Saver {
 };
 
 // The state file of a checkpoint directory ("<dir>/checkpoint", TF's text CheckpointState).
+// Its fields are those of TF's CheckpointState proto.
 struct CheckpointState {
   std::string model_checkpoint_path;                    // the latest checkpoint
   std::vector<std::string> all_model_checkpoint_paths;  // those kept, oldest first
+  // When each of all_model_checkpoint_paths was written (seconds since the epoch); empty in
+  // state files that do not record it.
+  std::vector<double> all_model_checkpoint_timestamps;
+  // Checkpoints written before this time and no longer listed were kept for good
+  // (keep_checkpoint_every_n_hours); 0 when not recorded.
+  double last_preserved_timestamp = 0;
 };
 
 // Reads "<dir>/checkpoint"; relative paths are returned joined to `dir`. NotFound when the file
 // does not exist; DataLoss naming it when it does not parse.
 StatusOr<CheckpointState> ReadCheckpointState(const std::string& dir);
-// Writes "<dir>/checkpoint" atomically; paths inside `dir` are written relative to it, as TF does.
+// Writes "<dir>/checkpoint" atomically; paths inside `dir` are written relative to it, as TF does,
+// and timestamps as their shortest exact decimal (the timestamps are written only when there is
+// one per path).
 Status WriteCheckpointState(const std::string& dir, const CheckpointState& state);
 // The prefix of the latest checkpoint of `dir` (tf.train.latest_checkpoint): NotFound when there
 // is no state file or its latest checkpoint's index is missing.

@@ -148,7 +148,11 @@ Status BundleWriter::Finish() {
   if (s.ok()) s = builder.Finish();
   if (s.ok()) s = index->Flush();
   if (s.ok()) s = data_->Commit();
-  if (s.ok()) s = index->Commit();
+  if (s.ok()) {
+    s = index->Commit();
+    // A data file without its index is no checkpoint; leave nothing of a failed one behind.
+    if (!s.ok() && !FileExists(BundleIndexFilename(prefix_))) DeleteFile(BundleDataFilename(prefix_, 0, 1)).IgnoreError();
+  }
   return Fail(s);
 }
 
@@ -224,7 +228,7 @@ StatusOr<const RandomAccessFile*> BundleReader::DataFile(int shard) const {
   return file.get();
 }
 
-StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
+StatusOr<BundleReader::Located> BundleReader::Locate(absl::string_view name) const {
   SLUICE_ASSIGN_OR_RETURN(BundleEntryProto entry, Entry(name));
   const std::string index_name = BundleIndexFilename(prefix_);
   const std::string what = absl::StrCat("tensor ", Quoted(errors::Echo(name)));
@@ -271,7 +275,46 @@ StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
   if (dt == DT_STRING && n > 0 && static_cast<uint64_t>(n) > size - 4) {
     return corrupt_entry("has ", size, " bytes, too few for the lengths of its ", n, " strings");
   }
-  SLUICE_ASSIGN_OR_RETURN(Tensor tensor, Tensor::Allocate(dt, *shape));
+  return Located{std::move(entry), *std::move(shape), file, offset, size, what};
+}
+
+Status BundleReader::Verify(absl::string_view name, size_t chunk_bytes) const {
+  SLUICE_ASSIGN_OR_RETURN(Located at, Locate(name));
+  // Strings are checked as Lookup reads them: their checksum covers the lengths in another form
+  // than the stored one (see the file comment), so it cannot be taken over the raw bytes.
+  if (at.entry.dtype() == DT_STRING) return Lookup(name).status();
+  chunk_bytes = std::max<size_t>(chunk_bytes, 1);
+  std::string scratch(static_cast<size_t>(std::min<uint64_t>(chunk_bytes, at.size)), '\0');
+  uint32_t crc = 0;
+  for (uint64_t done = 0; done < at.size;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk_bytes, at.size - done));
+    absl::string_view got;
+    SLUICE_RETURN_IF_ERROR(at.file->Read(at.offset + done, n, &got, scratch.data()));
+    if (got.size() != n) {
+      return errors::DataLoss(Quoted(at.file->name()), " is truncated: ", at.what, " at offset ", at.offset, " has ",
+                              done + got.size(), " of its ", at.size, " bytes");
+    }
+    crc = crc32c::Extend(crc, got.data(), got.size());
+    done += n;
+  }
+  return CheckCrc(at, crc);
+}
+
+Status BundleReader::CheckCrc(const Located& at, uint32_t computed) const {
+  const uint32_t stored = crc32c::Unmask(at.entry.crc32c());
+  if (computed == stored) return absl::OkStatus();
+  return errors::DataLoss(Quoted(at.file->name()), ": the bytes of ", at.what, " at offset ", at.offset,
+                          absl::StrFormat(" do not match their CRC (stored 0x%08x, computed 0x%08x)", stored, computed));
+}
+
+StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
+  SLUICE_ASSIGN_OR_RETURN(Located at, Locate(name));
+  const DataType dt = at.entry.dtype();
+  const int64_t n = at.shape.num_elements();
+  const uint64_t offset = at.offset, size = at.size;
+  const RandomAccessFile* file = at.file;
+  const std::string& what = at.what;
+  SLUICE_ASSIGN_OR_RETURN(Tensor tensor, Tensor::Allocate(dt, at.shape));
   auto read = [&](char* scratch, absl::string_view* got) -> Status {
     SLUICE_RETURN_IF_ERROR(file->Read(offset, static_cast<size_t>(size), got, scratch));
     if (got->size() != size) {
@@ -279,12 +322,6 @@ StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
                               " of its ", size, " bytes");
     }
     return absl::OkStatus();
-  };
-  const uint32_t stored_crc = crc32c::Unmask(entry.crc32c());
-  auto crc_mismatch = [&](uint32_t computed) {
-    return errors::DataLoss(Quoted(file->name()), ": the bytes of ", what, " at offset ", offset,
-                            absl::StrFormat(" do not match their CRC (stored 0x%08x, computed 0x%08x)", stored_crc,
-                                            computed));
   };
   if (dt != DT_STRING) {
     char* dst = static_cast<char*>(tensor.raw_data());
@@ -296,8 +333,7 @@ StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
     absl::string_view got;
     SLUICE_RETURN_IF_ERROR(read(dst, &got));
     if (got.data() != dst && size > 0) std::memcpy(dst, got.data(), static_cast<size_t>(size));
-    uint32_t computed = crc32c::Value(dst, static_cast<size_t>(size));
-    if (computed != stored_crc) return crc_mismatch(computed);
+    SLUICE_RETURN_IF_ERROR(CheckCrc(at, crc32c::Value(dst, static_cast<size_t>(size))));
     return tensor;
   }
   if (size == 0) return tensor;  // no strings, written without a length checksum
@@ -340,7 +376,7 @@ StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
     return errors::DataLoss(Quoted(file->name()), ": the string ", what, " at offset ", offset, " has ", rest.size(),
                             " bytes after its last element");
   }
-  if (crc != stored_crc) return crc_mismatch(crc);
+  SLUICE_RETURN_IF_ERROR(CheckCrc(at, crc));
   return tensor;
 }
 

@@ -90,12 +90,29 @@ class BundleReader {
   // Reads tensor `name` and checks its size and CRC. Partitioned tensors (entries with slices)
   // are Unimplemented.
   StatusOr<Tensor> Lookup(absl::string_view name) const;
+  // Checks tensor `name` as Lookup does (its entry, its size, its CRC) without keeping its
+  // value: numeric tensors are read in chunks of at most `chunk_bytes`, so memory stays bounded
+  // whatever their size; string tensors are read whole, as Lookup reads them.
+  Status Verify(absl::string_view name, size_t chunk_bytes = kVerifyChunkBytes) const;
+  static constexpr size_t kVerifyChunkBytes = 4 << 20;
 
   const BundleHeaderProto& header() const { return header_; }
   const std::string& prefix() const { return prefix_; }
 
  private:
+  // A tensor's entry once checked against itself and its data file's size.
+  struct Located {
+    BundleEntryProto entry;
+    TensorShape shape;
+    const RandomAccessFile* file;
+    uint64_t offset, size;
+    std::string what;  // "tensor 'name'", for messages
+  };
+
   BundleReader(std::string prefix, BundleHeaderProto header, std::map<std::string, BundleEntryProto> entries);
+  StatusOr<Located> Locate(absl::string_view name) const;
+  // DataLoss naming the file, the tensor and its offset unless `computed` is the stored CRC.
+  Status CheckCrc(const Located& at, uint32_t computed) const;
   // The data file of `shard`, opened on first use.
   StatusOr<const RandomAccessFile*> DataFile(int shard) const;
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "ops/training.h"
 #include "ops/state_ops.h"
 #include "ops/variables.h"
+#include "runtime/tensor_bundle.h"
 #include "tests/util/test_util.h"
 
 namespace sluice {
@@ -578,6 +580,171 @@ TEST_F(CliTest, TrainReachesTensorFlowsLosses) {
   ASSERT_EQ(got.size(), 5u) << r.out;
   // The progress line prints 6 significant digits.
   for (int i = 0; i < 5; ++i) EXPECT_NEAR(got[i], want->data<float>()[i], 1e-5) << "step " << i;
+}
+
+// sluice ckpt over the bundle TensorFlow wrote (tests/data/tf/make_fixtures.py says what it holds).
+const std::string& TfBundle() {
+  static const std::string prefix = std::string(SLUICE_SOURCE_DIR) + "/tests/data/tf/bundle/model.ckpt";
+  return prefix;
+}
+
+TEST_F(CliTest, CkptListsTheTensorsTensorFlowSaved) {
+  CliResult r = Cli({"ckpt", "list", TfBundle()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Bytes as stored: elements x width; the strings "the", "", "café", 200 x "x": their varint
+  // lengths (1+1+1+2), a 4-byte checksum, then 3+0+5+200 bytes.
+  EXPECT_EQ(r.out,
+            "counts int32 [4] 16 bytes\n"
+            "dense/bias double [2] 16 bytes\n"
+            "dense/kernel float [2,3] 24 bytes\n"
+            "empty float [0,4] 0 bytes\n"
+            "global_step int64 [] 8 bytes\n"
+            "mask bool [3] 3 bytes\n"
+            "small uint8 [1,2] 2 bytes\n"
+            "vocab string [4] 217 bytes\n" +
+                TfBundle() + ": 8 tensors, 286 bytes\n");
+  CliResult one = Cli({"ckpt", "list", TfBundle() + ".index", "--tensor", "global_step"});
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_EQ(one.out, "global_step int64 [] 8 bytes\n" + TfBundle() + ": 1 tensors, 8 bytes\n");
+}
+
+TEST_F(CliTest, CkptDumpsValues) {
+  CliResult r = Cli({"ckpt", "dump", TfBundle(), "--tensor", "dense/kernel"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "dense/kernel = float [2,3] [[-0.5 -0.25 0] [0.25 0.5 0.75]]\n");
+  CliResult all = Cli({"ckpt", "dump", TfBundle(), "--summarize", "-1"});
+  ASSERT_EQ(all.code, 0) << all.err;
+  EXPECT_THAT(all.out, HasSubstr("counts = int32 [4] [1 -2 3 2147483647]\n"));
+  EXPECT_THAT(all.out, HasSubstr("global_step = int64 [] 1999\n"));
+  EXPECT_THAT(all.out, HasSubstr("mask = bool [3] [true false true]\n"));
+  EXPECT_THAT(all.out, HasSubstr("\"" + std::string(200, 'x') + "\"]\n"));
+  CliResult few = Cli({"ckpt", "dump", TfBundle(), "--tensor", "counts", "--summarize", "2"});
+  ASSERT_EQ(few.code, 0) << few.err;
+  EXPECT_THAT(few.out, StartsWith("counts = int32 [4] [1 -2"));
+  EXPECT_THAT(few.out, Not(HasSubstr("2147483647")));
+}
+
+TEST_F(CliTest, CkptDiffsTwoCheckpointsAndReadsADirectory) {
+  // TF's bundle with one kernel element moved by 0.5 and a count by 7, "mask" left out, "extra" added.
+  const std::string dir = dir_ + "/ckpts";
+  const std::string other = dir + "/model-5";
+  {
+    auto reader = BundleReader::Open(TfBundle());
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    auto writer = BundleWriter::Create(other);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    for (const std::string& name : (*reader)->TensorNames()) {
+      if (name == "mask") continue;
+      Tensor t = *(*reader)->Lookup(name);
+      if (name == "dense/kernel") t.data<float>()[4] += 0.5f;
+      if (name == "counts") t.data<int32_t>()[1] -= 7;
+      ASSERT_TRUE((*writer)->Add(name, t).ok());
+    }
+    ASSERT_TRUE((*writer)->Add("extra", Tensor::FromVector<float>({1.f})).ok());
+    ASSERT_TRUE((*writer)->Finish().ok());
+    train::CheckpointState state;
+    state.model_checkpoint_path = other;
+    state.all_model_checkpoint_paths = {other};
+    ASSERT_TRUE(train::WriteCheckpointState(dir, state).ok());
+  }
+  CliResult r = Cli({"ckpt", "diff", TfBundle(), dir});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "counts: 1 of 4 elements differ, max abs difference 7\n"
+            "dense/bias: equal\n"
+            "dense/kernel: 1 of 6 elements differ, max abs difference 0.5\n"
+            "empty: equal\n"
+            "extra: only in " + other + "\n"
+            "global_step: equal\n"
+            "mask: only in " + TfBundle() + "\n"
+            "small: equal\n"
+            "vocab: equal\n"
+            "4 of 9 tensors differ\n");
+  CliResult one = Cli({"ckpt", "diff", dir, TfBundle(), "--tensor", "dense/kernel"});
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_EQ(one.out, "dense/kernel: 1 of 6 elements differ, max abs difference 0.5\n1 of 1 tensors differ\n");
+  CliResult listed = Cli({"ckpt", "list", dir});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("extra float [1] 4 bytes\n"));
+  EXPECT_THAT(listed.out, HasSubstr(other + ": 8 tensors"));
+}
+
+TEST_F(CliTest, CkptErrorsAreOneLine) {
+  ExpectOneLineError(Cli({"ckpt", "list", dir_ + "/none-1"}), 1, dir_ + "/none-1.index");
+  ExpectOneLineError(Cli({"ckpt", "list", dir_}), 1, "no checkpoint state file '" + dir_ + "/checkpoint'");
+  ExpectOneLineError(Cli({"ckpt", "dump", TfBundle(), "--tensor", "nope"}), 1, "no tensor 'nope'");
+  ExpectOneLineError(Cli({"ckpt", "diff", TfBundle(), TfBundle(), "--tensor", "nope"}), 1, "'nope'");
+  // A flipped byte in the data: the file and the tensor.
+  const std::string copy = dir_ + "/copy";
+  ASSERT_TRUE(WriteStringToFileAtomic(copy + ".index", *ReadFileToString(TfBundle() + ".index")).ok());
+  std::string data = *ReadFileToString(TfBundle() + ".data-00000-of-00001");
+  data[0] ^= 1;  // the first tensor stored: "counts"
+  ASSERT_TRUE(WriteStringToFileAtomic(copy + ".data-00000-of-00001", data).ok());
+  CliResult r = Cli({"ckpt", "dump", copy});
+  ExpectOneLineError(r, 1, copy + ".data-00000-of-00001");
+  EXPECT_THAT(r.err, HasSubstr("'counts'"));
+  EXPECT_EQ(r.out, "");
+  ExpectOneLineError(Cli({"ckpt", "diff", TfBundle(), copy}), 1, "'counts'");
+  // Truncated index.
+  ASSERT_TRUE(WriteStringToFileAtomic(copy + ".index", ReadFileToString(TfBundle() + ".index")->substr(0, 30)).ok());
+  ExpectOneLineError(Cli({"ckpt", "list", copy}), 1, copy + ".index");
+  // The command line.
+  ExpectOneLineError(Cli({"ckpt"}), 2, "missing the action");
+  ExpectOneLineError(Cli({"ckpt", "show", TfBundle()}), 2, "unknown action 'show'");
+  ExpectOneLineError(Cli({"ckpt", "list"}), 2, "list takes 1 checkpoint");
+  ExpectOneLineError(Cli({"ckpt", "diff", TfBundle()}), 2, "diff takes 2 checkpoints");
+  ExpectOneLineError(Cli({"ckpt", "dump", TfBundle(), "--summarize", "x"}), 2, "--summarize");
+  ExpectOneLineError(Cli({"ckpt", "list", TfBundle(), "--frob"}), 2, "unknown flag --frob");
+}
+
+TEST_F(CliTest, GraphWritesGraphvizDot) {
+  CliResult r = Cli({"graph", model_, "--dot"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("digraph \"" + model_ + "\" {\n"));
+  EXPECT_THAT(r.out, HasSubstr("  \"x\" [label=\"x\\nPlaceholder\", shape=ellipse];\n"));
+  EXPECT_THAT(r.out, HasSubstr("  \"w\" [label=\"w\\nVariableV2\", shape=cylinder];\n"));
+  EXPECT_THAT(r.out, HasSubstr("  \"y\" [label=\"y\\nIdentity\", shape=box];\n"));
+  // One edge per input of the GraphDef (read here with the library, not by the command).
+  auto graph_def = ReadGraphDef(model_);
+  ASSERT_TRUE(graph_def.ok());
+  int data_edges = 0, control_edges = 0;
+  for (const NodeDef& node : graph_def->node()) {
+    for (const std::string& input : node.input()) {
+      if (input[0] == '^') {
+        ++control_edges;
+        EXPECT_THAT(r.out, HasSubstr("  \"" + input.substr(1) + "\" -> \"" + node.name() + "\" [style=dashed];\n"));
+      } else {
+        ++data_edges;
+        EXPECT_THAT(r.out, HasSubstr("  \"" + input.substr(0, input.find(':')) + "\" -> \"" + node.name() + "\""));
+      }
+    }
+  }
+  EXPECT_GT(control_edges, 0);  // the initializer's
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '>'), data_edges + control_edges);
+  EXPECT_THAT(r.out, ::testing::EndsWith("}\n"));
+  ExpectOneLineError(Cli({"graph", dir_ + "/none.pb"}), 1, dir_ + "/none.pb");
+  ExpectOneLineError(Cli({"graph"}), 2, "missing MODEL.pb");
+}
+
+TEST_F(CliTest, VersionIsTheProjectVersion) {
+  // project(sluice VERSION x.y.z ...) in the top CMakeLists.txt.
+  std::string cmake = *ReadFileToString(std::string(SLUICE_SOURCE_DIR) + "/CMakeLists.txt");
+  size_t at = cmake.find("project(sluice VERSION ");
+  ASSERT_NE(at, std::string::npos);
+  at += std::strlen("project(sluice VERSION ");
+  const std::string version = cmake.substr(at, cmake.find(' ', at) - at);
+  CliResult r = Cli({"--version"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "sluice " + version + "\n");
+  CliResult help = Cli({"help", "help"});
+  ASSERT_EQ(help.code, 0) << help.err;
+  EXPECT_THAT(help.out, StartsWith("usage: sluice help [COMMAND]"));
+  for (const char* command : {"ckpt", "graph"}) {
+    CliResult h = Cli({"help", command});
+    EXPECT_EQ(h.code, 0) << command;
+    EXPECT_THAT(h.out, StartsWith(absl::StrCat("usage: sluice ", command))) << command;
+    EXPECT_THAT(Cli({}).err, HasSubstr(absl::StrCat("  ", command, " ")));
+  }
 }
 
 }  // namespace

@@ -3,10 +3,14 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "core/file_io.h"
+#include "ops/saver.h"
+#include "runtime/session.h"
+#include "runtime/tensor_bundle.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/test_util.h"
@@ -45,6 +49,39 @@ TEST(ExamplesTest, MnistMlpFindsTheRepositoryDataFromAnyFolder) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("test_accuracy="));
   EXPECT_TRUE(FileExists(tmp.path() + "/model.pb"));
+}
+
+// One epoch with --checkpoint_dir: a checkpoint of global step 469 (ceil(60000 / 128) steps),
+// holding the layers and Adam's slots, that a Saver of another graph restores.
+TEST(ExamplesTest, MnistMlpSavesACheckpointEachEpoch) {
+  if (!HaveMnist()) GTEST_SKIP() << "MNIST not in data/mnist (tools/setup.sh fetches it)";
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunMnistMlp(tmp.path(), "--epochs 1 --checkpoint_dir ckpt --out model.pb");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("saved checkpoint ckpt/model-469\n"));
+  auto latest = train::LatestCheckpoint(tmp.path() + "/ckpt");
+  ASSERT_OK(latest.status());
+  EXPECT_EQ(*latest, tmp.path() + "/ckpt/model-469");
+  auto reader = BundleReader::Open(*latest);
+  ASSERT_OK(reader.status());
+  EXPECT_THAT((*reader)->TensorNames(),
+              ::testing::IsSupersetOf({"global_step", "hidden/kernel", "hidden/bias", "hidden/kernel/Adam",
+                                       "hidden/kernel/Adam_1", "out/kernel", "out/bias"}));
+  for (const std::string& name : (*reader)->TensorNames()) ASSERT_OK((*reader)->Verify(name));
+  EXPECT_EQ((*reader)->Lookup("global_step")->scalar<int64_t>(), 469);
+
+  Scope root = Scope::NewRootScope();
+  Variable kernel(root.WithOpName("k"), Tensor(DT_FLOAT, TensorShape({784, 256})));
+  Variable step(root.WithOpName("s"), Tensor::Scalar<int64_t>(0));
+  train::Saver saver(root, {{"hidden/kernel", kernel}, {"global_step", step}});
+  Session session(root);
+  ASSERT_OK(saver.Restore(session, *latest));
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {kernel.value(), step.value()}, &out));
+  EXPECT_EQ(out[1].scalar<int64_t>(), 469);
+  Tensor saved = *(*reader)->Lookup("hidden/kernel");
+  EXPECT_EQ(std::memcmp(out[0].raw_data(), saved.raw_data(), saved.TotalBytes()), 0);
 }
 
 TEST(ExamplesTest, MissingDataIsOneLineThatSaysWhatToDo) {

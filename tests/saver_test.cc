@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -187,10 +188,17 @@ TEST(SaverTest, MaxToKeepRotatesAndStateFileListsKept) {
     EXPECT_FALSE(FileExists(absl::StrCat(dir.path(), "/model-", step, ".data-00000-of-00001"))) << step;
   }
   for (int step : {3, 4}) EXPECT_TRUE(FileExists(absl::StrCat(dir.path(), "/model-", step, ".index"))) << step;
-  EXPECT_EQ(ReadState(dir.path()),
-            "model_checkpoint_path: \"model-4\"\n"
-            "all_model_checkpoint_paths: \"model-3\"\n"
-            "all_model_checkpoint_paths: \"model-4\"\n");
+  // TF's CheckpointState text: the paths, then the times they were written, then the time before
+  // which rotated-out checkpoints were kept for good (here: when the saver was made).
+  std::vector<std::string> lines = absl::StrSplit(ReadState(dir.path()), '\n');
+  ASSERT_EQ(lines.size(), 7u) << ReadState(dir.path());
+  EXPECT_EQ(lines[0], "model_checkpoint_path: \"model-4\"");
+  EXPECT_EQ(lines[1], "all_model_checkpoint_paths: \"model-3\"");
+  EXPECT_EQ(lines[2], "all_model_checkpoint_paths: \"model-4\"");
+  EXPECT_THAT(lines[3], ::testing::StartsWith("all_model_checkpoint_timestamps: "));
+  EXPECT_THAT(lines[4], ::testing::StartsWith("all_model_checkpoint_timestamps: "));
+  EXPECT_THAT(lines[5], ::testing::StartsWith("last_preserved_timestamp: "));
+  EXPECT_EQ(lines[6], "");
   EXPECT_EQ(saver.last_checkpoints(), (std::vector<std::string>{dir.path() + "/model-3", dir.path() + "/model-4"}));
   auto latest = train::LatestCheckpoint(dir.path());
   ASSERT_OK(latest.status());
@@ -199,11 +207,50 @@ TEST(SaverTest, MaxToKeepRotatesAndStateFileListsKept) {
   ASSERT_OK(state.status());
   EXPECT_EQ(state->all_model_checkpoint_paths,
             (std::vector<std::string>{dir.path() + "/model-3", dir.path() + "/model-4"}));
+  // The times: in the order written, after the saver was made, and no later than now.
+  ASSERT_EQ(state->all_model_checkpoint_timestamps.size(), 2u);
+  const double now = static_cast<double>(std::time(nullptr)) + 1;
+  EXPECT_GT(state->last_preserved_timestamp, now - 600);
+  EXPECT_LE(state->last_preserved_timestamp, state->all_model_checkpoint_timestamps[0]);
+  EXPECT_LT(state->all_model_checkpoint_timestamps[0], state->all_model_checkpoint_timestamps[1]);
+  EXPECT_LE(state->all_model_checkpoint_timestamps[1], now);
   // No directory (no rename temporaries) is left behind.
   auto children = GetChildren(dir.path());
   ASSERT_OK(children.status());
   EXPECT_EQ(*children, (std::vector<std::string>{"checkpoint", "model-3.data-00000-of-00001", "model-3.index",
                                                   "model-4.data-00000-of-00001", "model-4.index"}));
+}
+
+// A new Saver (a restarted program) takes over the checkpoints of the state file and rotates
+// them out; without RecoverLastCheckpoints it would leave them on disk for good.
+TEST(SaverTest, RecoverLastCheckpointsAfterARestart) {
+  test::TempDir dir;
+  SmallModel m;
+  Session session(m.root);
+  ASSERT_OK(session.Run({}, {}, {m.init}));
+  {
+    train::Saver first(m.root, train::SaverOptions{.max_to_keep = 2});
+    for (int step = 1; step <= 3; ++step) ASSERT_OK(first.Save(session, dir.path() + "/model", step));
+  }
+  train::Saver second(m.root, train::SaverOptions{.max_to_keep = 2});
+  auto state = train::ReadCheckpointState(dir.path());
+  ASSERT_OK(state.status());
+  // A path whose files are gone is skipped.
+  std::vector<std::string> paths = state->all_model_checkpoint_paths;
+  paths.insert(paths.begin(), dir.path() + "/model-1");
+  second.RecoverLastCheckpoints(paths);
+  EXPECT_EQ(second.last_checkpoints(), (std::vector<std::string>{dir.path() + "/model-2", dir.path() + "/model-3"}));
+  ASSERT_OK(second.Save(session, dir.path() + "/model", 4));
+  EXPECT_FALSE(FileExists(dir.path() + "/model-2.index"));
+  EXPECT_TRUE(FileExists(dir.path() + "/model-3.index"));
+  auto after = train::ReadCheckpointState(dir.path());
+  ASSERT_OK(after.status());
+  EXPECT_EQ(after->all_model_checkpoint_paths,
+            (std::vector<std::string>{dir.path() + "/model-3", dir.path() + "/model-4"}));
+  // model-3's time is its index file's modification time, no later than model-4's.
+  ASSERT_EQ(after->all_model_checkpoint_timestamps.size(), 2u);
+  EXPECT_EQ(after->all_model_checkpoint_timestamps[0], *GetFileModificationTime(dir.path() + "/model-3.index"));
+  EXPECT_LE(after->all_model_checkpoint_timestamps[0], after->all_model_checkpoint_timestamps[1]);
 }
 
 TEST(SaverTest, KeepCheckpointEveryNHoursKeepsOldOnes) {
@@ -240,6 +287,13 @@ class SaverErrorTest : public ::testing::Test {
     before_ = Fetch(session_, m_.vars());
   }
   void ExpectUnchanged() { ExpectSame(Fetch(session_, m_.vars()), before_); }
+  // Replaces the file's bytes in place (no rename or fsync: many times per test).
+  static void Overwrite(const std::string& file, const std::string& bytes) {
+    FILE* f = std::fopen(file.c_str(), "wb");
+    ASSERT_NE(f, nullptr) << file;
+    ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
+    ASSERT_EQ(std::fclose(f), 0);
+  }
   void Corrupt(const std::string& file, int64_t offset) {
     auto bytes = ReadFileToString(file);
     SLUICE_CHECK_OK(bytes.status());
@@ -328,6 +382,123 @@ TEST_F(SaverErrorTest, ShapeMismatchAndMissingVariable) {
   Session original(m_.root);
   ASSERT_OK(saver_.Restore(original, path_));
   EXPECT_EQ(Bytes(now[0]), Bytes(Fetch(original, {m_.w})[0]));
+}
+
+// Flips each byte of the index and of the data file in turn, and truncates each to every
+// shorter length: every Restore either fails with one line naming the file (and, for the data
+// file, the variable) and leaves the variables as they were, or (a byte no reader needs, such
+// as the table footer's padding) succeeds with the saved values.
+TEST_F(SaverErrorTest, EveryFlippedByteAndEveryTruncation) {
+  Session good(m_.root);
+  ASSERT_OK(saver_.Restore(good, path_));
+  const std::vector<Tensor> saved = Fetch(good, m_.vars());
+  for (const std::string& file : {path_ + ".index", path_ + ".data-00000-of-00001"}) {
+    const bool is_data = file.ends_with("00001");
+    const std::string original = *ReadFileToString(file);
+    auto attempt = [&](const std::string& bytes, const std::string& what, bool may_succeed) {
+      Overwrite(file, bytes);
+      Status s = saver_.Restore(session_, path_);
+      if (s.ok()) {
+        EXPECT_TRUE(may_succeed) << what;
+        ExpectSame(Fetch(session_, m_.vars()), saved);
+        SLUICE_CHECK_OK(session_.Run({}, {}, {m_.change}));
+        return;
+      }
+      EXPECT_THAT(s.message(), HasSubstr(file)) << what;
+      if (is_data) EXPECT_THAT(s.message(), HasSubstr("variable '")) << what;
+      EXPECT_EQ(std::string(s.message()).find('\n'), std::string::npos) << what;
+      ExpectUnchanged();
+    };
+    // Every byte is covered by a CRC or checked, but for the padding of the index's 48-byte
+    // table footer (after its two block handles, before its 8-byte magic number), which no
+    // reader reads (TensorFlow's neither).
+    auto in_footer_padding = [&](size_t i) { return !is_data && i + 48 >= original.size() && i + 8 < original.size(); };
+    for (size_t i = 0; i < original.size(); ++i) {
+      std::string bytes = original;
+      bytes[i] ^= 0x01;
+      attempt(bytes, absl::StrCat(file, " with byte ", i, " flipped"), in_footer_padding(i));
+    }
+    for (size_t n = 0; n < original.size(); ++n) {
+      attempt(original.substr(0, n), absl::StrCat(file, " truncated to ", n, " bytes"), false);
+    }
+    Overwrite(file, original);
+  }
+}
+
+// A flipped or missing byte of the state file: LatestCheckpoint fails naming the state file (or
+// the checkpoint it now names, which does not exist), or still finds the checkpoint.
+TEST_F(SaverErrorTest, CorruptStateFile) {
+  const std::string state_file = dir_.path() + "/checkpoint";
+  const std::string original = *ReadFileToString(state_file);
+  auto check = [&](const std::string& bytes, const std::string& what) {
+    Overwrite(state_file, bytes);
+    auto latest = train::LatestCheckpoint(dir_.path());
+    if (latest.ok()) {
+      EXPECT_EQ(*latest, path_) << what;
+      return;
+    }
+    EXPECT_THAT(latest.status().code(), ::testing::AnyOf(absl::StatusCode::kDataLoss, absl::StatusCode::kNotFound))
+        << what << ": " << latest.status();
+    EXPECT_THAT(latest.status().message(), HasSubstr(state_file)) << what;
+    EXPECT_EQ(std::string(latest.status().message()).find('\n'), std::string::npos) << what;
+  };
+  for (size_t i = 0; i < original.size(); ++i) {
+    for (char mask : {'\x01', '\x80'}) {
+      std::string bytes = original;
+      bytes[i] ^= mask;
+      check(bytes, absl::StrCat("byte ", i, " ^ ", static_cast<int>(static_cast<unsigned char>(mask))));
+    }
+  }
+  for (size_t n = 0; n < original.size(); ++n) check(original.substr(0, n), absl::StrCat("truncated to ", n));
+  Overwrite(state_file, "");
+  EXPECT_EQ(train::LatestCheckpoint(dir_.path()).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// 400 MB in five variables of three dtypes: Save, then Restore in a fresh session, bit for bit.
+TEST(SaverTest, FourHundredMegabytesRoundTrip) {
+  test::TempDir dir;
+  Scope root = Scope::NewRootScope();
+  std::vector<Variable> vars = {
+      Variable(root.WithOpName("a"), TensorShape({8192, 4096}), init::RandomUniform(-1, 1, 1)),          // 128 MB
+      Variable(root.WithOpName("b"), TensorShape({4096, 4096}), init::RandomNormal(0, 1, 2)),            // 64 MB
+      ResourceVariable(root.WithOpName("c"), TensorShape({16 << 20}), init::RandomUniform(0, 1, 3)),     // 64 MB
+      Variable(root.WithOpName("d"), TensorShape({16 << 20}), init::RandomNormal(0, 2, 4), DT_DOUBLE),  // 128 MB
+      Variable(root.WithOpName("e"), TensorShape({4 << 20}), init::Ones())};                           // 16 MB
+  Operation init = ops::GlobalVariablesInitializer(root);
+  // Doubles every variable but "e" (whose ones stay the same, so that one tensor is unchanged).
+  Operation scramble = ops::Group(
+      root, {ops::Assign(root, vars[0].ref(), vars[0].value() * 2.0f).op(),
+             ops::Assign(root, vars[1].ref(), vars[1].value() * 2.0f).op(),
+             ops::AssignVariableOp(root, vars[2].handle(), vars[2].value() * 2.0f),
+             ops::Assign(root, vars[3].ref(), vars[3].value() * 2.0).op()});
+  train::Saver saver(root);
+  ASSERT_OK(saver.status());
+  std::string path;
+  std::vector<Tensor> before;
+  {
+    // Over initialized variables (a training process going back), in several batches.
+    Session session(root);
+    ASSERT_OK(session.Run({}, {}, {init}));
+    before = Fetch(session, vars);
+    ASSERT_OK(saver.Save(session, dir.path() + "/big", 1, &path));
+    ASSERT_OK(session.Run({}, {}, {scramble}));
+    EXPECT_NE(std::memcmp(Fetch(session, {vars[3]})[0].raw_data(), before[3].raw_data(), before[3].TotalBytes()), 0);
+    ASSERT_OK(saver.Restore(session, path));
+    std::vector<Tensor> restored = Fetch(session, vars);
+    for (size_t i = 0; i < vars.size(); ++i) {
+      EXPECT_EQ(std::memcmp(restored[i].raw_data(), before[i].raw_data(), before[i].TotalBytes()), 0) << i;
+    }
+  }
+  EXPECT_EQ(GetFileSize(path + ".data-00000-of-00001").value_or(0), uint64_t{400} << 20);
+  Session fresh(root);
+  ASSERT_OK(saver.Restore(fresh, path));
+  std::vector<Tensor> after = Fetch(fresh, vars);
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    ASSERT_EQ(after[i].TotalBytes(), before[i].TotalBytes()) << i;
+    EXPECT_EQ(std::memcmp(after[i].raw_data(), before[i].raw_data(), before[i].TotalBytes()), 0) << i;
+    EXPECT_NE(after[i].raw_data(), before[i].raw_data());
+  }
 }
 
 TEST(SaverTest, NameMapRestoresUnderOtherNames) {

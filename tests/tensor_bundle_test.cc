@@ -86,6 +86,36 @@ TEST(TensorBundleTest, ReadsABundleTensorFlowWrote) {
   EXPECT_EQ((*reader)->TensorNames(), names);
 }
 
+// Verify, reading in chunks of any size, accepts what Lookup accepts and rejects what it
+// rejects: TensorFlow's bundle as written, and with each byte of its data file flipped.
+TEST(TensorBundleTest, VerifyInChunksAgreesWithLookup) {
+  test::TempDir dir;
+  const std::string prefix = dir.path() + "/model.ckpt";
+  const std::string data = *ReadFileToString(BundleDataFilename(TfFixturePrefix(), 0, 1));
+  ASSERT_OK(WriteStringToFileAtomic(BundleIndexFilename(prefix), *ReadFileToString(BundleIndexFilename(TfFixturePrefix()))));
+  for (size_t flip = 0; flip <= data.size(); ++flip) {  // flip == size: the file as written
+    std::string bytes = data;
+    if (flip < data.size()) bytes[flip] ^= 0x20;
+    ASSERT_OK(WriteStringToFileAtomic(BundleDataFilename(prefix, 0, 1), bytes));
+    auto reader = BundleReader::Open(prefix);
+    ASSERT_OK(reader.status());
+    int failed = 0;
+    for (const std::string& name : (*reader)->TensorNames()) {
+      const bool looked_up = (*reader)->Lookup(name).ok();
+      failed += !looked_up;
+      for (size_t chunk : {size_t{1}, size_t{5}, BundleReader::kVerifyChunkBytes}) {
+        Status v = (*reader)->Verify(name, chunk);
+        EXPECT_EQ(v.ok(), looked_up) << name << " byte " << flip << " chunk " << chunk << ": " << v;
+        if (!v.ok()) {
+          EXPECT_EQ(v.code(), absl::StatusCode::kDataLoss) << v;
+          EXPECT_THAT(v.message(), ::testing::HasSubstr("'" + name + "'"));
+        }
+      }
+    }
+    EXPECT_EQ(failed, flip < data.size() ? 1 : 0) << "byte " << flip;
+  }
+}
+
 TEST(TensorBundleTest, WritesTheSameBytesAsTensorFlow) {
   test::TempDir dir;
   std::string prefix = dir.path() + "/model.ckpt";

@@ -26,6 +26,8 @@ int OpsCommand(const std::vector<std::string>& args);      // tools/ops.cc
 int ConvertCommand(const std::vector<std::string>& args);  // tools/convert.cc
 int FreezeCommand(const std::vector<std::string>& args);   // tools/freeze.cc
 int TrainCommand(const std::vector<std::string>& args);    // tools/train.cc
+int CkptCommand(const std::vector<std::string>& args);     // tools/ckpt.cc
+int GraphCommand(const std::vector<std::string>& args);    // tools/graph.cc
 
 // Prints "sluice <command>: <status message>" to stderr; returns kExitError.
 int ReportError(absl::string_view command, const Status& status);

@@ -75,10 +75,26 @@ constexpr Command kCommands[] = {
      "  keeping its max_to_keep newest; Ctrl-C (SIGINT) stops after the current step, saves, and\n"
      "  exits 0.",
      "train a graph: run its train op over fed data, save and resume checkpoints", TrainCommand},
+    {"ckpt",
+     "sluice ckpt list|dump CHECKPOINT [--tensor NAME] [--summarize N]\n"
+     "       sluice ckpt diff CHECKPOINT CHECKPOINT [--tensor NAME]\n"
+     "  A CHECKPOINT is a prefix (\"ckpt/model-1000\", or one of its files) or a directory, meaning\n"
+     "  its latest checkpoint (its \"checkpoint\" state file). list: each tensor's name, dtype,\n"
+     "  shape and bytes stored; dump: their values, at most N each (default 100, -1 for all);\n"
+     "  diff: per tensor, equal, how many elements differ and the largest absolute difference,\n"
+     "  or in which checkpoint alone it is. --tensor: that tensor only.",
+     "list, dump or diff the tensors of checkpoints", CkptCommand},
+    {"graph",
+     "sluice graph MODEL.pb [--dot]\n"
+     "  Writes the GraphDef as a Graphviz digraph (the only format, --dot): nodes with their op,\n"
+     "  data edges (labelled with the output index when not 0), control edges dashed:\n"
+     "  sluice graph model.pb --dot | dot -Tsvg > model.svg",
+     "draw a GraphDef as Graphviz dot", GraphCommand},
 };
 
 void PrintUsage(std::FILE* out) {
-  std::fprintf(out, "usage: sluice <command> [args]    (sluice help <command> for details)\n\ncommands:\n");
+  std::fprintf(out, "usage: sluice <command> [args]    (sluice help <command> for details; sluice --version)\n\n"
+                   "commands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
 }
 
@@ -96,9 +112,18 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   const std::string& first = args[0];
+  if (first == "--version" || first == "version") {
+    std::printf("sluice %s\n", SLUICE_VERSION);
+    return kExitOk;
+  }
   if (first == "help" || first == "-h" || first == "--help") {
     if (args.size() < 2) {
       PrintUsage(stdout);
+      return kExitOk;
+    }
+    if (args[1] == "help") {
+      std::printf("usage: sluice help [COMMAND]\n  Lists the commands, or says how to use COMMAND. "
+                  "sluice --version prints the version.\n");
       return kExitOk;
     }
     const Command* c = FindCommand(args[1]);

@@ -4,6 +4,10 @@
 //
 //   mnist_mlp [--epochs 5] [--data DIR (default: the repository's data/mnist)] [--batch 128] [--optimizer adam(default)|sgd|momentum]
 //             [--lr 0.002 (adam), 0.1 (sgd), 0.05 (momentum)] [--seed 1] [--out model.pb]
+//             [--checkpoint_dir DIR (default: none)]
+//
+// With --checkpoint_dir it saves a train::Saver checkpoint, DIR/model-<global step>, after each
+// epoch (the last 5 kept; `sluice ckpt list DIR` shows the latest) and prints its path.
 //
 // The last line printed is `test_accuracy=0.9xxx`.
 #include <unistd.h>
@@ -33,6 +37,7 @@ struct Flags {
   float lr = -1;  // default depends on the optimizer
   int64_t seed = 1;
   std::string out = "model.pb";
+  std::string checkpoint_dir;  // empty: no checkpoints
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -53,6 +58,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     if ((v = value("--lr")) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) continue;
     if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
     if ((v = value("--out"))) { f->out = v; continue; }
+    if ((v = value("--checkpoint_dir")) && *v != '\0') { f->checkpoint_dir = v; continue; }
     std::fprintf(stderr, "mnist_mlp: bad argument '%s'\n", arg.c_str());
     return false;
   }
@@ -101,7 +107,7 @@ int Main(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) {
     std::fprintf(stderr, "usage: mnist_mlp [--epochs N] [--data DIR] [--batch N] [--optimizer adam|sgd|momentum] "
-                         "[--lr X] [--seed N] [--out model.pb]\n");
+                         "[--lr X] [--seed N] [--out model.pb] [--checkpoint_dir DIR]\n");
     return 2;
   }
   auto train_set = LoadMnist(flags.data, /*train=*/true);
@@ -136,6 +142,10 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
+  // After the optimizer, so that its slots are saved too.
+  std::unique_ptr<train::Saver> saver;
+  if (!flags.checkpoint_dir.empty()) saver = std::make_unique<train::Saver>(root);
+
   Session session(root);
   std::vector<Tensor> out;
   SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
@@ -163,6 +173,16 @@ int Main(int argc, char** argv) {
     }
     SLUICE_CHECK_OK(session.Run({{x, test_set->images}, {y, test_set->labels}}, {accuracy}, {}, &out));
     std::printf("  test accuracy %.4f\n", out[0].scalar<float>());
+    if (saver != nullptr) {
+      SLUICE_CHECK_OK(session.Run({}, {global_step.value()}, &out));
+      std::string path;
+      Status saved = saver->Save(session, flags.checkpoint_dir + "/model", out[0].scalar<int64_t>(), &path);
+      if (!saved.ok()) {
+        std::fprintf(stderr, "mnist_mlp: %s\n", std::string(saved.message()).c_str());
+        return 1;
+      }
+      std::printf("saved checkpoint %s\n", path.c_str());
+    }
   }
   SLUICE_CHECK_OK(session.Run({{x, test_set->images}, {y, test_set->labels}}, {accuracy, global_step.value()}, {}, &out));
   float test_accuracy = out[0].scalar<float>();

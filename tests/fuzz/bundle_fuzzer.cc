@@ -1,7 +1,7 @@
 // libFuzzer target: checkpoint bundles from outside bytes (BundleReader). The input is split in
 // two: a little-endian uint16 says how many of the following bytes are the index file; the rest
 // is the data file. Both go to files of a per-process temporary directory; then every tensor
-// listed (at most 64) is looked up. Random bytes rarely carry valid block CRCs, so the first
+// listed (at most 64) is looked up, and verified in chunks (which must agree). Random bytes rarely carry valid block CRCs, so the first
 // part is also tried as the BundleEntryProto of a tensor "t" inside a valid index (built here)
 // over the same data: that reaches the entry checks and the data parsing with every input.
 // Errors must be one line, never a crash. The directory is removed at exit.
@@ -48,6 +48,10 @@ void Exercise(const std::string& prefix) {
     if (++looked_up > 64) break;
     auto tensor = (*reader)->Lookup(name);
     if (!tensor.ok()) CheckOneLine(tensor.status());
+    // The chunked check must agree with the whole read.
+    sluice::Status verified = (*reader)->Verify(name, 3);
+    if (verified.ok() != tensor.ok()) std::abort();
+    if (!verified.ok()) CheckOneLine(verified);
   }
 }
 
