@@ -1,0 +1,240 @@
+// CPU kernels of the summary ops (ops/defs/summary_ops.cc), with TensorFlow's semantics
+// (core/kernels/summary_op.cc, summary_image_op.cc): the same tags, histogram buckets and image
+// scaling, so TensorBoard shows what it shows for TensorFlow's.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/histogram.h"
+#include "core/kernel.h"
+#include "core/png.h"
+#include "core/summary.h"
+#include "core/type_lists.h"
+#include "proto/summary.pb.h"
+
+namespace sluice {
+namespace {
+
+// `v` as a float, as TF's float(v), but defined for doubles beyond float's range: +-infinity.
+template <typename T>
+float ToFloat(T v) {
+  if constexpr (std::is_same_v<T, double>) {
+    if (v > std::numeric_limits<float>::max()) return std::numeric_limits<float>::infinity();
+    if (v < -std::numeric_limits<float>::max()) return -std::numeric_limits<float>::infinity();
+  }
+  return static_cast<float>(v);
+}
+
+// Sets output 0 to the serialized `summary`.
+void SetSummaryOutput(OpKernelContext* ctx, const Summary& summary) {
+  Tensor* out;
+  OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape{}, &out));
+  OP_REQUIRES(ctx, summary.SerializeToString(&out->scalar<std::string>()),
+              errors::InvalidArgument(ctx->kernel().name(), ": the summary is larger than 2 GiB"));
+}
+
+// The tag of a one-tag op: input 0, a string with one element (a scalar; TF also takes [1]).
+Status SingleTag(OpKernelContext* ctx, std::string* tag) {
+  const Tensor& t = ctx->input(0);
+  if (t.dtype() != DT_STRING || t.NumElements() != 1 || t.dims() > 1) {
+    return errors::InvalidArgument(ctx->kernel().name(), ": tag must be a string scalar, got ",
+                                   DataTypeString(t.dtype()), " ", t.shape().DebugString());
+  }
+  *tag = t.data<std::string>()[0];
+  return absl::OkStatus();
+}
+
+template <typename T>
+class ScalarSummaryOp : public OpKernel {
+ public:
+  explicit ScalarSummaryOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& tags = ctx->input(0);
+    const Tensor& values = ctx->input(1);
+    OP_REQUIRES(ctx, tags.shape() == values.shape(),
+                errors::InvalidArgument(name(), ": tags and values not the same shape: ", tags.shape().DebugString(),
+                                        " != ", values.shape().DebugString(),
+                                        tags.NumElements() == 1
+                                            ? absl::StrCat(" (tag '", errors::Echo(tags.data<std::string>()[0]), "')")
+                                            : std::string()));
+    Summary summary;
+    const std::string* t = tags.data<std::string>();
+    const T* v = values.data<T>();
+    for (int64_t i = 0; i < tags.NumElements(); ++i) {
+      Summary::Value* value = summary.add_value();
+      value->set_tag(t[i]);
+      value->set_simple_value(ToFloat(v[i]));
+    }
+    SetSummaryOutput(ctx, summary);
+  }
+};
+
+template <typename T>
+class HistogramSummaryOp : public OpKernel {
+ public:
+  explicit HistogramSummaryOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  bool IsExpensive() const override { return true; }
+
+  void Compute(OpKernelContext* ctx) override {
+    std::string tag;
+    OP_REQUIRES_OK(ctx, SingleTag(ctx, &tag));
+    const Tensor& values = ctx->input(1);
+    Histogram histogram;
+    const T* v = values.data<T>();
+    for (int64_t i = 0; i < values.NumElements(); ++i) {
+      const double d = static_cast<double>(v[i]);
+      OP_REQUIRES(ctx, !std::isnan(d), errors::InvalidArgument("Nan in summary histogram for: ", name()));
+      OP_REQUIRES(ctx, !std::isinf(d), errors::InvalidArgument("Infinity in summary histogram for: ", name()));
+      histogram.Add(d);
+    }
+    Summary summary;
+    Summary::Value* value = summary.add_value();
+    value->set_tag(tag);
+    histogram.EncodeToProto(value->mutable_histo(), /*preserve_zero_buckets=*/false);
+    SetSummaryOutput(ctx, summary);
+  }
+};
+
+class ImageSummaryOp : public OpKernel {
+ public:
+  explicit ImageSummaryOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    int64_t max_images;
+    ctx->SetStatus(ctx->GetAttr("max_images", &max_images));
+    if (ctx->status().ok() && (max_images < 1 || max_images >= (int64_t{1} << 31))) {
+      ctx->SetStatus(errors::InvalidArgument("max_images must be in [1, 2^31), got ", max_images));
+    }
+    max_images_ = static_cast<int>(std::clamp<int64_t>(max_images, 1, INT32_MAX));
+    Tensor bad_color;
+    ctx->SetStatus(ctx->GetAttr("bad_color", &bad_color));
+    if (!ctx->status().ok()) return;
+    if (bad_color.dtype() != DT_UINT8 || bad_color.dims() != 1) {
+      ctx->SetStatus(errors::InvalidArgument("bad_color must be a uint8 vector, got ", DataTypeString(bad_color.dtype()),
+                                             " ", bad_color.shape().DebugString()));
+      return;
+    }
+    bad_color_.assign(bad_color.data<uint8_t>(), bad_color.data<uint8_t>() + bad_color.NumElements());
+  }
+  bool IsExpensive() const override { return true; }
+
+  void Compute(OpKernelContext* ctx) override {
+    std::string tag;
+    OP_REQUIRES_OK(ctx, SingleTag(ctx, &tag));
+    const Tensor& images = ctx->input(1);
+    OP_REQUIRES(ctx, images.dims() == 4 && (images.dim_size(3) == 1 || images.dim_size(3) == 3 || images.dim_size(3) == 4),
+                errors::InvalidArgument(name(), ": tensor must be 4-D with last dim 1, 3, or 4, not ",
+                                        images.shape().DebugString()));
+    OP_REQUIRES(ctx, images.dim_size(1) * images.dim_size(2) < (int64_t{1} << 29),
+                errors::InvalidArgument(name(), ": tensor too large for summary ", images.shape().DebugString()));
+    const int64_t batch = images.dim_size(0), height = images.dim_size(1), width = images.dim_size(2);
+    const int depth = static_cast<int>(images.dim_size(3));
+    const int64_t pixels = height * width;
+    if (images.dtype() != DT_UINT8) {
+      OP_REQUIRES(ctx, static_cast<int64_t>(bad_color_.size()) >= depth,
+                  errors::InvalidArgument(name(), ": expected depth <= bad_color.size, got depth = ", depth,
+                                          ", bad_color.size = ", bad_color_.size()));
+    }
+    Summary summary;
+    std::vector<uint8_t> scaled;
+    const int64_t n = std::min<int64_t>(max_images_, batch);
+    for (int64_t i = 0; i < n; ++i) {
+      const uint8_t* image;
+      if (images.dtype() == DT_UINT8) {
+        image = images.data<uint8_t>() + i * pixels * depth;
+      } else {
+        scaled.resize(pixels * depth);
+        if (images.dtype() == DT_FLOAT) {
+          ScaleImage<float>(images.data<float>() + i * pixels * depth, pixels, depth, scaled.data());
+        } else {
+          ScaleImage<double>(images.data<double>() + i * pixels * depth, pixels, depth, scaled.data());
+        }
+        image = scaled.data();
+      }
+      Summary::Value* value = summary.add_value();
+      // The tag depends on the number of images asked for, not the number there are (as TF).
+      value->set_tag(max_images_ > 1 ? absl::StrCat(tag, "/image/", i) : absl::StrCat(tag, "/image"));
+      Summary::Image* si = value->mutable_image();
+      si->set_height(static_cast<int32_t>(height));
+      si->set_width(static_cast<int32_t>(width));
+      si->set_colorspace(depth);
+      if (pixels == 0) continue;  // TF writes an empty PNG string too (PNG cannot hold 0 pixels)
+      StatusOr<std::string> png = EncodePng(image, width, height, depth, width * depth);
+      OP_REQUIRES_OK(ctx, png.status());
+      si->set_encoded_image_string(*std::move(png));
+    }
+    SetSummaryOutput(ctx, summary);
+  }
+
+ private:
+  // TF's scaling of a float image into uint8, computed in T: finite pixels (all channels finite)
+  // map by value * scale + offset, where without negative values scale = 255 / max and offset 0,
+  // and with one, scale = 127 / max(|min|, |max|) and offset 128 (scale 0 below 1e-6); other
+  // pixels get bad_color.
+  template <typename T>
+  void ScaleImage(const T* values, int64_t pixels, int depth, uint8_t* out) const {
+    auto finite = [&](int64_t p) {
+      for (int c = 0; c < depth; ++c) {
+        if (!std::isfinite(values[p * depth + c])) return false;
+      }
+      return true;
+    };
+    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+    for (int64_t p = 0; p < pixels; ++p) {
+      if (!finite(p)) continue;
+      for (int c = 0; c < depth; ++c) {
+        const float v = ToFloat(values[p * depth + c]);
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+    constexpr float kZeroThreshold = 1e-6f;
+    T scale, offset;
+    if (lo < 0) {
+      const float max_abs = std::max(std::abs(lo), std::abs(hi));
+      scale = static_cast<T>(max_abs < kZeroThreshold ? 0.0f : 127.0f / max_abs);
+      offset = static_cast<T>(128.0f);
+    } else {
+      scale = static_cast<T>(hi < kZeroThreshold ? 0.0f : 255.0f / hi);
+      offset = static_cast<T>(0.0f);
+    }
+    for (int64_t p = 0; p < pixels; ++p) {
+      const bool ok = finite(p);
+      for (int c = 0; c < depth; ++c) {
+        out[p * depth + c] = ok ? static_cast<uint8_t>(values[p * depth + c] * scale + offset) : bad_color_[c];
+      }
+    }
+  }
+
+  int max_images_ = 3;
+  std::vector<uint8_t> bad_color_;
+};
+
+class MergeSummaryOp : public OpKernel {
+ public:
+  explicit MergeSummaryOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+
+  void Compute(OpKernelContext* ctx) override {
+    std::vector<absl::string_view> summaries;
+    for (int i = 0; i < ctx->num_inputs(); ++i) {
+      const Tensor& in = ctx->input(i);
+      const std::string* s = in.data<std::string>();
+      for (int64_t j = 0; j < in.NumElements(); ++j) summaries.push_back(s[j]);
+    }
+    StatusOr<std::string> merged = MergeSerializedSummaries(summaries);
+    OP_REQUIRES_OK(ctx, merged.ok() ? absl::OkStatus() : errors::Annotate(merged.status(), absl::StrCat(name(), ": ")));
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape{}, &out));
+    out->scalar<std::string>() = *std::move(merged);
+  }
+};
+
+REGISTER_KERNEL_FAMILY(RealNumberTypes, "ScalarSummary", ScalarSummaryOp);
+REGISTER_KERNEL_FAMILY(RealNumberTypes, "HistogramSummary", HistogramSummaryOp);
+REGISTER_KERNEL(KernelDefBuilder("ImageSummary").Device(kDeviceCpu), ImageSummaryOp);
+REGISTER_KERNEL(KernelDefBuilder("MergeSummary").Device(kDeviceCpu), MergeSummaryOp);
+
+}  // namespace
+}  // namespace sluice
