@@ -9,6 +9,15 @@ REGISTER_NO_GRADIENT("ScalarSummary");
 REGISTER_NO_GRADIENT("HistogramSummary");
 REGISTER_NO_GRADIENT("ImageSummary");
 REGISTER_NO_GRADIENT("MergeSummary");
+REGISTER_NO_GRADIENT("SummaryWriter");
+REGISTER_NO_GRADIENT("CreateSummaryFileWriter");
+REGISTER_NO_GRADIENT("FlushSummaryWriter");
+REGISTER_NO_GRADIENT("CloseSummaryWriter");
+REGISTER_NO_GRADIENT("WriteSummary");
+REGISTER_NO_GRADIENT("WriteRawProtoSummary");
+REGISTER_NO_GRADIENT("WriteScalarSummary");
+REGISTER_NO_GRADIENT("WriteHistogramSummary");
+REGISTER_NO_GRADIENT("WriteGraphSummary");
 
 namespace ops {
 namespace {
@@ -86,6 +95,78 @@ Output MergeAllSummaries(const Scope& scope, const std::string& key) {
   }
   if (inputs.empty()) return Output();
   return MergeSummary(scope, inputs);
+}
+
+Output SummaryWriter(const Scope& scope, const std::string& shared_name) {
+  if (!scope.ok()) return Output();
+  return NodeBuilder(scope, "SummaryWriter").Attr("shared_name", shared_name).Attr("container", "").Finalize();
+}
+
+Operation CreateSummaryFileWriter(const Scope& scope, const Output& writer, const std::string& logdir,
+                                  int max_queue, int flush_millis, const std::string& filename_suffix) {
+  if (!scope.ok() || !writer.valid()) return Operation();
+  return NodeBuilder(scope, "CreateSummaryFileWriter")
+      .Input(writer)
+      .Input(StringScalar(scope, logdir))
+      .Input(Input(max_queue).ToOutput(scope))
+      .Input(Input(flush_millis).ToOutput(scope))
+      .Input(StringScalar(scope, filename_suffix))
+      .Finalize();
+}
+
+Operation FlushSummaryWriter(const Scope& scope, const Output& writer) {
+  if (!scope.ok() || !writer.valid()) return Operation();
+  return NodeBuilder(scope, "FlushSummaryWriter").Input(writer).Finalize();
+}
+
+Operation CloseSummaryWriter(const Scope& scope, const Output& writer) {
+  if (!scope.ok() || !writer.valid()) return Operation();
+  return NodeBuilder(scope, "CloseSummaryWriter").Input(writer).Finalize();
+}
+
+namespace {
+// A Write*Summary node: the writer, the step (as int64), then `rest` in order.
+Operation WriteOp(const Scope& scope, const std::string& op, const Output& writer, const Input& step,
+                  const std::vector<Output>& rest) {
+  if (!scope.ok() || !writer.valid()) return Operation();
+  Output step_t = step.ToOutput(scope, DT_INT64);
+  if (!step_t.valid()) return Operation();
+  NodeBuilder builder(scope, op);
+  builder.Input(writer).Input(step_t);
+  for (const Output& o : rest) {
+    if (!o.valid()) return Operation();
+    builder.Input(o);
+  }
+  return builder.Finalize();
+}
+}  // namespace
+
+Operation WriteScalarSummary(const Scope& scope, const Output& writer, const Input& step, const std::string& tag,
+                             const Input& value) {
+  if (!scope.ok()) return Operation();
+  return WriteOp(scope, "WriteScalarSummary", writer, step, {StringScalar(scope, tag), value.ToOutput(scope)});
+}
+
+Operation WriteHistogramSummary(const Scope& scope, const Output& writer, const Input& step,
+                                const std::string& tag, const Input& values) {
+  if (!scope.ok()) return Operation();
+  return WriteOp(scope, "WriteHistogramSummary", writer, step, {StringScalar(scope, tag), values.ToOutput(scope)});
+}
+
+Operation WriteSummary(const Scope& scope, const Output& writer, const Input& step, const Input& tensor,
+                       const std::string& tag, const std::string& serialized_metadata) {
+  if (!scope.ok()) return Operation();
+  return WriteOp(scope, "WriteSummary", writer, step,
+                 {tensor.ToOutput(scope), StringScalar(scope, tag), StringScalar(scope, serialized_metadata)});
+}
+
+Operation WriteRawProtoSummary(const Scope& scope, const Output& writer, const Input& step, const Output& summaries) {
+  return WriteOp(scope, "WriteRawProtoSummary", writer, step, {summaries});
+}
+
+Operation WriteGraphSummary(const Scope& scope, const Output& writer, const Input& step,
+                            const Output& serialized_graph_def) {
+  return WriteOp(scope, "WriteGraphSummary", writer, step, {serialized_graph_def});
 }
 
 }  // namespace ops

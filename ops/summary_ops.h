@@ -59,6 +59,42 @@ Output MergeSummary(const Scope& scope, const std::vector<Output>& inputs);
 // Output, and no error, when the collection is empty (TF returns None).
 Output MergeAllSummaries(const Scope& scope, const std::string& key = kSummariesCollection);
 
+// TF2's summary writer resource: the graph writes summaries into an event file itself.
+//
+//   Output writer = ops::SummaryWriter(root);
+//   Operation create = ops::CreateSummaryFileWriter(root, writer, "/tmp/logs/run");
+//   Operation write = ops::WriteScalarSummary(root, writer, /*step=*/int64_t{1}, "loss", loss);
+//   Operation flush = ops::FlushSummaryWriter(root, writer);
+//
+// Run `create` once (again is harmless), then `write` with each step; the session's writer is
+// closed (flushed) by CloseSummaryWriter or when the session ends. Writing to a writer that
+// CreateSummaryFileWriter has not opened is an error naming it.
+
+// A handle to the writer `shared_name` (default: the node's name).
+Output SummaryWriter(const Scope& scope, const std::string& shared_name = "");
+// Opens the writer as a summary::FileWriter of `logdir` (max_queue, flush_millis and
+// filename_suffix as FileWriterOptions' max_queue, flush_secs * 1000 and filename_suffix).
+Operation CreateSummaryFileWriter(const Scope& scope, const Output& writer, const std::string& logdir,
+                                  int max_queue = 10, int flush_millis = 120000,
+                                  const std::string& filename_suffix = "");
+Operation FlushSummaryWriter(const Scope& scope, const Output& writer);
+// Flushes and closes the writer; it must be opened again to be written to.
+Operation CloseSummaryWriter(const Scope& scope, const Output& writer);
+// Writes, at the int64 `step`: the real-number scalar `value` as simple_value...
+Operation WriteScalarSummary(const Scope& scope, const Output& writer, const Input& step, const std::string& tag,
+                             const Input& value);
+// ... the histogram of `values` (as HistogramSummary)...
+Operation WriteHistogramSummary(const Scope& scope, const Output& writer, const Input& step,
+                                const std::string& tag, const Input& values);
+// ... `tensor` as a TensorProto with a serialized SummaryMetadata (TF2's tf.summary.write)...
+Operation WriteSummary(const Scope& scope, const Output& writer, const Input& step, const Input& tensor,
+                       const std::string& tag, const std::string& serialized_metadata = "");
+// ... each serialized Summary of the string tensor `summaries` (e.g. MergeAllSummaries')...
+Operation WriteRawProtoSummary(const Scope& scope, const Output& writer, const Input& step, const Output& summaries);
+// ... a serialized GraphDef (a string scalar) as the graph.
+Operation WriteGraphSummary(const Scope& scope, const Output& writer, const Input& step,
+                            const Output& serialized_graph_def);
+
 }  // namespace ops
 }  // namespace sluice
 

@@ -105,6 +105,12 @@ Status FileWriter::AddGraph(const GraphDef& graph_def, int64_t global_step) {
   return AddTimedEvent(std::move(event), global_step);
 }
 
+Status FileWriter::AddGraph(absl::string_view serialized_graph_def, int64_t global_step) {
+  Event event;
+  event.set_graph_def(std::string(serialized_graph_def));
+  return AddTimedEvent(std::move(event), global_step);
+}
+
 Status FileWriter::AddMetaGraph(absl::string_view serialized_meta_graph_def, int64_t global_step) {
   Event event;
   event.set_meta_graph_def(std::string(serialized_meta_graph_def));

@@ -70,6 +70,8 @@ class FileWriter {
   Status AddSummary(absl::string_view serialized_summary, int64_t global_step = 0);
   // Queues an Event holding the serialized `graph_def` (TensorBoard's Graphs tab).
   Status AddGraph(const GraphDef& graph_def, int64_t global_step = 0);
+  // The same for a serialized GraphDef, as it is.
+  Status AddGraph(absl::string_view serialized_graph_def, int64_t global_step = 0);
   // Queues an Event holding a serialized MetaGraphDef.
   Status AddMetaGraph(absl::string_view serialized_meta_graph_def, int64_t global_step = 0);
   // Queues an Event holding `session_log` (START, STOP, CHECKPOINT).

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -610,6 +611,78 @@ TEST(SummaryOpsTest, SummariesOfATrainingStepGoToAnEventFile) {
   EXPECT_FALSE(events[1].graph_def().empty());
   EXPECT_EQ(events[4].step(), 2);
   EXPECT_EQ(events[4].summary().value(0).simple_value(), 4.f);  // (4 + 4) / 2
+}
+
+TEST(SummaryWriterOpsTest, TheGraphWritesAnEventFileItself) {
+  test::TempDir dir;
+  const std::string logdir = dir.path() + "/in_graph";
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1});
+  auto step = ops::Placeholder(root.WithOpName("step"), DT_INT64, {});
+  Output writer = ops::SummaryWriter(root.WithOpName("writer"));
+  Operation create = ops::CreateSummaryFileWriter(root, writer, logdir, /*max_queue=*/100, /*flush_millis=*/0, ".v2");
+  Operation scalar = ops::WriteScalarSummary(root, writer, step, "mean", ops::Mean(root, x, {0}));
+  Operation histogram = ops::WriteHistogramSummary(root.WithOpName("write_histogram"), writer, step, "x", x);
+  Operation tensor = ops::WriteSummary(root, writer, step, x, "raw", "\x0a\x09\x0a\x07scalars");
+  Operation raw = ops::WriteRawProtoSummary(root, writer, step, ops::ScalarSummary(root, "merged", 7.f));
+  GraphDef graph_def;
+  ASSERT_OK(root.ToGraphDef(&graph_def));
+  Operation graph = ops::WriteGraphSummary(root, writer, int64_t{0},
+                                           ops::Const(root, Tensor::Scalar<std::string>(graph_def.SerializeAsString())));
+  Operation flush = ops::FlushSummaryWriter(root, writer);
+  Operation close = ops::CloseSummaryWriter(root, writer);
+  ASSERT_OK(root.status());
+  Session session(root);
+  std::vector<Tensor> out;
+  // Not open yet: an error naming the writer.
+  Status s = session.Run({{x, Tensor::FromVector<float>({1.f})}, {step, Tensor::Scalar<int64_t>(1)}}, {}, {scalar}, &out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(s.message(), "summary writer 'writer' is not open")) << s;
+  ASSERT_OK(session.Run({}, {}, {create}, &out));
+  ASSERT_OK(session.Run({}, {}, {create}, &out));  // already open: nothing happens
+  ASSERT_OK(session.Run({}, {}, {graph}, &out));
+  for (int64_t i = 1; i <= 2; ++i) {
+    ASSERT_OK(session.Run({{x, Tensor::FromVector<float>({1.f * i, 3.f})}, {step, Tensor::Scalar<int64_t>(i)}}, {},
+                          {scalar, histogram, tensor, raw}, &out));
+  }
+  const std::string file = OnlyEventFile(logdir);
+  EXPECT_TRUE(absl::EndsWith(file, ".v2")) << file;
+  EXPECT_EQ(Events(file).size(), 1u);  // queued (max_queue 100, no timed flushes)
+  ASSERT_OK(session.Run({}, {}, {flush}, &out));
+  std::vector<Event> events = Events(file);
+  ASSERT_EQ(events.size(), 1u + 1 + 2 * 4);
+  GraphDef read;
+  ASSERT_TRUE(read.ParseFromString(events[1].graph_def()));
+  EXPECT_EQ(read.node_size(), graph_def.node_size());
+  // The ops of one Run may write in any order: find the events by step and tag.
+  std::map<std::pair<int64_t, std::string>, Summary::Value> values;
+  for (size_t i = 2; i < events.size(); ++i) {
+    ASSERT_EQ(events[i].summary().value_size(), 1);
+    values[{events[i].step(), events[i].summary().value(0).tag()}] = events[i].summary().value(0);
+  }
+  ASSERT_EQ(values.size(), 8u);
+  EXPECT_EQ((values[{2, "mean"}].simple_value()), 2.5f);
+  EXPECT_EQ((values[{1, "x"}].histo().num()), 2);
+  const Summary::Value& raw_tensor = values[{1, "raw"}];
+  EXPECT_EQ(raw_tensor.metadata().plugin_data().plugin_name(), "scalars");
+  auto t = Tensor::FromProto(raw_tensor.tensor());
+  ASSERT_OK(t.status());
+  test::ExpectTensorEqual(*t, Tensor::FromVector<float>({1.f, 3.f}));
+  EXPECT_EQ((values[{2, "merged"}].simple_value()), 7.f);
+
+  // A NaN in the histogram names the node; the writer stays usable.
+  s = session.Run({{x, Tensor::FromVector<float>({NAN})}, {step, Tensor::Scalar<int64_t>(3)}}, {}, {histogram}, &out);
+  EXPECT_TRUE(absl::StrContains(s.message(), "Nan in summary histogram for: write_histogram")) << s;
+  ASSERT_OK(session.Run({}, {}, {close}, &out));
+  EXPECT_EQ(Events(file).size(), events.size());
+  s = session.Run({}, {}, {flush}, &out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;  // closed and removed
+  // Opening it again starts a new file.
+  ASSERT_OK(session.Run({}, {}, {create}, &out));
+  ASSERT_OK(session.Run({}, {}, {close}, &out));
+  auto files = summary::EventFilesInDirectory(logdir);
+  ASSERT_OK(files.status());
+  EXPECT_EQ(files->size(), 2u);
 }
 
 }  // namespace

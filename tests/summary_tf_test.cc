@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/npy.h"
@@ -271,6 +272,41 @@ TEST(SummaryTfTest, TensorBoardReadsScalarsHistogramsImagesAndTheGraph) {
   EXPECT_EQ(images_per_tag["float/image/2"], 3);
   EXPECT_EQ(image_lines, 3 * (1 + 2 + 3));
   EXPECT_EQ(graph_lines, 1);
+}
+
+TEST(SummaryTfTest, TensorBoardReadsWhatTheGraphsSummaryWriterWrote) {
+  SKIP_WITHOUT_TENSORFLOW();
+  test::TempDir dir;
+  Scope root = Scope::NewRootScope();
+  auto step = ops::Placeholder(root.WithOpName("step"), DT_INT64, {});
+  auto value = ops::Placeholder(root.WithOpName("value"), DT_DOUBLE, {});
+  Output writer = ops::SummaryWriter(root);
+  Operation create = ops::CreateSummaryFileWriter(root, writer, dir.path() + "/run");
+  Operation write = ops::WriteScalarSummary(root, writer, step, "value", value);
+  Operation close = ops::CloseSummaryWriter(root, writer);
+  ASSERT_OK(root.status());
+  Session session(root);
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {}, {create}, &out));
+  for (int64_t i = 0; i < 5; ++i) {
+    ASSERT_OK(session.Run({{step, Tensor::Scalar<int64_t>(i * 100)}, {value, Tensor::Scalar<double>(0.1 * i)}}, {},
+                          {write}, &out));
+  }
+  ASSERT_OK(session.Run({}, {}, {close}, &out));
+  std::vector<std::string> got;
+  for (const auto& line : RunScript("events " + dir.path() + "/run")) got.push_back(absl::StrJoin(line, " "));
+  std::vector<std::string> expected = {"file_version 2.0"};
+  for (int64_t i = 0; i < 5; ++i) {
+    expected.push_back(absl::StrCat("scalar value ", i * 100, " ", absl::StrFormat("%.17g", static_cast<float>(0.1 * i))));
+  }
+  ASSERT_EQ(got.size(), expected.size());
+  EXPECT_EQ(got[0], expected[0]);
+  for (size_t i = 1; i < got.size(); ++i) {
+    std::vector<std::string> g = absl::StrSplit(got[i], ' '), e = absl::StrSplit(expected[i], ' ');
+    ASSERT_EQ(g.size(), 4u) << got[i];
+    EXPECT_EQ(g[2], e[2]);
+    EXPECT_EQ(std::strtod(g[3].c_str(), nullptr), std::strtod(e[3].c_str(), nullptr)) << got[i];
+  }
 }
 
 }  // namespace

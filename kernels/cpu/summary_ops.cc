@@ -1,6 +1,7 @@
 // CPU kernels of the summary ops (ops/defs/summary_ops.cc), with TensorFlow's semantics
-// (core/kernels/summary_op.cc, summary_image_op.cc): the same tags, histogram buckets and image
-// scaling, so TensorBoard shows what it shows for TensorFlow's.
+// (core/kernels/summary_op.cc, summary_image_op.cc, summary_kernels.cc): the same tags,
+// histogram buckets and image scaling, so TensorBoard shows what it shows for TensorFlow's; and
+// of the summary writer ops, over a summary::FileWriter in the session's ResourceMgr.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +15,7 @@
 #include "core/summary.h"
 #include "core/type_lists.h"
 #include "proto/summary.pb.h"
+#include "runtime/event_file_writer.h"
 
 namespace sluice {
 namespace {
@@ -36,14 +38,30 @@ void SetSummaryOutput(OpKernelContext* ctx, const Summary& summary) {
               errors::InvalidArgument(ctx->kernel().name(), ": the summary is larger than 2 GiB"));
 }
 
-// The tag of a one-tag op: input 0, a string with one element (a scalar; TF also takes [1]).
-Status SingleTag(OpKernelContext* ctx, std::string* tag) {
-  const Tensor& t = ctx->input(0);
+// The tag of a one-tag op: input `i`, a string with one element (a scalar; TF also takes [1]).
+Status SingleTag(OpKernelContext* ctx, int i, std::string* tag) {
+  const Tensor& t = ctx->input(i);
   if (t.dtype() != DT_STRING || t.NumElements() != 1 || t.dims() > 1) {
     return errors::InvalidArgument(ctx->kernel().name(), ": tag must be a string scalar, got ",
                                    DataTypeString(t.dtype()), " ", t.shape().DebugString());
   }
   *tag = t.data<std::string>()[0];
+  return absl::OkStatus();
+}
+
+// The histogram of `values` (TF's default buckets, empty runs collapsed), for the node `node`;
+// a NaN or infinite value is an error.
+template <typename T>
+Status EncodeHistogram(const Tensor& values, const std::string& node, HistogramProto* proto) {
+  Histogram histogram;
+  const T* v = values.data<T>();
+  for (int64_t i = 0; i < values.NumElements(); ++i) {
+    const double d = static_cast<double>(v[i]);
+    if (std::isnan(d)) return errors::InvalidArgument("Nan in summary histogram for: ", node);
+    if (std::isinf(d)) return errors::InvalidArgument("Infinity in summary histogram for: ", node);
+    histogram.Add(d);
+  }
+  histogram.EncodeToProto(proto, /*preserve_zero_buckets=*/false);
   return absl::OkStatus();
 }
 
@@ -81,20 +99,11 @@ class HistogramSummaryOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     std::string tag;
-    OP_REQUIRES_OK(ctx, SingleTag(ctx, &tag));
-    const Tensor& values = ctx->input(1);
-    Histogram histogram;
-    const T* v = values.data<T>();
-    for (int64_t i = 0; i < values.NumElements(); ++i) {
-      const double d = static_cast<double>(v[i]);
-      OP_REQUIRES(ctx, !std::isnan(d), errors::InvalidArgument("Nan in summary histogram for: ", name()));
-      OP_REQUIRES(ctx, !std::isinf(d), errors::InvalidArgument("Infinity in summary histogram for: ", name()));
-      histogram.Add(d);
-    }
+    OP_REQUIRES_OK(ctx, SingleTag(ctx, 0, &tag));
     Summary summary;
     Summary::Value* value = summary.add_value();
     value->set_tag(tag);
-    histogram.EncodeToProto(value->mutable_histo(), /*preserve_zero_buckets=*/false);
+    OP_REQUIRES_OK(ctx, EncodeHistogram<T>(ctx->input(1), name(), value->mutable_histo()));
     SetSummaryOutput(ctx, summary);
   }
 };
@@ -122,7 +131,7 @@ class ImageSummaryOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     std::string tag;
-    OP_REQUIRES_OK(ctx, SingleTag(ctx, &tag));
+    OP_REQUIRES_OK(ctx, SingleTag(ctx, 0, &tag));
     const Tensor& images = ctx->input(1);
     OP_REQUIRES(ctx, images.dims() == 4 && (images.dim_size(3) == 1 || images.dim_size(3) == 3 || images.dim_size(3) == 4),
                 errors::InvalidArgument(name(), ": tensor must be 4-D with last dim 1, 3, or 4, not ",
@@ -231,10 +240,223 @@ class MergeSummaryOp : public OpKernel {
   }
 };
 
+// The summary writer resource of SummaryWriter handles: a summary::FileWriter, once a
+// CreateSummaryFileWriter has run.
+class SummaryWriterResource : public ResourceBase {
+ public:
+  explicit SummaryWriterResource(std::unique_ptr<summary::FileWriter> writer) : writer_(std::move(writer)) {}
+  summary::FileWriter* writer() const { return writer_.get(); }
+  std::string DebugString() const override { return absl::StrCat("summary writer of '", writer_->filename(), "'"); }
+
+ private:
+  std::unique_ptr<summary::FileWriter> writer_;
+};
+
+// Outputs the same handle every run: (container or the manager's default, shared_name or the
+// node's name).
+class SummaryWriterOp : public OpKernel {
+ public:
+  explicit SummaryWriterOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    std::string container, shared_name;
+    ctx->SetStatus(ctx->GetAttr("container", &container));
+    ctx->SetStatus(ctx->GetAttr("shared_name", &shared_name));
+    if (shared_name.empty()) shared_name = name();
+    if (container.empty()) {
+      container = ctx->resource_mgr() != nullptr ? ctx->resource_mgr()->default_container() : "localhost";
+    }
+    handle_ = Tensor::Scalar(ResourceHandle::Make<SummaryWriterResource>(
+        ctx->device() != nullptr ? ctx->device()->name() : "", std::move(container), std::move(shared_name)));
+  }
+  void Compute(OpKernelContext* ctx) override { ctx->set_output(0, handle_); }
+
+ private:
+  Tensor handle_;
+};
+
+StatusOr<const ResourceHandle*> WriterHandle(OpKernelContext* ctx) {
+  const Tensor& t = ctx->input(0);
+  if (t.dtype() != DT_RESOURCE || t.NumElements() != 1) {
+    return errors::InvalidArgument(ctx->kernel().name(), ": writer must be one resource handle, got ",
+                                   DataTypeString(t.dtype()), " ", t.shape().DebugString());
+  }
+  return &t.flat<ResourceHandle>()[0];
+}
+
+// The writer behind input 0; FailedPrecondition naming it when no CreateSummaryFileWriter made it.
+StatusOr<RefCountPtr<SummaryWriterResource>> LookupWriter(OpKernelContext* ctx) {
+  SLUICE_ASSIGN_OR_RETURN(const ResourceHandle* handle, WriterHandle(ctx));
+  StatusOr<RefCountPtr<SummaryWriterResource>> writer = ctx->resource_mgr()->Lookup<SummaryWriterResource>(*handle);
+  if (absl::IsNotFound(writer.status())) {
+    return errors::FailedPrecondition(ctx->kernel().name(), ": summary writer '", errors::Echo(handle->name()),
+                                      "' is not open (run CreateSummaryFileWriter first; CloseSummaryWriter closes it)");
+  }
+  return writer;
+}
+
+template <typename T>
+Status ScalarInput(OpKernelContext* ctx, int i, const char* what, T* value) {
+  const Tensor& t = ctx->input(i);
+  if (t.dtype() != DataTypeToEnum<T>::value || t.NumElements() != 1 || t.dims() > 1) {
+    return errors::InvalidArgument(ctx->kernel().name(), ": ", what, " must be a ", DataTypeString(DataTypeToEnum<T>::value),
+                                   " scalar, got ", DataTypeString(t.dtype()), " ", t.shape().DebugString());
+  }
+  *value = t.data<T>()[0];
+  return absl::OkStatus();
+}
+
+class CreateSummaryFileWriterOp : public OpKernel {
+ public:
+  explicit CreateSummaryFileWriterOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  bool IsExpensive() const override { return true; }
+
+  void Compute(OpKernelContext* ctx) override {
+    StatusOr<const ResourceHandle*> handle = WriterHandle(ctx);
+    OP_REQUIRES_OK(ctx, handle.status());
+    std::string logdir, suffix;
+    int32_t max_queue = 0, flush_millis = 0;
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 1, "logdir", &logdir));
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 2, "max_queue", &max_queue));
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 3, "flush_millis", &flush_millis));
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 4, "filename_suffix", &suffix));
+    auto created = ctx->resource_mgr()->LookupOrCreate<SummaryWriterResource>(
+        **handle, [&]() -> StatusOr<std::unique_ptr<SummaryWriterResource>> {
+          summary::FileWriterOptions options;
+          options.max_queue = max_queue;
+          options.flush_secs = flush_millis / 1000.0;
+          options.filename_suffix = suffix;
+          SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<summary::FileWriter> writer,
+                                  summary::FileWriter::Create(logdir, std::move(options)));
+          return std::make_unique<SummaryWriterResource>(std::move(writer));
+        });
+    OP_REQUIRES_OK(ctx, created.ok() ? absl::OkStatus() : errors::Annotate(created.status(), absl::StrCat(name(), ": ")));
+  }
+};
+
+class FlushSummaryWriterOp : public OpKernel {
+ public:
+  explicit FlushSummaryWriterOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  bool IsExpensive() const override { return true; }
+  void Compute(OpKernelContext* ctx) override {
+    StatusOr<RefCountPtr<SummaryWriterResource>> writer = LookupWriter(ctx);
+    OP_REQUIRES_OK(ctx, writer.status());
+    OP_REQUIRES_OK(ctx, (*writer)->writer()->Flush());
+  }
+};
+
+class CloseSummaryWriterOp : public OpKernel {
+ public:
+  explicit CloseSummaryWriterOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  bool IsExpensive() const override { return true; }
+  void Compute(OpKernelContext* ctx) override {
+    StatusOr<RefCountPtr<SummaryWriterResource>> writer = LookupWriter(ctx);
+    OP_REQUIRES_OK(ctx, writer.status());
+    Status closed = (*writer)->writer()->Close();
+    OP_REQUIRES_OK(ctx, ctx->resource_mgr()->Delete(**WriterHandle(ctx)));
+    OP_REQUIRES_OK(ctx, closed);
+  }
+};
+
+// The base of the Write*Summary kernels: the writer (input 0) and the step (input 1).
+class WriteOpBase : public OpKernel {
+ public:
+  explicit WriteOpBase(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  bool IsExpensive() const override { return true; }
+  void Compute(OpKernelContext* ctx) override {
+    StatusOr<RefCountPtr<SummaryWriterResource>> writer = LookupWriter(ctx);
+    OP_REQUIRES_OK(ctx, writer.status());
+    int64_t step = 0;
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 1, "step", &step));
+    Write(ctx, (*writer)->writer(), step);
+  }
+  virtual void Write(OpKernelContext* ctx, summary::FileWriter* writer, int64_t step) = 0;
+};
+
+class WriteSummaryOp : public WriteOpBase {
+ public:
+  using WriteOpBase::WriteOpBase;
+  void Write(OpKernelContext* ctx, summary::FileWriter* writer, int64_t step) override {
+    std::string tag, metadata;
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 3, "tag", &tag));
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 4, "summary_metadata", &metadata));
+    Summary summary;
+    Summary::Value* value = summary.add_value();
+    value->set_tag(tag);
+    ctx->input(2).ToProto(value->mutable_tensor());
+    if (!metadata.empty() && !value->mutable_metadata()->ParseFromString(metadata)) {
+      ctx->SetStatus(errors::InvalidArgument(name(), ": summary_metadata is not a serialized SummaryMetadata"));
+      return;
+    }
+    OP_REQUIRES_OK(ctx, writer->AddSummary(std::move(summary), step));
+  }
+};
+
+class WriteRawProtoSummaryOp : public WriteOpBase {
+ public:
+  using WriteOpBase::WriteOpBase;
+  void Write(OpKernelContext* ctx, summary::FileWriter* writer, int64_t step) override {
+    const Tensor& t = ctx->input(2);
+    for (int64_t i = 0; i < t.NumElements(); ++i) {
+      Status s = writer->AddSummary(absl::string_view(t.data<std::string>()[i]), step);
+      OP_REQUIRES_OK(ctx, s.ok() ? s : errors::Annotate(s, absl::StrCat(name(), ": element ", i, ": ")));
+    }
+  }
+};
+
+template <typename T>
+class WriteScalarSummaryOp : public WriteOpBase {
+ public:
+  using WriteOpBase::WriteOpBase;
+  void Write(OpKernelContext* ctx, summary::FileWriter* writer, int64_t step) override {
+    std::string tag;
+    T v{};
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 2, "tag", &tag));
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 3, "value", &v));
+    Summary summary;
+    Summary::Value* value = summary.add_value();
+    value->set_tag(tag);
+    value->set_simple_value(ToFloat(v));
+    OP_REQUIRES_OK(ctx, writer->AddSummary(std::move(summary), step));
+  }
+};
+
+template <typename T>
+class WriteHistogramSummaryOp : public WriteOpBase {
+ public:
+  using WriteOpBase::WriteOpBase;
+  void Write(OpKernelContext* ctx, summary::FileWriter* writer, int64_t step) override {
+    std::string tag;
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 2, "tag", &tag));
+    Summary summary;
+    Summary::Value* value = summary.add_value();
+    value->set_tag(tag);
+    OP_REQUIRES_OK(ctx, EncodeHistogram<T>(ctx->input(3), name(), value->mutable_histo()));
+    OP_REQUIRES_OK(ctx, writer->AddSummary(std::move(summary), step));
+  }
+};
+
+class WriteGraphSummaryOp : public WriteOpBase {
+ public:
+  using WriteOpBase::WriteOpBase;
+  void Write(OpKernelContext* ctx, summary::FileWriter* writer, int64_t step) override {
+    std::string graph;
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 2, "tensor", &graph));
+    OP_REQUIRES_OK(ctx, writer->AddGraph(absl::string_view(graph), step));
+  }
+};
+
 REGISTER_KERNEL_FAMILY(RealNumberTypes, "ScalarSummary", ScalarSummaryOp);
 REGISTER_KERNEL_FAMILY(RealNumberTypes, "HistogramSummary", HistogramSummaryOp);
 REGISTER_KERNEL(KernelDefBuilder("ImageSummary").Device(kDeviceCpu), ImageSummaryOp);
 REGISTER_KERNEL(KernelDefBuilder("MergeSummary").Device(kDeviceCpu), MergeSummaryOp);
+REGISTER_KERNEL(KernelDefBuilder("SummaryWriter").Device(kDeviceCpu), SummaryWriterOp);
+REGISTER_KERNEL(KernelDefBuilder("CreateSummaryFileWriter").Device(kDeviceCpu), CreateSummaryFileWriterOp);
+REGISTER_KERNEL(KernelDefBuilder("FlushSummaryWriter").Device(kDeviceCpu), FlushSummaryWriterOp);
+REGISTER_KERNEL(KernelDefBuilder("CloseSummaryWriter").Device(kDeviceCpu), CloseSummaryWriterOp);
+REGISTER_KERNEL(KernelDefBuilder("WriteSummary").Device(kDeviceCpu), WriteSummaryOp);
+REGISTER_KERNEL(KernelDefBuilder("WriteRawProtoSummary").Device(kDeviceCpu), WriteRawProtoSummaryOp);
+REGISTER_KERNEL(KernelDefBuilder("WriteGraphSummary").Device(kDeviceCpu), WriteGraphSummaryOp);
+REGISTER_KERNEL_FAMILY(RealNumberTypes, "WriteScalarSummary", WriteScalarSummaryOp);
+REGISTER_KERNEL_FAMILY(RealNumberTypes, "WriteHistogramSummary", WriteHistogramSummaryOp);
 
 }  // namespace
 }  // namespace sluice

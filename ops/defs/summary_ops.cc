@@ -50,5 +50,85 @@ REGISTER_OP("MergeSummary")
     .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The values of all the Summary protos in `inputs` in one Summary; a tag seen twice is an error.");
 
+// TF2's summary writer resource: ops that write summaries into an event file from inside the
+// graph (kernels/cpu/summary_writer_ops.cc). The writer is a summary::FileWriter in the session's
+// ResourceMgr; all are stateful, so no pass folds, merges or prunes them.
+REGISTER_OP("SummaryWriter")
+    .Output("writer: resource")
+    .Attr("shared_name: string = ''")
+    .Attr("container: string = ''")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::ScalarShape)
+    .Doc("A handle to the summary writer (container, shared_name, or the node's name).");
+
+REGISTER_OP("CreateSummaryFileWriter")
+    .Input("writer: resource")
+    .Input("logdir: string")
+    .Input("max_queue: int32")
+    .Input("flush_millis: int32")
+    .Input("filename_suffix: string")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Makes the writer an event file writer of `logdir` (nothing when it is one already).");
+
+REGISTER_OP("FlushSummaryWriter")
+    .Input("writer: resource")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Writes the writer's queued events to its file.");
+
+REGISTER_OP("CloseSummaryWriter")
+    .Input("writer: resource")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Flushes and closes the writer and removes it from the session's resources.");
+
+REGISTER_OP("WriteSummary")
+    .Input("writer: resource")
+    .Input("step: int64")
+    .Input("tensor: T")
+    .Input("tag: string")
+    .Input("summary_metadata: string")
+    .Attr("T: type")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Writes a Summary whose value holds `tensor` as a TensorProto, with the serialized SummaryMetadata.");
+
+REGISTER_OP("WriteRawProtoSummary")
+    .Input("writer: resource")
+    .Input("step: int64")
+    .Input("tensor: string")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Writes each element of `tensor`, a serialized Summary, as an event.");
+
+REGISTER_OP("WriteScalarSummary")
+    .Input("writer: resource")
+    .Input("step: int64")
+    .Input("tag: string")
+    .Input("value: T")
+    .Attr(RealNumberTypes::Attr("T"))
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Writes a Summary with the scalar `value` as simple_value, tagged `tag`.");
+
+REGISTER_OP("WriteHistogramSummary")
+    .Input("writer: resource")
+    .Input("step: int64")
+    .Input("tag: string")
+    .Input("values: T")
+    .Attr(RealNumberTypes::Attr("T") + " = DT_FLOAT")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Writes a Summary with the histogram of `values` (as HistogramSummary), tagged `tag`.");
+
+REGISTER_OP("WriteGraphSummary")
+    .Input("writer: resource")
+    .Input("step: int64")
+    .Input("tensor: string")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Writes the serialized GraphDef `tensor` as a graph event.");
+
 }  // namespace
 }  // namespace sluice
