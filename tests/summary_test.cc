@@ -613,6 +613,41 @@ TEST(SummaryOpsTest, SummariesOfATrainingStepGoToAnEventFile) {
   EXPECT_EQ(events[4].summary().value(0).simple_value(), 4.f);  // (4 + 4) / 2
 }
 
+TEST(SummaryOpsTest, RunsTensorFlowsSummaryGraphToTensorFlowsValues) {
+  // tests/data/tf/make_summary_fixture.py: a TF1 graph of tf.compat.v1.summary ops and what
+  // TensorFlow computed for its merged summary.
+  const std::string dir = SLUICE_SOURCE_DIR "/tests/data/tf/";
+  auto graph_def = ReadGraphDef(dir + "summary_graph.pb");
+  ASSERT_OK(graph_def.status());
+  auto expected_bytes = ReadFileToString(dir + "summary_graph_expected.pb");
+  ASSERT_OK(expected_bytes.status());
+  Summary expected;
+  ASSERT_TRUE(expected.ParseFromString(*expected_bytes));
+  auto session = Session::Create(*graph_def);
+  ASSERT_OK(session.status());
+  std::vector<Tensor> out;
+  ASSERT_OK((*session)->Run({}, {"Merge/Merge:0"}, {}, &out));
+  Summary got = Parse(out[0]);
+  ASSERT_EQ(got.value_size(), expected.value_size());
+  ASSERT_EQ(got.value_size(), 5);
+  for (int i = 0; i < got.value_size(); ++i) {
+    const Summary::Value& g = got.value(i);
+    const Summary::Value& e = expected.value(i);
+    SCOPED_TRACE(e.tag());
+    EXPECT_EQ(g.tag(), e.tag());
+    EXPECT_EQ(g.value_case(), e.value_case());
+    if (e.has_image()) {
+      // The same image (tests/summary_tf_test.cc compares the pixels); the PNG encoders differ.
+      EXPECT_EQ(g.image().width(), e.image().width());
+      EXPECT_EQ(g.image().height(), e.image().height());
+      EXPECT_EQ(g.image().colorspace(), e.image().colorspace());
+      EXPECT_EQ(DecodedPixels(g).size(), static_cast<size_t>(e.image().width() * e.image().height()));
+    } else {
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(g, e)) << g.DebugString() << e.DebugString();
+    }
+  }
+}
+
 TEST(SummaryWriterOpsTest, TheGraphWritesAnEventFileItself) {
   test::TempDir dir;
   const std::string logdir = dir.path() + "/in_graph";

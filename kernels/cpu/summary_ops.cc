@@ -169,7 +169,7 @@ class ImageSummaryOp : public OpKernel {
       si->set_height(static_cast<int32_t>(height));
       si->set_width(static_cast<int32_t>(width));
       si->set_colorspace(depth);
-      if (pixels == 0) continue;  // TF writes an empty PNG string too (PNG cannot hold 0 pixels)
+      if (pixels == 0) continue;  // no PNG: PNG cannot hold an image of no pixels (TF's encoder fails)
       StatusOr<std::string> png = EncodePng(image, width, height, depth, width * depth);
       OP_REQUIRES_OK(ctx, png.status());
       si->set_encoded_image_string(*std::move(png));
