@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/file_io.h"
 #include "core/npy.h"
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
@@ -272,6 +273,62 @@ TEST(SummaryTfTest, TensorBoardReadsScalarsHistogramsImagesAndTheGraph) {
   EXPECT_EQ(images_per_tag["float/image/2"], 3);
   EXPECT_EQ(image_lines, 3 * (1 + 2 + 3));
   EXPECT_EQ(graph_lines, 1);
+}
+
+TEST(SummaryTfTest, TensorFlowRunsSluicesSummaryGraphToSluicesValues) {
+  SKIP_WITHOUT_TENSORFLOW();
+  test::TempDir dir;
+  Scope root = Scope::NewRootScope();
+  Output x = ops::Const(root.WithOpName("x"), FloatImages());
+  Output finite = ops::Const(root, HistogramValues());
+  ops::ScalarSummary(root.WithOpName("mean"), "mean", ops::Mean(root, ops::Const(root, {1.5f, 2.5f, 4.f}), {0}));
+  ops::ScalarSummary(root, ops::Const(root, Tensor::FromVector<std::string>({"a", "b"})),
+                     ops::Const(root, Tensor::FromVector<int64_t>({5, -6})));
+  ops::HistogramSummary(root, "values", ops::Cast(root, finite, DT_DOUBLE));
+  ops::ImageSummaryOptions options;
+  options.max_images = 4;
+  options.bad_color = {0, 255, 0};
+  ops::ImageSummary(root, "images", x, options);
+  ops::ImageSummary(root, "bytes", Tensor::FromVector<uint8_t>({1, 2, 3, 250}, TensorShape{1, 2, 2, 1}));
+  Output merged = ops::MergeAllSummaries(root.WithOpName("merged"));
+  GraphDef graph_def;
+  ASSERT_OK(root.ToGraphDef(&graph_def));
+  const std::string path = dir.path() + "/summaries.pb";
+  ASSERT_OK(WriteGraphDef(graph_def, path));
+  Summary ours = RunSummary(root, merged);
+  auto lines = RunScript("run " + path + " " + merged.name());
+  ASSERT_EQ(lines.size(), static_cast<size_t>(ours.value_size()));
+  ASSERT_EQ(ours.value_size(), 1 + 2 + 1 + 4 + 1);
+  // TensorFlow's PNGs decoded by TensorFlow against ours decoded by TensorFlow: the event file of
+  // the same summary.
+  auto writer = summary::FileWriter::Create(dir.path() + "/ours");
+  ASSERT_OK(writer.status());
+  ASSERT_OK((*writer)->AddSummary(ours, 1));
+  ASSERT_OK((*writer)->Close());
+  std::map<std::string, std::string> our_pixels;
+  for (const auto& line : RunScript("events " + dir.path() + "/ours")) {
+    if (line[0] == "image") our_pixels[line[1]] = line[5];
+  }
+  for (int i = 0; i < ours.value_size(); ++i) {
+    const Summary::Value& v = ours.value(i);
+    const std::vector<std::string>& line = lines[i];
+    SCOPED_TRACE(absl::StrJoin(line, " ").substr(0, 200));
+    ASSERT_GE(line.size(), 3u);
+    EXPECT_EQ(line[1], v.tag());
+    if (v.has_histo()) {
+      EXPECT_EQ(line[0], "histogram");
+      ExpectHistogram(line, 2, v.histo());
+    } else if (v.has_image()) {
+      EXPECT_EQ(line[0], "image");
+      ASSERT_EQ(line.size(), 5u);
+      EXPECT_EQ(line[2], std::to_string(v.image().width()));
+      EXPECT_EQ(line[3], std::to_string(v.image().height()));
+      EXPECT_EQ(line[4], our_pixels[v.tag()]);
+    } else {
+      EXPECT_EQ(line[0], "scalar");
+      EXPECT_EQ(std::strtod(line[2].c_str(), nullptr), static_cast<double>(v.simple_value()));
+    }
+  }
 }
 
 TEST(SummaryTfTest, TensorBoardReadsWhatTheGraphsSummaryWriterWrote) {

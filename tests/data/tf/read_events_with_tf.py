@@ -14,6 +14,10 @@ round-trip exactly).
         "histogram MIN MAX NUM SUM SUM_SQUARES LIMITS COUNTS".
     read_events_with_tf.py image VALUES.npy MAX_IMAGES
         per image of tf.raw_ops.ImageSummary on the values: "image TAG WIDTH HEIGHT PIXELS_HEX".
+    read_events_with_tf.py run GRAPH.pb FETCH
+        imports the GraphDef into TensorFlow, runs the string tensor FETCH (a serialized Summary)
+        and prints per value: "scalar TAG VALUE", "histogram TAG MIN ... COUNTS" or
+        "image TAG WIDTH HEIGHT PIXELS_HEX".
 """
 import os
 import sys
@@ -73,6 +77,26 @@ def image(path, max_images):
         print("image", v.tag, v.image.width, v.image.height, pixels(v.image.encoded_image_string))
 
 
+def run(path, fetch):
+    graph_def = tf.compat.v1.GraphDef()
+    with open(path, "rb") as f:
+        graph_def.ParseFromString(f.read())
+    with tf.Graph().as_default() as graph:
+        tf.import_graph_def(graph_def, name="")
+        with tf.compat.v1.Session(graph=graph) as session:
+            summary = summary_pb2.Summary.FromString(session.run(fetch))
+    for v in summary.value:
+        kind = v.WhichOneof("value")
+        if kind == "simple_value":
+            print("scalar", v.tag, repr(v.simple_value))
+        elif kind == "histo":
+            print("histogram", v.tag, histo_line(v.histo))
+        elif kind == "image":
+            print("image", v.tag, v.image.width, v.image.height, pixels(v.image.encoded_image_string))
+        else:
+            print("other", v.tag, kind)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "events":
         events(sys.argv[2])
@@ -80,5 +104,7 @@ if __name__ == "__main__":
         histogram(sys.argv[2])
     elif sys.argv[1] == "image":
         image(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "run":
+        run(sys.argv[2], sys.argv[3])
     else:
         sys.exit(f"unknown mode {sys.argv[1]}")
