@@ -111,7 +111,7 @@ class HistogramSummaryOp : public OpKernel {
 class ImageSummaryOp : public OpKernel {
  public:
   explicit ImageSummaryOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
-    int64_t max_images;
+    int64_t max_images = 3;
     ctx->SetStatus(ctx->GetAttr("max_images", &max_images));
     if (ctx->status().ok() && (max_images < 1 || max_images >= (int64_t{1} << 31))) {
       ctx->SetStatus(errors::InvalidArgument("max_images must be in [1, 2^31), got ", max_images));
