@@ -18,6 +18,7 @@ REGISTER_NO_GRADIENT("WriteRawProtoSummary");
 REGISTER_NO_GRADIENT("WriteScalarSummary");
 REGISTER_NO_GRADIENT("WriteHistogramSummary");
 REGISTER_NO_GRADIENT("WriteGraphSummary");
+REGISTER_NO_GRADIENT("WriteImageSummary");
 
 namespace ops {
 namespace {
@@ -151,6 +152,22 @@ Operation WriteHistogramSummary(const Scope& scope, const Output& writer, const 
                                 const std::string& tag, const Input& values) {
   if (!scope.ok()) return Operation();
   return WriteOp(scope, "WriteHistogramSummary", writer, step, {StringScalar(scope, tag), values.ToOutput(scope)});
+}
+
+Operation WriteImageSummary(const Scope& scope, const Output& writer, const Input& step, const std::string& tag,
+                            const Input& tensor, const ImageSummaryOptions& options) {
+  if (!scope.ok() || !writer.valid()) return Operation();
+  Output step_t = step.ToOutput(scope, DT_INT64);
+  Output images = tensor.ToOutput(scope);
+  if (!step_t.valid() || !images.valid()) return Operation();
+  return NodeBuilder(scope, "WriteImageSummary")
+      .Input(writer)
+      .Input(step_t)
+      .Input(StringScalar(scope, tag))
+      .Input(images)
+      .Input(Input(Tensor::FromVector<uint8_t>(options.bad_color)).ToOutput(scope))
+      .Attr("max_images", static_cast<int64_t>(options.max_images))
+      .Finalize();
 }
 
 Operation WriteSummary(const Scope& scope, const Output& writer, const Input& step, const Input& tensor,

@@ -86,6 +86,9 @@ Operation WriteScalarSummary(const Scope& scope, const Output& writer, const Inp
 // ... the histogram of `values` (as HistogramSummary)...
 Operation WriteHistogramSummary(const Scope& scope, const Output& writer, const Input& step,
                                 const std::string& tag, const Input& values);
+// ... up to `max_images` images of `tensor` (as ImageSummary; uint8 or float)...
+Operation WriteImageSummary(const Scope& scope, const Output& writer, const Input& step, const std::string& tag,
+                            const Input& tensor, const ImageSummaryOptions& options = {});
 // ... `tensor` as a TensorProto with a serialized SummaryMetadata (TF2's tf.summary.write)...
 Operation WriteSummary(const Scope& scope, const Output& writer, const Input& step, const Input& tensor,
                        const std::string& tag, const std::string& serialized_metadata = "");

@@ -720,5 +720,44 @@ TEST(SummaryWriterOpsTest, TheGraphWritesAnEventFileItself) {
   EXPECT_EQ(files->size(), 2u);
 }
 
+TEST(SummaryWriterOpsTest, WriteImageSummaryAsImageSummary) {
+  test::TempDir dir;
+  Scope root = Scope::NewRootScope();
+  Output writer = ops::SummaryWriter(root);
+  Operation create = ops::CreateSummaryFileWriter(root, writer, dir.path());
+  Tensor images = Tensor::FromVector<float>({0.f, 1.f, 2.f, 4.f, NAN, 1.f}, TensorShape{2, 1, 1, 3});
+  ops::ImageSummaryOptions options;
+  options.bad_color = {9, 8, 7};
+  Operation write = ops::WriteImageSummary(root.WithOpName("write"), writer, int64_t{5}, "img", images, options);
+  Output in_summary = ops::ImageSummary(root, "img", images, options);
+  Operation close = ops::CloseSummaryWriter(root, writer);
+  ASSERT_OK(root.status());
+  Session session(root);
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {in_summary}, {create}, &out));
+  Summary expected = Parse(out[0]);
+  ASSERT_OK(session.Run({}, {}, {write}, &out));
+  ASSERT_OK(session.Run({}, {}, {close}, &out));
+  std::vector<Event> events = Events(OnlyEventFile(dir.path()));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].step(), 5);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(events[1].summary(), expected));
+  ASSERT_EQ(expected.value_size(), 2);
+  EXPECT_EQ(DecodedPixels(expected.value(0)), std::string("\x00\x7f\xff", 3));  // 0, 127.5, 255
+  EXPECT_EQ(DecodedPixels(expected.value(1)), std::string("\x09\x08\x07", 3));
+
+  // A bad_color shorter than the channels is an error naming the node.
+  Scope bad = Scope::NewRootScope();
+  Output w2 = ops::SummaryWriter(bad);
+  Operation c2 = ops::CreateSummaryFileWriter(bad, w2, dir.path() + "/bad");
+  options.bad_color = {1};
+  Operation short_color = ops::WriteImageSummary(bad.WithOpName("short_color"), w2, int64_t{1}, "img", images, options);
+  Session bad_session(bad);
+  ASSERT_OK(bad_session.Run({}, {}, {c2}, &out));
+  Status s = bad_session.Run({}, {}, {short_color}, &out);
+  EXPECT_TRUE(absl::StrContains(s.message(), "short_color")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "bad_color.size = 1")) << s;
+}
+
 }  // namespace
 }  // namespace sluice

@@ -108,115 +108,131 @@ class HistogramSummaryOp : public OpKernel {
   }
 };
 
+// TF's scaling of a float image into uint8, computed in T: finite pixels (all channels finite)
+// map by value * scale + offset, where without negative values scale = 255 / max and offset 0,
+// and with one, scale = 127 / max(|min|, |max|) and offset 128 (scale 0 below 1e-6); other
+// pixels get bad_color.
+template <typename T>
+void ScaleImage(const T* values, int64_t pixels, int depth, const std::vector<uint8_t>& bad_color, uint8_t* out) {
+  auto finite = [&](int64_t p) {
+    for (int c = 0; c < depth; ++c) {
+      if (!std::isfinite(values[p * depth + c])) return false;
+    }
+    return true;
+  };
+  float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+  for (int64_t p = 0; p < pixels; ++p) {
+    if (!finite(p)) continue;
+    for (int c = 0; c < depth; ++c) {
+      const float v = ToFloat(values[p * depth + c]);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+  constexpr float kZeroThreshold = 1e-6f;
+  T scale, offset;
+  if (lo < 0) {
+    const float max_abs = std::max(std::abs(lo), std::abs(hi));
+    scale = static_cast<T>(max_abs < kZeroThreshold ? 0.0f : 127.0f / max_abs);
+    offset = static_cast<T>(128.0f);
+  } else {
+    scale = static_cast<T>(hi < kZeroThreshold ? 0.0f : 255.0f / hi);
+    offset = static_cast<T>(0.0f);
+  }
+  for (int64_t p = 0; p < pixels; ++p) {
+    const bool ok = finite(p);
+    for (int c = 0; c < depth; ++c) {
+      out[p * depth + c] = ok ? static_cast<uint8_t>(values[p * depth + c] * scale + offset) : bad_color[c];
+    }
+  }
+}
+
+// Adds the first `max_images` images of `images` ([batch, height, width, 1|3|4], uint8, float
+// or double) to `summary` as PNGs, tagged as TF tags them; errors name `node`.
+Status AddImages(const std::string& node, const std::string& tag, const Tensor& images, int max_images,
+                 const std::vector<uint8_t>& bad_color, Summary* summary) {
+  if (images.dims() != 4 || (images.dim_size(3) != 1 && images.dim_size(3) != 3 && images.dim_size(3) != 4)) {
+    return errors::InvalidArgument(node, ": tensor must be 4-D with last dim 1, 3, or 4, not ",
+                                   images.shape().DebugString());
+  }
+  if (images.dim_size(1) * images.dim_size(2) >= (int64_t{1} << 29)) {
+    return errors::InvalidArgument(node, ": tensor too large for summary ", images.shape().DebugString());
+  }
+  const int64_t batch = images.dim_size(0), height = images.dim_size(1), width = images.dim_size(2);
+  const int depth = static_cast<int>(images.dim_size(3));
+  const int64_t pixels = height * width;
+  if (images.dtype() != DT_UINT8 && static_cast<int64_t>(bad_color.size()) < depth) {
+    return errors::InvalidArgument(node, ": expected depth <= bad_color.size, got depth = ", depth,
+                                   ", bad_color.size = ", bad_color.size());
+  }
+  std::vector<uint8_t> scaled;
+  const int64_t n = std::min<int64_t>(max_images, batch);
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t* image;
+    if (images.dtype() == DT_UINT8) {
+      image = images.data<uint8_t>() + i * pixels * depth;
+    } else {
+      scaled.resize(pixels * depth);
+      if (images.dtype() == DT_FLOAT) {
+        ScaleImage<float>(images.data<float>() + i * pixels * depth, pixels, depth, bad_color, scaled.data());
+      } else {
+        ScaleImage<double>(images.data<double>() + i * pixels * depth, pixels, depth, bad_color, scaled.data());
+      }
+      image = scaled.data();
+    }
+    Summary::Value* value = summary->add_value();
+    // The tag depends on the number of images asked for, not the number there are (as TF).
+    value->set_tag(max_images > 1 ? absl::StrCat(tag, "/image/", i) : absl::StrCat(tag, "/image"));
+    Summary::Image* si = value->mutable_image();
+    si->set_height(static_cast<int32_t>(height));
+    si->set_width(static_cast<int32_t>(width));
+    si->set_colorspace(depth);
+    if (pixels == 0) continue;  // no PNG: PNG cannot hold an image of no pixels (TF's encoder fails)
+    SLUICE_ASSIGN_OR_RETURN(std::string png, EncodePng(image, width, height, depth, width * depth));
+    si->set_encoded_image_string(std::move(png));
+  }
+  return absl::OkStatus();
+}
+
+// The max_images attr, in [1, 2^31).
+int MaxImagesAttr(OpKernelConstruction* ctx) {
+  int64_t max_images = 3;
+  ctx->SetStatus(ctx->GetAttr("max_images", &max_images));
+  if (ctx->status().ok() && (max_images < 1 || max_images >= (int64_t{1} << 31))) {
+    ctx->SetStatus(errors::InvalidArgument("max_images must be in [1, 2^31), got ", max_images));
+  }
+  return static_cast<int>(std::clamp<int64_t>(max_images, 1, INT32_MAX));
+}
+
+// The bytes of a bad_color tensor (a uint8 vector).
+Status BadColor(const Tensor& t, std::vector<uint8_t>* out) {
+  if (t.dtype() != DT_UINT8 || t.dims() != 1) {
+    return errors::InvalidArgument("bad_color must be a uint8 vector, got ", DataTypeString(t.dtype()), " ",
+                                   t.shape().DebugString());
+  }
+  out->assign(t.data<uint8_t>(), t.data<uint8_t>() + t.NumElements());
+  return absl::OkStatus();
+}
+
 class ImageSummaryOp : public OpKernel {
  public:
   explicit ImageSummaryOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
-    int64_t max_images = 3;
-    ctx->SetStatus(ctx->GetAttr("max_images", &max_images));
-    if (ctx->status().ok() && (max_images < 1 || max_images >= (int64_t{1} << 31))) {
-      ctx->SetStatus(errors::InvalidArgument("max_images must be in [1, 2^31), got ", max_images));
-    }
-    max_images_ = static_cast<int>(std::clamp<int64_t>(max_images, 1, INT32_MAX));
+    max_images_ = MaxImagesAttr(ctx);
     Tensor bad_color;
     ctx->SetStatus(ctx->GetAttr("bad_color", &bad_color));
-    if (!ctx->status().ok()) return;
-    if (bad_color.dtype() != DT_UINT8 || bad_color.dims() != 1) {
-      ctx->SetStatus(errors::InvalidArgument("bad_color must be a uint8 vector, got ", DataTypeString(bad_color.dtype()),
-                                             " ", bad_color.shape().DebugString()));
-      return;
-    }
-    bad_color_.assign(bad_color.data<uint8_t>(), bad_color.data<uint8_t>() + bad_color.NumElements());
+    if (ctx->status().ok()) ctx->SetStatus(BadColor(bad_color, &bad_color_));
   }
   bool IsExpensive() const override { return true; }
 
   void Compute(OpKernelContext* ctx) override {
     std::string tag;
     OP_REQUIRES_OK(ctx, SingleTag(ctx, 0, &tag));
-    const Tensor& images = ctx->input(1);
-    OP_REQUIRES(ctx, images.dims() == 4 && (images.dim_size(3) == 1 || images.dim_size(3) == 3 || images.dim_size(3) == 4),
-                errors::InvalidArgument(name(), ": tensor must be 4-D with last dim 1, 3, or 4, not ",
-                                        images.shape().DebugString()));
-    OP_REQUIRES(ctx, images.dim_size(1) * images.dim_size(2) < (int64_t{1} << 29),
-                errors::InvalidArgument(name(), ": tensor too large for summary ", images.shape().DebugString()));
-    const int64_t batch = images.dim_size(0), height = images.dim_size(1), width = images.dim_size(2);
-    const int depth = static_cast<int>(images.dim_size(3));
-    const int64_t pixels = height * width;
-    if (images.dtype() != DT_UINT8) {
-      OP_REQUIRES(ctx, static_cast<int64_t>(bad_color_.size()) >= depth,
-                  errors::InvalidArgument(name(), ": expected depth <= bad_color.size, got depth = ", depth,
-                                          ", bad_color.size = ", bad_color_.size()));
-    }
     Summary summary;
-    std::vector<uint8_t> scaled;
-    const int64_t n = std::min<int64_t>(max_images_, batch);
-    for (int64_t i = 0; i < n; ++i) {
-      const uint8_t* image;
-      if (images.dtype() == DT_UINT8) {
-        image = images.data<uint8_t>() + i * pixels * depth;
-      } else {
-        scaled.resize(pixels * depth);
-        if (images.dtype() == DT_FLOAT) {
-          ScaleImage<float>(images.data<float>() + i * pixels * depth, pixels, depth, scaled.data());
-        } else {
-          ScaleImage<double>(images.data<double>() + i * pixels * depth, pixels, depth, scaled.data());
-        }
-        image = scaled.data();
-      }
-      Summary::Value* value = summary.add_value();
-      // The tag depends on the number of images asked for, not the number there are (as TF).
-      value->set_tag(max_images_ > 1 ? absl::StrCat(tag, "/image/", i) : absl::StrCat(tag, "/image"));
-      Summary::Image* si = value->mutable_image();
-      si->set_height(static_cast<int32_t>(height));
-      si->set_width(static_cast<int32_t>(width));
-      si->set_colorspace(depth);
-      if (pixels == 0) continue;  // no PNG: PNG cannot hold an image of no pixels (TF's encoder fails)
-      StatusOr<std::string> png = EncodePng(image, width, height, depth, width * depth);
-      OP_REQUIRES_OK(ctx, png.status());
-      si->set_encoded_image_string(*std::move(png));
-    }
+    OP_REQUIRES_OK(ctx, AddImages(name(), tag, ctx->input(1), max_images_, bad_color_, &summary));
     SetSummaryOutput(ctx, summary);
   }
 
  private:
-  // TF's scaling of a float image into uint8, computed in T: finite pixels (all channels finite)
-  // map by value * scale + offset, where without negative values scale = 255 / max and offset 0,
-  // and with one, scale = 127 / max(|min|, |max|) and offset 128 (scale 0 below 1e-6); other
-  // pixels get bad_color.
-  template <typename T>
-  void ScaleImage(const T* values, int64_t pixels, int depth, uint8_t* out) const {
-    auto finite = [&](int64_t p) {
-      for (int c = 0; c < depth; ++c) {
-        if (!std::isfinite(values[p * depth + c])) return false;
-      }
-      return true;
-    };
-    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-    for (int64_t p = 0; p < pixels; ++p) {
-      if (!finite(p)) continue;
-      for (int c = 0; c < depth; ++c) {
-        const float v = ToFloat(values[p * depth + c]);
-        lo = std::min(lo, v);
-        hi = std::max(hi, v);
-      }
-    }
-    constexpr float kZeroThreshold = 1e-6f;
-    T scale, offset;
-    if (lo < 0) {
-      const float max_abs = std::max(std::abs(lo), std::abs(hi));
-      scale = static_cast<T>(max_abs < kZeroThreshold ? 0.0f : 127.0f / max_abs);
-      offset = static_cast<T>(128.0f);
-    } else {
-      scale = static_cast<T>(hi < kZeroThreshold ? 0.0f : 255.0f / hi);
-      offset = static_cast<T>(0.0f);
-    }
-    for (int64_t p = 0; p < pixels; ++p) {
-      const bool ok = finite(p);
-      for (int c = 0; c < depth; ++c) {
-        out[p * depth + c] = ok ? static_cast<uint8_t>(values[p * depth + c] * scale + offset) : bad_color_[c];
-      }
-    }
-  }
-
   int max_images_ = 3;
   std::vector<uint8_t> bad_color_;
 };
@@ -434,6 +450,23 @@ class WriteHistogramSummaryOp : public WriteOpBase {
   }
 };
 
+class WriteImageSummaryOp : public WriteOpBase {
+ public:
+  explicit WriteImageSummaryOp(OpKernelConstruction* ctx) : WriteOpBase(ctx) { max_images_ = MaxImagesAttr(ctx); }
+  void Write(OpKernelContext* ctx, summary::FileWriter* writer, int64_t step) override {
+    std::string tag;
+    std::vector<uint8_t> bad_color;
+    OP_REQUIRES_OK(ctx, ScalarInput(ctx, 2, "tag", &tag));
+    OP_REQUIRES_OK(ctx, BadColor(ctx->input(4), &bad_color));
+    Summary summary;
+    OP_REQUIRES_OK(ctx, AddImages(name(), tag, ctx->input(3), max_images_, bad_color, &summary));
+    OP_REQUIRES_OK(ctx, writer->AddSummary(std::move(summary), step));
+  }
+
+ private:
+  int max_images_ = 3;
+};
+
 class WriteGraphSummaryOp : public WriteOpBase {
  public:
   using WriteOpBase::WriteOpBase;
@@ -455,6 +488,7 @@ REGISTER_KERNEL(KernelDefBuilder("CloseSummaryWriter").Device(kDeviceCpu), Close
 REGISTER_KERNEL(KernelDefBuilder("WriteSummary").Device(kDeviceCpu), WriteSummaryOp);
 REGISTER_KERNEL(KernelDefBuilder("WriteRawProtoSummary").Device(kDeviceCpu), WriteRawProtoSummaryOp);
 REGISTER_KERNEL(KernelDefBuilder("WriteGraphSummary").Device(kDeviceCpu), WriteGraphSummaryOp);
+REGISTER_KERNEL(KernelDefBuilder("WriteImageSummary").Device(kDeviceCpu), WriteImageSummaryOp);
 REGISTER_KERNEL_FAMILY(RealNumberTypes, "WriteScalarSummary", WriteScalarSummaryOp);
 REGISTER_KERNEL_FAMILY(RealNumberTypes, "WriteHistogramSummary", WriteHistogramSummaryOp);
 

@@ -122,6 +122,18 @@ REGISTER_OP("WriteHistogramSummary")
     .SetShapeFn(shape_fn::UnknownShape)
     .Doc("Writes a Summary with the histogram of `values` (as HistogramSummary), tagged `tag`.");
 
+REGISTER_OP("WriteImageSummary")
+    .Input("writer: resource")
+    .Input("step: int64")
+    .Input("tag: string")
+    .Input("tensor: T")
+    .Input("bad_color: uint8")
+    .Attr("max_images: int >= 1 = 3")
+    .Attr("T: {uint8, float} = DT_FLOAT")
+    .SetIsStateful()
+    .SetShapeFn(shape_fn::UnknownShape)
+    .Doc("Writes a Summary with up to `max_images` images of `tensor` (as ImageSummary), tagged `tag`.");
+
 REGISTER_OP("WriteGraphSummary")
     .Input("writer: resource")
     .Input("step: int64")
