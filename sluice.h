@@ -25,9 +25,12 @@
 #include "ops/saver.h"
 #include "ops/scope.h"
 #include "ops/state_ops.h"
+#include "ops/summary_ops.h"
 #include "ops/training.h"
 #include "ops/training_ops.h"
 #include "ops/variables.h"
+#include "runtime/event_file_reader.h"
+#include "runtime/event_file_writer.h"
 #include "runtime/freeze_graph.h"
 #include "runtime/session.h"
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/attr_value.h"
+#include "google/protobuf/text_format.h"
 
 namespace sluice {
 
@@ -124,6 +125,13 @@ Status ParseScalarDefault(absl::string_view type, absl::string_view text, AttrVa
         else if (!absl::SimpleAtoi(Trim(d), &v)) return errors::InvalidArgument("bad shape default");
         shape->add_dim()->set_size(v);
       }
+    }
+  } else if (type == "tensor") {
+    // A TensorProto in protobuf text format, in braces as TF's specs write it:
+    // "bad_color: tensor = { dtype: DT_UINT8 tensor_shape { dim { size: 4 } } int_val: 255 }".
+    if (!absl::ConsumePrefix(&text, "{") || !absl::ConsumeSuffix(&text, "}") ||
+        !google::protobuf::TextFormat::ParseFromString(std::string(text), out->mutable_tensor())) {
+      return errors::InvalidArgument("bad tensor default '", text, "'");
     }
   } else {
     return errors::InvalidArgument("attrs of type '", type, "' cannot have defaults");

@@ -30,6 +30,9 @@ struct TypeFamily {
 using FloatTypes = TypeFamily<float, double>;
 using NumberTypes = TypeFamily<float, double, int32_t, int64_t>;
 using IndexTypes = TypeFamily<int32_t, int64_t>;
+// TensorFlow's realnumbertypes that sluice's tensors hold (all but half and bfloat16).
+using RealNumberTypes =
+    TypeFamily<float, double, int32_t, uint8_t, int16_t, int8_t, int64_t, uint16_t, uint32_t, uint64_t>;
 
 }  // namespace sluice
 

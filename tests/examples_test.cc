@@ -2,15 +2,19 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <map>
+#include <vector>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/file_io.h"
 #include "ops/saver.h"
 #include "runtime/session.h"
 #include "runtime/tensor_bundle.h"
+#include "runtime/event_file_reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/test_util.h"
@@ -110,6 +114,73 @@ TEST(ExamplesTest, EmptyDataSetIsAnErrorNotNan) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("is empty"));
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("nan")));
+}
+
+// A big-endian IDX file of uint8 values: magic 0x0000080<rank>, the dims, the data.
+std::string Idx(const std::vector<uint32_t>& dims, const std::string& data) {
+  std::string out = {0, 0, 8, static_cast<char>(dims.size() == 1 ? 1 : 3)};
+  for (uint32_t d : dims) {
+    for (int shift : {24, 16, 8, 0}) out.push_back(static_cast<char>(d >> shift));
+  }
+  return out + data;
+}
+
+// The scalar values of the event files in `logdir`: tag -> (step, value) in file order.
+std::map<std::string, std::vector<std::pair<int64_t, float>>> Scalars(const std::string& logdir, bool* has_graph) {
+  std::map<std::string, std::vector<std::pair<int64_t, float>>> scalars;
+  auto files = summary::EventFilesInDirectory(logdir);
+  EXPECT_TRUE(files.ok()) << files.status();
+  EXPECT_EQ(files.ok() ? files->size() : 0, 1u) << logdir;
+  if (!files.ok()) return scalars;
+  for (const std::string& file : *files) {
+    auto events = summary::ReadEventFile(file);
+    EXPECT_TRUE(events.ok()) << events.status();
+    if (!events.ok()) continue;
+    EXPECT_EQ(events->front().file_version(), "brain.Event:2");
+    for (const Event& e : *events) {
+      *has_graph |= !e.graph_def().empty();
+      for (const auto& v : e.summary().value()) scalars[v.tag()].push_back({e.step(), v.simple_value()});
+    }
+  }
+  return scalars;
+}
+
+TEST(ExamplesTest, MnistMlpWritesTensorBoardEventFiles) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  // A small stand-in for MNIST: 300 training and 50 test images of pseudo-random pixels.
+  auto write_split = [&](const char* split, uint32_t n) {
+    std::string pixels(n * 28 * 28, '\0'), labels(n, '\0');
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<char>((i * 2654435761u) >> 24);
+    for (uint32_t i = 0; i < n; ++i) labels[i] = static_cast<char>(i % 10);
+    ASSERT_OK(WriteStringToFileAtomic(absl::StrCat(tmp.path(), "/", split, "-images-idx3-ubyte"),
+                                      Idx({n, 28, 28}, pixels)));
+    ASSERT_OK(WriteStringToFileAtomic(absl::StrCat(tmp.path(), "/", split, "-labels-idx1-ubyte"), Idx({n}, labels)));
+  };
+  write_split("train", 300);
+  write_split("t10k", 50);
+  Result r = RunMnistMlp(tmp.path(), "--epochs 2 --batch 10 --data . --logdir logs");
+  ASSERT_EQ(r.code, 0) << r.err;
+  bool train_graph = false, test_graph = false;
+  auto train = Scalars(tmp.path() + "/logs/train", &train_graph);
+  auto test = Scalars(tmp.path() + "/logs/test", &test_graph);
+  EXPECT_TRUE(train_graph);
+  EXPECT_FALSE(test_graph);
+  // 30 steps per epoch: logged at steps 20 and 30 of each.
+  using Steps = std::vector<int64_t>;
+  auto steps = [](const std::vector<std::pair<int64_t, float>>& v) {
+    Steps out;
+    for (const auto& [step, value] : v) out.push_back(step);
+    return out;
+  };
+  EXPECT_EQ(steps(train["loss"]), (Steps{20, 30, 50, 60}));
+  EXPECT_EQ(steps(train["accuracy"]), (Steps{20, 30, 50, 60}));
+  EXPECT_EQ(steps(test["accuracy"]), (Steps{30, 60}));
+  EXPECT_EQ(test.size(), 1u);
+  for (const auto& [step, value] : train["loss"]) EXPECT_TRUE(value > 0 && value < 100) << value;
+  for (const auto& [step, value] : test["accuracy"]) EXPECT_TRUE(value >= 0 && value <= 1) << value;
+  // The last test accuracy is the one printed.
+  EXPECT_THAT(r.out, HasSubstr(absl::StrFormat("test_accuracy=%.4f", test["accuracy"].back().second)));
 }
 
 }  // namespace

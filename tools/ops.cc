@@ -8,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "core/attr_value.h"
 #include "core/op_registry.h"
+#include "core/tensor.h"
 #include "tools/cli.h"
 
 namespace sluice::cli {
@@ -51,8 +52,12 @@ std::string AttrSpec(const OpDef::AttrDef& attr) {
   if (attr.has_minimum()) absl::StrAppend(&spec, " >= ", attr.minimum());
   if (attr.has_default_value()) {
     const AttrValue& v = attr.default_value();
-    absl::StrAppend(&spec, " = ",
-                    v.value_case() == AttrValue::kS ? absl::StrCat("'", v.s(), "'") : SummarizeAttrValue(v));
+    std::string value = v.value_case() == AttrValue::kS ? absl::StrCat("'", v.s(), "'") : SummarizeAttrValue(v);
+    if (v.value_case() == AttrValue::kTensor) {
+      StatusOr<Tensor> t = Tensor::FromProto(v.tensor());
+      if (t.ok()) value = absl::StrCat(DataTypeString(t->dtype()), " ", t->shape().DebugString(), " ", t->SummarizeValue(16));
+    }
+    absl::StrAppend(&spec, " = ", value);
   }
   return spec;
 }

@@ -4,10 +4,13 @@
 //
 //   mnist_mlp [--epochs 5] [--data DIR (default: the repository's data/mnist)] [--batch 128] [--optimizer adam(default)|sgd|momentum]
 //             [--lr 0.002 (adam), 0.1 (sgd), 0.05 (momentum)] [--seed 1] [--out model.pb]
-//             [--checkpoint_dir DIR (default: none)]
+//             [--checkpoint_dir DIR (default: none)] [--logdir DIR]
 //
 // With --checkpoint_dir it saves a train::Saver checkpoint, DIR/model-<global step>, after each
 // epoch (the last 5 kept; `sluice ckpt list DIR` shows the latest) and prints its path.
+// With --logdir, TensorBoard event files: DIR/train holds the graph and the training batches'
+// loss and accuracy every 20 steps, DIR/test the test accuracy after each epoch
+// (`tensorboard --logdir DIR` shows both runs).
 //
 // The last line printed is `test_accuracy=0.9xxx`.
 #include <unistd.h>
@@ -38,6 +41,7 @@ struct Flags {
   int64_t seed = 1;
   std::string out = "model.pb";
   std::string checkpoint_dir;  // empty: no checkpoints
+  std::string logdir;  // empty: no event files
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -59,6 +63,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
     if ((v = value("--out"))) { f->out = v; continue; }
     if ((v = value("--checkpoint_dir")) && *v != '\0') { f->checkpoint_dir = v; continue; }
+    if ((v = value("--logdir"))) { f->logdir = v; continue; }
     std::fprintf(stderr, "mnist_mlp: bad argument '%s'\n", arg.c_str());
     return false;
   }
@@ -107,7 +112,7 @@ int Main(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) {
     std::fprintf(stderr, "usage: mnist_mlp [--epochs N] [--data DIR] [--batch N] [--optimizer adam|sgd|momentum] "
-                         "[--lr X] [--seed N] [--out model.pb] [--checkpoint_dir DIR]\n");
+                         "[--lr X] [--seed N] [--out model.pb] [--checkpoint_dir DIR] [--logdir DIR]\n");
     return 2;
   }
   auto train_set = LoadMnist(flags.data, /*train=*/true);
@@ -137,6 +142,24 @@ int Main(int argc, char** argv) {
   auto optimizer = MakeOptimizer(flags);
   Operation train_op = optimizer->Minimize(root, loss, {}, &global_step);
   Operation init = ops::GlobalVariablesInitializer(root);
+  // TensorBoard: the same summaries go to DIR/train (training batches) and DIR/test.
+  Output accuracy_summary = ops::ScalarSummary(root, "accuracy", accuracy);
+  Output train_summaries = ops::MergeSummary(root, {ops::ScalarSummary(root, "loss", loss), accuracy_summary});
+  std::unique_ptr<summary::FileWriter> train_writer, test_writer;
+  if (!flags.logdir.empty()) {
+    auto train_w = summary::FileWriter::Create(flags.logdir + "/train");
+    auto test_w = summary::FileWriter::Create(flags.logdir + "/test");
+    GraphDef graph_def;
+    Status s = train_w.ok() ? test_w.status() : train_w.status();
+    if (s.ok()) s = root.ToGraphDef(&graph_def);
+    if (s.ok()) s = (*train_w)->AddGraph(graph_def);
+    if (!s.ok()) {
+      std::fprintf(stderr, "mnist_mlp: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+    train_writer = *std::move(train_w);
+    test_writer = *std::move(test_w);
+  }
   if (!root.ok()) {
     std::fprintf(stderr, "mnist_mlp: building the graph failed: %s\n", std::string(root.status().message()).c_str());
     return 1;
@@ -164,15 +187,22 @@ int Main(int argc, char** argv) {
       int64_t count = std::min<int64_t>(flags.batch, n - begin);
       Tensor bx = GatherRows(train_set->images, order, begin, count);
       Tensor by = GatherRows(train_set->labels, order, begin, count);
-      SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}}, {loss}, {train_op}, &out));
+      const bool log = (step + 1) % 20 == 0 || step + 1 == steps;
+      if (log && train_writer != nullptr) {
+        SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}}, {loss, train_summaries}, {train_op}, &out));
+        SLUICE_CHECK_OK(train_writer->AddSummary(out[1].scalar<std::string>(), (epoch - 1) * steps + step + 1));
+      } else {
+        SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}}, {loss}, {train_op}, &out));
+      }
       loss_sum += out[0].scalar<float>();
-      if ((step + 1) % 20 == 0 || step + 1 == steps) {
+      if (log) {
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         PrintProgress(epoch, flags.epochs, step + 1, steps, (begin + count) / secs, loss_sum / (step + 1));
       }
     }
-    SLUICE_CHECK_OK(session.Run({{x, test_set->images}, {y, test_set->labels}}, {accuracy}, {}, &out));
+    SLUICE_CHECK_OK(session.Run({{x, test_set->images}, {y, test_set->labels}}, {accuracy, accuracy_summary}, {}, &out));
     std::printf("  test accuracy %.4f\n", out[0].scalar<float>());
+    if (test_writer != nullptr) SLUICE_CHECK_OK(test_writer->AddSummary(out[1].scalar<std::string>(), epoch * steps));
     if (saver != nullptr) {
       SLUICE_CHECK_OK(session.Run({}, {global_step.value()}, &out));
       std::string path;
@@ -188,6 +218,13 @@ int Main(int argc, char** argv) {
   float test_accuracy = out[0].scalar<float>();
   std::printf("trained %lld steps\n", static_cast<long long>(out[1].scalar<int64_t>()));
 
+  for (auto* writer : {train_writer.get(), test_writer.get()}) {
+    Status s = writer != nullptr ? writer->Close() : absl::OkStatus();
+    if (!s.ok()) {
+      std::fprintf(stderr, "mnist_mlp: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+  }
   auto frozen = FreezeGraph(session, {"probs"});
   if (!frozen.ok()) {
     std::fprintf(stderr, "mnist_mlp: %s\n", std::string(frozen.status().message()).c_str());
