@@ -342,4 +342,121 @@ Output OneHot(const Scope& scope, const Input& indices, const Input& depth, cons
 }
 
 }  // namespace ops
+
+// ---- StridedSlice, StridedSliceGrad, PreventGradient -------------------------------------------
+
+namespace {
+
+ops::StridedSliceAttrs StridedSliceAttrsOf(const Operation& op) {
+  ops::StridedSliceAttrs a;
+  const auto& attrs = op.node()->def().attr();
+  (void)GetAttr(attrs, "begin_mask", &a.begin_mask);
+  (void)GetAttr(attrs, "end_mask", &a.end_mask);
+  (void)GetAttr(attrs, "ellipsis_mask", &a.ellipsis_mask);
+  (void)GetAttr(attrs, "new_axis_mask", &a.new_axis_mask);
+  (void)GetAttr(attrs, "shrink_axis_mask", &a.shrink_axis_mask);
+  return a;
+}
+
+// StridedSlice: dy scattered back into zeros of the input's shape (a constant shape when known).
+Status StridedSliceGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                        std::vector<Output>* dx) {
+  Output begin = op.input(1);
+  const TensorShape& in = op.input(0).shape();
+  Output shape;
+  if (in.IsFullyDefined()) {
+    std::vector<int64_t> dims(in.dims().begin(), in.dims().end());
+    if (begin.dtype() == DT_INT64) {
+      shape = ops::Const(s, Tensor::FromVector(dims));
+    } else {
+      shape = ops::Const(s, Tensor::FromVector(std::vector<int32_t>(dims.begin(), dims.end())));
+    }
+  } else {
+    shape = ops::Shape(s, op.input(0), begin.dtype());
+  }
+  dx->push_back(ops::StridedSliceGrad(s, shape, begin, op.input(2), op.input(3), dy[0],
+                                      StridedSliceAttrsOf(op)));
+  dx->resize(4);
+  return s.status();
+}
+
+// StridedSliceGrad is linear in dy: its gradient slices the incoming gradient the same way.
+Status StridedSliceGradGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                            std::vector<Output>* dx) {
+  dx->resize(4);
+  dx->push_back(ops::StridedSlice(s, dy[0], op.input(1), op.input(2), op.input(3),
+                                  StridedSliceAttrsOf(op)));
+  return s.status();
+}
+
+Status PreventGradientGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                           std::vector<Output>* dx) {
+  std::string message;
+  (void)GetAttr(op.node()->def().attr(), "message", &message);
+  return errors::InvalidArgument("Gradient explicitly disabled for ", op.node()->name(),
+                                 ". Reason: ", message);
+}
+
+REGISTER_GRADIENT("StridedSlice", StridedSliceGrad);
+REGISTER_GRADIENT("StridedSliceGrad", StridedSliceGradGrad);
+REGISTER_GRADIENT("PreventGradient", PreventGradientGrad);
+
+NodeBuilder& WithStridedSliceAttrs(NodeBuilder& b, const ops::StridedSliceAttrs& a) {
+  return b.Attr("begin_mask", a.begin_mask)
+      .Attr("end_mask", a.end_mask)
+      .Attr("ellipsis_mask", a.ellipsis_mask)
+      .Attr("new_axis_mask", a.new_axis_mask)
+      .Attr("shrink_axis_mask", a.shrink_axis_mask);
+}
+
+// begin, end and strides in one index dtype: that of the first that is not a literal.
+bool ResolveSliceSpec(const Scope& scope, const Input& begin, const Input& end, const Input& strides,
+                      Output* b, Output* e, Output* st) {
+  DataType dtype = DT_INT32;
+  for (const Input* in : {&begin, &end, &strides}) {
+    if (!in->is_literal()) {
+      Output o = in->ToOutput(scope);
+      if (!o.valid()) return false;
+      dtype = o.dtype();
+      break;
+    }
+  }
+  *b = begin.ToOutput(scope, dtype);
+  *e = end.ToOutput(scope, dtype);
+  *st = strides.ToOutput(scope, dtype);
+  return b->valid() && e->valid() && st->valid();
+}
+
+}  // namespace
+
+namespace ops {
+
+Output StridedSlice(const Scope& scope, const Input& input, const Input& begin, const Input& end,
+                    const Input& strides, const StridedSliceAttrs& attrs) {
+  Output b, e, st;
+  Output x = input.ToOutput(scope);
+  if (!x.valid() || !ResolveSliceSpec(scope, begin, end, strides, &b, &e, &st)) return Output();
+  NodeBuilder builder(scope, "StridedSlice");
+  builder.Input(x).Input(b).Input(e).Input(st);
+  return WithStridedSliceAttrs(builder, attrs).Finalize();
+}
+
+Output StridedSliceGrad(const Scope& scope, const Input& shape, const Input& begin,
+                        const Input& end, const Input& strides, const Input& dy,
+                        const StridedSliceAttrs& attrs) {
+  Output b, e, st;
+  if (!ResolveSliceSpec(scope, begin, end, strides, &b, &e, &st)) return Output();
+  Output sh = shape.ToOutput(scope, b.dtype());
+  Output g = dy.ToOutput(scope);
+  if (!sh.valid() || !g.valid()) return Output();
+  NodeBuilder builder(scope, "StridedSliceGrad");
+  builder.Input(sh).Input(b).Input(e).Input(st).Input(g);
+  return WithStridedSliceAttrs(builder, attrs).Finalize();
+}
+
+Output PreventGradient(const Scope& scope, const Input& input, const std::string& message) {
+  return NodeBuilder(scope, "PreventGradient").Input(input.ToOutput(scope)).Attr("message", message).Finalize();
+}
+
+}  // namespace ops
 }  // namespace sluice

@@ -128,6 +128,30 @@ std::vector<Output> ConcatOffset(const Scope& scope, const Input& concat_dim,
 Output OneHot(const Scope& scope, const Input& indices, const Input& depth, const Input& on_value,
               const Input& off_value, int64_t axis = -1);
 
+// The five masks of StridedSlice, one bit per entry of begin/end/strides (TensorFlow's).
+struct StridedSliceAttrs {
+  int64_t begin_mask = 0;        // bit i: begin[i] ignored, the dim taken from its start
+  int64_t end_mask = 0;          // bit i: end[i] ignored, the dim taken to its end
+  int64_t ellipsis_mask = 0;     // bit i: entry i is `...` (at most one bit)
+  int64_t new_axis_mask = 0;     // bit i: entry i is tf.newaxis, a new dim of size 1
+  int64_t shrink_axis_mask = 0;  // bit i: entry i is an index; its dim is dropped
+};
+// Python slicing `input[b0:e0:s0, ...]`: per spec entry a range begin[i]:end[i]:strides[i]
+// (negative values count from the end, out-of-range ones are clamped) or what `attrs` make
+// of it. begin, end and strides are int32 or int64 vectors of one length.
+// `x[:, tf.newaxis]` is StridedSlice(s, x, {0, 0}, {0, 0}, {1, 1}, {.begin_mask = 1,
+// .end_mask = 1, .new_axis_mask = 2}); `x[..., 0]` is StridedSlice(s, x, {0, 0}, {0, 1},
+// {1, 1}, {.ellipsis_mask = 1, .shrink_axis_mask = 2}).
+Output StridedSlice(const Scope& scope, const Input& input, const Input& begin, const Input& end,
+                    const Input& strides, const StridedSliceAttrs& attrs = {});
+// StridedSlice's gradient: zeros of `shape` with dy where the slice of that shape took its
+// elements from.
+Output StridedSliceGrad(const Scope& scope, const Input& shape, const Input& begin,
+                        const Input& end, const Input& strides, const Input& dy,
+                        const StridedSliceAttrs& attrs = {});
+// `input` unchanged; differentiating through it fails with `message`.
+Output PreventGradient(const Scope& scope, const Input& input, const std::string& message = "");
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_ARRAY_OPS_H_

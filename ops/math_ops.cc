@@ -385,4 +385,38 @@ Output Range(const Scope& s, const Input& start, const Input& limit, const Input
 }
 
 }  // namespace ops
+// ---- Log1p, IsNan, IsInf, IsFinite, DivNoNan -------------------------------------------------
+
+namespace {
+
+Status Log1pGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  dx->push_back(ops::Mul(s, dy[0], ops::Reciprocal(s, ops::Add(s, 1.0, op.input(0)))));
+  return s.status();
+}
+
+// As TensorFlow's: dx = div_no_nan(g, y), dy = g * div_no_nan(div_no_nan(-x, y), y).
+Status DivNoNanGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output x = op.input(0), y = op.input(1);
+  Output gy = ops::Mul(s, dy[0], ops::DivNoNan(s, ops::DivNoNan(s, ops::Neg(s, x), y), y));
+  ReduceBinaryGrads(s, op, ops::DivNoNan(s, dy[0], y), gy, dx);
+  return s.status();
+}
+
+REGISTER_GRADIENT("Log1p", Log1pGrad);
+REGISTER_GRADIENT("DivNoNan", DivNoNanGrad);
+REGISTER_NO_GRADIENT("IsNan");
+REGISTER_NO_GRADIENT("IsInf");
+REGISTER_NO_GRADIENT("IsFinite");
+
+}  // namespace
+
+namespace ops {
+
+Output Log1p(const Scope& s, const Input& x) { return Unary(s, "Log1p", x); }
+Output IsNan(const Scope& s, const Input& x) { return Unary(s, "IsNan", x); }
+Output IsInf(const Scope& s, const Input& x) { return Unary(s, "IsInf", x); }
+Output IsFinite(const Scope& s, const Input& x) { return Unary(s, "IsFinite", x); }
+Output DivNoNan(const Scope& s, const Input& x, const Input& y) { return Binary(s, "DivNoNan", x, y); }
+
+}  // namespace ops
 }  // namespace sluice

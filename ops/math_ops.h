@@ -128,6 +128,19 @@ BroadcastGradientArgsOutput BroadcastGradientArgs(const Scope& scope, const Inpu
 // of one dtype (literals take the dtype of start).
 Output Range(const Scope& scope, const Input& start, const Input& limit, const Input& delta);
 
+// log(1 + x), accurate for small x.
+Output Log1p(const Scope& scope, const Input& x);
+// Whether each element of a float tensor is NaN, +-inf, or neither (bool outputs).
+Output IsNan(const Scope& scope, const Input& x);
+Output IsInf(const Scope& scope, const Input& x);
+Output IsFinite(const Scope& scope, const Input& x);
+// x / y, broadcasting, and 0 where y is 0 (even for x 0 or NaN); float and double.
+Output DivNoNan(const Scope& scope, const Input& x, const Input& y);
+// Logical and / or of a bool tensor over `axes`, as Sum over its axes; reducing no elements
+// gives true (All) and false (Any).
+Output All(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+Output Any(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+
 }  // namespace ops
 }  // namespace sluice
 

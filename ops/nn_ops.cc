@@ -264,5 +264,19 @@ SoftmaxCrossEntropyResult SparseSoftmaxCrossEntropyWithLogits(const Scope& scope
 
 Output L2Loss(const Scope& scope, const Input& t) { return Unary(scope, "L2Loss", t); }
 
+Output InTopK(const Scope& scope, const Input& predictions, const Input& targets, const Input& k) {
+  Output t = targets.ToOutput(scope);
+  if (!t.valid()) return Output();
+  return NodeBuilder(scope, "InTopKV2")
+      .Input(predictions.ToOutput(scope, DT_FLOAT))
+      .Input(t)
+      .Input(k.ToOutput(scope, t.dtype()))
+      .Finalize();
+}
+
 }  // namespace ops
+
+REGISTER_NO_GRADIENT("InTopK");
+REGISTER_NO_GRADIENT("InTopKV2");
+
 }  // namespace sluice

@@ -125,6 +125,11 @@ Output AvgPoolGrad(const Scope& scope, const Input& orig_input_shape, const Inpu
                    const std::vector<int>& ksize, const std::vector<int>& strides,
                    const std::string& padding, const std::string& data_format = "NHWC");
 
+// Whether targets[i] (int32 or int64) is among the k largest of predictions[i] (float
+// [batch, classes]): fewer than k classes have a strictly greater prediction. False for a
+// target out of range or a row with a non-finite prediction. op InTopKV2 (k an input).
+Output InTopK(const Scope& scope, const Input& predictions, const Input& targets, const Input& k);
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_NN_OPS_H_

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_join.h"
 #include "core/kernel.h"
+#include "core/strided_slice.h"
 #include "kernels/cpu/parallel_for.h"
 
 namespace sluice {
@@ -878,6 +879,125 @@ REGISTER_CPU("Pack", PackOp);
 REGISTER_CPU("Unpack", UnpackOp);
 REGISTER_CPU("OneHot", OneHotOp);
 #undef REGISTER_CPU
+
+// ---- StridedSlice, StridedSliceGrad ---------------------------------------------------------
+
+// Reads the masks and the begin, end and strides inputs `first`..`first + 2`, and works out
+// the slice of `shape`.
+StatusOr<StridedSliceSpec> StridedSliceSpecOf(OpKernelContext* ctx, const StridedSliceMasks& masks,
+                                              const TensorShape& shape, int first) {
+  const Tensor& b = ctx->input(first);
+  const Tensor& e = ctx->input(first + 1);
+  const Tensor& st = ctx->input(first + 2);
+  if (b.dims() != 1 || e.dims() != 1 || st.dims() != 1 || b.NumElements() != e.NumElements() ||
+      b.NumElements() != st.NumElements()) {
+    return errors::InvalidArgument("begin, end and strides must be vectors of one length, got shapes ",
+                                   b.shape().DebugString(), ", ", e.shape().DebugString(), " and ",
+                                   st.shape().DebugString());
+  }
+  auto spec = ComputeStridedSlice(shape, Int64Values(b), Int64Values(e), Int64Values(st), masks);
+  if (!spec.ok()) {
+    return errors::InvalidArgument(spec.status().message(), " (slicing shape ", shape.DebugString(),
+                                   " with begin ", IntList(Int64Values(b)), ", end ",
+                                   IntList(Int64Values(e)), ", strides ", IntList(Int64Values(st)), ")");
+  }
+  return spec;
+}
+
+StridedSliceMasks ReadStridedSliceMasks(OpKernelConstruction* c) {
+  StridedSliceMasks m;
+  c->SetStatus(c->GetAttr("begin_mask", &m.begin_mask));
+  c->SetStatus(c->GetAttr("end_mask", &m.end_mask));
+  c->SetStatus(c->GetAttr("ellipsis_mask", &m.ellipsis_mask));
+  c->SetStatus(c->GetAttr("new_axis_mask", &m.new_axis_mask));
+  c->SetStatus(c->GetAttr("shrink_axis_mask", &m.shrink_axis_mask));
+  return m;
+}
+
+class StridedSliceOp : public OpKernel {
+ public:
+  explicit StridedSliceOp(OpKernelConstruction* c) : OpKernel(c), masks_(ReadStridedSliceMasks(c)) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    auto spec = StridedSliceSpecOf(ctx, masks_, in.shape(), 1);
+    OP_REQUIRES_OK(ctx, spec.status());
+    if (spec->is_identity) {
+      ctx->set_output(0, in);
+      return;
+    }
+    std::vector<int64_t> in_strides = Strides(in.shape());
+    int64_t offset = 0;
+    for (int d = 0; d < in.dims(); ++d) {
+      if (spec->processing_shape.dim(d) == 0) {
+        offset = 0;
+        break;
+      }
+      offset += spec->begin[d] * in_strides[d];
+      in_strides[d] *= spec->strides[d];
+    }
+    // Gathered over the processing shape, which has the output's elements in the output's order.
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, spec->final_shape, &out));
+    std::vector<int64_t> dims(spec->processing_shape.dims().begin(), spec->processing_shape.dims().end());
+    bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+      StridedGather(in.data<T>() + offset, out->data<T>(), dims, in_strides);
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+  }
+
+ private:
+  StridedSliceMasks masks_;
+};
+
+// Zeros of shape `shape` with dy scattered to where StridedSlice took its elements from.
+class StridedSliceGradOp : public OpKernel {
+ public:
+  explicit StridedSliceGradOp(OpKernelConstruction* c) : OpKernel(c), masks_(ReadStridedSliceMasks(c)) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& shape_t = ctx->input(0);
+    const Tensor& dy = ctx->input(4);
+    OP_REQUIRES(ctx, shape_t.dims() == 1,
+                errors::InvalidArgument("shape must be a vector, got shape ", shape_t.shape().DebugString()));
+    auto shape = TensorShape::FromDims(Int64Values(shape_t));
+    OP_REQUIRES_OK(ctx, shape.status());
+    auto spec = StridedSliceSpecOf(ctx, masks_, *shape, 1);
+    OP_REQUIRES_OK(ctx, spec.status());
+    OP_REQUIRES(ctx, dy.shape() == spec->final_shape,
+                errors::InvalidArgument("dy has shape ", dy.shape().DebugString(), " but slicing ",
+                                        shape->DebugString(), " gives ", spec->final_shape.DebugString()));
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, *shape, &out));
+    const int rank = shape->rank();
+    const std::vector<int64_t> out_strides = Strides(*shape);
+    bool ok = DispatchByElementSize(dy.dtype(), [&]<typename T>() {
+      T* o = out->data<T>();
+      std::fill_n(o, shape->num_elements(), T{});
+      const int64_t n = dy.NumElements();
+      if (n == 0) return;
+      const T* src = dy.data<T>();
+      std::vector<int64_t> index(rank, 0);
+      int64_t offset = 0;
+      for (int d = 0; d < rank; ++d) offset += spec->begin[d] * out_strides[d];
+      for (int64_t i = 0; i < n; ++i) {
+        o[offset] = src[i];
+        for (int d = rank - 1; d >= 0; --d) {
+          offset += spec->strides[d] * out_strides[d];
+          if (++index[d] < spec->processing_shape.dim(d)) break;
+          offset -= spec->strides[d] * out_strides[d] * index[d];
+          index[d] = 0;
+        }
+      }
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(dy.dtype()));
+  }
+
+ private:
+  StridedSliceMasks masks_;
+};
+
+REGISTER_KERNEL(KernelDefBuilder("StridedSlice").Device(kDeviceCpu), StridedSliceOp);
+REGISTER_KERNEL(KernelDefBuilder("StridedSliceGrad").Device(kDeviceCpu), StridedSliceGradOp);
+REGISTER_KERNEL(KernelDefBuilder("PreventGradient").Device(kDeviceCpu), IdentityOp);
 
 }  // namespace
 }  // namespace sluice

@@ -746,5 +746,53 @@ SLUICE_RANGE(double);
 SLUICE_RANGE(int32_t);
 SLUICE_RANGE(int64_t);
 
+// ---- Log1p, IsNan, IsInf, IsFinite, DivNoNan -------------------------------------------------
+
+struct Log1pFn {
+  template <typename T> T operator()(T x) const { return std::log1p(x); }
+};
+struct IsNanFn {
+  template <typename T> bool operator()(T x) const { return std::isnan(x); }
+};
+struct IsInfFn {
+  template <typename T> bool operator()(T x) const { return std::isinf(x); }
+};
+struct IsFiniteFn {
+  template <typename T> bool operator()(T x) const { return std::isfinite(x); }
+};
+struct DivNoNanFn {
+  template <typename T> T operator()(T a, T b) const { return b == T(0) ? T(0) : a / b; }
+};
+
+// y = f(x) with y of another dtype than x (the float classification ops: bool).
+template <typename T, typename F>
+class UnaryToOp : public OpKernel {
+ public:
+  using Out = decltype(F()(T()));
+  explicit UnaryToOp(OpKernelConstruction* c) : OpKernel(c) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    Tensor* y;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &y));
+    const T* xd = x.data<T>();
+    Out* yd = y->data<Out>();
+    ParallelFor(x.NumElements(), x.NumElements() * kCheap, [&](int64_t b, int64_t e) {
+      F f;
+      for (int64_t i = b; i < e; ++i) yd[i] = f(xd[i]);
+    });
+  }
+};
+
+SLUICE_FLOAT_UNARY("Log1p", Log1pFn, kTranscendental);
+#define SLUICE_FLOAT_CLASS(op, F)                            \
+  SLUICE_CPU_KERNEL(op, float, UnaryToOp<float, F>);  \
+  SLUICE_CPU_KERNEL(op, double, UnaryToOp<double, F>)
+SLUICE_FLOAT_CLASS("IsNan", IsNanFn);
+SLUICE_FLOAT_CLASS("IsInf", IsInfFn);
+SLUICE_FLOAT_CLASS("IsFinite", IsFiniteFn);
+#undef SLUICE_FLOAT_CLASS
+SLUICE_CPU_KERNEL("DivNoNan", float, BinaryOp<float, DivNoNanFn>);
+SLUICE_CPU_KERNEL("DivNoNan", double, BinaryOp<double, DivNoNanFn>);
+
 }  // namespace
 }  // namespace sluice

@@ -2,6 +2,7 @@
 #include <optional>
 #include "absl/strings/str_join.h"
 #include "core/op_registry.h"
+#include "core/strided_slice.h"
 
 namespace sluice {
 namespace {
@@ -630,6 +631,83 @@ REGISTER_OP("OneHot")
     .Attr("T: type")
     .Attr("TI: {uint8, int32, int64} = DT_INT64")
     .SetShapeFn(OneHotShape);
+
+// ---- StridedSlice, StridedSliceGrad, PreventGradient -------------------------------------------
+
+Status GetStridedSliceMasks(const InferenceContext* c, StridedSliceMasks* m) {
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("begin_mask", &m->begin_mask));
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("end_mask", &m->end_mask));
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("ellipsis_mask", &m->ellipsis_mask));
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("new_axis_mask", &m->new_axis_mask));
+  return c->GetAttr("shrink_axis_mask", &m->shrink_axis_mask);
+}
+
+// begin, end and strides are inputs `first`..`first + 2`; the sliced shape is `in`.
+Status StridedSliceOutputShape(InferenceContext* c, const TensorShape& in, int first) {
+  for (int i = first; i < first + 3; ++i) {
+    const TensorShape& s = c->input(i);
+    if (s.rank() > 1) {
+      return errors::InvalidArgument("begin, end and strides must be vectors, got shape ", s.DebugString());
+    }
+    if (i > first && s.rank() == 1 && c->input(first).rank() == 1 && s.dim(0) >= 0 &&
+        c->input(first).dim(0) >= 0 && s.dim(0) != c->input(first).dim(0)) {
+      return errors::InvalidArgument("begin, end and strides must have the same length, got shapes ",
+                                     c->input(first).DebugString(), " and ", s.DebugString());
+    }
+  }
+  auto begin = ConstInts(c, first), end = ConstInts(c, first + 1), strides = ConstInts(c, first + 2);
+  if (in.unknown_rank() || !begin || !end || !strides) return absl::OkStatus();
+  StridedSliceMasks masks;
+  SLUICE_RETURN_IF_ERROR(GetStridedSliceMasks(c, &masks));
+  SLUICE_ASSIGN_OR_RETURN(StridedSliceSpec spec, ComputeStridedSlice(in, *begin, *end, *strides, masks));
+  c->set_output(0, spec.final_shape);
+  return absl::OkStatus();
+}
+
+Status StridedSliceShape(InferenceContext* c) { return StridedSliceOutputShape(c, c->input(0), 1); }
+
+// The output has the shape `shape` holds.
+Status StridedSliceGradShape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape shape, c->InputAsShape(0));
+  c->set_output(0, shape);
+  return absl::OkStatus();
+}
+
+#define SLUICE_STRIDED_SLICE_MASK_ATTRS                                                      \
+  Attr("begin_mask: int = 0").Attr("end_mask: int = 0").Attr("ellipsis_mask: int = 0")      \
+      .Attr("new_axis_mask: int = 0").Attr("shrink_axis_mask: int = 0")
+
+REGISTER_OP("StridedSlice")
+    .Input("input: T")
+    .Input("begin: Index")
+    .Input("end: Index")
+    .Input("strides: Index")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("Index: {int32, int64}")
+    .SLUICE_STRIDED_SLICE_MASK_ATTRS
+    .SetShapeFn(StridedSliceShape);
+
+REGISTER_OP("StridedSliceGrad")
+    .Input("shape: Index")
+    .Input("begin: Index")
+    .Input("end: Index")
+    .Input("strides: Index")
+    .Input("dy: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("Index: {int32, int64}")
+    .SLUICE_STRIDED_SLICE_MASK_ATTRS
+    .SetShapeFn(StridedSliceGradShape);
+#undef SLUICE_STRIDED_SLICE_MASK_ATTRS
+
+REGISTER_OP("PreventGradient")
+    .Input("input: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("message: string = ''")
+    .Doc("Identity whose gradient is an error carrying `message`.")
+    .SetShapeFn(shape_fn::UnchangedShape);
 
 }  // namespace
 }  // namespace sluice

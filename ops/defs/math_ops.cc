@@ -228,5 +228,24 @@ REGISTER_OP("Range")
     .Attr("Tidx: {float, double, int32, int64} = DT_INT32")
     .SetShapeFn(RangeShape);
 
+// ---- Log1p, IsNan, IsInf, IsFinite, DivNoNan -------------------------------------------------
+
+REGISTER_OP("Log1p").Input("x: T").Output("y: T").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape);
+
+#define SLUICE_FLOAT_CLASS_OP(name) \
+  REGISTER_OP(name).Input("x: T").Output("y: bool").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape)
+SLUICE_FLOAT_CLASS_OP("IsNan");
+SLUICE_FLOAT_CLASS_OP("IsInf");
+SLUICE_FLOAT_CLASS_OP("IsFinite");
+#undef SLUICE_FLOAT_CLASS_OP
+
+REGISTER_OP("DivNoNan")
+    .Input("x: T")
+    .Input("y: T")
+    .Output("z: T")
+    .Attr(kFloating)
+    .Doc("x / y, and 0 where y is 0 (whatever x is).")
+    .SetShapeFn(shape_fn::BroadcastBinaryOpShape);
+
 }  // namespace
 }  // namespace sluice
