@@ -459,4 +459,143 @@ Output PreventGradient(const Scope& scope, const Input& input, const std::string
 }
 
 }  // namespace ops
+// ---- Concat, Split, SplitV, Reverse, ReverseV2 -----------------------------------------------
+
+namespace {
+
+// Concat (v1): as ConcatV2's, with the axis first.
+Status ConcatGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                  std::vector<Output>* dx) {
+  const int n = op.num_inputs() - 1;
+  std::vector<Output> shapes;
+  for (int i = 1; i <= n; ++i) shapes.push_back(ops::Shape(s, op.input(i)));
+  std::vector<Output> offsets = ops::ConcatOffset(s, op.input(0), shapes);
+  if (static_cast<int>(offsets.size()) != n) return s.status();
+  dx->push_back(Output());
+  for (int i = 0; i < n; ++i) dx->push_back(ops::Slice(s, dy[0], offsets[i], shapes[i]));
+  return s.status();
+}
+
+// The output gradients, missing ones as zeros, concatenated back along `axis`.
+Output ConcatOutputGrads(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                         const Output& axis) {
+  std::vector<Output> parts;
+  for (int i = 0; i < op.num_outputs(); ++i) {
+    parts.push_back(dy[i].valid() ? dy[i] : ops::ZerosLike(s, op.output(i)));
+  }
+  if (parts.size() == 1) return parts[0];
+  return ops::ConcatV2(s, parts, axis);
+}
+
+Status SplitGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                 std::vector<Output>* dx) {
+  dx->push_back(Output());
+  dx->push_back(ConcatOutputGrads(s, op, dy, op.input(0)));
+  return s.status();
+}
+
+Status SplitVGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                  std::vector<Output>* dx) {
+  dx->push_back(ConcatOutputGrads(s, op, dy, op.input(2)));
+  dx->push_back(Output());
+  dx->push_back(Output());
+  return s.status();
+}
+
+Status ReverseGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                   std::vector<Output>* dx) {
+  dx->push_back(NodeBuilder(s, op.node()->type_string()).Input(dy[0]).Input(op.input(1)).Finalize());
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("Concat", ConcatGrad);
+REGISTER_GRADIENT("Split", SplitGrad);
+REGISTER_GRADIENT("SplitV", SplitVGrad);
+REGISTER_GRADIENT("Reverse", ReverseGrad);
+REGISTER_GRADIENT("ReverseV2", ReverseGrad);
+
+std::vector<Output> OutputsOf(const Operation& op) {
+  std::vector<Output> outs;
+  if (!op.valid()) return outs;
+  for (int i = 0; i < op.num_outputs(); ++i) outs.push_back(op.output(i));
+  return outs;
+}
+
+}  // namespace
+
+namespace ops {
+
+Output Concat(const Scope& scope, const Input& concat_dim, const std::vector<Output>& values) {
+  return NodeBuilder(scope, "Concat").Input(concat_dim.ToOutput(scope, DT_INT32)).InputList(values).Finalize();
+}
+
+std::vector<Output> Split(const Scope& scope, const Input& split_dim, const Input& value, int64_t num_split) {
+  return OutputsOf(NodeBuilder(scope, "Split")
+                       .Input(split_dim.ToOutput(scope, DT_INT32))
+                       .Input(value.ToOutput(scope))
+                       .Attr("num_split", num_split)
+                       .Finalize());
+}
+
+std::vector<Output> SplitV(const Scope& scope, const Input& value, const Input& size_splits,
+                           const Input& split_dim) {
+  Output sizes = size_splits.ToOutput(scope, size_splits.is_literal() ? DT_INT64 : DT_INVALID);
+  if (!sizes.valid()) return {};
+  int64_t n = sizes.shape().rank() == 1 ? sizes.shape().dim(0) : -1;
+  if (n < 0) {
+    scope.UpdateStatus(errors::InvalidArgument("SplitV needs size_splits of a known length, got shape ",
+                                               sizes.shape().DebugString()));
+    return {};
+  }
+  return OutputsOf(NodeBuilder(scope, "SplitV")
+                       .Input(value.ToOutput(scope))
+                       .Input(sizes)
+                       .Input(split_dim.ToOutput(scope, DT_INT32))
+                       .Attr("num_split", n)
+                       .Finalize());
+}
+
+Output ReverseV2(const Scope& scope, const Input& tensor, const Input& axis) {
+  return NodeBuilder(scope, "ReverseV2").Input(tensor.ToOutput(scope)).Input(axis.ToOutput(scope)).Finalize();
+}
+
+Output Reverse(const Scope& scope, const Input& tensor, const Input& dims) {
+  return NodeBuilder(scope, "Reverse").Input(tensor.ToOutput(scope)).Input(dims.ToOutput(scope, DT_BOOL)).Finalize();
+}
+
+}  // namespace ops
+// ---- PadV2, Where ----------------------------------------------------------------------------
+
+namespace {
+
+Status PadV2Grad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                 std::vector<Output>* dx) {
+  SLUICE_RETURN_IF_ERROR(PadGrad(s, op, dy, dx));
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("PadV2", PadV2Grad);
+REGISTER_NO_GRADIENT("Where");
+
+}  // namespace
+
+namespace ops {
+
+Output PadV2(const Scope& scope, const Input& input, const Input& paddings, const Input& constant_values) {
+  Output x = input.ToOutput(scope);
+  if (!x.valid()) return Output();
+  return NodeBuilder(scope, "PadV2")
+      .Input(x)
+      .Input(paddings.ToOutput(scope))
+      .Input(constant_values.ToOutput(scope, x.dtype()))
+      .Finalize();
+}
+
+Output Where(const Scope& scope, const Input& condition) {
+  return NodeBuilder(scope, "Where").Input(condition.ToOutput(scope)).Finalize();
+}
+
+}  // namespace ops
 }  // namespace sluice

@@ -152,6 +152,25 @@ Output StridedSliceGrad(const Scope& scope, const Input& shape, const Input& beg
 // `input` unchanged; differentiating through it fails with `message`.
 Output PreventGradient(const Scope& scope, const Input& input, const std::string& message = "");
 
+// TF1's concat with the axis first (op Concat).
+Output Concat(const Scope& scope, const Input& concat_dim, const std::vector<Output>& values);
+// `value` cut into num_split equal parts along split_dim (which must divide evenly).
+std::vector<Output> Split(const Scope& scope, const Input& split_dim, const Input& value, int64_t num_split);
+// `value` cut along split_dim into parts of the sizes `size_splits` (a vector of known length;
+// one entry may be -1: what the others leave).
+std::vector<Output> SplitV(const Scope& scope, const Input& value, const Input& size_splits,
+                           const Input& split_dim);
+// `tensor` with the dimensions `axis` (a vector, negative from the end) reversed.
+Output ReverseV2(const Scope& scope, const Input& tensor, const Input& axis);
+// TF1's reverse: dims is a bool vector, one entry per dimension of `tensor`.
+Output Reverse(const Scope& scope, const Input& tensor, const Input& dims);
+
+// Pad with the scalar constant_values instead of zeros.
+Output PadV2(const Scope& scope, const Input& input, const Input& paddings, const Input& constant_values);
+// The coordinates (int64 [num_true, rank], row-major order) of the true or nonzero elements
+// of `condition` (tf.where with one argument).
+Output Where(const Scope& scope, const Input& condition);
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_ARRAY_OPS_H_

@@ -279,4 +279,44 @@ Output InTopK(const Scope& scope, const Input& predictions, const Input& targets
 REGISTER_NO_GRADIENT("InTopK");
 REGISTER_NO_GRADIENT("InTopKV2");
 
+namespace {
+
+Status SeluGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                    std::vector<Output>* dx) {
+  dx->push_back(ops::SeluGrad(s, dy[0], op.output(0)));
+  return s.status();
+}
+
+Status SoftsignGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                        std::vector<Output>* dx) {
+  dx->push_back(ops::SoftsignGrad(s, dy[0], op.input(0)));
+  return s.status();
+}
+
+REGISTER_GRADIENT("Selu", SeluGradient);
+REGISTER_GRADIENT("Softsign", SoftsignGradient);
+
+}  // namespace
+
+namespace ops {
+
+Output Selu(const Scope& scope, const Input& features) {
+  return NodeBuilder(scope, "Selu").Input(features.ToOutput(scope)).Finalize();
+}
+Output SeluGrad(const Scope& scope, const Input& gradients, const Input& outputs) {
+  Output g, y;
+  ResolveBinaryInputs(scope, gradients, outputs, &g, &y);
+  return NodeBuilder(scope, "SeluGrad").Input(g).Input(y).Finalize();
+}
+Output Softsign(const Scope& scope, const Input& features) {
+  return NodeBuilder(scope, "Softsign").Input(features.ToOutput(scope)).Finalize();
+}
+Output SoftsignGrad(const Scope& scope, const Input& gradients, const Input& features) {
+  Output g, x;
+  ResolveBinaryInputs(scope, gradients, features, &g, &x);
+  return NodeBuilder(scope, "SoftsignGrad").Input(g).Input(x).Finalize();
+}
+
+}  // namespace ops
+
 }  // namespace sluice

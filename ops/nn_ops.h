@@ -130,6 +130,15 @@ Output AvgPoolGrad(const Scope& scope, const Input& orig_input_shape, const Inpu
 // target out of range or a row with a non-finite prediction. op InTopKV2 (k an input).
 Output InTopK(const Scope& scope, const Input& predictions, const Input& targets, const Input& k);
 
+// scale * x for x > 0, scale * alpha * (e^x - 1) otherwise (SELU's scale and alpha).
+Output Selu(const Scope& scope, const Input& features);
+// Selu's gradient from its outputs.
+Output SeluGrad(const Scope& scope, const Input& gradients, const Input& outputs);
+// x / (1 + |x|).
+Output Softsign(const Scope& scope, const Input& features);
+// gradients / (1 + |features|)^2.
+Output SoftsignGrad(const Scope& scope, const Input& gradients, const Input& features);
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_NN_OPS_H_

@@ -576,5 +576,48 @@ REGISTER_IN_TOP_K("InTopKV2", int32_t);
 REGISTER_IN_TOP_K("InTopKV2", int64_t);
 #undef REGISTER_IN_TOP_K
 
+// ---- Selu, Softsign --------------------------------------------------------------------------
+
+// SELU's constants (Klambauer et al.), as TensorFlow's kernels write them.
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+
+template <typename T>
+struct SeluFn {
+  T operator()(T x) const {
+    return x < T(0) ? T(kSeluScale * kSeluAlpha) * std::expm1(x) : T(kSeluScale) * x;
+  }
+};
+template <typename T>
+struct SeluGradFn {  // from the outputs y: scale * alpha * e^x = y + scale * alpha for x < 0
+  T operator()(T g, T y) const {
+    return y < T(0) ? g * (y + T(kSeluScale * kSeluAlpha)) : g * T(kSeluScale);
+  }
+};
+template <typename T>
+struct SoftsignFn {
+  T operator()(T x) const { return x / (T(1) + std::abs(x)); }
+};
+template <typename T>
+struct SoftsignGradFn {
+  T operator()(T g, T x) const {
+    const T d = T(1) + std::abs(x);
+    return g / (d * d);
+  }
+};
+
+template <typename T>
+using SeluOp = UnaryOp<T, SeluFn<T>>;
+template <typename T>
+using SeluGradOp = BinaryGradOp<T, SeluGradFn<T>>;
+template <typename T>
+using SoftsignOp = UnaryOp<T, SoftsignFn<T>>;
+template <typename T>
+using SoftsignGradOp = BinaryGradOp<T, SoftsignGradFn<T>>;
+REGISTER_KERNEL_FAMILY(FloatTypes, "Selu", SeluOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "SeluGrad", SeluGradOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "Softsign", SoftsignOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "SoftsignGrad", SoftsignGradOp);
+
 }  // namespace
 }  // namespace sluice

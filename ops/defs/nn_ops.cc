@@ -193,5 +193,16 @@ REGISTER_OP("InTopKV2")
     .Doc("Whether targets[i] is among the k largest predictions[i] (ties count for the target).")
     .SetShapeFn(InTopKShape);
 
+// ---- Selu, Softsign --------------------------------------------------------------------------
+
+REGISTER_OP("Selu").Input("features: T").Output("activations: T").Attr(kFloatTypes)
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("SeluGrad").Input("gradients: T").Input("outputs: T").Output("backprops: T")
+    .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
+REGISTER_OP("Softsign").Input("features: T").Output("activations: T").Attr(kFloatTypes)
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("SoftsignGrad").Input("gradients: T").Input("features: T").Output("backprops: T")
+    .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
+
 }  // namespace
 }  // namespace sluice
