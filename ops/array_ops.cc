@@ -598,4 +598,52 @@ Output Where(const Scope& scope, const Input& condition) {
 }
 
 }  // namespace ops
+// ---- MirrorPad, MirrorPadGrad ----------------------------------------------------------------
+
+namespace {
+
+std::string ModeOf(const Operation& op) {
+  std::string mode;
+  (void)GetAttr(op.node()->def().attr(), "mode", &mode);
+  return mode;
+}
+
+Status MirrorPadGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                         std::vector<Output>* dx) {
+  dx->push_back(ops::MirrorPadGrad(s, dy[0], op.input(1), ModeOf(op)));
+  dx->push_back(Output());
+  return s.status();
+}
+
+Status MirrorPadGradGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                             std::vector<Output>* dx) {
+  dx->push_back(ops::MirrorPad(s, dy[0], op.input(1), ModeOf(op)));
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("MirrorPad", MirrorPadGradient);
+REGISTER_GRADIENT("MirrorPadGrad", MirrorPadGradGradient);
+
+}  // namespace
+
+namespace ops {
+
+Output MirrorPad(const Scope& scope, const Input& input, const Input& paddings, const std::string& mode) {
+  return NodeBuilder(scope, "MirrorPad")
+      .Input(input.ToOutput(scope))
+      .Input(paddings.ToOutput(scope))
+      .Attr("mode", mode)
+      .Finalize();
+}
+
+Output MirrorPadGrad(const Scope& scope, const Input& grad, const Input& paddings, const std::string& mode) {
+  return NodeBuilder(scope, "MirrorPadGrad")
+      .Input(grad.ToOutput(scope))
+      .Input(paddings.ToOutput(scope))
+      .Attr("mode", mode)
+      .Finalize();
+}
+
+}  // namespace ops
 }  // namespace sluice

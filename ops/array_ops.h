@@ -171,6 +171,13 @@ Output PadV2(const Scope& scope, const Input& input, const Input& paddings, cons
 // of `condition` (tf.where with one argument).
 Output Where(const Scope& scope, const Input& condition);
 
+// `input` padded with mirror images of itself: "REFLECT" leaves the edge out ([1,2,3] padded by
+// 2 before: [3,2,1,2,3]), "SYMMETRIC" repeats it ([2,1,1,2,3]). Paddings are at most the dim
+// (SYMMETRIC) or the dim - 1 (REFLECT).
+Output MirrorPad(const Scope& scope, const Input& input, const Input& paddings, const std::string& mode);
+// MirrorPad's gradient: `grad` (of the padded shape) folded back onto the input's shape.
+Output MirrorPadGrad(const Scope& scope, const Input& grad, const Input& paddings, const std::string& mode);
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_ARRAY_OPS_H_

@@ -319,4 +319,28 @@ Output SoftsignGrad(const Scope& scope, const Input& gradients, const Input& fea
 
 }  // namespace ops
 
+namespace ops {
+
+// TensorFlow's python composition: max(x, 0) - x z + log(1 + e^-|x|).
+Output SigmoidCrossEntropyWithLogits(const Scope& scope, const Input& labels, const Input& logits) {
+  Output x, z;
+  ResolveBinaryInputs(scope, logits, labels, &x, &z);
+  if (!x.valid() || !z.valid()) return Output();
+  Output zeros = ZerosLike(scope, x);
+  Output positive = GreaterEqual(scope, x, zeros);
+  Output relu_logits = SelectV2(scope, positive, x, zeros);
+  Output neg_abs_logits = SelectV2(scope, positive, Neg(scope, x), x);
+  return Add(scope, Sub(scope, relu_logits, Mul(scope, x, z)), Log1p(scope, Exp(scope, neg_abs_logits)));
+}
+
+// TensorFlow's python composition: x * rsqrt(max(sum(x^2, axis, keepdims), epsilon)).
+Output L2Normalize(const Scope& scope, const Input& x, const Input& axis, double epsilon) {
+  Output t = x.ToOutput(scope);
+  if (!t.valid()) return Output();
+  Output square_sum = Sum(scope, Square(scope, t), axis, /*keep_dims=*/true);
+  return Mul(scope, t, Rsqrt(scope, Maximum(scope, square_sum, epsilon)));
+}
+
+}  // namespace ops
+
 }  // namespace sluice

@@ -139,6 +139,12 @@ Output Softsign(const Scope& scope, const Input& features);
 // gradients / (1 + |features|)^2.
 Output SoftsignGrad(const Scope& scope, const Input& gradients, const Input& features);
 
+// The elementwise logistic loss of logits against labels in [0, 1], built as TensorFlow's
+// tf.nn.sigmoid_cross_entropy_with_logits builds it (no op of its own), stable for any logit.
+Output SigmoidCrossEntropyWithLogits(const Scope& scope, const Input& labels, const Input& logits);
+// x / sqrt(max(sum(x^2 over axis), epsilon)), as TensorFlow's tf.math.l2_normalize builds it.
+Output L2Normalize(const Scope& scope, const Input& x, const Input& axis, double epsilon = 1e-12);
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_NN_OPS_H_

@@ -363,5 +363,44 @@ TEST(RandomIntTest, MultinomialFollowsTheSoftmax) {
   EXPECT_NEAR(counts[1] / 4000.0, 0.75, 0.03);
 }
 
+// ---- MirrorPad, SigmoidCrossEntropyWithLogits, L2Normalize (values from TensorFlow) ----------
+
+TEST(MirrorPadTest, ReflectAndSymmetric) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Const(root, F({1, 2, 3, 4, 5, 6}, {2, 3}));
+  test::ExpectTensorEqual(test::RunOne(root, ops::MirrorPad(root, x, I32({1, 1, 2, 2}, {2, 2}), "REFLECT")),
+                          F({6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1, 6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1}, {4, 7}));
+  test::ExpectTensorEqual(test::RunOne(root, ops::MirrorPad(root, x, I32({1, 0, 0, 3}, {2, 2}), "SYMMETRIC")),
+                          F({1, 2, 3, 3, 2, 1, 1, 2, 3, 3, 2, 1, 4, 5, 6, 6, 5, 4}, {3, 6}));
+  Scope r2 = Scope::NewRootScope();
+  ops::MirrorPad(r2, ops::Const(r2, F({1, 2}, {2})), I32({2, 0}, {1, 2}), "REFLECT");
+  EXPECT_THAT(std::string(r2.status().message()), HasSubstr("no greater than"));
+}
+
+TEST(MirrorPadTest, GradientsFoldBack) {
+  for (const char* mode : {"REFLECT", "SYMMETRIC"}) {
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root, DT_DOUBLE, {2, 3});
+    auto y = ops::MirrorPad(root, x, I32({1, 1, 2, 1}, {2, 2}), mode);
+    auto w = ops::Const(root, test::Doubles({4, 6}, 0.7, -0.3));
+    ExpectGradientOk(root, {x}, {test::Doubles({2, 3}, 0.5, 0.2)},
+                     ops::Sum(root, ops::Mul(root, ops::Square(root, y), w), {0, 1}));
+  }
+}
+
+TEST(NnCompositionsTest, SigmoidCrossEntropyAndL2NormalizeMatchTensorFlow) {
+  Scope root = Scope::NewRootScope();
+  auto loss = ops::SigmoidCrossEntropyWithLogits(root, ops::Const(root, F({0, 1, 0.3f, 1}, {4})),
+                                                 ops::Const(root, F({-100, 2, 0.5f, 30}, {4})));
+  test::ExpectTensorNear(test::RunOne(root, loss), F({0, 0.126928f, 0.824077f, 9.357623e-14f}, {4}), 1e-6);
+  auto n = ops::L2Normalize(root, ops::Const(root, F({3, 4, 0, 0}, {2, 2})), 1);
+  test::ExpectTensorNear(test::RunOne(root, n), F({0.6f, 0.8f, 0, 0}, {2, 2}), 1e-7);
+  auto x = ops::Placeholder(root, DT_DOUBLE, {2, 2});
+  auto z = ops::Const(root, D({0, 1, 0.25, 1}, {2, 2}));
+  ExpectGradientOk(root, {x}, {D({-1.5, 0.3, 2, -0.2}, {2, 2})},
+                   ops::Add(root, ops::Sum(root, ops::SigmoidCrossEntropyWithLogits(root, z, x), {0, 1}),
+                            ops::Sum(root, ops::Mul(root, ops::L2Normalize(root, x, 1), z), {0, 1})));
+}
+
 }  // namespace
 }  // namespace sluice

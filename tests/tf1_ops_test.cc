@@ -273,7 +273,7 @@ TEST(AssertTest, PassesOrFailsWithTheData) {
   EXPECT_TRUE(ok.ok()) << ok.status();
   auto failed = test::RunGraph(root, {{cond, B({0}, {})}}, {}, {check});
   ASSERT_FALSE(failed.ok());
-  EXPECT_THAT(std::string(failed.status().message()), HasSubstr("assertion failed: [x is] [1 2...] [0.5]"));
+  EXPECT_THAT(std::string(failed.status().message()), HasSubstr("assertion failed: [x is] [[1 2]...] [0.5]"));  // TensorFlow's text
 }
 
 TEST(PreventGradientTest, ForwardIsIdentityGradientFailsWithTheMessage) {

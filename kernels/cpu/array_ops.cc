@@ -1189,5 +1189,111 @@ SLUICE_WHERE(uint8_t);
 SLUICE_WHERE(bool);
 #undef SLUICE_WHERE
 
+// ---- MirrorPad, MirrorPadGrad ----------------------------------------------------------------
+
+// Per element of the padded shape, the flat index of the element of `small` it mirrors.
+StatusOr<std::vector<int64_t>> MirrorIndices(const TensorShape& small, const Tensor& paddings, bool reflect,
+                                             TensorShape* padded) {
+  const int rank = small.rank();
+  if (paddings.dims() != 2 || paddings.dim_size(0) != rank || paddings.dim_size(1) != 2) {
+    return errors::InvalidArgument("paddings must have shape [", rank, ",2] for input of shape ",
+                                   small.DebugString(), ", got ", paddings.shape().DebugString());
+  }
+  std::vector<int64_t> pads = Int64Values(paddings);
+  *padded = TensorShape();
+  for (int d = 0; d < rank; ++d) {
+    const int64_t limit = small.dim(d) - (reflect ? 1 : 0);
+    if (pads[2 * d] < 0 || pads[2 * d + 1] < 0 || pads[2 * d] > limit || pads[2 * d + 1] > limit) {
+      return errors::InvalidArgument("paddings ", IntList(pads), " must be in [0, ", limit, "] at dim ", d,
+                                     " of shape ", small.DebugString(), " in ", reflect ? "REFLECT" : "SYMMETRIC",
+                                     " mode");
+    }
+    padded->AddDim(small.dim(d) + pads[2 * d] + pads[2 * d + 1]);
+  }
+  const std::vector<int64_t> strides = Strides(small);
+  std::vector<int64_t> map(padded->num_elements());
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t o = 0; o < static_cast<int64_t>(map.size()); ++o) {
+    int64_t flat = 0;
+    for (int d = 0; d < rank; ++d) {
+      const int64_t n = small.dim(d);
+      int64_t i = index[d] - pads[2 * d];
+      if (i < 0) i = reflect ? -i : -i - 1;
+      else if (i >= n) i = reflect ? 2 * (n - 1) - i : 2 * n - 1 - i;
+      flat += i * strides[d];
+    }
+    map[o] = flat;
+    for (int d = rank - 1; d >= 0; --d) {
+      if (++index[d] < padded->dim(d)) break;
+      index[d] = 0;
+    }
+  }
+  return map;
+}
+
+bool ReflectMode(OpKernelConstruction* c) {
+  std::string mode;
+  c->SetStatus(c->GetAttr("mode", &mode));
+  return mode == "REFLECT";
+}
+
+class MirrorPadOp : public OpKernel {
+ public:
+  explicit MirrorPadOp(OpKernelConstruction* c) : OpKernel(c), reflect_(ReflectMode(c)) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    TensorShape out_shape;
+    auto map = MirrorIndices(in.shape(), ctx->input(1), reflect_, &out_shape);
+    OP_REQUIRES_OK(ctx, map.status());
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+      const T* src = in.data<T>();
+      T* dst = out->data<T>();
+      for (size_t o = 0; o < map->size(); ++o) dst[o] = src[(*map)[o]];
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+  }
+
+ private:
+  bool reflect_;
+};
+
+template <typename T>
+class MirrorPadGradOp : public OpKernel {
+ public:
+  explicit MirrorPadGradOp(OpKernelConstruction* c) : OpKernel(c), reflect_(ReflectMode(c)) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& grad = ctx->input(0);
+    const Tensor& paddings = ctx->input(1);
+    OP_REQUIRES(ctx, paddings.dims() == 2 && paddings.dim_size(0) == grad.dims() && paddings.dim_size(1) == 2,
+                errors::InvalidArgument("paddings must have shape [", grad.dims(), ",2] for input of shape ",
+                                        grad.shape().DebugString(), ", got ", paddings.shape().DebugString()));
+    std::vector<int64_t> pads = Int64Values(paddings);
+    TensorShape small;
+    for (int d = 0; d < grad.dims(); ++d) {
+      const int64_t n = grad.dim_size(d) - pads[2 * d] - pads[2 * d + 1];
+      OP_REQUIRES(ctx, n >= 0, errors::InvalidArgument("paddings ", IntList(pads), " exceed the shape ",
+                                                       grad.shape().DebugString()));
+      small.AddDim(n);
+    }
+    TensorShape padded;
+    auto map = MirrorIndices(small, paddings, reflect_, &padded);
+    OP_REQUIRES_OK(ctx, map.status());
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, small, &out));
+    T* dst = out->data<T>();
+    std::fill_n(dst, small.num_elements(), T(0));
+    const T* src = grad.data<T>();
+    for (size_t o = 0; o < map->size(); ++o) dst[(*map)[o]] += src[o];
+  }
+
+ private:
+  bool reflect_;
+};
+
+REGISTER_KERNEL(KernelDefBuilder("MirrorPad").Device(kDeviceCpu), MirrorPadOp);
+REGISTER_KERNEL_FAMILY(NumberTypes, "MirrorPadGrad", MirrorPadGradOp);
+
 }  // namespace
 }  // namespace sluice

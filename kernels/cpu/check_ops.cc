@@ -1,4 +1,5 @@
 // CPU kernel of Assert.
+#include <algorithm>
 #include <type_traits>
 
 #include "absl/strings/escaping.h"
@@ -8,29 +9,62 @@
 namespace sluice {
 namespace {
 
-// TensorFlow's (TF1) summary of a tensor: its first `max_entries` elements, flattened, separated
-// by spaces, "..." when there are more; strings C-escaped, unquoted.
+// One element as TensorFlow's (non-v2) summaries print it: strings C-escaped and unquoted,
+// bools and integers as numbers.
+template <typename T>
+std::string OneElement(const T& v) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return absl::Utf8SafeCEscape(v);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return absl::StrCat(v);
+  } else if constexpr (std::is_integral_v<T>) {
+    return absl::StrCat(static_cast<int64_t>(v));
+  } else {
+    return "?";
+  }
+}
+
+// TensorFlow's PrintOneDim: nested brackets per dimension, stopping after `limit` elements.
+template <typename T>
+void PrintDim(int dim, const TensorShape& shape, int64_t limit, const T* data, int64_t* index, std::string* out) {
+  if (*index >= limit) return;
+  const int64_t count = shape.dim(dim);
+  if (dim == shape.rank() - 1) {
+    for (int64_t i = 0; i < count; ++i) {
+      if (*index >= limit) {
+        if (dim != 0) *out += "...";
+        return;
+      }
+      if (i > 0) *out += " ";
+      *out += OneElement(data[(*index)++]);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    const bool opened = *index < limit;
+    if (opened) *out += "[";
+    PrintDim(dim + 1, shape, limit, data, index, out);
+    if (*index < limit || opened) *out += "]";
+  }
+}
+
+// TensorFlow's Tensor::SummarizeValue(max_entries) (not print_v2): at most max_entries
+// elements, "..." when there are more.
 std::string Summarize(const Tensor& t, int64_t max_entries) {
   const int64_t n = t.NumElements();
   const int64_t limit = max_entries < 0 ? n : std::min(max_entries, n);
   std::string out;
   bool known = DispatchType(t.dtype(), [&]<typename T>() {
     const T* d = t.data<T>();
-    for (int64_t i = 0; i < limit; ++i) {
-      if (i > 0) out += " ";
-      if constexpr (std::is_same_v<T, std::string>) {
-        out += absl::CEscape(d[i]);
-      } else if constexpr (std::is_floating_point_v<T>) {
-        absl::StrAppend(&out, d[i]);
-      } else if constexpr (std::is_integral_v<T>) {  // bool as 1 or 0, int8 as a number
-        absl::StrAppend(&out, static_cast<int64_t>(d[i]));
-      } else {
-        out += "?";
-      }
+    if (t.dims() == 0) {
+      for (int64_t i = 0; i < limit; ++i) out += OneElement(d[i]);
+    } else {
+      int64_t index = 0;
+      PrintDim(0, t.shape(), limit, d, &index, &out);
     }
   });
   if (!known) return t.SummarizeValue(max_entries);
-  if (limit < n) out += "...";
+  if (n > limit) out += "...";
   return out;
 }
 

@@ -855,5 +855,59 @@ REGISTER_OP("Where")
     .Doc("The coordinates of the true (nonzero) elements, in row-major order: [num_true, rank].")
     .SetShapeFn(WhereShape);
 
+// ---- MirrorPad, MirrorPadGrad ----------------------------------------------------------------
+
+// Pad's shape, with each padding at most the dim (SYMMETRIC) or the dim - 1 (REFLECT).
+Status MirrorPadShape(InferenceContext* c) {
+  SLUICE_RETURN_IF_ERROR(PadShape(c));
+  std::string mode;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("mode", &mode));
+  auto pads = ConstInts(c, 1);
+  const TensorShape& in = c->input(0);
+  if (!pads || in.unknown_rank() || static_cast<int>(pads->size()) != 2 * in.rank()) return absl::OkStatus();
+  const int64_t slack = mode == "REFLECT" ? 1 : 0;
+  for (int i = 0; i < in.rank(); ++i) {
+    if (in.dim(i) < 0) continue;
+    if ((*pads)[2 * i] > in.dim(i) - slack || (*pads)[2 * i + 1] > in.dim(i) - slack) {
+      return errors::InvalidArgument("paddings must be no greater than the dimension size", slack ? " - 1" : "",
+                                     " in ", mode, " mode: ", (*pads)[2 * i], ", ", (*pads)[2 * i + 1],
+                                     " greater than ", in.dim(i) - slack, " at dim ", i, " of shape ", in.DebugString());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The input of MirrorPad's shape: each dim of the padded gradient less its paddings.
+Status MirrorPadGradShape(InferenceContext* c) {
+  const TensorShape& in = c->input(0);
+  auto pads = ConstInts(c, 1);
+  if (in.unknown_rank()) return absl::OkStatus();
+  TensorShape out = TensorShape::UnknownDims(in.rank());
+  for (int i = 0; pads && static_cast<int>(pads->size()) == 2 * in.rank() && i < in.rank(); ++i) {
+    if (in.dim(i) >= 0) out.set_dim(i, in.dim(i) - (*pads)[2 * i] - (*pads)[2 * i + 1]);
+  }
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+REGISTER_OP("MirrorPad")
+    .Input("input: T")
+    .Input("paddings: Tpaddings")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("Tpaddings: {int32, int64} = DT_INT32")
+    .Attr("mode: {'REFLECT', 'SYMMETRIC'}")
+    .SetShapeFn(MirrorPadShape);
+
+REGISTER_OP("MirrorPadGrad")
+    .Input("input: T")
+    .Input("paddings: Tpaddings")
+    .Output("output: T")
+    .Attr("T: {float, double, int32, int64}")
+    .Attr("Tpaddings: {int32, int64} = DT_INT32")
+    .Attr("mode: {'REFLECT', 'SYMMETRIC'}")
+    .Doc("MirrorPad's gradient: each padded element's gradient added to the element it mirrors.")
+    .SetShapeFn(MirrorPadGradShape);
+
 }  // namespace
 }  // namespace sluice
