@@ -40,6 +40,11 @@ std::optional<PartialIntValue> Evaluate(const Endpoint& e, int depth) {
     if (s.unknown_rank()) return std::nullopt;
     return PartialIntValue{std::vector<int64_t>(s.dims().begin(), s.dims().end()), false};
   }
+  if (op == "ShapeN") {
+    const TensorShape& s = n->input(e.index).node->output_shape(n->input(e.index).index);
+    if (s.unknown_rank()) return std::nullopt;
+    return PartialIntValue{std::vector<int64_t>(s.dims().begin(), s.dims().end()), false};
+  }
   if (op == "Identity" || op == "StopGradient" ||
       (op == "Cast" && (n->input_type(0) == DT_INT32 || n->input_type(0) == DT_INT64))) {
     return Evaluate(n->input(0), depth + 1);

@@ -1,5 +1,5 @@
 // What graph construction knows of the values of a small int32/int64 tensor that computes a
-// shape, TensorFlow's partial evaluation of shape tensors: through Shape, StridedSlice, Pack,
+// shape, TensorFlow's partial evaluation of shape tensors: through Shape, ShapeN, StridedSlice, Pack,
 // ConcatV2 (axis 0), Prod and Sum (of a vector), Cast and Identity, down to constants and the
 // static shapes of tensors. This is how Reshape(x, Pack(Shape(x)[0], Prod(Shape(x)[1:])))
 // (Keras's Flatten) gets the static shape [?, 12] for an x of shape [?, 3, 4].

@@ -646,4 +646,13 @@ Output MirrorPadGrad(const Scope& scope, const Input& grad, const Input& padding
 }
 
 }  // namespace ops
+REGISTER_NO_GRADIENT("ShapeN");
+
+namespace ops {
+
+std::vector<Output> ShapeN(const Scope& scope, const std::vector<Output>& inputs, DataType out_type) {
+  return OutputsOf(NodeBuilder(scope, "ShapeN").InputList(inputs).Attr("out_type", out_type).Finalize());
+}
+
+}  // namespace ops
 }  // namespace sluice

@@ -178,6 +178,9 @@ Output MirrorPad(const Scope& scope, const Input& input, const Input& paddings, 
 // MirrorPad's gradient: `grad` (of the padded shape) folded back onto the input's shape.
 Output MirrorPadGrad(const Scope& scope, const Input& grad, const Input& paddings, const std::string& mode);
 
+// The shapes of `inputs` (int32 or int64 vectors), as one Shape each.
+std::vector<Output> ShapeN(const Scope& scope, const std::vector<Output>& inputs, DataType out_type = DT_INT32);
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_ARRAY_OPS_H_

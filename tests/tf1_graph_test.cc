@@ -132,5 +132,43 @@ TEST(Tf1GraphTest, DropoutGraphTrainsWithKeepProbHalf) {
   EXPECT_LT(FetchScalar(**session, "total_loss:0"), before);
 }
 
+// TF1 slicing (x[:, tf.newaxis], x[..., 0], negative strides, Keras's Flatten chain) and the
+// array and math ops of issue 9, with TensorFlow's gradient through them: every output
+// "out/<name>" must equal TensorFlow's value "expected/<name>" held in the same graph.
+TEST(Tf1GraphTest, OpsMatchTensorFlow) {
+  auto session = Session::Create(ReadGzippedGraph("ops_oracle"));
+  ASSERT_TRUE(session.ok()) << session.status();
+  std::vector<Tensor> names;
+  ASSERT_TRUE((*session)->Run({}, {"expected/names:0"}, {}, &names).ok());
+  ASSERT_GT(names[0].NumElements(), 30);
+  for (int64_t i = 0; i < names[0].NumElements(); ++i) {
+    const std::string name = names[0].data<std::string>()[i];
+    std::vector<Tensor> out;
+    Status s = (*session)->Run({}, {"out/" + name + ":0", "expected/" + name + ":0"}, {}, &out);
+    ASSERT_TRUE(s.ok()) << name << ": " << s;
+    const Tensor& got = out[0];
+    const Tensor& want = out[1];
+    ASSERT_EQ(got.dtype(), want.dtype()) << name;
+    ASSERT_EQ(got.shape(), want.shape()) << name;
+    for (int64_t k = 0; k < want.NumElements(); ++k) {
+      switch (want.dtype()) {
+        case DT_FLOAT: {
+          const float a = got.data<float>()[k], b = want.data<float>()[k];
+          if (std::isnan(b)) {
+            EXPECT_TRUE(std::isnan(a)) << name << " element " << k;
+          } else {
+            EXPECT_NEAR(a, b, 1e-5 * std::max(1.0f, std::abs(b))) << name << " element " << k;
+          }
+          break;
+        }
+        case DT_INT32: EXPECT_EQ(got.data<int32_t>()[k], want.data<int32_t>()[k]) << name << " element " << k; break;
+        case DT_INT64: EXPECT_EQ(got.data<int64_t>()[k], want.data<int64_t>()[k]) << name << " element " << k; break;
+        case DT_BOOL: EXPECT_EQ(got.data<bool>()[k], want.data<bool>()[k]) << name << " element " << k; break;
+        default: ADD_FAILURE() << name << ": unexpected dtype " << DataTypeString(want.dtype());
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice

@@ -1295,5 +1295,30 @@ class MirrorPadGradOp : public OpKernel {
 REGISTER_KERNEL(KernelDefBuilder("MirrorPad").Device(kDeviceCpu), MirrorPadOp);
 REGISTER_KERNEL_FAMILY(NumberTypes, "MirrorPadGrad", MirrorPadGradOp);
 
+// ---- ShapeN ----------------------------------------------------------------------------------
+
+class ShapeNOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    for (int i = 0; i < ctx->num_inputs(); ++i) {
+      const TensorShape& s = ctx->input(i).shape();
+      Tensor* out = nullptr;
+      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, TensorShape{s.rank()}, &out));
+      for (int d = 0; d < s.rank(); ++d) {
+        if (ctx->expected_output_dtype(i) == DT_INT32) {
+          OP_REQUIRES(ctx, s.dim(d) <= std::numeric_limits<int32_t>::max(),
+                      errors::InvalidArgument("dimension ", s.dim(d), " does not fit out_type int32"));
+          out->data<int32_t>()[d] = static_cast<int32_t>(s.dim(d));
+        } else {
+          out->data<int64_t>()[d] = s.dim(d);
+        }
+      }
+    }
+  }
+};
+
+REGISTER_KERNEL(KernelDefBuilder("ShapeN").Device(kDeviceCpu), ShapeNOp);
+
 }  // namespace
 }  // namespace sluice

@@ -909,5 +909,24 @@ REGISTER_OP("MirrorPadGrad")
     .Doc("MirrorPad's gradient: each padded element's gradient added to the element it mirrors.")
     .SetShapeFn(MirrorPadGradShape);
 
+// ---- ShapeN ----------------------------------------------------------------------------------
+
+Status ShapeNShape(InferenceContext* c) {
+  for (int i = 0; i < c->num_inputs(); ++i) {
+    const TensorShape& s = c->input(i);
+    c->set_output(i, TensorShape{s.unknown_rank() ? -1 : static_cast<int64_t>(s.rank())});
+  }
+  return absl::OkStatus();
+}
+
+REGISTER_OP("ShapeN")
+    .Input("input: N * T")
+    .Output("output: N * out_type")
+    .Attr("N: int")
+    .Attr("T: type")
+    .Attr("out_type: {int32, int64} = DT_INT32")
+    .Doc("The shapes of the N inputs (Shape of each).")
+    .SetShapeFn(ShapeNShape);
+
 }  // namespace
 }  // namespace sluice

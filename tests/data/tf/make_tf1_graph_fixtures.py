@@ -21,6 +21,12 @@ node names compress about tenfold):
   dropout.pb.gz         the sparse-cross-entropy MLP with tf.nn.dropout(keep_prob) on the hidden
                         layer, keep_prob a placeholder_with_default(1.0), GradientDescent: loads
                         and trains (random, so no expected values)
+  ops_oracle.pb.gz      TF1 slicing and the array/math ops of issue 9 (x[:, tf.newaxis], x[..., 0],
+                        Keras's Flatten chain, split, cumsum, where, floormod, pow, batch
+                        matmul, mirror pad, ...) on a placeholder_with_default x of shape
+                        [None, 3, 4], and TensorFlow's gradient of them; node "expected/names"
+                        lists the outputs checked, "expected/<name>" holds TensorFlow's value of
+                        "out/<name>"
   ops.txt               every op type the graphs contain, one per line
 """
 import gzip
@@ -119,9 +125,60 @@ def build(optimizer, all_losses=False, keep_prob=None):
     tf.group(tf1.global_variables_initializer(), name="init")
 
 
+def build_ops_oracle():
+    """The ops oracle graph on the default graph; returns the names of the outputs to check."""
+    values = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    x = tf1.placeholder_with_default(values, [None, 3, 4], name="x")
+    outs = {
+        # Keras's Flatten where the non-batch dims are not static: Shape, StridedSlice, Prod, Pack.
+        "flatten": tf.reshape(x, tf.stack([tf.shape(x)[0], tf.reduce_prod(tf.shape(x)[1:])])),
+        "newaxis": x[:, tf.newaxis],
+        "ellipsis": x[..., 0],
+        "strided": x[::-1, 1:, ::2],
+        "index": x[1, -1],
+        "negative": x[:, -2:, -3:-1],
+        "split": tf.split(x, 2, axis=2)[1],
+        "splitv": tf.split(x, [1, 2], axis=1)[1],
+        "concat_v1": tf.raw_ops.Concat(concat_dim=1, values=[x, x * 2]),
+        "cumsum": tf.cumsum(x, axis=1, exclusive=True, reverse=True),
+        "cumprod": tf.math.cumprod(x * 0.1 + 1, axis=2),
+        "where": tf.where(x > 17.5),
+        "clip": tf.raw_ops.ClipByValue(t=x, clip_value_min=tf.constant(3.0), clip_value_max=tf.constant(17.0)),
+        "floormod": tf.math.floormod(x - 12, 5.0),
+        "floordiv": tf.math.floordiv(x - 12, 5.0),
+        "mod_int": tf.raw_ops.Mod(x=tf.cast(x, tf.int32) - 12, y=tf.constant(5)),
+        "pow": tf.pow(x * 0.1, 1.5),
+        "bmm": tf.matmul(x, x, transpose_b=True),
+        "reverse": tf.reverse(x, [1]),
+        "mirror": tf.pad(x, [[0, 0], [1, 1], [2, 2]], mode="REFLECT"),
+        "symmetric": tf.pad(x, [[1, 0], [0, 0], [0, 3]], mode="SYMMETRIC"),
+        "padv2": tf.pad(x, [[0, 0], [1, 0], [0, 1]], constant_values=7.0),
+        "round": tf.round(x * 0.25),
+        "floor": tf.floor(x * 0.3),
+        "ceil": tf.math.ceil(x * 0.3),
+        "selu": tf.nn.selu(x * 0.1 - 1),
+        "softsign": tf.nn.softsign(x - 12),
+        "l2_normalize": tf.math.l2_normalize(x, axis=-1),
+        "any": tf.reduce_any(x > 20, axis=1),
+        "all": tf.reduce_all(x > 2, axis=2),
+        "log1p": tf.math.log1p(x * 1e-3),
+        "div_no_nan": tf.math.divide_no_nan(x, x - 5),
+        "is_nan": tf.math.is_nan(tf.math.log(x - 3)),
+    }
+    loss = tf.add_n([tf.reduce_sum(tf.square(tf.cast(outs[k], tf.float32))) for k in
+                     ["newaxis", "ellipsis", "strided", "index", "negative", "split", "splitv", "concat_v1",
+                      "cumsum", "cumprod", "clip", "floormod", "pow", "bmm", "reverse", "mirror",
+                      "symmetric", "padv2", "selu", "softsign", "l2_normalize", "log1p", "div_no_nan"]])
+    outs["gradient"] = tf1.gradients(loss, x)[0]
+    with tf.name_scope("out"):
+        for k, v in outs.items():
+            tf.identity(v, name=k)
+    return sorted(outs)
+
+
 def write(name, graph_def):
     with gzip.GzipFile(os.path.join(HERE, name + ".pb.gz"), "wb", compresslevel=9, mtime=0) as f:
-        f.write(graph_def.SerializeToString())
+        f.write(graph_def.SerializeToString(deterministic=True))
     return {n.op for n in graph_def.node}
 
 
@@ -156,6 +213,16 @@ def main():
         keep_prob = tf1.placeholder_with_default(1.0, [], name="keep_prob")
         build(tf1.train.GradientDescentOptimizer(0.1), keep_prob=keep_prob)
         op_types |= write("dropout", graph.as_graph_def())
+    graph = tf.Graph()
+    with graph.as_default():
+        names = build_ops_oracle()
+        with tf1.Session(graph=graph) as sess:
+            values = sess.run(["out/" + n + ":0" for n in names])
+        with tf.name_scope("expected"):
+            for n, v in zip(names, values):
+                tf.constant(v, name=n)
+            tf.constant(np.array(names, dtype=object), name="names")
+        op_types |= write("ops_oracle", graph.as_graph_def())
     with open(os.path.join(HERE, "ops.txt"), "w") as f:
         f.write("".join(t + "\n" for t in sorted(op_types)))
     print("ops:", " ".join(sorted(op_types)), "with TensorFlow", tf.__version__, file=sys.stderr)
