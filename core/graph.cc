@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "core/shape_value.h"
 
 namespace sluice {
 
@@ -147,6 +148,8 @@ StatusOr<Node*> Graph::AddNode(NodeDef def) {
     if (e.node->type_string() == "Shape" && e.node->num_inputs() == 1) {
       const Endpoint& shaped = e.node->input(0);
       info.as_shape = shaped.node->output_shape(shaped.index);
+    } else if (info.value == nullptr) {
+      if (auto v = PartialIntValueOf(e); v && !v->scalar) info.as_shape = TensorShape(absl::MakeConstSpan(v->values));
     }
     infos.push_back(std::move(info));
   }

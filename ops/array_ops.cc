@@ -342,4 +342,317 @@ Output OneHot(const Scope& scope, const Input& indices, const Input& depth, cons
 }
 
 }  // namespace ops
+
+// ---- StridedSlice, StridedSliceGrad, PreventGradient -------------------------------------------
+
+namespace {
+
+ops::StridedSliceAttrs StridedSliceAttrsOf(const Operation& op) {
+  ops::StridedSliceAttrs a;
+  const auto& attrs = op.node()->def().attr();
+  (void)GetAttr(attrs, "begin_mask", &a.begin_mask);
+  (void)GetAttr(attrs, "end_mask", &a.end_mask);
+  (void)GetAttr(attrs, "ellipsis_mask", &a.ellipsis_mask);
+  (void)GetAttr(attrs, "new_axis_mask", &a.new_axis_mask);
+  (void)GetAttr(attrs, "shrink_axis_mask", &a.shrink_axis_mask);
+  return a;
+}
+
+// StridedSlice: dy scattered back into zeros of the input's shape (a constant shape when known).
+Status StridedSliceGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                        std::vector<Output>* dx) {
+  Output begin = op.input(1);
+  const TensorShape& in = op.input(0).shape();
+  Output shape;
+  if (in.IsFullyDefined()) {
+    std::vector<int64_t> dims(in.dims().begin(), in.dims().end());
+    if (begin.dtype() == DT_INT64) {
+      shape = ops::Const(s, Tensor::FromVector(dims));
+    } else {
+      shape = ops::Const(s, Tensor::FromVector(std::vector<int32_t>(dims.begin(), dims.end())));
+    }
+  } else {
+    shape = ops::Shape(s, op.input(0), begin.dtype());
+  }
+  dx->push_back(ops::StridedSliceGrad(s, shape, begin, op.input(2), op.input(3), dy[0],
+                                      StridedSliceAttrsOf(op)));
+  dx->resize(4);
+  return s.status();
+}
+
+// StridedSliceGrad is linear in dy: its gradient slices the incoming gradient the same way.
+Status StridedSliceGradGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                            std::vector<Output>* dx) {
+  dx->resize(4);
+  dx->push_back(ops::StridedSlice(s, dy[0], op.input(1), op.input(2), op.input(3),
+                                  StridedSliceAttrsOf(op)));
+  return s.status();
+}
+
+Status PreventGradientGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                           std::vector<Output>* dx) {
+  std::string message;
+  (void)GetAttr(op.node()->def().attr(), "message", &message);
+  return errors::InvalidArgument("Gradient explicitly disabled for ", op.node()->name(),
+                                 ". Reason: ", message);
+}
+
+REGISTER_GRADIENT("StridedSlice", StridedSliceGrad);
+REGISTER_GRADIENT("StridedSliceGrad", StridedSliceGradGrad);
+REGISTER_GRADIENT("PreventGradient", PreventGradientGrad);
+
+NodeBuilder& WithStridedSliceAttrs(NodeBuilder& b, const ops::StridedSliceAttrs& a) {
+  return b.Attr("begin_mask", a.begin_mask)
+      .Attr("end_mask", a.end_mask)
+      .Attr("ellipsis_mask", a.ellipsis_mask)
+      .Attr("new_axis_mask", a.new_axis_mask)
+      .Attr("shrink_axis_mask", a.shrink_axis_mask);
+}
+
+// begin, end and strides in one index dtype: that of the first that is not a literal.
+bool ResolveSliceSpec(const Scope& scope, const Input& begin, const Input& end, const Input& strides,
+                      Output* b, Output* e, Output* st) {
+  DataType dtype = DT_INT32;
+  for (const Input* in : {&begin, &end, &strides}) {
+    if (!in->is_literal()) {
+      Output o = in->ToOutput(scope);
+      if (!o.valid()) return false;
+      dtype = o.dtype();
+      break;
+    }
+  }
+  *b = begin.ToOutput(scope, dtype);
+  *e = end.ToOutput(scope, dtype);
+  *st = strides.ToOutput(scope, dtype);
+  return b->valid() && e->valid() && st->valid();
+}
+
+}  // namespace
+
+namespace ops {
+
+Output StridedSlice(const Scope& scope, const Input& input, const Input& begin, const Input& end,
+                    const Input& strides, const StridedSliceAttrs& attrs) {
+  Output b, e, st;
+  Output x = input.ToOutput(scope);
+  if (!x.valid() || !ResolveSliceSpec(scope, begin, end, strides, &b, &e, &st)) return Output();
+  NodeBuilder builder(scope, "StridedSlice");
+  builder.Input(x).Input(b).Input(e).Input(st);
+  return WithStridedSliceAttrs(builder, attrs).Finalize();
+}
+
+Output StridedSliceGrad(const Scope& scope, const Input& shape, const Input& begin,
+                        const Input& end, const Input& strides, const Input& dy,
+                        const StridedSliceAttrs& attrs) {
+  Output b, e, st;
+  if (!ResolveSliceSpec(scope, begin, end, strides, &b, &e, &st)) return Output();
+  Output sh = shape.ToOutput(scope, b.dtype());
+  Output g = dy.ToOutput(scope);
+  if (!sh.valid() || !g.valid()) return Output();
+  NodeBuilder builder(scope, "StridedSliceGrad");
+  builder.Input(sh).Input(b).Input(e).Input(st).Input(g);
+  return WithStridedSliceAttrs(builder, attrs).Finalize();
+}
+
+Output PreventGradient(const Scope& scope, const Input& input, const std::string& message) {
+  return NodeBuilder(scope, "PreventGradient").Input(input.ToOutput(scope)).Attr("message", message).Finalize();
+}
+
+}  // namespace ops
+// ---- Concat, Split, SplitV, Reverse, ReverseV2 -----------------------------------------------
+
+namespace {
+
+// Concat (v1): as ConcatV2's, with the axis first.
+Status ConcatGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                  std::vector<Output>* dx) {
+  const int n = op.num_inputs() - 1;
+  std::vector<Output> shapes;
+  for (int i = 1; i <= n; ++i) shapes.push_back(ops::Shape(s, op.input(i)));
+  std::vector<Output> offsets = ops::ConcatOffset(s, op.input(0), shapes);
+  if (static_cast<int>(offsets.size()) != n) return s.status();
+  dx->push_back(Output());
+  for (int i = 0; i < n; ++i) dx->push_back(ops::Slice(s, dy[0], offsets[i], shapes[i]));
+  return s.status();
+}
+
+// The output gradients, missing ones as zeros, concatenated back along `axis`.
+Output ConcatOutputGrads(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                         const Output& axis) {
+  std::vector<Output> parts;
+  for (int i = 0; i < op.num_outputs(); ++i) {
+    parts.push_back(dy[i].valid() ? dy[i] : ops::ZerosLike(s, op.output(i)));
+  }
+  if (parts.size() == 1) return parts[0];
+  return ops::ConcatV2(s, parts, axis);
+}
+
+Status SplitGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                 std::vector<Output>* dx) {
+  dx->push_back(Output());
+  dx->push_back(ConcatOutputGrads(s, op, dy, op.input(0)));
+  return s.status();
+}
+
+Status SplitVGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                  std::vector<Output>* dx) {
+  dx->push_back(ConcatOutputGrads(s, op, dy, op.input(2)));
+  dx->push_back(Output());
+  dx->push_back(Output());
+  return s.status();
+}
+
+Status ReverseGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                   std::vector<Output>* dx) {
+  dx->push_back(NodeBuilder(s, op.node()->type_string()).Input(dy[0]).Input(op.input(1)).Finalize());
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("Concat", ConcatGrad);
+REGISTER_GRADIENT("Split", SplitGrad);
+REGISTER_GRADIENT("SplitV", SplitVGrad);
+REGISTER_GRADIENT("Reverse", ReverseGrad);
+REGISTER_GRADIENT("ReverseV2", ReverseGrad);
+
+std::vector<Output> OutputsOf(const Operation& op) {
+  std::vector<Output> outs;
+  if (!op.valid()) return outs;
+  for (int i = 0; i < op.num_outputs(); ++i) outs.push_back(op.output(i));
+  return outs;
+}
+
+}  // namespace
+
+namespace ops {
+
+Output Concat(const Scope& scope, const Input& concat_dim, const std::vector<Output>& values) {
+  return NodeBuilder(scope, "Concat").Input(concat_dim.ToOutput(scope, DT_INT32)).InputList(values).Finalize();
+}
+
+std::vector<Output> Split(const Scope& scope, const Input& split_dim, const Input& value, int64_t num_split) {
+  return OutputsOf(NodeBuilder(scope, "Split")
+                       .Input(split_dim.ToOutput(scope, DT_INT32))
+                       .Input(value.ToOutput(scope))
+                       .Attr("num_split", num_split)
+                       .Finalize());
+}
+
+std::vector<Output> SplitV(const Scope& scope, const Input& value, const Input& size_splits,
+                           const Input& split_dim) {
+  Output sizes = size_splits.ToOutput(scope, size_splits.is_literal() ? DT_INT64 : DT_INVALID);
+  if (!sizes.valid()) return {};
+  int64_t n = sizes.shape().rank() == 1 ? sizes.shape().dim(0) : -1;
+  if (n < 0) {
+    scope.UpdateStatus(errors::InvalidArgument("SplitV needs size_splits of a known length, got shape ",
+                                               sizes.shape().DebugString()));
+    return {};
+  }
+  return OutputsOf(NodeBuilder(scope, "SplitV")
+                       .Input(value.ToOutput(scope))
+                       .Input(sizes)
+                       .Input(split_dim.ToOutput(scope, DT_INT32))
+                       .Attr("num_split", n)
+                       .Finalize());
+}
+
+Output ReverseV2(const Scope& scope, const Input& tensor, const Input& axis) {
+  return NodeBuilder(scope, "ReverseV2").Input(tensor.ToOutput(scope)).Input(axis.ToOutput(scope)).Finalize();
+}
+
+Output Reverse(const Scope& scope, const Input& tensor, const Input& dims) {
+  return NodeBuilder(scope, "Reverse").Input(tensor.ToOutput(scope)).Input(dims.ToOutput(scope, DT_BOOL)).Finalize();
+}
+
+}  // namespace ops
+// ---- PadV2, Where ----------------------------------------------------------------------------
+
+namespace {
+
+Status PadV2Grad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                 std::vector<Output>* dx) {
+  SLUICE_RETURN_IF_ERROR(PadGrad(s, op, dy, dx));
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("PadV2", PadV2Grad);
+REGISTER_NO_GRADIENT("Where");
+
+}  // namespace
+
+namespace ops {
+
+Output PadV2(const Scope& scope, const Input& input, const Input& paddings, const Input& constant_values) {
+  Output x = input.ToOutput(scope);
+  if (!x.valid()) return Output();
+  return NodeBuilder(scope, "PadV2")
+      .Input(x)
+      .Input(paddings.ToOutput(scope))
+      .Input(constant_values.ToOutput(scope, x.dtype()))
+      .Finalize();
+}
+
+Output Where(const Scope& scope, const Input& condition) {
+  return NodeBuilder(scope, "Where").Input(condition.ToOutput(scope)).Finalize();
+}
+
+}  // namespace ops
+// ---- MirrorPad, MirrorPadGrad ----------------------------------------------------------------
+
+namespace {
+
+std::string ModeOf(const Operation& op) {
+  std::string mode;
+  (void)GetAttr(op.node()->def().attr(), "mode", &mode);
+  return mode;
+}
+
+Status MirrorPadGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                         std::vector<Output>* dx) {
+  dx->push_back(ops::MirrorPadGrad(s, dy[0], op.input(1), ModeOf(op)));
+  dx->push_back(Output());
+  return s.status();
+}
+
+Status MirrorPadGradGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                             std::vector<Output>* dx) {
+  dx->push_back(ops::MirrorPad(s, dy[0], op.input(1), ModeOf(op)));
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("MirrorPad", MirrorPadGradient);
+REGISTER_GRADIENT("MirrorPadGrad", MirrorPadGradGradient);
+
+}  // namespace
+
+namespace ops {
+
+Output MirrorPad(const Scope& scope, const Input& input, const Input& paddings, const std::string& mode) {
+  return NodeBuilder(scope, "MirrorPad")
+      .Input(input.ToOutput(scope))
+      .Input(paddings.ToOutput(scope))
+      .Attr("mode", mode)
+      .Finalize();
+}
+
+Output MirrorPadGrad(const Scope& scope, const Input& grad, const Input& paddings, const std::string& mode) {
+  return NodeBuilder(scope, "MirrorPadGrad")
+      .Input(grad.ToOutput(scope))
+      .Input(paddings.ToOutput(scope))
+      .Attr("mode", mode)
+      .Finalize();
+}
+
+}  // namespace ops
+REGISTER_NO_GRADIENT("ShapeN");
+
+namespace ops {
+
+std::vector<Output> ShapeN(const Scope& scope, const std::vector<Output>& inputs, DataType out_type) {
+  return OutputsOf(NodeBuilder(scope, "ShapeN").InputList(inputs).Attr("out_type", out_type).Finalize());
+}
+
+}  // namespace ops
 }  // namespace sluice

@@ -128,6 +128,59 @@ std::vector<Output> ConcatOffset(const Scope& scope, const Input& concat_dim,
 Output OneHot(const Scope& scope, const Input& indices, const Input& depth, const Input& on_value,
               const Input& off_value, int64_t axis = -1);
 
+// The five masks of StridedSlice, one bit per entry of begin/end/strides (TensorFlow's).
+struct StridedSliceAttrs {
+  int64_t begin_mask = 0;        // bit i: begin[i] ignored, the dim taken from its start
+  int64_t end_mask = 0;          // bit i: end[i] ignored, the dim taken to its end
+  int64_t ellipsis_mask = 0;     // bit i: entry i is `...` (at most one bit)
+  int64_t new_axis_mask = 0;     // bit i: entry i is tf.newaxis, a new dim of size 1
+  int64_t shrink_axis_mask = 0;  // bit i: entry i is an index; its dim is dropped
+};
+// Python slicing `input[b0:e0:s0, ...]`: per spec entry a range begin[i]:end[i]:strides[i]
+// (negative values count from the end, out-of-range ones are clamped) or what `attrs` make
+// of it. begin, end and strides are int32 or int64 vectors of one length.
+// `x[:, tf.newaxis]` is StridedSlice(s, x, {0, 0}, {0, 0}, {1, 1}, {.begin_mask = 1,
+// .end_mask = 1, .new_axis_mask = 2}); `x[..., 0]` is StridedSlice(s, x, {0, 0}, {0, 1},
+// {1, 1}, {.ellipsis_mask = 1, .shrink_axis_mask = 2}).
+Output StridedSlice(const Scope& scope, const Input& input, const Input& begin, const Input& end,
+                    const Input& strides, const StridedSliceAttrs& attrs = {});
+// StridedSlice's gradient: zeros of `shape` with dy where the slice of that shape took its
+// elements from.
+Output StridedSliceGrad(const Scope& scope, const Input& shape, const Input& begin,
+                        const Input& end, const Input& strides, const Input& dy,
+                        const StridedSliceAttrs& attrs = {});
+// `input` unchanged; differentiating through it fails with `message`.
+Output PreventGradient(const Scope& scope, const Input& input, const std::string& message = "");
+
+// TF1's concat with the axis first (op Concat).
+Output Concat(const Scope& scope, const Input& concat_dim, const std::vector<Output>& values);
+// `value` cut into num_split equal parts along split_dim (which must divide evenly).
+std::vector<Output> Split(const Scope& scope, const Input& split_dim, const Input& value, int64_t num_split);
+// `value` cut along split_dim into parts of the sizes `size_splits` (a vector of known length;
+// one entry may be -1: what the others leave).
+std::vector<Output> SplitV(const Scope& scope, const Input& value, const Input& size_splits,
+                           const Input& split_dim);
+// `tensor` with the dimensions `axis` (a vector, negative from the end) reversed.
+Output ReverseV2(const Scope& scope, const Input& tensor, const Input& axis);
+// TF1's reverse: dims is a bool vector, one entry per dimension of `tensor`.
+Output Reverse(const Scope& scope, const Input& tensor, const Input& dims);
+
+// Pad with the scalar constant_values instead of zeros.
+Output PadV2(const Scope& scope, const Input& input, const Input& paddings, const Input& constant_values);
+// The coordinates (int64 [num_true, rank], row-major order) of the true or nonzero elements
+// of `condition` (tf.where with one argument).
+Output Where(const Scope& scope, const Input& condition);
+
+// `input` padded with mirror images of itself: "REFLECT" leaves the edge out ([1,2,3] padded by
+// 2 before: [3,2,1,2,3]), "SYMMETRIC" repeats it ([2,1,1,2,3]). Paddings are at most the dim
+// (SYMMETRIC) or the dim - 1 (REFLECT).
+Output MirrorPad(const Scope& scope, const Input& input, const Input& paddings, const std::string& mode);
+// MirrorPad's gradient: `grad` (of the padded shape) folded back onto the input's shape.
+Output MirrorPadGrad(const Scope& scope, const Input& grad, const Input& paddings, const std::string& mode);
+
+// The shapes of `inputs` (int32 or int64 vectors), as one Shape each.
+std::vector<Output> ShapeN(const Scope& scope, const std::vector<Output>& inputs, DataType out_type = DT_INT32);
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_ARRAY_OPS_H_

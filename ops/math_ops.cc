@@ -385,4 +385,166 @@ Output Range(const Scope& s, const Input& start, const Input& limit, const Input
 }
 
 }  // namespace ops
+// ---- Log1p, IsNan, IsInf, IsFinite, DivNoNan -------------------------------------------------
+
+namespace {
+
+Status Log1pGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  dx->push_back(ops::Mul(s, dy[0], ops::Reciprocal(s, ops::Add(s, 1.0, op.input(0)))));
+  return s.status();
+}
+
+// As TensorFlow's: dx = div_no_nan(g, y), dy = g * div_no_nan(div_no_nan(-x, y), y).
+Status DivNoNanGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output x = op.input(0), y = op.input(1);
+  Output gy = ops::Mul(s, dy[0], ops::DivNoNan(s, ops::DivNoNan(s, ops::Neg(s, x), y), y));
+  ReduceBinaryGrads(s, op, ops::DivNoNan(s, dy[0], y), gy, dx);
+  return s.status();
+}
+
+REGISTER_GRADIENT("Log1p", Log1pGrad);
+REGISTER_GRADIENT("DivNoNan", DivNoNanGrad);
+REGISTER_NO_GRADIENT("IsNan");
+REGISTER_NO_GRADIENT("IsInf");
+REGISTER_NO_GRADIENT("IsFinite");
+
+}  // namespace
+
+namespace ops {
+
+Output Log1p(const Scope& s, const Input& x) { return Unary(s, "Log1p", x); }
+Output IsNan(const Scope& s, const Input& x) { return Unary(s, "IsNan", x); }
+Output IsInf(const Scope& s, const Input& x) { return Unary(s, "IsInf", x); }
+Output IsFinite(const Scope& s, const Input& x) { return Unary(s, "IsFinite", x); }
+Output DivNoNan(const Scope& s, const Input& x, const Input& y) { return Binary(s, "DivNoNan", x, y); }
+
+}  // namespace ops
+// ---- Floor, Ceil, Round, FloorDiv, FloorMod, Mod, Pow, ClipByValue ---------------------------
+
+namespace {
+
+// TensorFlow's: gx = g, gy = -g * floor_div(x, y).
+Status FloorModGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output x = op.input(0), y = op.input(1);
+  ReduceBinaryGrads(s, op, dy[0], ops::Mul(s, dy[0], ops::Neg(s, ops::FloorDiv(s, x, y))), dx);
+  return s.status();
+}
+
+// TensorFlow's: gx = g y x^(y-1); gy = g z log(x) where x > 0, else 0 (no false singularity).
+Status PowGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output x = op.input(0), y = op.input(1), z = op.output(0);
+  Output gx = ops::Mul(s, ops::Mul(s, dy[0], y), ops::Pow(s, x, ops::Sub(s, y, 1.0)));
+  Output positive = ops::Greater(s, x, 0.0);
+  Output safe_x = ops::SelectV2(s, positive, x, ops::OnesLike(s, x));
+  Output log_x = ops::SelectV2(s, positive, ops::Log(s, safe_x), ops::ZerosLike(s, x));
+  ReduceBinaryGrads(s, op, gx, ops::Mul(s, ops::Mul(s, dy[0], z), log_x), dx);
+  return s.status();
+}
+
+// The gradient goes to t where it was not clipped, else to the bound that clipped it
+// (summed to the bound's shape: a scalar bound gets the sum).
+Status ClipByValueGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output t = op.input(0), lo = op.input(1), hi = op.input(2), g = dy[0];
+  Output zeros = ops::ZerosLike(s, g);
+  Output below = ops::Less(s, t, lo), above = ops::Greater(s, t, hi);
+  dx->push_back(ops::SelectV2(s, ops::LogicalOr(s, below, above), zeros, g));
+  for (auto [bound, mask] : {std::pair{lo, below}, std::pair{hi, above}}) {
+    Output part = ops::SelectV2(s, mask, g, zeros);
+    if (bound.shape().rank() == 0) {
+      dx->push_back(ops::Sum(s, part, ops::Range(s, 0, ops::Rank(s, part), 1)));
+    } else if (bound.shape().rank() > 0) {
+      dx->push_back(part);
+    } else {
+      dx->push_back(ops::Reshape(s, ops::Sum(s, part,
+                                             ops::BroadcastGradientArgs(s, ops::Shape(s, bound), ops::Shape(s, g)).r0),
+                                 ops::Shape(s, bound)));
+    }
+  }
+  return s.status();
+}
+
+REGISTER_NO_GRADIENT("Floor");
+REGISTER_NO_GRADIENT("Ceil");
+REGISTER_NO_GRADIENT("Round");
+REGISTER_NO_GRADIENT("FloorDiv");
+REGISTER_GRADIENT("FloorMod", FloorModGrad);
+REGISTER_GRADIENT("Pow", PowGrad);
+REGISTER_GRADIENT("ClipByValue", ClipByValueGrad);
+
+}  // namespace
+
+namespace ops {
+
+Output Floor(const Scope& s, const Input& x) { return Unary(s, "Floor", x); }
+Output Ceil(const Scope& s, const Input& x) { return Unary(s, "Ceil", x); }
+Output Round(const Scope& s, const Input& x) { return Unary(s, "Round", x); }
+Output FloorDiv(const Scope& s, const Input& x, const Input& y) { return Binary(s, "FloorDiv", x, y); }
+Output FloorMod(const Scope& s, const Input& x, const Input& y) { return Binary(s, "FloorMod", x, y); }
+Output Mod(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Mod", x, y); }
+Output Pow(const Scope& s, const Input& x, const Input& y) { return Binary(s, "Pow", x, y); }
+Output ClipByValue(const Scope& s, const Input& t, const Input& clip_value_min,
+                   const Input& clip_value_max) {
+  Output x = t.ToOutput(s);
+  if (!x.valid()) return Output();
+  return NodeBuilder(s, "ClipByValue")
+      .Input(x)
+      .Input(clip_value_min.ToOutput(s, x.dtype()))
+      .Input(clip_value_max.ToOutput(s, x.dtype()))
+      .Finalize();
+}
+
+}  // namespace ops
+// ---- Cumsum, Cumprod -------------------------------------------------------------------------
+
+namespace {
+
+bool BoolAttr(const Operation& op, const char* name) {
+  bool v = false;
+  (void)GetAttr(op.node()->def().attr(), name, &v);
+  return v;
+}
+
+// TensorFlow's: the cumulative sum of the gradient run the other way.
+Status CumsumGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  dx->push_back(ops::Cumsum(s, dy[0], op.input(1), BoolAttr(op, "exclusive"), !BoolAttr(op, "reverse")));
+  dx->push_back(Output());
+  return s.status();
+}
+
+// TensorFlow's: cumsum(cumprod(x) * g) run the other way, divided by x (so not for x with zeros).
+Status CumprodGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  const bool exclusive = BoolAttr(op, "exclusive"), reverse = BoolAttr(op, "reverse");
+  Output x = op.input(0), axis = op.input(1);
+  Output prod = ops::Cumprod(s, x, axis, exclusive, reverse);
+  Output out = ops::Cumsum(s, ops::Mul(s, prod, dy[0]), axis, exclusive, !reverse);
+  dx->push_back(ops::Div(s, out, x));
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("Cumsum", CumsumGrad);
+REGISTER_GRADIENT("Cumprod", CumprodGrad);
+
+Output Cumulative(const Scope& s, const char* op, const Input& x, const Input& axis, bool exclusive,
+                  bool reverse) {
+  return NodeBuilder(s, op)
+      .Input(x.ToOutput(s))
+      .Input(axis.ToOutput(s))
+      .Attr("exclusive", exclusive)
+      .Attr("reverse", reverse)
+      .Finalize();
+}
+
+}  // namespace
+
+namespace ops {
+
+Output Cumsum(const Scope& s, const Input& x, const Input& axis, bool exclusive, bool reverse) {
+  return Cumulative(s, "Cumsum", x, axis, exclusive, reverse);
+}
+Output Cumprod(const Scope& s, const Input& x, const Input& axis, bool exclusive, bool reverse) {
+  return Cumulative(s, "Cumprod", x, axis, exclusive, reverse);
+}
+
+}  // namespace ops
 }  // namespace sluice

@@ -128,6 +128,47 @@ BroadcastGradientArgsOutput BroadcastGradientArgs(const Scope& scope, const Inpu
 // of one dtype (literals take the dtype of start).
 Output Range(const Scope& scope, const Input& start, const Input& limit, const Input& delta);
 
+// log(1 + x), accurate for small x.
+Output Log1p(const Scope& scope, const Input& x);
+// Whether each element of a float tensor is NaN, +-inf, or neither (bool outputs).
+Output IsNan(const Scope& scope, const Input& x);
+Output IsInf(const Scope& scope, const Input& x);
+Output IsFinite(const Scope& scope, const Input& x);
+// x / y, broadcasting, and 0 where y is 0 (even for x 0 or NaN); float and double.
+Output DivNoNan(const Scope& scope, const Input& x, const Input& y);
+// Logical and / or of a bool tensor over `axes`, as Sum over its axes; reducing no elements
+// gives true (All) and false (Any).
+Output All(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+Output Any(const Scope& scope, const Input& input, const Input& axes, bool keep_dims = false);
+
+// floor, ceil and round half to even (Round leaves integers as they are).
+Output Floor(const Scope& scope, const Input& x);
+Output Ceil(const Scope& scope, const Input& x);
+Output Round(const Scope& scope, const Input& x);
+// floor(x / y) and x - floor(x / y) * y (the remainder takes y's sign), broadcasting; for
+// integers a zero divisor fails the step ("Integer division by zero").
+Output FloorDiv(const Scope& scope, const Input& x, const Input& y);
+Output FloorMod(const Scope& scope, const Input& x, const Input& y);
+// The remainder of truncating division (C's % and fmod; it takes x's sign).
+Output Mod(const Scope& scope, const Input& x, const Input& y);
+// x^y, broadcasting; integer x to a negative integer y fails the step.
+Output Pow(const Scope& scope, const Input& x, const Input& y);
+// t clipped to [clip_value_min, clip_value_max], each a scalar or of t's shape.
+Output ClipByValue(const Scope& scope, const Input& t, const Input& clip_value_min,
+                   const Input& clip_value_max);
+
+// Running sums (products) of x along the scalar `axis`: out[i] = x[0] + ... + x[i];
+// `exclusive` leaves x[i] out (out[0] = 0, or 1 for Cumprod), `reverse` runs from the end.
+Output Cumsum(const Scope& scope, const Input& x, const Input& axis, bool exclusive = false,
+              bool reverse = false);
+Output Cumprod(const Scope& scope, const Input& x, const Input& axis, bool exclusive = false,
+               bool reverse = false);
+
+// Matrix products over the last two dims of x and y (rank >= 2 each), the batch dims before
+// them broadcasting like NumPy's (op BatchMatMulV2); adj_x / adj_y transpose the matrices.
+Output BatchMatMulV2(const Scope& scope, const Input& x, const Input& y, bool adj_x = false,
+                     bool adj_y = false);
+
 }  // namespace ops
 }  // namespace sluice
 

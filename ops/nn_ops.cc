@@ -264,5 +264,83 @@ SoftmaxCrossEntropyResult SparseSoftmaxCrossEntropyWithLogits(const Scope& scope
 
 Output L2Loss(const Scope& scope, const Input& t) { return Unary(scope, "L2Loss", t); }
 
+Output InTopK(const Scope& scope, const Input& predictions, const Input& targets, const Input& k) {
+  Output t = targets.ToOutput(scope);
+  if (!t.valid()) return Output();
+  return NodeBuilder(scope, "InTopKV2")
+      .Input(predictions.ToOutput(scope, DT_FLOAT))
+      .Input(t)
+      .Input(k.ToOutput(scope, t.dtype()))
+      .Finalize();
+}
+
 }  // namespace ops
+
+REGISTER_NO_GRADIENT("InTopK");
+REGISTER_NO_GRADIENT("InTopKV2");
+
+namespace {
+
+Status SeluGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                    std::vector<Output>* dx) {
+  dx->push_back(ops::SeluGrad(s, dy[0], op.output(0)));
+  return s.status();
+}
+
+Status SoftsignGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                        std::vector<Output>* dx) {
+  dx->push_back(ops::SoftsignGrad(s, dy[0], op.input(0)));
+  return s.status();
+}
+
+REGISTER_GRADIENT("Selu", SeluGradient);
+REGISTER_GRADIENT("Softsign", SoftsignGradient);
+
+}  // namespace
+
+namespace ops {
+
+Output Selu(const Scope& scope, const Input& features) {
+  return NodeBuilder(scope, "Selu").Input(features.ToOutput(scope)).Finalize();
+}
+Output SeluGrad(const Scope& scope, const Input& gradients, const Input& outputs) {
+  Output g, y;
+  ResolveBinaryInputs(scope, gradients, outputs, &g, &y);
+  return NodeBuilder(scope, "SeluGrad").Input(g).Input(y).Finalize();
+}
+Output Softsign(const Scope& scope, const Input& features) {
+  return NodeBuilder(scope, "Softsign").Input(features.ToOutput(scope)).Finalize();
+}
+Output SoftsignGrad(const Scope& scope, const Input& gradients, const Input& features) {
+  Output g, x;
+  ResolveBinaryInputs(scope, gradients, features, &g, &x);
+  return NodeBuilder(scope, "SoftsignGrad").Input(g).Input(x).Finalize();
+}
+
+}  // namespace ops
+
+namespace ops {
+
+// TensorFlow's python composition: max(x, 0) - x z + log(1 + e^-|x|).
+Output SigmoidCrossEntropyWithLogits(const Scope& scope, const Input& labels, const Input& logits) {
+  Output x, z;
+  ResolveBinaryInputs(scope, logits, labels, &x, &z);
+  if (!x.valid() || !z.valid()) return Output();
+  Output zeros = ZerosLike(scope, x);
+  Output positive = GreaterEqual(scope, x, zeros);
+  Output relu_logits = SelectV2(scope, positive, x, zeros);
+  Output neg_abs_logits = SelectV2(scope, positive, Neg(scope, x), x);
+  return Add(scope, Sub(scope, relu_logits, Mul(scope, x, z)), Log1p(scope, Exp(scope, neg_abs_logits)));
+}
+
+// TensorFlow's python composition: x * rsqrt(max(sum(x^2, axis, keepdims), epsilon)).
+Output L2Normalize(const Scope& scope, const Input& x, const Input& axis, double epsilon) {
+  Output t = x.ToOutput(scope);
+  if (!t.valid()) return Output();
+  Output square_sum = Sum(scope, Square(scope, t), axis, /*keep_dims=*/true);
+  return Mul(scope, t, Rsqrt(scope, Maximum(scope, square_sum, epsilon)));
+}
+
+}  // namespace ops
+
 }  // namespace sluice

@@ -125,6 +125,26 @@ Output AvgPoolGrad(const Scope& scope, const Input& orig_input_shape, const Inpu
                    const std::vector<int>& ksize, const std::vector<int>& strides,
                    const std::string& padding, const std::string& data_format = "NHWC");
 
+// Whether targets[i] (int32 or int64) is among the k largest of predictions[i] (float
+// [batch, classes]): fewer than k classes have a strictly greater prediction. False for a
+// target out of range or a row with a non-finite prediction. op InTopKV2 (k an input).
+Output InTopK(const Scope& scope, const Input& predictions, const Input& targets, const Input& k);
+
+// scale * x for x > 0, scale * alpha * (e^x - 1) otherwise (SELU's scale and alpha).
+Output Selu(const Scope& scope, const Input& features);
+// Selu's gradient from its outputs.
+Output SeluGrad(const Scope& scope, const Input& gradients, const Input& outputs);
+// x / (1 + |x|).
+Output Softsign(const Scope& scope, const Input& features);
+// gradients / (1 + |features|)^2.
+Output SoftsignGrad(const Scope& scope, const Input& gradients, const Input& features);
+
+// The elementwise logistic loss of logits against labels in [0, 1], built as TensorFlow's
+// tf.nn.sigmoid_cross_entropy_with_logits builds it (no op of its own), stable for any logit.
+Output SigmoidCrossEntropyWithLogits(const Scope& scope, const Input& labels, const Input& logits);
+// x / sqrt(max(sum(x^2 over axis), epsilon)), as TensorFlow's tf.math.l2_normalize builds it.
+Output L2Normalize(const Scope& scope, const Input& x, const Input& axis, double epsilon = 1e-12);
+
 }  // namespace sluice::ops
 
 #endif  // SLUICE_OPS_NN_OPS_H_

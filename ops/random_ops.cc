@@ -42,4 +42,40 @@ Output RandomUniform(const Scope& scope, const Input& shape, DataType dtype, int
 }
 
 }  // namespace ops
+REGISTER_NO_GRADIENT("RandomUniformInt");
+REGISTER_NO_GRADIENT("RandomShuffle");
+REGISTER_NO_GRADIENT("Multinomial");
+
+namespace ops {
+
+Output RandomUniformInt(const Scope& scope, const Input& shape, const Input& minval, const Input& maxval,
+                        int64_t seed, int64_t seed2) {
+  Output lo, hi;
+  ResolveBinaryInputs(scope, minval, maxval, &lo, &hi);
+  if (!lo.valid()) return Output();
+  return NodeBuilder(scope, "RandomUniformInt")
+      .Input(shape.ToOutput(scope))
+      .Input(lo)
+      .Input(hi)
+      .Attr("seed", seed)
+      .Attr("seed2", seed2)
+      .Finalize();
+}
+
+Output RandomShuffle(const Scope& scope, const Input& value, int64_t seed, int64_t seed2) {
+  return NodeBuilder(scope, "RandomShuffle").Input(value.ToOutput(scope)).Attr("seed", seed).Attr("seed2", seed2).Finalize();
+}
+
+Output Multinomial(const Scope& scope, const Input& logits, const Input& num_samples, int64_t seed,
+                   int64_t seed2, DataType output_dtype) {
+  return NodeBuilder(scope, "Multinomial")
+      .Input(logits.ToOutput(scope))
+      .Input(num_samples.ToOutput(scope, DT_INT32))
+      .Attr("seed", seed)
+      .Attr("seed2", seed2)
+      .Attr("output_dtype", output_dtype)
+      .Finalize();
+}
+
+}  // namespace ops
 }  // namespace sluice

@@ -23,6 +23,16 @@ Output TruncatedNormal(const Scope& scope, const Input& shape, DataType dtype, i
 Output RandomUniform(const Scope& scope, const Input& shape, DataType dtype, int64_t seed = 0,
                      int64_t seed2 = 0);
 
+// Integers of minval's dtype (int32 or int64) uniform in [minval, maxval), scalars with
+// minval < maxval.
+Output RandomUniformInt(const Scope& scope, const Input& shape, const Input& minval, const Input& maxval,
+                        int64_t seed = 0, int64_t seed2 = 0);
+// `value` with its slices along dimension 0 in a random order.
+Output RandomShuffle(const Scope& scope, const Input& value, int64_t seed = 0, int64_t seed2 = 0);
+// num_samples class indices per row of `logits` [batch, classes], drawn from softmax(logits).
+Output Multinomial(const Scope& scope, const Input& logits, const Input& num_samples, int64_t seed = 0,
+                   int64_t seed2 = 0, DataType output_dtype = DT_INT64);
+
 }  // namespace ops
 }  // namespace sluice
 

@@ -177,5 +177,14 @@ Output ArgMin(const Scope& s, const Input& x, const Input& axis, DataType output
   return ArgReduction(s, "ArgMin", x, axis, output_type);
 }
 
+Output All(const Scope& s, const Input& x, const Input& axes, bool keep_dims) {
+  return Reduction(s, "All", x, axes, keep_dims);
+}
+Output Any(const Scope& s, const Input& x, const Input& axes, bool keep_dims) {
+  return Reduction(s, "Any", x, axes, keep_dims);
+}
+REGISTER_NO_GRADIENT("All");
+REGISTER_NO_GRADIENT("Any");
+
 }  // namespace ops
 }  // namespace sluice

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_join.h"
 #include "core/kernel.h"
+#include "core/strided_slice.h"
 #include "kernels/cpu/parallel_for.h"
 
 namespace sluice {
@@ -560,8 +561,8 @@ class SliceOp : public OpKernel {
 // Pad: zeros, then each innermost row of the input copied to its place in the output.
 template <typename T>
 void PadRows(const Tensor& in, const std::vector<int64_t>& before, const TensorShape& out_shape,
-             T* out) {
-  std::fill_n(out, out_shape.num_elements(), T{});
+             T* out, const T& fill = T{}) {
+  std::fill_n(out, out_shape.num_elements(), fill);
   const int rank = in.dims();
   if (rank == 0) {
     out[0] = in.data<T>()[0];
@@ -584,6 +585,8 @@ void PadRows(const Tensor& in, const std::vector<int64_t>& before, const TensorS
   });
 }
 
+// Pad (zeros) and PadV2 (kV2: the scalar constant_values).
+template <bool kV2>
 class PadOp : public OpKernel {
  public:
   using OpKernel::OpKernel;
@@ -591,6 +594,11 @@ class PadOp : public OpKernel {
     const Tensor& in = ctx->input(0);
     const Tensor& paddings = ctx->input(1);
     const int rank = in.dims();
+    if constexpr (kV2) {
+      OP_REQUIRES(ctx, ctx->input(2).dims() == 0,
+                  errors::InvalidArgument("constant_values must be a scalar, got shape ",
+                                          ctx->input(2).shape().DebugString()));
+    }
     OP_REQUIRES(ctx, paddings.dims() == 2 && paddings.dim_size(0) == rank && paddings.dim_size(1) == 2,
                 errors::InvalidArgument("paddings must have shape [", rank, ",2] for input of shape ",
                                         in.shape().DebugString(), ", got ",
@@ -613,7 +621,7 @@ class PadOp : public OpKernel {
     Tensor* out = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
     bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
-      PadRows(in, before, out_shape, out->data<T>());
+      PadRows(in, before, out_shape, out->data<T>(), kV2 ? ctx->input(2).data<T>()[0] : T{});
     });
     OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
   }
@@ -640,40 +648,44 @@ void ConcatChunks(OpKernelContext* ctx, const std::vector<const Tensor*>& inputs
   OP_REQUIRES(ctx, ok, UnsupportedDtype(out->dtype()));
 }
 
-std::string ShapesOf(OpKernelContext* ctx, int n) {
+// The shapes of inputs first..first + n - 1.
+std::string ShapesOf(OpKernelContext* ctx, int n, int first = 0) {
   std::vector<std::string> shapes;
-  for (int i = 0; i < n; ++i) shapes.push_back(ctx->input(i).shape().DebugString());
+  for (int i = first; i < first + n; ++i) shapes.push_back(ctx->input(i).shape().DebugString());
   return absl::StrJoin(shapes, ", ");
 }
 
-class ConcatV2Op : public OpKernel {
+// Concat (kAxisFirst: concat_dim, then the values) and ConcatV2 (the values, then axis).
+template <bool kAxisFirst>
+class ConcatOp : public OpKernel {
  public:
   using OpKernel::OpKernel;
   void Compute(OpKernelContext* ctx) override {
     const int n = ctx->num_inputs() - 1;
-    const Tensor& axis_t = ctx->input(n);
+    const int first_value = kAxisFirst ? 1 : 0;
+    const Tensor& axis_t = ctx->input(kAxisFirst ? 0 : n);
     OP_REQUIRES(ctx, axis_t.dims() == 0,
                 errors::InvalidArgument("axis must be a scalar, got shape ",
                                         axis_t.shape().DebugString()));
-    const Tensor& first = ctx->input(0);
+    const Tensor& first = ctx->input(first_value);
     const int rank = first.dims();
     int64_t axis = Int64Values(axis_t)[0];
     OP_REQUIRES(ctx, rank > 0 && axis >= -rank && axis < rank,
                 errors::InvalidArgument("concat axis ", axis, " is out of range for inputs of shapes ",
-                                        ShapesOf(ctx, n)));
+                                        ShapesOf(ctx, n, first_value)));
     if (axis < 0) axis += rank;
     std::vector<const Tensor*> inputs;
     std::vector<int64_t> chunks;
     int64_t outer = 1, axis_total = 0;
     for (int d = 0; d < axis; ++d) outer *= first.dim_size(d);
     for (int i = 0; i < n; ++i) {
-      const Tensor& t = ctx->input(i);
+      const Tensor& t = ctx->input(first_value + i);
       bool match = t.dims() == rank;
       for (int d = 0; match && d < rank; ++d) match = d == axis || t.dim_size(d) == first.dim_size(d);
       OP_REQUIRES(ctx, match,
                   errors::InvalidArgument("ConcatV2 along axis ", axis,
                                           ": the other dimensions must match, got shapes ",
-                                          ShapesOf(ctx, n)));
+                                          ShapesOf(ctx, n, first_value)));
       axis_total += t.dim_size(axis);
       inputs.push_back(&t);
       chunks.push_back(outer == 0 ? 0 : t.NumElements() / outer);
@@ -871,13 +883,442 @@ REGISTER_CPU("InvertPermutation", InvertPermutationOp);
 REGISTER_CPU("BroadcastTo", BroadcastToOp);
 REGISTER_CPU("Tile", TileOp);
 REGISTER_CPU("Slice", SliceOp);
-REGISTER_CPU("Pad", PadOp);
-REGISTER_CPU("ConcatV2", ConcatV2Op);
+REGISTER_CPU("Pad", PadOp<false>);
+REGISTER_CPU("PadV2", PadOp<true>);
+REGISTER_CPU("ConcatV2", ConcatOp<false>);
+REGISTER_CPU("Concat", ConcatOp<true>);
 REGISTER_CPU("ConcatOffset", ConcatOffsetOp);
 REGISTER_CPU("Pack", PackOp);
 REGISTER_CPU("Unpack", UnpackOp);
 REGISTER_CPU("OneHot", OneHotOp);
 #undef REGISTER_CPU
+
+// ---- StridedSlice, StridedSliceGrad ---------------------------------------------------------
+
+// Reads the masks and the begin, end and strides inputs `first`..`first + 2`, and works out
+// the slice of `shape`.
+StatusOr<StridedSliceSpec> StridedSliceSpecOf(OpKernelContext* ctx, const StridedSliceMasks& masks,
+                                              const TensorShape& shape, int first) {
+  const Tensor& b = ctx->input(first);
+  const Tensor& e = ctx->input(first + 1);
+  const Tensor& st = ctx->input(first + 2);
+  if (b.dims() != 1 || e.dims() != 1 || st.dims() != 1 || b.NumElements() != e.NumElements() ||
+      b.NumElements() != st.NumElements()) {
+    return errors::InvalidArgument("begin, end and strides must be vectors of one length, got shapes ",
+                                   b.shape().DebugString(), ", ", e.shape().DebugString(), " and ",
+                                   st.shape().DebugString());
+  }
+  auto spec = ComputeStridedSlice(shape, Int64Values(b), Int64Values(e), Int64Values(st), masks);
+  if (!spec.ok()) {
+    return errors::InvalidArgument(spec.status().message(), " (slicing shape ", shape.DebugString(),
+                                   " with begin ", IntList(Int64Values(b)), ", end ",
+                                   IntList(Int64Values(e)), ", strides ", IntList(Int64Values(st)), ")");
+  }
+  return spec;
+}
+
+StridedSliceMasks ReadStridedSliceMasks(OpKernelConstruction* c) {
+  StridedSliceMasks m;
+  c->SetStatus(c->GetAttr("begin_mask", &m.begin_mask));
+  c->SetStatus(c->GetAttr("end_mask", &m.end_mask));
+  c->SetStatus(c->GetAttr("ellipsis_mask", &m.ellipsis_mask));
+  c->SetStatus(c->GetAttr("new_axis_mask", &m.new_axis_mask));
+  c->SetStatus(c->GetAttr("shrink_axis_mask", &m.shrink_axis_mask));
+  return m;
+}
+
+class StridedSliceOp : public OpKernel {
+ public:
+  explicit StridedSliceOp(OpKernelConstruction* c) : OpKernel(c), masks_(ReadStridedSliceMasks(c)) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    auto spec = StridedSliceSpecOf(ctx, masks_, in.shape(), 1);
+    OP_REQUIRES_OK(ctx, spec.status());
+    if (spec->is_identity) {
+      ctx->set_output(0, in);
+      return;
+    }
+    std::vector<int64_t> in_strides = Strides(in.shape());
+    int64_t offset = 0;
+    for (int d = 0; d < in.dims(); ++d) {
+      if (spec->processing_shape.dim(d) == 0) {
+        offset = 0;
+        break;
+      }
+      offset += spec->begin[d] * in_strides[d];
+      in_strides[d] *= spec->strides[d];
+    }
+    // Gathered over the processing shape, which has the output's elements in the output's order.
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, spec->final_shape, &out));
+    std::vector<int64_t> dims(spec->processing_shape.dims().begin(), spec->processing_shape.dims().end());
+    bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+      StridedGather(in.data<T>() + offset, out->data<T>(), dims, in_strides);
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+  }
+
+ private:
+  StridedSliceMasks masks_;
+};
+
+// Zeros of shape `shape` with dy scattered to where StridedSlice took its elements from.
+class StridedSliceGradOp : public OpKernel {
+ public:
+  explicit StridedSliceGradOp(OpKernelConstruction* c) : OpKernel(c), masks_(ReadStridedSliceMasks(c)) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& shape_t = ctx->input(0);
+    const Tensor& dy = ctx->input(4);
+    OP_REQUIRES(ctx, shape_t.dims() == 1,
+                errors::InvalidArgument("shape must be a vector, got shape ", shape_t.shape().DebugString()));
+    auto shape = TensorShape::FromDims(Int64Values(shape_t));
+    OP_REQUIRES_OK(ctx, shape.status());
+    auto spec = StridedSliceSpecOf(ctx, masks_, *shape, 1);
+    OP_REQUIRES_OK(ctx, spec.status());
+    OP_REQUIRES(ctx, dy.shape() == spec->final_shape,
+                errors::InvalidArgument("dy has shape ", dy.shape().DebugString(), " but slicing ",
+                                        shape->DebugString(), " gives ", spec->final_shape.DebugString()));
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, *shape, &out));
+    const int rank = shape->rank();
+    const std::vector<int64_t> out_strides = Strides(*shape);
+    bool ok = DispatchByElementSize(dy.dtype(), [&]<typename T>() {
+      T* o = out->data<T>();
+      std::fill_n(o, shape->num_elements(), T{});
+      const int64_t n = dy.NumElements();
+      if (n == 0) return;
+      const T* src = dy.data<T>();
+      std::vector<int64_t> index(rank, 0);
+      int64_t offset = 0;
+      for (int d = 0; d < rank; ++d) offset += spec->begin[d] * out_strides[d];
+      for (int64_t i = 0; i < n; ++i) {
+        o[offset] = src[i];
+        for (int d = rank - 1; d >= 0; --d) {
+          offset += spec->strides[d] * out_strides[d];
+          if (++index[d] < spec->processing_shape.dim(d)) break;
+          offset -= spec->strides[d] * out_strides[d] * index[d];
+          index[d] = 0;
+        }
+      }
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(dy.dtype()));
+  }
+
+ private:
+  StridedSliceMasks masks_;
+};
+
+REGISTER_KERNEL(KernelDefBuilder("StridedSlice").Device(kDeviceCpu), StridedSliceOp);
+REGISTER_KERNEL(KernelDefBuilder("StridedSliceGrad").Device(kDeviceCpu), StridedSliceGradOp);
+REGISTER_KERNEL(KernelDefBuilder("PreventGradient").Device(kDeviceCpu), IdentityOp);
+
+// ---- Split, SplitV, Reverse, ReverseV2 -------------------------------------------------------
+
+// Output i is the slice [offsets[i], offsets[i] + sizes[i]) of `in` along `axis`.
+void SplitAlong(OpKernelContext* ctx, const Tensor& in, int axis, const std::vector<int64_t>& sizes) {
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= in.dim_size(d);
+  for (int d = axis + 1; d < in.dims(); ++d) inner *= in.dim_size(d);
+  const int64_t row = in.dim_size(axis) * inner;
+  if (sizes.size() == 1) {
+    ctx->set_output(0, in);
+    return;
+  }
+  int64_t offset = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    TensorShape shape = in.shape();
+    shape.set_dim(axis, sizes[i]);
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(static_cast<int>(i), shape, &out));
+    const int64_t chunk = sizes[i] * inner;
+    bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+      const T* src = in.data<T>() + offset;
+      T* dst = out->data<T>();
+      for (int64_t o = 0; o < outer && chunk > 0; ++o) std::copy(src + o * row, src + o * row + chunk, dst + o * chunk);
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+    offset += chunk;
+  }
+}
+
+StatusOr<int> SplitAxis(const Tensor& dim, const Tensor& in) {
+  if (dim.dims() != 0) return errors::InvalidArgument("split_dim must be a scalar, got shape ", dim.shape().DebugString());
+  const int64_t a = Int64Values(dim)[0];
+  if (a < -in.dims() || a >= in.dims()) {
+    return errors::InvalidArgument("split_dim ", a, " is out of range for input of shape ", in.shape().DebugString());
+  }
+  return static_cast<int>(a < 0 ? a + in.dims() : a);
+}
+
+class SplitOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(1);
+    auto axis = SplitAxis(ctx->input(0), in);
+    OP_REQUIRES_OK(ctx, axis.status());
+    const int n = ctx->num_outputs();
+    OP_REQUIRES(ctx, in.dim_size(*axis) % n == 0,
+                errors::InvalidArgument("Number of ways to split should evenly divide the split dimension, but got "
+                                        "split_dim ", *axis, " (size = ", in.dim_size(*axis), ") and num_split ", n,
+                                        " (shape ", in.shape().DebugString(), ")"));
+    SplitAlong(ctx, in, *axis, std::vector<int64_t>(n, in.dim_size(*axis) / n));
+  }
+};
+
+class SplitVOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    auto axis = SplitAxis(ctx->input(2), in);
+    OP_REQUIRES_OK(ctx, axis.status());
+    const Tensor& sizes_t = ctx->input(1);
+    const int n = ctx->num_outputs();
+    OP_REQUIRES(ctx, sizes_t.dims() == 1 && sizes_t.NumElements() == n,
+                errors::InvalidArgument("size_splits must be a vector of num_split = ", n, " entries, got shape ",
+                                        sizes_t.shape().DebugString()));
+    std::vector<int64_t> sizes = Int64Values(sizes_t);
+    const int64_t dim = in.dim_size(*axis);
+    int unknown = -1;
+    int64_t known = 0;
+    for (int i = 0; i < n; ++i) {
+      if (sizes[i] == -1 && unknown < 0) {
+        unknown = i;
+        continue;
+      }
+      OP_REQUIRES(ctx, sizes[i] >= 0, errors::InvalidArgument("size_splits ", IntList(sizes),
+                                                              " may hold one -1 and otherwise sizes >= 0"));
+      known += sizes[i];
+    }
+    OP_REQUIRES(ctx, unknown >= 0 ? known <= dim : known == dim,
+                errors::InvalidArgument("Determined shape must either match input shape along split_dim exactly if "
+                                        "fully specified, or be less than the size of the input along split_dim "
+                                        "if not fully specified; got size_splits ", IntList(sizes),
+                                        " for input of shape ", in.shape().DebugString(), " and split_dim ", *axis));
+    if (unknown >= 0) sizes[unknown] = dim - known;
+    SplitAlong(ctx, in, *axis, sizes);
+  }
+};
+
+// Reverse (a bool per dim) and ReverseV2 (the axes): a gather with negated strides.
+template <bool kV2>
+class ReverseOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& spec = ctx->input(1);
+    const int rank = in.dims();
+    std::vector<bool> flip(rank, false);
+    if constexpr (kV2) {
+      OP_REQUIRES(ctx, spec.dims() == 1, errors::InvalidArgument("axis must be a vector, got shape ",
+                                                                 spec.shape().DebugString()));
+      for (int64_t a : Int64Values(spec)) {
+        OP_REQUIRES(ctx, a >= -rank && a < rank,
+                    errors::InvalidArgument("axis ", a, " is out of range for input of shape ",
+                                            in.shape().DebugString()));
+        const int d = static_cast<int>(a < 0 ? a + rank : a);
+        OP_REQUIRES(ctx, !flip[d], errors::InvalidArgument("axis ", d, " is duplicated in the reverse axes"));
+        flip[d] = true;
+      }
+    } else {
+      OP_REQUIRES(ctx, spec.dims() == 1 && spec.NumElements() == rank,
+                  errors::InvalidArgument("'dims' must have as many entries as the input has dims (",
+                                          rank, "), got shape ", spec.shape().DebugString()));
+      for (int d = 0; d < rank; ++d) flip[d] = spec.data<bool>()[d];
+    }
+    std::vector<int64_t> strides = Strides(in.shape());
+    int64_t offset = 0;
+    bool any = false;
+    for (int d = 0; d < rank; ++d) {
+      if (!flip[d] || in.dim_size(d) <= 1) continue;
+      offset += (in.dim_size(d) - 1) * strides[d];
+      strides[d] = -strides[d];
+      any = true;
+    }
+    if (!any || in.NumElements() == 0) {
+      ctx->set_output(0, in);
+      return;
+    }
+    GatherToOutput(ctx, in, in.shape(), strides, offset);
+  }
+};
+
+REGISTER_KERNEL(KernelDefBuilder("Split").Device(kDeviceCpu), SplitOp);
+REGISTER_KERNEL(KernelDefBuilder("SplitV").Device(kDeviceCpu), SplitVOp);
+REGISTER_KERNEL(KernelDefBuilder("Reverse").Device(kDeviceCpu), ReverseOp<false>);
+REGISTER_KERNEL(KernelDefBuilder("ReverseV2").Device(kDeviceCpu), ReverseOp<true>);
+
+// ---- Where -----------------------------------------------------------------------------------
+
+template <typename T>
+class WhereOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const T* d = in.data<T>();
+    const int64_t n = in.NumElements();
+    const int rank = in.dims();
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; ++i) count += d[i] != T(0);
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape{count, rank}, &out));
+    int64_t* o = out->data<int64_t>();
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t i = 0; i < n; ++i) {
+      if (d[i] != T(0)) {
+        std::copy(index.begin(), index.end(), o);
+        o += rank;
+      }
+      for (int k = rank - 1; k >= 0; --k) {
+        if (++index[k] < in.dim_size(k)) break;
+        index[k] = 0;
+      }
+    }
+  }
+};
+
+#define SLUICE_WHERE(T) REGISTER_KERNEL(KernelDefBuilder("Where").Device(kDeviceCpu).TypeConstraint<T>("T"), WhereOp<T>)
+SLUICE_WHERE(float);
+SLUICE_WHERE(double);
+SLUICE_WHERE(int32_t);
+SLUICE_WHERE(int64_t);
+SLUICE_WHERE(uint8_t);
+SLUICE_WHERE(bool);
+#undef SLUICE_WHERE
+
+// ---- MirrorPad, MirrorPadGrad ----------------------------------------------------------------
+
+// Per element of the padded shape, the flat index of the element of `small` it mirrors.
+StatusOr<std::vector<int64_t>> MirrorIndices(const TensorShape& small, const Tensor& paddings, bool reflect,
+                                             TensorShape* padded) {
+  const int rank = small.rank();
+  if (paddings.dims() != 2 || paddings.dim_size(0) != rank || paddings.dim_size(1) != 2) {
+    return errors::InvalidArgument("paddings must have shape [", rank, ",2] for input of shape ",
+                                   small.DebugString(), ", got ", paddings.shape().DebugString());
+  }
+  std::vector<int64_t> pads = Int64Values(paddings);
+  *padded = TensorShape();
+  for (int d = 0; d < rank; ++d) {
+    const int64_t limit = small.dim(d) - (reflect ? 1 : 0);
+    if (pads[2 * d] < 0 || pads[2 * d + 1] < 0 || pads[2 * d] > limit || pads[2 * d + 1] > limit) {
+      return errors::InvalidArgument("paddings ", IntList(pads), " must be in [0, ", limit, "] at dim ", d,
+                                     " of shape ", small.DebugString(), " in ", reflect ? "REFLECT" : "SYMMETRIC",
+                                     " mode");
+    }
+    padded->AddDim(small.dim(d) + pads[2 * d] + pads[2 * d + 1]);
+  }
+  const std::vector<int64_t> strides = Strides(small);
+  std::vector<int64_t> map(padded->num_elements());
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t o = 0; o < static_cast<int64_t>(map.size()); ++o) {
+    int64_t flat = 0;
+    for (int d = 0; d < rank; ++d) {
+      const int64_t n = small.dim(d);
+      int64_t i = index[d] - pads[2 * d];
+      if (i < 0) i = reflect ? -i : -i - 1;
+      else if (i >= n) i = reflect ? 2 * (n - 1) - i : 2 * n - 1 - i;
+      flat += i * strides[d];
+    }
+    map[o] = flat;
+    for (int d = rank - 1; d >= 0; --d) {
+      if (++index[d] < padded->dim(d)) break;
+      index[d] = 0;
+    }
+  }
+  return map;
+}
+
+bool ReflectMode(OpKernelConstruction* c) {
+  std::string mode;
+  c->SetStatus(c->GetAttr("mode", &mode));
+  return mode == "REFLECT";
+}
+
+class MirrorPadOp : public OpKernel {
+ public:
+  explicit MirrorPadOp(OpKernelConstruction* c) : OpKernel(c), reflect_(ReflectMode(c)) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    TensorShape out_shape;
+    auto map = MirrorIndices(in.shape(), ctx->input(1), reflect_, &out_shape);
+    OP_REQUIRES_OK(ctx, map.status());
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+      const T* src = in.data<T>();
+      T* dst = out->data<T>();
+      for (size_t o = 0; o < map->size(); ++o) dst[o] = src[(*map)[o]];
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+  }
+
+ private:
+  bool reflect_;
+};
+
+template <typename T>
+class MirrorPadGradOp : public OpKernel {
+ public:
+  explicit MirrorPadGradOp(OpKernelConstruction* c) : OpKernel(c), reflect_(ReflectMode(c)) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& grad = ctx->input(0);
+    const Tensor& paddings = ctx->input(1);
+    OP_REQUIRES(ctx, paddings.dims() == 2 && paddings.dim_size(0) == grad.dims() && paddings.dim_size(1) == 2,
+                errors::InvalidArgument("paddings must have shape [", grad.dims(), ",2] for input of shape ",
+                                        grad.shape().DebugString(), ", got ", paddings.shape().DebugString()));
+    std::vector<int64_t> pads = Int64Values(paddings);
+    TensorShape small;
+    for (int d = 0; d < grad.dims(); ++d) {
+      const int64_t n = grad.dim_size(d) - pads[2 * d] - pads[2 * d + 1];
+      OP_REQUIRES(ctx, n >= 0, errors::InvalidArgument("paddings ", IntList(pads), " exceed the shape ",
+                                                       grad.shape().DebugString()));
+      small.AddDim(n);
+    }
+    TensorShape padded;
+    auto map = MirrorIndices(small, paddings, reflect_, &padded);
+    OP_REQUIRES_OK(ctx, map.status());
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, small, &out));
+    T* dst = out->data<T>();
+    std::fill_n(dst, small.num_elements(), T(0));
+    const T* src = grad.data<T>();
+    for (size_t o = 0; o < map->size(); ++o) dst[(*map)[o]] += src[o];
+  }
+
+ private:
+  bool reflect_;
+};
+
+REGISTER_KERNEL(KernelDefBuilder("MirrorPad").Device(kDeviceCpu), MirrorPadOp);
+REGISTER_KERNEL_FAMILY(NumberTypes, "MirrorPadGrad", MirrorPadGradOp);
+
+// ---- ShapeN ----------------------------------------------------------------------------------
+
+class ShapeNOp : public OpKernel {
+ public:
+  using OpKernel::OpKernel;
+  void Compute(OpKernelContext* ctx) override {
+    for (int i = 0; i < ctx->num_inputs(); ++i) {
+      const TensorShape& s = ctx->input(i).shape();
+      Tensor* out = nullptr;
+      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, TensorShape{s.rank()}, &out));
+      for (int d = 0; d < s.rank(); ++d) {
+        if (ctx->expected_output_dtype(i) == DT_INT32) {
+          OP_REQUIRES(ctx, s.dim(d) <= std::numeric_limits<int32_t>::max(),
+                      errors::InvalidArgument("dimension ", s.dim(d), " does not fit out_type int32"));
+          out->data<int32_t>()[d] = static_cast<int32_t>(s.dim(d));
+        } else {
+          out->data<int64_t>()[d] = s.dim(d);
+        }
+      }
+    }
+  }
+};
+
+REGISTER_KERNEL(KernelDefBuilder("ShapeN").Device(kDeviceCpu), ShapeNOp);
 
 }  // namespace
 }  // namespace sluice

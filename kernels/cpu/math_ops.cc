@@ -746,5 +746,250 @@ SLUICE_RANGE(double);
 SLUICE_RANGE(int32_t);
 SLUICE_RANGE(int64_t);
 
+// ---- Log1p, IsNan, IsInf, IsFinite, DivNoNan -------------------------------------------------
+
+struct Log1pFn {
+  template <typename T> T operator()(T x) const { return std::log1p(x); }
+};
+struct IsNanFn {
+  template <typename T> bool operator()(T x) const { return std::isnan(x); }
+};
+struct IsInfFn {
+  template <typename T> bool operator()(T x) const { return std::isinf(x); }
+};
+struct IsFiniteFn {
+  template <typename T> bool operator()(T x) const { return std::isfinite(x); }
+};
+struct DivNoNanFn {
+  template <typename T> T operator()(T a, T b) const { return b == T(0) ? T(0) : a / b; }
+};
+
+// y = f(x) with y of another dtype than x (the float classification ops: bool).
+template <typename T, typename F>
+class UnaryToOp : public OpKernel {
+ public:
+  using Out = decltype(F()(T()));
+  explicit UnaryToOp(OpKernelConstruction* c) : OpKernel(c) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    Tensor* y;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &y));
+    const T* xd = x.data<T>();
+    Out* yd = y->data<Out>();
+    ParallelFor(x.NumElements(), x.NumElements() * kCheap, [&](int64_t b, int64_t e) {
+      F f;
+      for (int64_t i = b; i < e; ++i) yd[i] = f(xd[i]);
+    });
+  }
+};
+
+SLUICE_FLOAT_UNARY("Log1p", Log1pFn, kTranscendental);
+#define SLUICE_FLOAT_CLASS(op, F)                            \
+  SLUICE_CPU_KERNEL(op, float, UnaryToOp<float, F>);  \
+  SLUICE_CPU_KERNEL(op, double, UnaryToOp<double, F>)
+SLUICE_FLOAT_CLASS("IsNan", IsNanFn);
+SLUICE_FLOAT_CLASS("IsInf", IsInfFn);
+SLUICE_FLOAT_CLASS("IsFinite", IsFiniteFn);
+#undef SLUICE_FLOAT_CLASS
+SLUICE_CPU_KERNEL("DivNoNan", float, BinaryOp<float, DivNoNanFn>);
+SLUICE_CPU_KERNEL("DivNoNan", double, BinaryOp<double, DivNoNanFn>);
+
+// ---- Floor, Ceil, Round, FloorDiv, FloorMod, Mod, Pow, ClipByValue ---------------------------
+
+struct FloorFn {
+  template <typename T> T operator()(T x) const { return std::floor(x); }
+};
+struct CeilFn {
+  template <typename T> T operator()(T x) const { return std::ceil(x); }
+};
+// Half to even, as TensorFlow's (and NumPy's) round.
+struct RoundFn {
+  template <typename T> T operator()(T x) const {
+    if constexpr (kIsFloat<T>) return std::nearbyint(x);
+    else return x;
+  }
+};
+// Integer forms: b == -1 is a negation (or 0 remainder), which cannot trap on the most
+// negative value; the caller rules out b == 0.
+struct FloorDivFn {
+  template <typename T> T operator()(T a, T b) const {
+    if constexpr (kIsFloat<T>) {
+      return std::floor(a / b);
+    } else {
+      if (b == -1) return cpu::WrapNeg(a);
+      const T q = a / b;
+      return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+    }
+  }
+};
+struct FloorModFn {
+  template <typename T> T operator()(T a, T b) const {
+    if constexpr (kIsFloat<T>) {
+      const T r = std::fmod(a, b);
+      return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+    } else {
+      if (b == -1) return 0;
+      const T r = a % b;
+      return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+    }
+  }
+};
+struct ModFn {
+  template <typename T> T operator()(T a, T b) const {
+    if constexpr (kIsFloat<T>) return std::fmod(a, b);
+    else return b == -1 ? T(0) : a % b;
+  }
+};
+// Integer powers by squaring, wrapping around on overflow; the caller rules out y < 0.
+struct PowFn {
+  template <typename T> T operator()(T x, T y) const {
+    if constexpr (kIsFloat<T>) {
+      return std::pow(x, y);
+    } else {
+      T result = 1, base = x;
+      for (auto e = static_cast<std::make_unsigned_t<T>>(y); e != 0; e >>= 1) {
+        if (e & 1) result = cpu::WrapMul(result, base);
+        base = cpu::WrapMul(base, base);
+      }
+      return result;
+    }
+  }
+};
+
+// FloorDiv, FloorMod and Mod of integers: a zero divisor fails the step, as in TensorFlow.
+template <typename T, typename F>
+class IntegerDivisionOp : public BinaryOp<T, F> {
+ public:
+  using BinaryOp<T, F>::BinaryOp;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& y = ctx->input(1);
+    const T* yd = y.data<T>();
+    bool zero = false;
+    for (int64_t i = 0; i < y.NumElements(); ++i) zero |= yd[i] == 0;
+    OP_REQUIRES(ctx, !zero, errors::InvalidArgument("Integer division by zero"));
+    BinaryOp<T, F>::Compute(ctx);
+  }
+};
+
+template <typename T>
+class IntegerPowOp : public BinaryOp<T, PowFn> {
+ public:
+  using BinaryOp<T, PowFn>::BinaryOp;
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& y = ctx->input(1);
+    const T* yd = y.data<T>();
+    bool negative = false;
+    for (int64_t i = 0; i < y.NumElements(); ++i) negative |= yd[i] < 0;
+    OP_REQUIRES(ctx, !negative,
+                errors::InvalidArgument("Integers to negative integer powers are not allowed"));
+    BinaryOp<T, PowFn>::Compute(ctx);
+  }
+};
+
+template <typename T>
+class ClipByValueOp : public OpKernel {
+ public:
+  explicit ClipByValueOp(OpKernelConstruction* c) : OpKernel(c) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& t = ctx->input(0);
+    const Tensor& lo = ctx->input(1);
+    const Tensor& hi = ctx->input(2);
+    for (const Tensor* b : {&lo, &hi}) {
+      OP_REQUIRES(ctx, b->dims() == 0 || b->shape() == t.shape(),
+                  errors::InvalidArgument(
+                      "clip_value_min and clip_value_max must be either scalars or have the same "
+                      "shape as the input; input has shape ", t.shape().DebugString(), ", got ",
+                      lo.shape().DebugString(), " and ", hi.shape().DebugString()));
+    }
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ForwardOrAllocate(ctx, t.shape(), {0}, &out));
+    const T* td = t.data<T>();
+    const T* ld = lo.data<T>();
+    const T* hd = hi.data<T>();
+    const int64_t sl = lo.dims() == 0 ? 0 : 1, sh = hi.dims() == 0 ? 0 : 1;
+    T* od = out->data<T>();
+    ParallelFor(t.NumElements(), t.NumElements() * kCheap, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const T upper = hd[i * sh], lower = ld[i * sl];
+        const T v = td[i] < upper ? td[i] : upper;
+        od[i] = v > lower ? v : lower;
+      }
+    });
+  }
+};
+
+SLUICE_FLOAT_UNARY("Floor", FloorFn, kCheap);
+SLUICE_FLOAT_UNARY("Ceil", CeilFn, kCheap);
+SLUICE_NUMERIC_UNARY("Round", RoundFn);
+#define SLUICE_DIVISION(op, F)                                  \
+  SLUICE_CPU_KERNEL(op, float, BinaryOp<float, F>);             \
+  SLUICE_CPU_KERNEL(op, double, BinaryOp<double, F>);           \
+  SLUICE_CPU_KERNEL(op, int32_t, IntegerDivisionOp<int32_t, F>); \
+  SLUICE_CPU_KERNEL(op, int64_t, IntegerDivisionOp<int64_t, F>)
+SLUICE_DIVISION("FloorDiv", FloorDivFn);
+SLUICE_DIVISION("FloorMod", FloorModFn);
+SLUICE_DIVISION("Mod", ModFn);
+#undef SLUICE_DIVISION
+SLUICE_CPU_KERNEL("Pow", float, BinaryOp<float, PowFn>);
+SLUICE_CPU_KERNEL("Pow", double, BinaryOp<double, PowFn>);
+SLUICE_CPU_KERNEL("Pow", int32_t, IntegerPowOp<int32_t>);
+SLUICE_CPU_KERNEL("Pow", int64_t, IntegerPowOp<int64_t>);
+REGISTER_KERNEL_FAMILY(NumberTypes, "ClipByValue", ClipByValueOp);
+
+// ---- Cumsum, Cumprod -------------------------------------------------------------------------
+
+// Running sums (products) along one axis; exclusive leaves each element out of its own value,
+// reverse runs from the end.
+template <typename T, bool kProd>
+class CumulativeOp : public OpKernel {
+ public:
+  explicit CumulativeOp(OpKernelConstruction* c) : OpKernel(c) {
+    c->SetStatus(c->GetAttr("exclusive", &exclusive_));
+    c->SetStatus(c->GetAttr("reverse", &reverse_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    const Tensor& axis_t = ctx->input(1);
+    OP_REQUIRES(ctx, axis_t.dims() == 0,
+                errors::InvalidArgument("axis must be a scalar, got shape ", axis_t.shape().DebugString()));
+    const int rank = x.dims();
+    int64_t axis = Int64Values(axis_t)[0];
+    OP_REQUIRES(ctx, rank > 0 && axis >= -rank && axis < rank,
+                errors::InvalidArgument("axis ", axis, " is out of range for x of shape ", x.shape().DebugString()));
+    if (axis < 0) axis += rank;
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; ++d) outer *= x.dim_size(d);
+    for (int d = axis + 1; d < rank; ++d) inner *= x.dim_size(d);
+    const int64_t n = x.dim_size(axis);
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &out));
+    const T* xd = x.data<T>();
+    T* od = out->data<T>();
+    ParallelFor(outer * inner, x.NumElements() * kCheap, [&](int64_t b, int64_t e) {
+      for (int64_t line = b; line < e; ++line) {
+        const int64_t base = (line / inner) * n * inner + line % inner;
+        T acc = kProd ? T(1) : T(0);
+        for (int64_t j = 0; j < n; ++j) {
+          const int64_t k = base + (reverse_ ? n - 1 - j : j) * inner;
+          if (exclusive_) od[k] = acc;
+          acc = kProd ? cpu::WrapMul(acc, xd[k]) : cpu::WrapAdd(acc, xd[k]);
+          if (!exclusive_) od[k] = acc;
+        }
+      }
+    });
+  }
+
+ private:
+  bool exclusive_ = false;
+  bool reverse_ = false;
+};
+
+template <typename T>
+using CumsumOp = CumulativeOp<T, false>;
+template <typename T>
+using CumprodOp = CumulativeOp<T, true>;
+REGISTER_KERNEL_FAMILY(NumberTypes, "Cumsum", CumsumOp);
+REGISTER_KERNEL_FAMILY(NumberTypes, "Cumprod", CumprodOp);
+
 }  // namespace
 }  // namespace sluice

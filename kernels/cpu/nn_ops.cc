@@ -515,5 +515,109 @@ REGISTER_SPARSE_XENT(double, int32_t, SparseXentInt32);
 REGISTER_SPARSE_XENT(double, int64_t, SparseXentInt64);
 #undef REGISTER_SPARSE_XENT
 
+// ---- InTopK, InTopKV2 ------------------------------------------------------------------------
+
+// TensorFlow's rule: target t of row b is in the top k when fewer than k classes have a
+// prediction strictly greater than predictions[b, t]; false when t is out of range or a
+// prediction of the row is not finite.
+template <typename Index>
+class InTopKOp : public OpKernel {
+ public:
+  explicit InTopKOp(OpKernelConstruction* c) : OpKernel(c) {
+    if (c->num_inputs() == 2) c->SetStatus(c->GetAttr("k", &k_attr_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& predictions = ctx->input(0);
+    const Tensor& targets = ctx->input(1);
+    int64_t k = k_attr_;
+    if (ctx->num_inputs() == 3) {
+      const Tensor& kt = ctx->input(2);
+      OP_REQUIRES(ctx, kt.dims() == 0,
+                  errors::InvalidArgument("k must be a scalar, got shape ", kt.shape().DebugString()));
+      k = kt.scalar<Index>();
+    }
+    OP_REQUIRES(ctx, predictions.dims() == 2,
+                errors::InvalidArgument("predictions must be 2-dimensional, got shape ",
+                                        predictions.shape().DebugString()));
+    OP_REQUIRES(ctx, targets.dims() == 1,
+                errors::InvalidArgument("targets must be 1-dimensional, got shape ",
+                                        targets.shape().DebugString()));
+    OP_REQUIRES(ctx, predictions.dim_size(0) == targets.dim_size(0),
+                errors::InvalidArgument("First dimension of predictions ", predictions.dim_size(0),
+                                        " must match length of targets ", targets.dim_size(0)));
+    const int64_t batch = predictions.dim_size(0), classes = predictions.dim_size(1);
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape{batch}, &out));
+    const float* p = predictions.data<float>();
+    const Index* t = targets.data<Index>();
+    bool* o = out->data<bool>();
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* row = p + b * classes;
+      const int64_t target = t[b];
+      bool cannot_say = target < 0 || target >= classes || !std::isfinite(row[target]);
+      int64_t more = 0;
+      for (int64_t i = 0; !cannot_say && i < classes && more <= k; ++i) {
+        if (!std::isfinite(row[i])) cannot_say = true;
+        else if (row[i] > row[target]) ++more;
+      }
+      o[b] = !cannot_say && more < k;
+    }
+  }
+
+ private:
+  int64_t k_attr_ = 0;
+};
+
+#define REGISTER_IN_TOP_K(op, Index) \
+  REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu).TypeConstraint<Index>("T"), InTopKOp<Index>)
+REGISTER_IN_TOP_K("InTopK", int32_t);
+REGISTER_IN_TOP_K("InTopK", int64_t);
+REGISTER_IN_TOP_K("InTopKV2", int32_t);
+REGISTER_IN_TOP_K("InTopKV2", int64_t);
+#undef REGISTER_IN_TOP_K
+
+// ---- Selu, Softsign --------------------------------------------------------------------------
+
+// SELU's constants (Klambauer et al.), as TensorFlow's kernels write them.
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+
+template <typename T>
+struct SeluFn {
+  T operator()(T x) const {
+    return x < T(0) ? T(kSeluScale * kSeluAlpha) * std::expm1(x) : T(kSeluScale) * x;
+  }
+};
+template <typename T>
+struct SeluGradFn {  // from the outputs y: scale * alpha * e^x = y + scale * alpha for x < 0
+  T operator()(T g, T y) const {
+    return y < T(0) ? g * (y + T(kSeluScale * kSeluAlpha)) : g * T(kSeluScale);
+  }
+};
+template <typename T>
+struct SoftsignFn {
+  T operator()(T x) const { return x / (T(1) + std::abs(x)); }
+};
+template <typename T>
+struct SoftsignGradFn {
+  T operator()(T g, T x) const {
+    const T d = T(1) + std::abs(x);
+    return g / (d * d);
+  }
+};
+
+template <typename T>
+using SeluOp = UnaryOp<T, SeluFn<T>>;
+template <typename T>
+using SeluGradOp = BinaryGradOp<T, SeluGradFn<T>>;
+template <typename T>
+using SoftsignOp = UnaryOp<T, SoftsignFn<T>>;
+template <typename T>
+using SoftsignGradOp = BinaryGradOp<T, SoftsignGradFn<T>>;
+REGISTER_KERNEL_FAMILY(FloatTypes, "Selu", SeluOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "SeluGrad", SeluGradOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "Softsign", SoftsignOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "SoftsignGrad", SoftsignGradOp);
+
 }  // namespace
 }  // namespace sluice

@@ -404,5 +404,23 @@ SLUICE_ARG_REDUCTIONS(int32_t);
 SLUICE_ARG_REDUCTIONS(int64_t);
 SLUICE_ARG_REDUCTIONS(uint8_t);
 
+// ---- All, Any --------------------------------------------------------------------------------
+
+// Accumulated in uint8_t (std::vector<bool> has no data()).
+struct AllReducer {
+  template <typename T>
+  using Acc = uint8_t;
+  template <typename A> static constexpr A Identity() { return 1; }
+  template <typename A> static A Combine(A a, A b) { return a & b; }
+};
+struct AnyReducer {
+  template <typename T>
+  using Acc = uint8_t;
+  template <typename A> static constexpr A Identity() { return 0; }
+  template <typename A> static A Combine(A a, A b) { return a | b; }
+};
+REGISTER_KERNEL(KernelDefBuilder("All").Device(kDeviceCpu), ReductionOp<bool, AllReducer>);
+REGISTER_KERNEL(KernelDefBuilder("Any").Device(kDeviceCpu), ReductionOp<bool, AnyReducer>);
+
 }  // namespace
 }  // namespace sluice

@@ -2,6 +2,7 @@
 #include <optional>
 #include "absl/strings/str_join.h"
 #include "core/op_registry.h"
+#include "core/strided_slice.h"
 
 namespace sluice {
 namespace {
@@ -364,22 +365,23 @@ REGISTER_OP("Tile")
 
 // ---- ConcatV2, ConcatOffset, Pack, Unpack, Slice ---------------------------------------------
 
-Status ConcatV2Shape(InferenceContext* c) {
+// Concat (axis input 0, values after it) and ConcatV2 (values, then the axis).
+Status ConcatShapeOf(InferenceContext* c, int axis_input, int first) {
   const int n = c->num_inputs() - 1;
-  SLUICE_RETURN_IF_ERROR(ScalarInput(c, n, "axis"));
+  SLUICE_RETURN_IF_ERROR(ScalarInput(c, axis_input, "axis"));
   int rank = -1;
   for (int i = 0; i < n; ++i) {
-    int r = c->input(i).rank();
+    int r = c->input(first + i).rank();
     if (r < 0) continue;
     if (rank >= 0 && r != rank) {
       return errors::InvalidArgument("ConcatV2 inputs must have the same rank: input 0..", i,
                                      " include shapes of rank ", rank, " and ",
-                                     c->input(i).DebugString());
+                                     c->input(first + i).DebugString());
     }
     rank = r;
   }
   if (rank == 0) return errors::InvalidArgument("cannot concatenate scalars; use Pack");
-  auto axis = ConstInts(c, n);
+  auto axis = ConstInts(c, axis_input);
   if (rank < 0) return absl::OkStatus();
   if (!axis) {
     c->set_output(0, TensorShape::UnknownDims(rank));
@@ -389,7 +391,7 @@ Status ConcatV2Shape(InferenceContext* c) {
   TensorShape out = TensorShape::UnknownDims(rank);
   int64_t total = 0;
   for (int i = 0; i < n; ++i) {
-    const TensorShape& s = c->input(i);
+    const TensorShape& s = c->input(first + i);
     if (s.unknown_rank()) {
       total = -1;
       continue;
@@ -398,7 +400,7 @@ Status ConcatV2Shape(InferenceContext* c) {
       if (d == a) continue;
       if (out.dim(d) >= 0 && s.dim(d) >= 0 && out.dim(d) != s.dim(d)) {
         std::vector<std::string> shapes;
-        for (int k = 0; k < n; ++k) shapes.push_back(c->input(k).DebugString());
+        for (int k = 0; k < n; ++k) shapes.push_back(c->input(first + k).DebugString());
         return errors::InvalidArgument("ConcatV2 along axis ", a,
                                        ": the other dimensions must match, got shapes ",
                                        absl::StrJoin(shapes, ", "));
@@ -416,6 +418,9 @@ Status ConcatV2Shape(InferenceContext* c) {
   c->set_output(0, out);
   return absl::OkStatus();
 }
+
+Status ConcatV2Shape(InferenceContext* c) { return ConcatShapeOf(c, c->num_inputs() - 1, 0); }
+Status ConcatShape(InferenceContext* c) { return ConcatShapeOf(c, 0, 1); }
 
 Status ConcatOffsetShape(InferenceContext* c) {
   SLUICE_RETURN_IF_ERROR(ScalarInput(c, 0, "concat_dim"));
@@ -516,6 +521,14 @@ REGISTER_OP("ConcatV2")
     .Attr("Tidx: {int32, int64} = DT_INT32")
     .SetShapeFn(ConcatV2Shape);
 
+REGISTER_OP("Concat")
+    .Input("concat_dim: int32")
+    .Input("values: N * T")
+    .Output("output: T")
+    .Attr("N: int >= 2")
+    .Attr("T: type")
+    .SetShapeFn(ConcatShape);
+
 REGISTER_OP("ConcatOffset")
     .Input("concat_dim: int32")
     .Input("shape: N * int32")
@@ -590,6 +603,15 @@ REGISTER_OP("Pad")
     .Attr("Tpaddings: {int32, int64} = DT_INT32")
     .SetShapeFn(PadShape);
 
+REGISTER_OP("PadV2")
+    .Input("input: T")
+    .Input("paddings: Tpaddings")
+    .Input("constant_values: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("Tpaddings: {int32, int64} = DT_INT32")
+    .SetShapeFn(PadShape);
+
 // ---- OneHot ----------------------------------------------------------------------------------
 
 Status OneHotShape(InferenceContext* c) {
@@ -630,6 +652,281 @@ REGISTER_OP("OneHot")
     .Attr("T: type")
     .Attr("TI: {uint8, int32, int64} = DT_INT64")
     .SetShapeFn(OneHotShape);
+
+// ---- StridedSlice, StridedSliceGrad, PreventGradient -------------------------------------------
+
+Status GetStridedSliceMasks(const InferenceContext* c, StridedSliceMasks* m) {
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("begin_mask", &m->begin_mask));
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("end_mask", &m->end_mask));
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("ellipsis_mask", &m->ellipsis_mask));
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("new_axis_mask", &m->new_axis_mask));
+  return c->GetAttr("shrink_axis_mask", &m->shrink_axis_mask);
+}
+
+// begin, end and strides are inputs `first`..`first + 2`; the sliced shape is `in`.
+Status StridedSliceOutputShape(InferenceContext* c, const TensorShape& in, int first) {
+  for (int i = first; i < first + 3; ++i) {
+    const TensorShape& s = c->input(i);
+    if (s.rank() > 1) {
+      return errors::InvalidArgument("begin, end and strides must be vectors, got shape ", s.DebugString());
+    }
+    if (i > first && s.rank() == 1 && c->input(first).rank() == 1 && s.dim(0) >= 0 &&
+        c->input(first).dim(0) >= 0 && s.dim(0) != c->input(first).dim(0)) {
+      return errors::InvalidArgument("begin, end and strides must have the same length, got shapes ",
+                                     c->input(first).DebugString(), " and ", s.DebugString());
+    }
+  }
+  auto begin = ConstInts(c, first), end = ConstInts(c, first + 1), strides = ConstInts(c, first + 2);
+  if (in.unknown_rank() || !begin || !end || !strides) return absl::OkStatus();
+  StridedSliceMasks masks;
+  SLUICE_RETURN_IF_ERROR(GetStridedSliceMasks(c, &masks));
+  SLUICE_ASSIGN_OR_RETURN(StridedSliceSpec spec, ComputeStridedSlice(in, *begin, *end, *strides, masks));
+  c->set_output(0, spec.final_shape);
+  return absl::OkStatus();
+}
+
+Status StridedSliceShape(InferenceContext* c) { return StridedSliceOutputShape(c, c->input(0), 1); }
+
+// The output has the shape `shape` holds.
+Status StridedSliceGradShape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape shape, c->InputAsShape(0));
+  c->set_output(0, shape);
+  return absl::OkStatus();
+}
+
+#define SLUICE_STRIDED_SLICE_MASK_ATTRS                                                      \
+  Attr("begin_mask: int = 0").Attr("end_mask: int = 0").Attr("ellipsis_mask: int = 0")      \
+      .Attr("new_axis_mask: int = 0").Attr("shrink_axis_mask: int = 0")
+
+REGISTER_OP("StridedSlice")
+    .Input("input: T")
+    .Input("begin: Index")
+    .Input("end: Index")
+    .Input("strides: Index")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("Index: {int32, int64}")
+    .SLUICE_STRIDED_SLICE_MASK_ATTRS
+    .SetShapeFn(StridedSliceShape);
+
+REGISTER_OP("StridedSliceGrad")
+    .Input("shape: Index")
+    .Input("begin: Index")
+    .Input("end: Index")
+    .Input("strides: Index")
+    .Input("dy: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("Index: {int32, int64}")
+    .SLUICE_STRIDED_SLICE_MASK_ATTRS
+    .SetShapeFn(StridedSliceGradShape);
+#undef SLUICE_STRIDED_SLICE_MASK_ATTRS
+
+REGISTER_OP("PreventGradient")
+    .Input("input: T")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("message: string = ''")
+    .Doc("Identity whose gradient is an error carrying `message`.")
+    .SetShapeFn(shape_fn::UnchangedShape);
+
+// ---- Split, SplitV, Reverse, ReverseV2 -------------------------------------------------------
+
+// Split: num_split equal parts of `value` along split_dim (input 0).
+Status SplitShape(InferenceContext* c) {
+  SLUICE_RETURN_IF_ERROR(ScalarInput(c, 0, "split_dim"));
+  int64_t num;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("num_split", &num));
+  const TensorShape& in = c->input(1);
+  auto dim = ConstInts(c, 0);
+  if (in.unknown_rank()) return absl::OkStatus();
+  TensorShape out = TensorShape::UnknownDims(in.rank());
+  if (dim) {
+    SLUICE_ASSIGN_OR_RETURN(int64_t a, CanonicalAxis((*dim)[0], in.rank(), "split_dim"));
+    out = in;
+    if (in.dim(a) >= 0) {
+      if (in.dim(a) % num != 0) {
+        return errors::InvalidArgument("Number of ways to split should evenly divide the split dimension, but got "
+                                       "split_dim ", a, " (size = ", in.dim(a), ") and num_split ", num,
+                                       " (shape ", in.DebugString(), ")");
+      }
+      out.set_dim(static_cast<int>(a), in.dim(a) / num);
+    }
+  }
+  for (int i = 0; i < c->num_outputs(); ++i) c->set_output(i, out);
+  return absl::OkStatus();
+}
+
+// SplitV: parts of the sizes size_splits (one may be -1: the rest) along split_dim (input 2).
+Status SplitVShape(InferenceContext* c) {
+  SLUICE_RETURN_IF_ERROR(ScalarInput(c, 2, "split_dim"));
+  const TensorShape& in = c->input(0);
+  auto dim = ConstInts(c, 2);
+  auto sizes = ConstInts(c, 1);
+  const int n = c->num_outputs();
+  if (sizes && static_cast<int>(sizes->size()) != n) {
+    return errors::InvalidArgument("size_splits has ", sizes->size(), " entries, num_split is ", n);
+  }
+  if (in.unknown_rank()) return absl::OkStatus();
+  if (!dim) {
+    for (int i = 0; i < n; ++i) c->set_output(i, TensorShape::UnknownDims(in.rank()));
+    return absl::OkStatus();
+  }
+  SLUICE_ASSIGN_OR_RETURN(int64_t a, CanonicalAxis((*dim)[0], in.rank(), "split_dim"));
+  std::vector<int64_t> s(n, -1);
+  if (sizes) {
+    s = *sizes;
+    int unknown = -1;
+    int64_t known = 0;
+    for (int i = 0; i < n; ++i) {
+      if (s[i] == -1) {
+        if (unknown >= 0) return errors::InvalidArgument("size_splits may hold at most one -1");
+        unknown = i;
+      } else if (s[i] < 0) {
+        return errors::InvalidArgument("size_splits entries must be >= 0 or -1, got ", s[i]);
+      } else {
+        known += s[i];
+      }
+    }
+    if (in.dim(a) >= 0) {
+      if ((unknown < 0 && known != in.dim(a)) || (unknown >= 0 && known > in.dim(a))) {
+        return errors::InvalidArgument("Determined shape must either match input shape along split_dim exactly "
+                                       "if fully specified, or be less than the size of the input along "
+                                       "split_dim if not fully specified; got size_splits [",
+                                       absl::StrJoin(*sizes, ","), "] for shape ", in.DebugString(),
+                                       " and split_dim ", a);
+      }
+      if (unknown >= 0) s[unknown] = in.dim(a) - known;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    TensorShape out = in;
+    out.set_dim(static_cast<int>(a), s[i]);
+    c->set_output(i, out);
+  }
+  return absl::OkStatus();
+}
+
+REGISTER_OP("Split")
+    .Input("split_dim: int32")
+    .Input("value: T")
+    .Output("output: num_split * T")
+    .Attr("num_split: int >= 1")
+    .Attr("T: type")
+    .SetShapeFn(SplitShape);
+
+REGISTER_OP("SplitV")
+    .Input("value: T")
+    .Input("size_splits: Tlen")
+    .Input("split_dim: int32")
+    .Output("output: num_split * T")
+    .Attr("num_split: int >= 1")
+    .Attr("T: type")
+    .Attr("Tlen: {int32, int64} = DT_INT64")
+    .SetShapeFn(SplitVShape);
+
+REGISTER_OP("Reverse")
+    .Input("tensor: T")
+    .Input("dims: bool")
+    .Output("output: T")
+    .Attr("T: type")
+    .SetShapeFn(shape_fn::UnchangedShape);
+
+REGISTER_OP("ReverseV2")
+    .Input("tensor: T")
+    .Input("axis: Tidx")
+    .Output("output: T")
+    .Attr("Tidx: {int32, int64} = DT_INT32")
+    .Attr("T: type")
+    .SetShapeFn(shape_fn::UnchangedShape);
+
+// ---- Where -----------------------------------------------------------------------------------
+
+Status WhereShape(InferenceContext* c) {
+  const TensorShape& in = c->input(0);
+  c->set_output(0, TensorShape{-1, in.unknown_rank() ? -1 : static_cast<int64_t>(in.rank())});
+  return absl::OkStatus();
+}
+
+REGISTER_OP("Where")
+    .Input("input: T")
+    .Output("index: int64")
+    .Attr("T: {float, double, int32, int64, uint8, bool} = DT_BOOL")
+    .Doc("The coordinates of the true (nonzero) elements, in row-major order: [num_true, rank].")
+    .SetShapeFn(WhereShape);
+
+// ---- MirrorPad, MirrorPadGrad ----------------------------------------------------------------
+
+// Pad's shape, with each padding at most the dim (SYMMETRIC) or the dim - 1 (REFLECT).
+Status MirrorPadShape(InferenceContext* c) {
+  SLUICE_RETURN_IF_ERROR(PadShape(c));
+  std::string mode;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("mode", &mode));
+  auto pads = ConstInts(c, 1);
+  const TensorShape& in = c->input(0);
+  if (!pads || in.unknown_rank() || static_cast<int>(pads->size()) != 2 * in.rank()) return absl::OkStatus();
+  const int64_t slack = mode == "REFLECT" ? 1 : 0;
+  for (int i = 0; i < in.rank(); ++i) {
+    if (in.dim(i) < 0) continue;
+    if ((*pads)[2 * i] > in.dim(i) - slack || (*pads)[2 * i + 1] > in.dim(i) - slack) {
+      return errors::InvalidArgument("paddings must be no greater than the dimension size", slack ? " - 1" : "",
+                                     " in ", mode, " mode: ", (*pads)[2 * i], ", ", (*pads)[2 * i + 1],
+                                     " greater than ", in.dim(i) - slack, " at dim ", i, " of shape ", in.DebugString());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The input of MirrorPad's shape: each dim of the padded gradient less its paddings.
+Status MirrorPadGradShape(InferenceContext* c) {
+  const TensorShape& in = c->input(0);
+  auto pads = ConstInts(c, 1);
+  if (in.unknown_rank()) return absl::OkStatus();
+  TensorShape out = TensorShape::UnknownDims(in.rank());
+  for (int i = 0; pads && static_cast<int>(pads->size()) == 2 * in.rank() && i < in.rank(); ++i) {
+    if (in.dim(i) >= 0) out.set_dim(i, in.dim(i) - (*pads)[2 * i] - (*pads)[2 * i + 1]);
+  }
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+REGISTER_OP("MirrorPad")
+    .Input("input: T")
+    .Input("paddings: Tpaddings")
+    .Output("output: T")
+    .Attr("T: type")
+    .Attr("Tpaddings: {int32, int64} = DT_INT32")
+    .Attr("mode: {'REFLECT', 'SYMMETRIC'}")
+    .SetShapeFn(MirrorPadShape);
+
+REGISTER_OP("MirrorPadGrad")
+    .Input("input: T")
+    .Input("paddings: Tpaddings")
+    .Output("output: T")
+    .Attr("T: {float, double, int32, int64}")
+    .Attr("Tpaddings: {int32, int64} = DT_INT32")
+    .Attr("mode: {'REFLECT', 'SYMMETRIC'}")
+    .Doc("MirrorPad's gradient: each padded element's gradient added to the element it mirrors.")
+    .SetShapeFn(MirrorPadGradShape);
+
+// ---- ShapeN ----------------------------------------------------------------------------------
+
+Status ShapeNShape(InferenceContext* c) {
+  for (int i = 0; i < c->num_inputs(); ++i) {
+    const TensorShape& s = c->input(i);
+    c->set_output(i, TensorShape{s.unknown_rank() ? -1 : static_cast<int64_t>(s.rank())});
+  }
+  return absl::OkStatus();
+}
+
+REGISTER_OP("ShapeN")
+    .Input("input: N * T")
+    .Output("output: N * out_type")
+    .Attr("N: int")
+    .Attr("T: type")
+    .Attr("out_type: {int32, int64} = DT_INT32")
+    .Doc("The shapes of the N inputs (Shape of each).")
+    .SetShapeFn(ShapeNShape);
 
 }  // namespace
 }  // namespace sluice

@@ -228,5 +228,96 @@ REGISTER_OP("Range")
     .Attr("Tidx: {float, double, int32, int64} = DT_INT32")
     .SetShapeFn(RangeShape);
 
+// ---- Log1p, IsNan, IsInf, IsFinite, DivNoNan -------------------------------------------------
+
+REGISTER_OP("Log1p").Input("x: T").Output("y: T").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape);
+
+#define SLUICE_FLOAT_CLASS_OP(name) \
+  REGISTER_OP(name).Input("x: T").Output("y: bool").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape)
+SLUICE_FLOAT_CLASS_OP("IsNan");
+SLUICE_FLOAT_CLASS_OP("IsInf");
+SLUICE_FLOAT_CLASS_OP("IsFinite");
+#undef SLUICE_FLOAT_CLASS_OP
+
+REGISTER_OP("DivNoNan")
+    .Input("x: T")
+    .Input("y: T")
+    .Output("z: T")
+    .Attr(kFloating)
+    .Doc("x / y, and 0 where y is 0 (whatever x is).")
+    .SetShapeFn(shape_fn::BroadcastBinaryOpShape);
+
+// ---- Floor, Ceil, Round, FloorDiv, FloorMod, Mod, Pow, ClipByValue ---------------------------
+
+REGISTER_OP("Floor").Input("x: T").Output("y: T").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("Ceil").Input("x: T").Output("y: T").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("Round")
+    .Input("x: T")
+    .Output("y: T")
+    .Attr(kNumeric)
+    .Doc("Rounds half to even (banker's rounding); integers unchanged.")
+    .SetShapeFn(shape_fn::UnchangedShape);
+
+#define SLUICE_BINARY_OP(name, types)                                          \
+  REGISTER_OP(name).Input("x: T").Input("y: T").Output("z: T").Attr(types) \
+      .SetShapeFn(shape_fn::BroadcastBinaryOpShape)
+SLUICE_BINARY_OP("FloorDiv", kNumeric).Doc("floor(x / y); integer division by zero is an error.");
+SLUICE_BINARY_OP("FloorMod", kNumeric).Doc("x - floor(x / y) * y: the remainder has the sign of y.");
+SLUICE_BINARY_OP("Mod", kNumeric).Doc("The remainder of truncating division (C's % and fmod): the sign of x.");
+SLUICE_BINARY_OP("Pow", kNumeric).Doc("x^y; integers to negative powers are an error.");
+#undef SLUICE_BINARY_OP
+
+Status ClipByValueShape(InferenceContext* c) {
+  for (int i = 1; i <= 2; ++i) {
+    const TensorShape& b = c->input(i);
+    if (b.rank() > 0 && !b.IsCompatibleWith(c->input(0))) {
+      return errors::InvalidArgument(
+          "clip_value_min and clip_value_max must be either scalars or have the same shape as "
+          "the input; input has shape ",
+          c->input(0).DebugString(), ", clip_value_", i == 1 ? "min" : "max", " ", b.DebugString());
+    }
+  }
+  return shape_fn::UnchangedShape(c);
+}
+
+REGISTER_OP("ClipByValue")
+    .Input("t: T")
+    .Input("clip_value_min: T")
+    .Input("clip_value_max: T")
+    .Output("output: T")
+    .Attr(kNumeric)
+    .Doc("max(min(t, clip_value_max), clip_value_min); the bounds are scalars or of t's shape.")
+    .SetShapeFn(ClipByValueShape);
+
+// ---- Cumsum, Cumprod -------------------------------------------------------------------------
+
+Status CumulativeShape(InferenceContext* c) {
+  if (c->input(1).rank() > 0) {
+    return errors::InvalidArgument("axis must be a scalar, got shape ", c->input(1).DebugString());
+  }
+  const TensorShape& x = c->input(0);
+  if (const Tensor* axis = c->input_tensor(1); axis != nullptr && !x.unknown_rank()) {
+    const int64_t a = Int64Values(*axis)[0];
+    if (x.rank() == 0 || a < -x.rank() || a >= x.rank()) {
+      return errors::InvalidArgument("axis ", a, " is out of range for x of shape ", x.DebugString());
+    }
+  }
+  return shape_fn::UnchangedShape(c);
+}
+
+#define SLUICE_CUMULATIVE_OP(name)                 \
+  REGISTER_OP(name)                                \
+      .Input("x: T")                               \
+      .Input("axis: Tidx")                         \
+      .Attr("exclusive: bool = false")             \
+      .Attr("reverse: bool = false")               \
+      .Output("out: T")                            \
+      .Attr(kNumeric)                              \
+      .Attr("Tidx: {int32, int64} = DT_INT32")     \
+      .SetShapeFn(CumulativeShape)
+SLUICE_CUMULATIVE_OP("Cumsum");
+SLUICE_CUMULATIVE_OP("Cumprod");
+#undef SLUICE_CUMULATIVE_OP
+
 }  // namespace
 }  // namespace sluice

@@ -156,5 +156,53 @@ REGISTER_OP("SparseSoftmaxCrossEntropyWithLogits")
 REGISTER_OP("L2Loss").Input("t: T").Output("output: T").Attr(kFloatTypes)
     .SetShapeFn(shape_fn::ScalarShape);
 
+// ---- InTopK, InTopKV2 ------------------------------------------------------------------------
+
+// predictions [batch, classes], targets [batch] (and for V2 a scalar k): a bool [batch].
+Status InTopKShape(InferenceContext* c) {
+  SLUICE_ASSIGN_OR_RETURN(TensorShape predictions, c->WithRank(0, 2));
+  SLUICE_ASSIGN_OR_RETURN(TensorShape targets, c->WithRank(1, 1));
+  if (c->num_inputs() > 2 && c->input(2).rank() > 0) {
+    return errors::InvalidArgument("k must be a scalar, got shape ", c->input(2).DebugString());
+  }
+  const int64_t p = predictions.dim(0), t = targets.dim(0);
+  if (p >= 0 && t >= 0 && p != t) {
+    return errors::InvalidArgument("predictions of shape ", predictions.DebugString(),
+                                   " and targets of shape ", targets.DebugString(),
+                                   " must have the same batch size");
+  }
+  c->set_output(0, TensorShape{p >= 0 ? p : t});
+  return absl::OkStatus();
+}
+
+REGISTER_OP("InTopK")
+    .Input("predictions: float")
+    .Input("targets: T")
+    .Output("precision: bool")
+    .Attr("k: int")
+    .Attr("T: {int32, int64} = DT_INT32")
+    .Doc("Whether targets[i] is among the k largest predictions[i] (ties count for the target).")
+    .SetShapeFn(InTopKShape);
+
+REGISTER_OP("InTopKV2")
+    .Input("predictions: float")
+    .Input("targets: T")
+    .Input("k: T")
+    .Output("precision: bool")
+    .Attr("T: {int32, int64} = DT_INT32")
+    .Doc("Whether targets[i] is among the k largest predictions[i] (ties count for the target).")
+    .SetShapeFn(InTopKShape);
+
+// ---- Selu, Softsign --------------------------------------------------------------------------
+
+REGISTER_OP("Selu").Input("features: T").Output("activations: T").Attr(kFloatTypes)
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("SeluGrad").Input("gradients: T").Input("outputs: T").Output("backprops: T")
+    .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
+REGISTER_OP("Softsign").Input("features: T").Output("activations: T").Attr(kFloatTypes)
+    .SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("SoftsignGrad").Input("gradients: T").Input("features: T").Output("backprops: T")
+    .Attr(kFloatTypes).SetShapeFn(MergedBinaryShape);
+
 }  // namespace
 }  // namespace sluice

@@ -91,5 +91,19 @@ SLUICE_ARG_REDUCTION_OP("ArgMax");
 SLUICE_ARG_REDUCTION_OP("ArgMin");
 #undef SLUICE_ARG_REDUCTION_OP
 
+// ---- All, Any --------------------------------------------------------------------------------
+
+#define SLUICE_LOGICAL_REDUCTION_OP(name)              \
+  REGISTER_OP(name)                                    \
+      .Input("input: bool")                            \
+      .Input("reduction_indices: Tidx")                \
+      .Output("output: bool")                          \
+      .Attr("keep_dims: bool = false")                 \
+      .Attr("Tidx: {int32, int64} = DT_INT32")         \
+      .SetShapeFn(ReductionShape)
+SLUICE_LOGICAL_REDUCTION_OP("All");
+SLUICE_LOGICAL_REDUCTION_OP("Any");
+#undef SLUICE_LOGICAL_REDUCTION_OP
+
 }  // namespace
 }  // namespace sluice
