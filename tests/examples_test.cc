@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/file_io.h"
@@ -86,6 +88,25 @@ TEST(ExamplesTest, MnistMlpSavesACheckpointEachEpoch) {
   EXPECT_EQ(out[1].scalar<int64_t>(), 469);
   Tensor saved = *(*reader)->Lookup("hidden/kernel");
   EXPECT_EQ(std::memcmp(out[0].raw_data(), saved.raw_data(), saved.TotalBytes()), 0);
+
+  // The meta graph beside it, evaluated by `sluice run` from MNIST's IDX files (what
+  // tools/demo.sh does): the example's test accuracy.
+  EXPECT_THAT(r.out, HasSubstr("wrote ckpt/model.meta\n"));
+  size_t at = r.out.rfind("test_accuracy=");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string example_accuracy = r.out.substr(at + 14, 6);
+  const std::string data = SLUICE_SOURCE_DIR "/data/mnist/";
+  const std::string images = FileExists(data + "t10k-images-idx3-ubyte.gz") ? "t10k-images-idx3-ubyte.gz" : "t10k-images-idx3-ubyte";
+  const std::string labels = FileExists(data + "t10k-labels-idx1-ubyte.gz") ? "t10k-labels-idx1-ubyte.gz" : "t10k-labels-idx1-ubyte";
+  std::string cmd = absl::StrCat("cd '", tmp.path(), "' && '", SLUICE_CLI_PATH, "' run ckpt/model.meta --checkpoint ckpt",
+                                 " --feed 'images=@idx:", data, images, "' --feed 'labels=@idx:", data, labels,
+                                 "' --fetch accuracy >run.txt 2>run_err.txt");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFileToString(tmp.path() + "/run_err.txt").value_or("");
+  std::string run = ReadFileToString(tmp.path() + "/run.txt").value_or("");
+  ASSERT_THAT(run, HasSubstr("accuracy = float [] ")) << run;
+  double cli_accuracy = 0;
+  ASSERT_TRUE(absl::SimpleAtod(absl::StripAsciiWhitespace(run.substr(run.rfind(' ') + 1)), &cli_accuracy)) << run;
+  EXPECT_EQ(absl::StrFormat("%.4f", cli_accuracy), example_accuracy) << run;
 }
 
 TEST(ExamplesTest, MissingDataIsOneLineThatSaysWhatToDo) {

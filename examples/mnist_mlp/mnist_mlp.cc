@@ -6,8 +6,13 @@
 //             [--lr 0.002 (adam), 0.1 (sgd), 0.05 (momentum)] [--seed 1] [--out model.pb]
 //             [--checkpoint_dir DIR (default: none)] [--logdir DIR]
 //
-// With --checkpoint_dir it saves a train::Saver checkpoint, DIR/model-<global step>, after each
-// epoch (the last 5 kept; `sluice ckpt list DIR` shows the latest) and prints its path.
+// With --checkpoint_dir it writes the meta graph DIR/model.meta and saves a train::Saver
+// checkpoint, DIR/model-<global step>, after each epoch (the last 5 kept; `sluice ckpt list DIR`
+// shows the latest) and prints its path. The graph takes MNIST's IDX bytes too (placeholders
+// `images` uint8 [n,28,28] and `labels` uint8 [n], which x and y default to), so a checkpoint is
+// evaluated from the command line:
+//   sluice run DIR/model.meta --checkpoint DIR --fetch accuracy
+//       --feed images=@idx:t10k-images-idx3-ubyte.gz --feed labels=@idx:t10k-labels-idx1-ubyte.gz
 // With --logdir, TensorBoard event files: DIR/train holds the graph and the training batches'
 // loss and accuracy every 20 steps, DIR/test the test accuracy after each epoch
 // (`tensorboard --logdir DIR` shows both runs).
@@ -129,8 +134,14 @@ int Main(int argc, char** argv) {
   }
 
   Scope root = Scope::NewRootScope();
-  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 784});
-  auto y = ops::Placeholder(root.WithOpName("y"), DT_INT64, {-1});
+  // MNIST as its IDX files hold it, uint8 images [n,28,28] and labels [n], scaled and cast in the
+  // graph: x and y default to them, so `sluice run model.meta --feed images=@idx:IMAGES --feed
+  // labels=@idx:LABELS --fetch accuracy` evaluates a checkpoint. Training feeds x and y directly.
+  auto images = ops::Placeholder(root.WithOpName("images"), DT_UINT8, {-1, 28, 28});
+  auto labels = ops::Placeholder(root.WithOpName("labels"), DT_UINT8, {-1});
+  auto pixels = ops::Reshape(root, ops::Div(root, ops::Cast(root, images, DT_FLOAT), 255.0f), {-1, 784});
+  auto x = ops::PlaceholderWithDefault(root.WithOpName("x"), pixels, {-1, 784});
+  auto y = ops::PlaceholderWithDefault(root.WithOpName("y"), ops::Cast(root, labels, DT_INT64), {-1});
   auto h = layers::Dense(root.NewSubScope("hidden"), x, 256, ops::Relu, init::GlorotUniform(flags.seed));
   auto logits = layers::Dense(root.NewSubScope("out"), h, 10, nullptr, init::GlorotUniform(flags.seed + 1));
   auto probs = ops::Softmax(root.WithOpName("probs"), logits);
@@ -167,7 +178,21 @@ int Main(int argc, char** argv) {
 
   // After the optimizer, so that its slots are saved too.
   std::unique_ptr<train::Saver> saver;
-  if (!flags.checkpoint_dir.empty()) saver = std::make_unique<train::Saver>(root);
+  if (!flags.checkpoint_dir.empty()) {
+    saver = std::make_unique<train::Saver>(root);
+    // The meta graph (graph, SaverDef, collections) beside the checkpoints: `sluice run` and
+    // `sluice train` load it with a checkpoint of the directory, and so does TensorFlow's
+    // tf.compat.v1.train.import_meta_graph.
+    const std::string meta_path = flags.checkpoint_dir + "/model.meta";
+    Status s = saver->status();
+    if (s.ok()) s = RecursivelyCreateDir(flags.checkpoint_dir);
+    if (s.ok()) s = ExportMetaGraph(root, saver.get(), meta_path);
+    if (!s.ok()) {
+      std::fprintf(stderr, "mnist_mlp: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+    std::printf("wrote %s\n", meta_path.c_str());
+  }
 
   Session session(root);
   std::vector<Tensor> out;
