@@ -280,6 +280,32 @@ TEST_F(CliTest, InspectListsPlaceholdersVariablesAndNodes) {
   ExpectOneLineError(Cli({"inspect", dir_ + "/missing.pb"}), 1, dir_ + "/missing.pb");
 }
 
+// The op histogram (most used first) and the outputs: nodes nothing reads.
+TEST_F(CliTest, InspectCountsOpsAndListsOutputs) {
+  CliResult r = Cli({"inspect", model_});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nops (8 kinds):\n       3 Const\n       3 Identity\n       2 Mul\n"));
+  EXPECT_THAT(r.out, HasSubstr("       1 VariableV2\n"));
+  EXPECT_THAT(r.out, HasSubstr("\noutputs (4):\n  y = Identity -> float [?,3]\n  out/square = Identity -> float [?,3]\n"));
+  EXPECT_THAT(r.out, HasSubstr("  w/read = Identity -> float [2]\n  init = NoOp\n"));
+}
+
+// --verbose, on any command: the status code of an error, then the exit status and time.
+TEST_F(CliTest, VerboseAddsTheStatusCodeAndExitStatus) {
+  CliResult r = Cli({"run", dir_ + "/missing.pb", "--verbose", "--fetch", "y"});
+  EXPECT_EQ(r.code, 1);
+  std::vector<std::string> lines = absl::StrSplit(absl::StripSuffix(r.err, "\n"), '\n');
+  ASSERT_EQ(lines.size(), 3u) << r.err;
+  EXPECT_THAT(lines[0], HasSubstr(dir_ + "/missing.pb"));
+  EXPECT_EQ(lines[1], "sluice run: status code NOT_FOUND");
+  EXPECT_THAT(lines[2], StartsWith("sluice run: exit status 1 after "));
+  CliResult ok = Cli({"--verbose", "run"});
+  EXPECT_EQ(ok.code, 2) << "--verbose comes after the command";
+  CliResult inspect = Cli({"inspect", "--verbose", model_});
+  EXPECT_EQ(inspect.code, 0) << inspect.err;
+  EXPECT_THAT(inspect.err, StartsWith("sluice inspect: exit status 0 after "));
+}
+
 TEST_F(CliTest, InspectReportsTheBadNode) {
   GraphDef g;
   NodeDef* n = g.add_node();

@@ -5,8 +5,19 @@
 
 namespace sluice::cli {
 
+namespace {
+bool verbose = false;
+}  // namespace
+
+bool Verbose() { return verbose; }
+void SetVerbose(bool v) { verbose = v; }
+
 int ReportError(absl::string_view command, const Status& status) {
   std::fprintf(stderr, "sluice %s: %s\n", std::string(command).c_str(), std::string(status.message()).c_str());
+  if (verbose) {
+    std::fprintf(stderr, "sluice %s: status code %s\n", std::string(command).c_str(),
+                 absl::StatusCodeToString(status.code()).c_str());
+  }
   return kExitError;
 }
 

@@ -29,7 +29,12 @@ int TrainCommand(const std::vector<std::string>& args);    // tools/train.cc
 int CkptCommand(const std::vector<std::string>& args);     // tools/ckpt.cc
 int GraphCommand(const std::vector<std::string>& args);    // tools/graph.cc
 
-// Prints "sluice <command>: <status message>" to stderr; returns kExitError.
+// --verbose (any command): ReportError adds the status code, sluice_main the exit status and time.
+bool Verbose();
+void SetVerbose(bool verbose);
+
+// Prints "sluice <command>: <status message>" to stderr (with --verbose, then
+// "sluice <command>: status code <CODE>"); returns kExitError.
 int ReportError(absl::string_view command, const Status& status);
 // Prints "sluice <command>: <message>" to stderr; returns kExitUsage.
 int ReportUsageError(absl::string_view command, absl::string_view message);

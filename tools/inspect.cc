@@ -1,10 +1,14 @@
 // sluice inspect: what a graph file (.pb, .pbtxt, .meta) holds, with the dtypes and shapes sluice
 // infers for it; for a meta graph also its SaverDef and collections.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/attr_value.h"
 #include "absl/strings/numbers.h"
@@ -85,6 +89,32 @@ void PrintMetaGraph(const MetaGraph& meta) {
   }
 }
 
+// The op types by how many nodes use them, then the outputs: nodes whose results no node reads
+// (the graph's fetchable ends: losses, train ops, probabilities), save/restore nodes aside.
+void PrintOpsAndOutputs(const Graph& graph) {
+  absl::flat_hash_map<std::string, int> counts;
+  for (const Node* node : graph.nodes()) ++counts[node->type_string()];
+  std::vector<std::pair<std::string, int>> ops(counts.begin(), counts.end());
+  std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::printf("\nops (%zu kinds):\n", ops.size());
+  for (const auto& [op, count] : ops) std::printf("  %6d %s\n", count, op.c_str());
+  std::vector<const Node*> outputs;
+  for (const Node* node : graph.nodes()) {
+    if (!node->out_edges().empty() || absl::StartsWith(node->name(), "save/") ||
+        absl::StrContains(node->name(), "/save/")) {
+      continue;
+    }
+    outputs.push_back(node);
+  }
+  std::printf("\noutputs (%zu):\n", outputs.size());
+  for (const Node* n : outputs) {
+    std::printf("  %s = %s%s\n", n->name().c_str(), n->type_string().c_str(),
+                n->num_outputs() > 0 ? absl::StrCat(" -> ", OutputDescription(*n, 0)).c_str() : "");
+  }
+}
+
 bool IsVariable(const Node& node) {
   const std::string& op = node.type_string();
   return op == "VariableV2" || op == "Variable" || op == "VarHandleOp";
@@ -162,6 +192,7 @@ int InspectCommand(const std::vector<std::string>& args) {
     for (const FunctionDef& f : library.function()) std::printf("  %s\n", FunctionLine(f).c_str());
   }
   PrintMetaGraph(*meta);
+  PrintOpsAndOutputs(**graph);
   std::printf("\nnodes (%d):\n", (*graph)->num_nodes());
   for (const auto& node : (*graph)->nodes()) std::printf("  %s\n", NodeLine(*node).c_str());
   return kExitOk;

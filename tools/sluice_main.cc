@@ -1,5 +1,6 @@
 // sluice: the command-line program. `sluice <command> [args]`; each command lives in
 // tools/<command>.cc and is listed in kCommands.
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -41,8 +42,9 @@ constexpr Command kCommands[] = {
      "  Lists a graph file's (.pb, .pbtxt, .meta, .meta.pbtxt) placeholders and variables with their\n"
      "  dtypes and shapes and the variables' parameter count, its functions, then every node as\n"
      "  \"name = Op(inputs) -> dtype [shape]\" with the shapes sluice infers and the requested\n"
-     "  device; for a meta graph also its SaverDef and collections. --max-tensor-bytes refuses a\n"
-     "  constant over B bytes.",
+     "  device; for a meta graph also its SaverDef and collections; the op types by how many nodes\n"
+     "  use them, and the outputs (nodes nothing reads). --max-tensor-bytes refuses a constant over\n"
+     "  B bytes.",
      "list a graph file's placeholders, variables, saver, collections and nodes", InspectCommand},
     {"ops",
      "sluice ops [--markdown]\n"
@@ -93,7 +95,7 @@ constexpr Command kCommands[] = {
 };
 
 void PrintUsage(std::FILE* out) {
-  std::fprintf(out, "usage: sluice <command> [args]    (sluice help <command> for details; sluice --version)\n\n"
+  std::fprintf(out, "usage: sluice <command> [args] [--verbose]    (sluice help <command> for details; sluice --version)\n\n"
                    "commands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
 }
@@ -140,15 +142,32 @@ int Main(int argc, char** argv) {
     PrintUsage(stderr);
     return kExitUsage;
   }
-  std::vector<std::string> rest(args.begin() + 1, args.end());
+  // --verbose, taken by every command (before a "--"): errors also give their status code, and
+  // the command's exit status and time go to stderr at the end.
+  std::vector<std::string> rest;
+  bool flags_done = false;
+  for (auto it = args.begin() + 1; it != args.end(); ++it) {
+    if (!flags_done && *it == "--verbose") {
+      SetVerbose(true);
+      continue;
+    }
+    if (*it == "--") flags_done = true;
+    rest.push_back(*it);
+  }
   for (const std::string& a : rest) {
+    if (a == "--") break;
     if (a == "-h" || a == "--help") {
       std::printf("usage: %s\n", command->usage);
       return kExitOk;
     }
   }
+  const auto start = std::chrono::steady_clock::now();
   int rc = command->fn(rest);
   if (rc == kExitUsage) std::fprintf(stderr, "usage: %s\n", command->usage);
+  if (Verbose()) {
+    std::fprintf(stderr, "sluice %s: exit status %d after %.3f s\n", command->name, rc,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
   return rc;
 }
 
