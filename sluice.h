@@ -17,6 +17,7 @@
 #include "ops/gradients.h"
 #include "ops/initializers.h"
 #include "ops/layers.h"
+#include "ops/learning_rate_decay.h"
 #include "ops/list_ops.h"
 #include "ops/math_ops.h"
 #include "ops/meta_graph.h"
