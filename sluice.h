@@ -12,6 +12,7 @@
 #include "core/types.h"
 #include "ops/array_ops.h"
 #include "ops/check_ops.h"
+#include "ops/clip_ops.h"
 #include "ops/control_flow_ops.h"
 #include "ops/function.h"
 #include "ops/gradients.h"
