@@ -403,6 +403,14 @@ Status DivNoNanGrad(const Scope& s, const Operation& op, const Grads& dy, Grads*
 }
 
 REGISTER_GRADIENT("Log1p", Log1pGrad);
+REGISTER_GRADIENT("Cos", [](const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  dx->push_back(ops::Mul(s, dy[0], ops::Neg(s, ops::Sin(s, op.input(0)))));
+  return s.status();
+});
+REGISTER_GRADIENT("Sin", [](const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  dx->push_back(ops::Mul(s, dy[0], ops::Cos(s, op.input(0))));
+  return s.status();
+});
 REGISTER_GRADIENT("DivNoNan", DivNoNanGrad);
 REGISTER_NO_GRADIENT("IsNan");
 REGISTER_NO_GRADIENT("IsInf");
@@ -413,6 +421,8 @@ REGISTER_NO_GRADIENT("IsFinite");
 namespace ops {
 
 Output Log1p(const Scope& s, const Input& x) { return Unary(s, "Log1p", x); }
+Output Cos(const Scope& s, const Input& x) { return Unary(s, "Cos", x); }
+Output Sin(const Scope& s, const Input& x) { return Unary(s, "Sin", x); }
 Output IsNan(const Scope& s, const Input& x) { return Unary(s, "IsNan", x); }
 Output IsInf(const Scope& s, const Input& x) { return Unary(s, "IsInf", x); }
 Output IsFinite(const Scope& s, const Input& x) { return Unary(s, "IsFinite", x); }

@@ -130,6 +130,9 @@ Output Range(const Scope& scope, const Input& start, const Input& limit, const I
 
 // log(1 + x), accurate for small x.
 Output Log1p(const Scope& scope, const Input& x);
+// cos(x) and sin(x) of a float tensor (radians).
+Output Cos(const Scope& scope, const Input& x);
+Output Sin(const Scope& scope, const Input& x);
 // Whether each element of a float tensor is NaN, +-inf, or neither (bool outputs).
 Output IsNan(const Scope& scope, const Input& x);
 Output IsInf(const Scope& scope, const Input& x);

@@ -39,6 +39,11 @@ Output CastTo(const Scope& scope, const Output& x, DataType dtype) {
   return x.dtype() == dtype ? x : ops::Cast(scope, x, dtype);
 }
 
+// `h` as the initial value of a variable (Adam's beta powers): a float scalar or the tensor.
+Input InitialValue(const Hyperparameter& h) {
+  return h.is_tensor() ? Input(h.tensor()) : Input(static_cast<float>(h.value()));
+}
+
 // var = value, for either kind of variable.
 Operation AssignTo(const Scope& scope, const Variable& var, const Output& value) {
   return var.is_resource() ? ops::AssignVariableOp(scope, var.handle(), value)
@@ -60,9 +65,14 @@ Variable VariableLike(const Variable& like, Args&&... args) {
 
 }  // namespace
 
-Output Optimizer::UpdateContext::Hyper(const std::string& name, double value, DataType dtype) {
+Output Optimizer::UpdateContext::Hyper(const std::string& name, const Hyperparameter& hyper, DataType dtype) {
   auto [it, inserted] = consts_.try_emplace({name, dtype});
   if (!inserted) return it->second;
+  if (hyper.is_tensor()) {
+    it->second = CastTo(UniquelyNamed(scope_, name), hyper.tensor(), dtype);
+    return it->second;
+  }
+  double value = hyper.value();
   Tensor t(dtype, TensorShape{});
   bool numeric = DispatchType(dtype, [&]<typename T>() {
     if constexpr (std::is_arithmetic_v<T>) t.scalar<T>() = static_cast<T>(value);
@@ -208,8 +218,8 @@ void AdamOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& 
   if (!beta1_power_.valid() || root.graph()->FindNode(beta1_power_.name()) != beta1_power_.ref().node()) {
     // Of the first variable's kind, as TF's _create_non_slot_variable makes them.
     Scope placed = ColocatedWith(root, vars.front());
-    beta1_power_ = VariableLike(vars.front(), UniquelyNamed(placed, "beta1_power"), Input(beta1_), false);
-    beta2_power_ = VariableLike(vars.front(), UniquelyNamed(placed, "beta2_power"), Input(beta2_), false);
+    beta1_power_ = VariableLike(vars.front(), UniquelyNamed(placed, "beta1_power"), InitialValue(beta1_), false);
+    beta2_power_ = VariableLike(vars.front(), UniquelyNamed(placed, "beta2_power"), InitialValue(beta2_), false);
   }
   for (const Variable& v : vars) {
     CreateSlot(root, v, "m", name(), init::Zeros());

@@ -28,6 +28,29 @@
 namespace sluice {
 namespace train {
 
+// An optimizer hyperparameter (learning rate, momentum, beta1, ...): a number, or a scalar
+// tensor (a placeholder, a schedule's output such as ExponentialDecay's) read at every step, as
+// TF1's optimizers accept either. A number becomes a Const "<Name>/<hyper>" of the variable's
+// dtype; a tensor is cast to the variable's dtype where it differs.
+//
+//   auto lr = ops::Placeholder(root.WithOpName("lr"), DT_FLOAT, {});
+//   auto train = train::GradientDescentOptimizer(lr).Minimize(root, loss);   // feed lr per step
+class Hyperparameter {
+ public:
+  Hyperparameter(float v) : value_(v) {}          // NOLINT
+  Hyperparameter(double v) : value_(v) {}         // NOLINT
+  Hyperparameter(int v) : value_(v) {}            // NOLINT
+  Hyperparameter(const Output& t) : tensor_(t) {} // NOLINT
+
+  bool is_tensor() const { return tensor_.valid(); }
+  double value() const { return value_; }
+  const Output& tensor() const { return tensor_; }
+
+ private:
+  double value_ = 0;
+  Output tensor_;
+};
+
 // A gradient (the loss's derivative with respect to the variable's value) and its variable.
 using GradAndVar = std::pair<Output, Variable>;
 
@@ -63,8 +86,9 @@ class Optimizer {
    public:
     explicit UpdateContext(Scope scope) : scope_(std::move(scope)) {}
     const Scope& scope() const { return scope_; }
-    // A scalar constant `name` of `dtype` holding `value`, built on first use.
-    Output Hyper(const std::string& name, double value, DataType dtype);
+    // Hyperparameter `name` as a scalar of `dtype`: a constant holding a number, or the
+    // tensor cast to `dtype`; built on first use.
+    Output Hyper(const std::string& name, const Hyperparameter& value, DataType dtype);
 
    private:
     Scope scope_;
@@ -98,21 +122,21 @@ class Optimizer {
 // var -= learning_rate * grad.
 class GradientDescentOptimizer : public Optimizer {
  public:
-  explicit GradientDescentOptimizer(float learning_rate)
+  explicit GradientDescentOptimizer(Hyperparameter learning_rate)
       : Optimizer("GradientDescent"), learning_rate_(learning_rate) {}
 
  protected:
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
 
  private:
-  float learning_rate_;
+  Hyperparameter learning_rate_;
 };
 
 // accum = momentum * accum + grad; var -= learning_rate * accum (slot "momentum",
 // "<var>/Momentum"); Nesterov's variant with use_nesterov.
 class MomentumOptimizer : public Optimizer {
  public:
-  MomentumOptimizer(float learning_rate, float momentum, bool use_nesterov = false)
+  MomentumOptimizer(Hyperparameter learning_rate, Hyperparameter momentum, bool use_nesterov = false)
       : Optimizer("Momentum"), learning_rate_(learning_rate), momentum_(momentum), use_nesterov_(use_nesterov) {}
 
  protected:
@@ -120,7 +144,7 @@ class MomentumOptimizer : public Optimizer {
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
 
  private:
-  float learning_rate_, momentum_;
+  Hyperparameter learning_rate_, momentum_;
   bool use_nesterov_;
 };
 
@@ -128,8 +152,8 @@ class MomentumOptimizer : public Optimizer {
 // non-trainable scalars "beta1_power", "beta2_power", multiplied by beta1, beta2 after each step.
 class AdamOptimizer : public Optimizer {
  public:
-  explicit AdamOptimizer(float learning_rate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f,
-                         float epsilon = 1e-8f)
+  explicit AdamOptimizer(Hyperparameter learning_rate = 0.001f, Hyperparameter beta1 = 0.9f,
+                         Hyperparameter beta2 = 0.999f, Hyperparameter epsilon = 1e-8f)
       : Optimizer("Adam"), learning_rate_(learning_rate), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
 
   // The beta power variables (invalid before the first ApplyGradients).
@@ -142,7 +166,7 @@ class AdamOptimizer : public Optimizer {
   Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) override;
 
  private:
-  float learning_rate_, beta1_, beta2_, epsilon_;
+  Hyperparameter learning_rate_, beta1_, beta2_, epsilon_;
   Variable beta1_power_, beta2_power_;
 };
 
@@ -150,7 +174,7 @@ class AdamOptimizer : public Optimizer {
 // "<var>/Adagrad", starting at initial_accumulator_value).
 class AdagradOptimizer : public Optimizer {
  public:
-  explicit AdagradOptimizer(float learning_rate, float initial_accumulator_value = 0.1f)
+  explicit AdagradOptimizer(Hyperparameter learning_rate, float initial_accumulator_value = 0.1f)
       : Optimizer("Adagrad"), learning_rate_(learning_rate), initial_accumulator_value_(initial_accumulator_value) {}
 
  protected:
@@ -158,7 +182,8 @@ class AdagradOptimizer : public Optimizer {
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
 
  private:
-  float learning_rate_, initial_accumulator_value_;
+  Hyperparameter learning_rate_;
+  float initial_accumulator_value_;
 };
 
 // ms = decay * ms + (1 - decay) * grad^2; mom = momentum * mom + lr * grad / sqrt(ms + epsilon);
@@ -166,8 +191,8 @@ class AdagradOptimizer : public Optimizer {
 // ("<var>/RMSProp_1", starting at 0).
 class RMSPropOptimizer : public Optimizer {
  public:
-  explicit RMSPropOptimizer(float learning_rate, float decay = 0.9f, float momentum = 0.0f,
-                            float epsilon = 1e-10f)
+  explicit RMSPropOptimizer(Hyperparameter learning_rate, Hyperparameter decay = 0.9f,
+                            Hyperparameter momentum = 0.0f, Hyperparameter epsilon = 1e-10f)
       : Optimizer("RMSProp"), learning_rate_(learning_rate), decay_(decay), momentum_(momentum), epsilon_(epsilon) {}
 
  protected:
@@ -175,7 +200,7 @@ class RMSPropOptimizer : public Optimizer {
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
 
  private:
-  float learning_rate_, decay_, momentum_, epsilon_;
+  Hyperparameter learning_rate_, decay_, momentum_, epsilon_;
 };
 
 // The int64 scalar variable "global_step", starting at 0, not trainable (tf.train.create_global_step).

@@ -1,5 +1,5 @@
 // The ops TF1 training graphs use that came with tests/tf1_graph_test.cc: StridedSlice (every
-// mask) and StridedSliceGrad, Log1p, IsNan/IsInf/IsFinite, DivNoNan, All/Any, Assert,
+// mask) and StridedSliceGrad, Log1p, Cos, Sin, IsNan/IsInf/IsFinite, DivNoNan, All/Any, Assert,
 // InTopK/InTopKV2 and PreventGradient. Values are hand-computed (NumPy's slicing rules) or
 // TensorFlow's; differentiable ops get numeric gradient checks in double.
 #include <cmath>
@@ -226,6 +226,20 @@ TEST(Tf1MathTest, Log1pAndDivNoNanGradients) {
   ASSERT_TRUE(out.ok()) << out.status();
   test::ExpectTensorNear((*out)[0], D({0.5, 0}, {2}), 1e-12);
   test::ExpectTensorNear((*out)[1], D({-0.75, 0}, {2}), 1e-12);
+}
+
+TEST(Tf1MathTest, CosAndSinWithGradients) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Const(root, D({0, 0.5, -2, 3.14159}, {4}));
+  test::ExpectTensorNear(test::RunOne(root, ops::Cos(root, x)),
+                         D({1, std::cos(0.5), std::cos(-2.0), std::cos(3.14159)}, {4}), 1e-15);
+  test::ExpectTensorNear(test::RunOne(root, ops::Sin(root, x)),
+                         D({0, std::sin(0.5), std::sin(-2.0), std::sin(3.14159)}, {4}), 1e-15);
+  auto p = ops::Placeholder(root, DT_DOUBLE, {2, 3});
+  auto loss = ops::Sum(root, ops::Mul(root, ops::Cos(root, p), ops::Sin(root, p)), {0, 1});
+  auto err = test::ComputeGradientError(root, {p}, {test::Doubles({2, 3}, 0.3, -0.7)}, loss);
+  ASSERT_TRUE(err.ok()) << err.status();
+  EXPECT_LT(*err, 1e-7);
 }
 
 TEST(Tf1MathTest, AllAndAny) {

@@ -352,6 +352,51 @@ TEST(OptimizerTest, AdamStepsMatchReference) {
   }
 }
 
+TEST(OptimizerTest, LearningRateAsAFedTensor) {
+  Quadratic q;
+  auto lr = ops::Placeholder(q.root.WithOpName("lr"), DT_FLOAT, {});
+  Operation train = train::GradientDescentOptimizer(lr).Minimize(q.root, q.loss);
+  ASSERT_TRUE(q.root.ok()) << q.root.status();
+  Session session(q.root);
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {}, {ops::GlobalVariablesInitializer(q.root)}, &out));
+  double w[2] = {1, -1}, target[2] = {3, 2};
+  for (double rate : {0.1, 0.25, 0.0, 0.5}) {
+    ASSERT_OK(session.Run({{lr, Tensor::Scalar<float>(static_cast<float>(rate))}}, {}, {train}, &out));
+    for (int i = 0; i < 2; ++i) w[i] -= static_cast<float>(rate) * 2 * (w[i] - target[i]);
+    ASSERT_OK(session.Run({}, {q.w.value()}, &out));
+    EXPECT_NEAR(out[0].data<float>()[0], w[0], 1e-5) << "lr " << rate;
+    EXPECT_NEAR(out[0].data<float>()[1], w[1], 1e-5) << "lr " << rate;
+  }
+}
+
+// A float tensor drives a double variable's update (cast to the variable's dtype), for each
+// hyperparameter of Momentum.
+TEST(OptimizerTest, TensorHyperparametersAreCastToTheVariablesDtype) {
+  Scope root = Scope::NewRootScope();
+  Variable w(root.WithOpName("W"), D({1.0, -1.0}));
+  Output loss = ops::Sum(root, ops::Square(root, w.value() - D({3.0, 2.0})), {0});
+  auto lr = ops::Placeholder(root.WithOpName("lr"), DT_FLOAT, {});
+  auto momentum = ops::Placeholder(root.WithOpName("momentum"), DT_FLOAT, {});
+  Operation train = train::MomentumOptimizer(lr, momentum).Minimize(root, loss);
+  ASSERT_TRUE(root.ok()) << root.status();
+  Session session(root);
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {}, {ops::GlobalVariablesInitializer(root)}, &out));
+  double wv[2] = {1, -1}, accum[2] = {0, 0}, target[2] = {3, 2};
+  const std::pair<float, float> rates[] = {{0.5f, 0.5f}, {0.25f, 0.75f}, {0.125f, 0.0f}};
+  for (auto [rate, mom] : rates) {
+    ASSERT_OK(session.Run({{lr, Tensor::Scalar<float>(rate)}, {momentum, Tensor::Scalar<float>(mom)}}, {}, {train},
+                          &out));
+    for (int i = 0; i < 2; ++i) {
+      accum[i] = mom * accum[i] + 2 * (wv[i] - target[i]);
+      wv[i] -= rate * accum[i];
+    }
+    ASSERT_OK(session.Run({}, {w.value()}, &out));
+    ExpectNear(Doubles(out[0]), {wv[0], wv[1]});
+  }
+}
+
 TEST(OptimizerTest, GlobalStepIncrementsAfterTheUpdates) {
   Quadratic q;
   Variable step = train::CreateGlobalStep(q.root);

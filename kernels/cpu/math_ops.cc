@@ -751,6 +751,12 @@ SLUICE_RANGE(int64_t);
 struct Log1pFn {
   template <typename T> T operator()(T x) const { return std::log1p(x); }
 };
+struct CosFn {
+  template <typename T> T operator()(T x) const { return std::cos(x); }
+};
+struct SinFn {
+  template <typename T> T operator()(T x) const { return std::sin(x); }
+};
 struct IsNanFn {
   template <typename T> bool operator()(T x) const { return std::isnan(x); }
 };
@@ -784,6 +790,8 @@ class UnaryToOp : public OpKernel {
 };
 
 SLUICE_FLOAT_UNARY("Log1p", Log1pFn, kTranscendental);
+SLUICE_FLOAT_UNARY("Cos", CosFn, kTranscendental);
+SLUICE_FLOAT_UNARY("Sin", SinFn, kTranscendental);
 #define SLUICE_FLOAT_CLASS(op, F)                            \
   SLUICE_CPU_KERNEL(op, float, UnaryToOp<float, F>);  \
   SLUICE_CPU_KERNEL(op, double, UnaryToOp<double, F>)

@@ -231,6 +231,8 @@ REGISTER_OP("Range")
 // ---- Log1p, IsNan, IsInf, IsFinite, DivNoNan -------------------------------------------------
 
 REGISTER_OP("Log1p").Input("x: T").Output("y: T").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("Cos").Input("x: T").Output("y: T").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape);
+REGISTER_OP("Sin").Input("x: T").Output("y: T").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape);
 
 #define SLUICE_FLOAT_CLASS_OP(name) \
   REGISTER_OP(name).Input("x: T").Output("y: bool").Attr(kFloating).SetShapeFn(shape_fn::UnchangedShape)
