@@ -151,7 +151,77 @@ Status PadGrad(const Scope& s, const Operation& op, const std::vector<Output>& d
   return absl::OkStatus();
 }
 
+Output Int32Vector(const Scope& s, std::vector<int32_t> v) { return ops::Const(s, Tensor::FromVector(v)); }
+
+// TensorFlow's gradient is IndexedSlices; sluice's is dense: dy's slices summed into the rows
+// of params they came from, UnsortedSegmentSum along axis 0. For another axis, dy is viewed as
+// params[:axis] + [-1] + params[axis+1:], that axis moved to the front and back again (TF's).
+Status GatherGradAlong(const Scope& s, const Operation& op, const Output& dy, int64_t axis,
+                       std::vector<Output>* dx) {
+  Output params = op.input(0);
+  Output indices = ops::Reshape(s, op.input(1), {-1});
+  Output shape = ops::Shape(s, params);
+  const int rank = params.shape().rank();
+  if (axis < 0) {
+    if (rank < 0) {
+      return errors::Unimplemented("the gradient of ", op.name(), " needs params of known rank for axis ", axis);
+    }
+    axis += rank;
+  }
+  const int a = static_cast<int>(axis);
+  Output n = ops::Reshape(s, ops::Slice(s, shape, {a}, {1}), Int32Vector(s, {}));
+  Output inner = ops::Slice(s, shape, {a + 1}, {-1});
+  if (a == 0) {
+    Output values = ops::Reshape(s, dy, ops::ConcatV2(s, {Int32Vector(s, {-1}), inner}, 0));
+    dx->push_back(ops::UnsortedSegmentSum(s, values, indices, n));
+    return s.status();
+  }
+  if (rank < 0) {
+    return errors::Unimplemented("the gradient of ", op.name(), " needs params of known rank for axis ", axis);
+  }
+  Output outer = ops::Slice(s, shape, {0}, {a});
+  Output values = ops::Reshape(s, dy, ops::ConcatV2(s, {outer, Int32Vector(s, {-1}), inner}, 0));
+  std::vector<int32_t> to_front{a}, back;
+  for (int i = 0; i < a; ++i) to_front.push_back(i);
+  for (int i = 1; i <= a; ++i) back.push_back(i);
+  back.push_back(0);
+  for (int i = a + 1; i < rank; ++i) {
+    to_front.push_back(i);
+    back.push_back(i);
+  }
+  Output summed =
+      ops::UnsortedSegmentSum(s, ops::Transpose(s, values, Int32Vector(s, to_front)), indices, n);
+  dx->push_back(ops::Transpose(s, summed, Int32Vector(s, back)));
+  return s.status();
+}
+
+Status GatherV2Grad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                    std::vector<Output>* dx) {
+  int64_t batch_dims = 0;
+  SLUICE_RETURN_IF_ERROR(GetAttr(op.node()->def().attr(), "batch_dims", &batch_dims));
+  if (batch_dims != 0) {
+    return errors::Unimplemented("the gradient of ", op.name(), " with batch_dims = ", batch_dims);
+  }
+  const Tensor* axis = op.input(2).node()->const_value();
+  if (axis == nullptr) {
+    return errors::Unimplemented("the gradient of ", op.name(), " needs a constant axis");
+  }
+  SLUICE_RETURN_IF_ERROR(GatherGradAlong(s, op, dy[0], Int64Values(*axis)[0], dx));
+  dx->push_back(Output());
+  dx->push_back(Output());
+  return absl::OkStatus();
+}
+
+Status GatherGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                  std::vector<Output>* dx) {
+  SLUICE_RETURN_IF_ERROR(GatherGradAlong(s, op, dy[0], 0, dx));
+  dx->push_back(Output());
+  return absl::OkStatus();
+}
+
 REGISTER_GRADIENT("Identity", IdentityGrad);
+REGISTER_GRADIENT("GatherV2", GatherV2Grad);
+REGISTER_GRADIENT("Gather", GatherGrad);
 REGISTER_GRADIENT("PlaceholderWithDefault", IdentityGrad);
 REGISTER_GRADIENT("Reshape", ReshapeBackGrad);
 REGISTER_GRADIENT("ExpandDims", ReshapeBackGrad);
@@ -326,6 +396,20 @@ std::vector<Output> ConcatOffset(const Scope& scope, const Input& concat_dim,
   if (!op.valid()) return outs;
   for (int i = 0; i < op.num_outputs(); ++i) outs.push_back(op.output(i));
   return outs;
+}
+
+Output GatherV2(const Scope& scope, const Input& params, const Input& indices, const Input& axis,
+                int64_t batch_dims) {
+  return NodeBuilder(scope, "GatherV2")
+      .Input(params.ToOutput(scope))
+      .Input(indices.ToOutput(scope))
+      .Input(axis.ToOutput(scope))
+      .Attr("batch_dims", batch_dims)
+      .Finalize();
+}
+
+Output Gather(const Scope& scope, const Input& params, const Input& indices) {
+  return NodeBuilder(scope, "Gather").Input(params.ToOutput(scope)).Input(indices.ToOutput(scope)).Finalize();
 }
 
 Output OneHot(const Scope& scope, const Input& indices, const Input& depth, const Input& on_value,

@@ -128,6 +128,15 @@ std::vector<Output> ConcatOffset(const Scope& scope, const Input& concat_dim,
 Output OneHot(const Scope& scope, const Input& indices, const Input& depth, const Input& on_value,
               const Input& off_value, int64_t axis = -1);
 
+// Slices of `params` along `axis` (a scalar, negative from the end) at `indices` (int32 or
+// int64, each in [0, params.shape[axis])): params[:axis] + indices.shape + params[axis+1:]
+// (tf.gather). Its gradient is dense: UnsortedSegmentSum of dy by the indices. batch_dims
+// other than 0 is an Unimplemented error.
+Output GatherV2(const Scope& scope, const Input& params, const Input& indices, const Input& axis,
+                int64_t batch_dims = 0);
+// TF1's Gather: GatherV2 along axis 0.
+Output Gather(const Scope& scope, const Input& params, const Input& indices);
+
 // The five masks of StridedSlice, one bit per entry of begin/end/strides (TensorFlow's).
 struct StridedSliceAttrs {
   int64_t begin_mask = 0;        // bit i: begin[i] ignored, the dim taken from its start

@@ -532,6 +532,20 @@ Status CumprodGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* 
   return s.status();
 }
 
+// TensorFlow's: dy gathered at each segment id, zero where the id was negative (dropped).
+Status UnsortedSegmentSumGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
+  Output ids = op.input(1);
+  Output gathered = ops::GatherV2(s, dy[0], ops::Maximum(s, ids, ops::ZerosLike(s, ids)), 0);
+  Output rest = ops::Slice(s, ops::Shape(s, gathered), ops::ExpandDims(s, ops::Rank(s, ids), 0), {-1});
+  Output mask_shape = ops::ConcatV2(s, {ops::Shape(s, ids), ops::OnesLike(s, rest)}, 0);
+  Output kept = ops::Reshape(s, ops::GreaterEqual(s, ids, ops::ZerosLike(s, ids)), mask_shape);
+  dx->push_back(ops::SelectV2(s, kept, gathered, ops::ZerosLike(s, gathered)));
+  dx->push_back(Output());
+  dx->push_back(Output());
+  return s.status();
+}
+
+REGISTER_GRADIENT("UnsortedSegmentSum", UnsortedSegmentSumGrad);
 REGISTER_GRADIENT("Cumsum", CumsumGrad);
 REGISTER_GRADIENT("Cumprod", CumprodGrad);
 
@@ -551,6 +565,13 @@ namespace ops {
 
 Output Cumsum(const Scope& s, const Input& x, const Input& axis, bool exclusive, bool reverse) {
   return Cumulative(s, "Cumsum", x, axis, exclusive, reverse);
+}
+Output UnsortedSegmentSum(const Scope& s, const Input& data, const Input& segment_ids, const Input& num_segments) {
+  return NodeBuilder(s, "UnsortedSegmentSum")
+      .Input(data.ToOutput(s))
+      .Input(segment_ids.ToOutput(s))
+      .Input(num_segments.ToOutput(s))
+      .Finalize();
 }
 Output Cumprod(const Scope& s, const Input& x, const Input& axis, bool exclusive, bool reverse) {
   return Cumulative(s, "Cumprod", x, axis, exclusive, reverse);

@@ -166,6 +166,11 @@ Output Cumsum(const Scope& scope, const Input& x, const Input& axis, bool exclus
               bool reverse = false);
 Output Cumprod(const Scope& scope, const Input& x, const Input& axis, bool exclusive = false,
                bool reverse = false);
+// Sums of the slices of `data` by segment: output[k] = sum of data[j...] over the j with
+// segment_ids[j...] == k, for k in [0, num_segments); segment_ids (int32 or int64) is a prefix
+// of data's shape, negative ids are dropped, ids >= num_segments are an error.
+Output UnsortedSegmentSum(const Scope& scope, const Input& data, const Input& segment_ids,
+                          const Input& num_segments);
 
 // Matrix products over the last two dims of x and y (rank >= 2 each), the batch dims before
 // them broadcasting like NumPy's (op BatchMatMulV2); adj_x / adj_y transpose the matrices.

@@ -27,7 +27,9 @@
 #include "ops/saver.h"
 #include "ops/training.h"
 #include "ops/state_ops.h"
+#include "ops/summary_ops.h"
 #include "ops/variables.h"
+#include "runtime/event_file_reader.h"
 #include "runtime/tensor_bundle.h"
 #include "tests/util/test_util.h"
 
@@ -606,6 +608,147 @@ TEST_F(CliTest, TrainReachesTensorFlowsLosses) {
   ASSERT_EQ(got.size(), 5u) << r.out;
   // The progress line prints 6 significant digits.
   for (int i = 0; i < 5; ++i) EXPECT_NEAR(got[i], want->data<float>()[i], 1e-5) << "step " << i;
+}
+
+// The values after "<tensor>=" on each progress line of `out`.
+std::vector<double> ReportedValues(const std::string& out, const std::string& tensor) {
+  std::vector<double> got;
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    size_t at = line.find(tensor + "=");
+    if (at == absl::string_view::npos) continue;
+    double value = 0;
+    absl::string_view number = line.substr(at + tensor.size() + 1);
+    EXPECT_TRUE(absl::SimpleAtod(number.substr(0, number.find(' ')), &value)) << line;
+    got.push_back(value);
+  }
+  return got;
+}
+
+TEST_F(CliTest, TrainWritesTheGraphAndSummariesToLogdir) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 3});
+  auto y = ops::Placeholder(root.WithOpName("y"), DT_INT64, {-1});
+  auto logits = layers::Dense(root.NewSubScope("out"), x, 2);
+  auto loss = ops::ReduceMean(root.WithOpName("loss"), ops::SparseSoftmaxCrossEntropyWithLogits(root, logits, y).loss, {0});
+  Variable global_step = train::CreateGlobalStep(root);
+  train::AdamOptimizer(0.05f).Minimize(root.WithOpName("train"), loss, {}, &global_step);
+  ops::ScalarSummary(root, "loss", loss);
+  ops::ScalarSummary(root.WithOpName("loss_squared"), "loss_squared", ops::Mul(root, loss, loss));
+  train::Saver saver(root);
+  const std::string meta = dir_ + "/summaries.meta", y_npy = dir_ + "/y.npy";
+  ASSERT_OK(ExportMetaGraph(root, &saver, meta));
+  ASSERT_OK(WriteNpy(y_npy, Tensor::FromVector<int64_t>({1, 0})));
+
+  const std::string logdir = dir_ + "/logs";
+  CliResult r = Cli({"train", meta, "--feed", "x=" + x_npy_, "--feed", "y=" + y_npy, "--steps", "6", "--report",
+                     "loss:0", "--log-every", "1", "--summary-every", "2", "--logdir", logdir});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::vector<double> losses = ReportedValues(r.out, "loss:0");
+  ASSERT_EQ(losses.size(), 6u) << r.out;
+  auto files = summary::EventFilesInDirectory(logdir);
+  ASSERT_OK(files.status());
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_THAT(r.out, HasSubstr("wrote " + (*files)[0]));
+  auto events = summary::ReadEventFile((*files)[0]);
+  ASSERT_OK(events.status());
+  ASSERT_EQ(events->size(), 5u);  // file_version, the graph, steps 2, 4 and 6
+  EXPECT_EQ((*events)[0].file_version(), "brain.Event:2");
+  GraphDef graph;
+  ASSERT_TRUE(graph.ParseFromString((*events)[1].graph_def()));
+  EXPECT_GT(graph.node_size(), 10);
+  for (int i = 0; i < 3; ++i) {
+    const Event& e = (*events)[2 + i];
+    EXPECT_EQ(e.step(), 2 * (i + 1));  // the global_step variable's value after the step
+    ASSERT_EQ(e.summary().value_size(), 2);
+    EXPECT_EQ(e.summary().value(0).tag(), "loss");
+    EXPECT_EQ(e.summary().value(1).tag(), "loss_squared");
+    const double want = losses[2 * i + 1];  // printed with 6 significant digits
+    EXPECT_NEAR(e.summary().value(0).simple_value(), want, 1e-5 * want);
+    EXPECT_NEAR(e.summary().value(1).simple_value(), want * want, 3e-5 * want * want);
+  }
+
+  // One --summary tensor, at every --log-every interval.
+  const std::string logdir2 = dir_ + "/logs2";
+  r = Cli({"train", meta, "--feed", "x=" + x_npy_, "--feed", "y=" + y_npy, "--steps", "4", "--log-every", "2",
+           "--logdir", logdir2, "--summary", "loss_squared:0"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  files = summary::EventFilesInDirectory(logdir2);
+  ASSERT_OK(files.status());
+  ASSERT_EQ(files->size(), 1u);
+  events = summary::ReadEventFile((*files)[0]);
+  ASSERT_OK(events.status());
+  ASSERT_EQ(events->size(), 4u);
+  EXPECT_EQ((*events)[3].step(), 4);
+  ASSERT_EQ((*events)[3].summary().value_size(), 1);
+  EXPECT_EQ((*events)[3].summary().value(0).tag(), "loss_squared");
+
+  r = Cli({"train", meta, "--feed", "x=" + x_npy_, "--steps", "1", "--summary", "loss:0"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("--logdir"));
+  r = Cli({"train", meta, "--feed", "x=" + x_npy_, "--feed", "y=" + y_npy, "--steps", "1", "--logdir", logdir2,
+           "--summary", "loss:0"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("not a serialized Summary"));
+}
+
+// The summaries of the events of the one event file in `logdir`, by step.
+std::vector<Event> SummaryEvents(const std::string& logdir) {
+  std::vector<Event> out;
+  auto files = summary::EventFilesInDirectory(logdir);
+  EXPECT_TRUE(files.ok() && files->size() == 1u) << logdir;
+  if (!files.ok() || files->size() != 1u) return out;
+  auto events = summary::ReadEventFile((*files)[0]);
+  EXPECT_TRUE(events.ok()) << events.status();
+  if (!events.ok()) return out;
+  for (const Event& e : *events) {
+    if (e.has_summary()) out.push_back(e);
+  }
+  return out;
+}
+
+// A TF1 training graph as tf.compat.v1 builds it (tests/data/tf/make_tf1_train_fixture.py: a
+// None batch, tf.compat.v1.losses + L2, in_top_k accuracy, scalar summaries, merge_all, global
+// step, Adam, Saver): sluice trains it from TF's checkpoint step for step like TensorFlow, logs
+// the summaries, and a second run resumes from the checkpoint the first saved.
+TEST_F(CliTest, TrainsTheTf1TrainingGraphLikeTensorFlow) {
+  const std::string data = SLUICE_SOURCE_DIR "/tests/data/tf/tf1_train";
+  auto want_loss = ReadNpy(data + "/losses.npy");
+  auto want_accuracy = ReadNpy(data + "/accuracy.npy");
+  ASSERT_OK(want_loss.status());
+  ASSERT_OK(want_accuracy.status());
+  ASSERT_EQ(want_loss->NumElements(), 10);
+  const std::string save = dir_ + "/save";
+  for (int run = 0; run < 2; ++run) {
+    const std::string logdir = absl::StrCat(dir_, "/logs", run);
+    std::vector<std::string> args = {"train", data + "/model.meta", "--feed", "x=" + data + "/x.npy", "--feed",
+                                     "y=" + data + "/y.npy", "--steps", "5", "--report", "total_loss:0", "--log-every",
+                                     "1", "--logdir", logdir, "--save", save};
+    if (run == 0) {
+      args.push_back("--restore");
+      args.push_back(data + "/ckpt");
+    }
+    CliResult r = Cli(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    if (run == 1) {
+      EXPECT_THAT(r.out, HasSubstr("restored " + save + "/model-5 (step 5)"));
+    }
+    EXPECT_THAT(r.out, HasSubstr(absl::StrCat("saved ", save, "/model-", 5 * (run + 1))));
+    const std::vector<double> got = ReportedValues(r.out, "total_loss:0");
+    ASSERT_EQ(got.size(), 5u) << r.out;
+    const std::vector<Event> events = SummaryEvents(logdir);
+    ASSERT_EQ(events.size(), 5u);
+    for (int i = 0; i < 5; ++i) {
+      const int step = 5 * run + i;
+      EXPECT_NEAR(got[i], want_loss->data<float>()[step], 1e-5) << "step " << step;
+      const Event& e = events[i];
+      EXPECT_EQ(e.step(), step + 1);
+      ASSERT_EQ(e.summary().value_size(), 2);
+      EXPECT_EQ(e.summary().value(0).tag(), "loss");
+      EXPECT_EQ(e.summary().value(1).tag(), "accuracy");
+      EXPECT_NEAR(e.summary().value(0).simple_value(), want_loss->data<float>()[step], 1e-5) << "step " << step;
+      EXPECT_FLOAT_EQ(e.summary().value(1).simple_value(), want_accuracy->data<float>()[step]) << "step " << step;
+    }
+  }
 }
 
 // sluice ckpt over the bundle TensorFlow wrote (tests/data/tf/make_fixtures.py says what it holds).

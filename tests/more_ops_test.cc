@@ -1,7 +1,7 @@
 // Array and math ops of TF1 graphs beyond the core set: Floor, Ceil, Round, FloorDiv, FloorMod,
 // Mod, Pow, ClipByValue, Selu, Softsign, Concat (v1), Split, SplitV, Reverse, ReverseV2,
-// Cumsum, Cumprod, BatchMatMul(V2), Where, PadV2, RandomUniformInt, RandomShuffle and
-// Multinomial. Values are hand-computed (NumPy's / TensorFlow's rules); differentiable ops
+// Cumsum, Cumprod, BatchMatMul(V2), Where, PadV2, RandomUniformInt, RandomShuffle,
+// Multinomial, GatherV2, Gather and UnsortedSegmentSum. Values are hand-computed (NumPy's / TensorFlow's rules); differentiable ops
 // get numeric gradient checks in double.
 #include <algorithm>
 #include <cmath>
@@ -400,6 +400,111 @@ TEST(NnCompositionsTest, SigmoidCrossEntropyAndL2NormalizeMatchTensorFlow) {
   ExpectGradientOk(root, {x}, {D({-1.5, 0.3, 2, -0.2}, {2, 2})},
                    ops::Add(root, ops::Sum(root, ops::SigmoidCrossEntropyWithLogits(root, z, x), {0, 1}),
                             ops::Sum(root, ops::Mul(root, ops::L2Normalize(root, x, 1), z), {0, 1})));
+}
+
+
+// ---- GatherV2, Gather, UnsortedSegmentSum ----------------------------------------------------
+// Expected values are TensorFlow 2.21's (tf.gather, tf.math.unsorted_segment_sum).
+
+Tensor Iota24() {
+  std::vector<float> v(24);
+  for (int i = 0; i < 24; ++i) v[i] = static_cast<float>(i);
+  return F(v, {2, 3, 4});
+}
+
+TEST(GatherTest, AnyAxisMatchesTensorFlow) {
+  Scope root = Scope::NewRootScope();
+  auto p = ops::Const(root, Iota24());
+  auto g1 = ops::GatherV2(root, p, ops::Const(root, I32({2, 0, 1, 2}, {2, 2})), 1);
+  EXPECT_EQ(g1.shape().DebugString(), TensorShape({2, 2, 2, 4}).DebugString());
+  test::ExpectTensorEqual(test::RunOne(root, g1),
+                          F({8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                             20, 21, 22, 23, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}, {2, 2, 2, 4}));
+  auto g2 = ops::GatherV2(root, p, ops::Const(root, I64({3, 0, 3}, {3})), ops::Const(root, int64_t{-1}));
+  test::ExpectTensorEqual(test::RunOne(root, g2),
+                          F({3, 0, 3, 7, 4, 7, 11, 8, 11, 15, 12, 15, 19, 16, 19, 23, 20, 23}, {2, 3, 3}));
+  auto g3 = ops::Gather(root, ops::Const(root, I64({10, 20, 30}, {3})), ops::Const(root, I32({2, 2, 0}, {3})));
+  test::ExpectTensorEqual(test::RunOne(root, g3), I64({30, 30, 10}, {3}));
+  // A scalar index drops the axis.
+  auto g4 = ops::GatherV2(root, p, 1, 0);
+  EXPECT_EQ(test::RunOne(root, g4).shape().DebugString(), TensorShape({3, 4}).DebugString());
+  EXPECT_EQ(test::RunOne(root, g4).data<float>()[0], 12.0f);
+}
+
+TEST(GatherTest, BadIndicesAxisAndBatchDimsNameTheNode) {
+  Scope root = Scope::NewRootScope();
+  auto p = ops::Const(root, Iota24());
+  auto idx = ops::Placeholder(root, DT_INT32, {2, 2});
+  auto g = ops::GatherV2(root.WithOpName("lookup"), p, idx, 1);
+  auto out = test::RunGraph(root, {{idx, I32({0, 1, 5, 0}, {2, 2})}}, {g});
+  ASSERT_FALSE(out.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(out.status())) << out.status();
+  EXPECT_THAT(out.status().message(), HasSubstr("lookup"));
+  EXPECT_THAT(out.status().message(), HasSubstr("indices[1,0] = 5 is not in [0, 3)"));
+  out = test::RunGraph(root, {{idx, I32({0, -1, 0, 0}, {2, 2})}}, {g});
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.status().message(), HasSubstr("indices[0,1] = -1 is not in [0, 3)"));
+
+  Scope r2 = Scope::NewRootScope();
+  ops::GatherV2(r2, ops::Const(r2, Iota24()), 0, 3);
+  EXPECT_THAT(r2.status().message(), HasSubstr("axis 3 is out of range for rank 3"));
+  Scope r3 = Scope::NewRootScope();
+  ops::GatherV2(r3.WithOpName("batched"), ops::Const(r3, Iota24()), ops::Const(r3, I32({0, 1}, {2, 1})), 1,
+                /*batch_dims=*/1);
+  EXPECT_TRUE(absl::IsUnimplemented(r3.status())) << r3.status();
+  EXPECT_THAT(r3.status().message(), HasSubstr("batched"));
+  EXPECT_THAT(r3.status().message(), HasSubstr("batch_dims = 1"));
+}
+
+// y = sum(g * w) with w fixed and of g's (static) shape.
+Output WeightedSum(const Scope& root, const Output& g) {
+  const TensorShape& shape = g.shape();
+  std::vector<double> w(shape.num_elements());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.7 * static_cast<double>(i) + 0.3);
+  return ops::Sum(root, ops::Mul(root, g, ops::Const(root, D(w, shape))), {0, 1, 2});
+}
+
+TEST(GatherTest, GradientsSumRepeatedIndices) {
+  const Tensor x = D({0.5, -1, 2, 1.5, 0.25, -0.75, 3, 1, -2, 0.1, 0.9, -0.3}, {2, 3, 2});
+  for (int axis : {0, 1, -1, 2}) {
+    Scope root = Scope::NewRootScope();
+    auto p = ops::Placeholder(root, DT_DOUBLE, {2, 3, 2});
+    auto idx = ops::Const(root, axis == 1 ? I32({2, 0, 2, 2}, {4}) : I32({1, 1, 0, 1}, {4}));
+    ExpectGradientOk(root, {p}, {x}, WeightedSum(root, ops::GatherV2(root, p, idx, axis)));
+  }
+  Scope root = Scope::NewRootScope();
+  auto p = ops::Placeholder(root, DT_DOUBLE, {2, 3, 2});
+  auto g = ops::Gather(root, p, ops::Const(root, I64({1, 0, 1}, {3})));
+  ExpectGradientOk(root, {p}, {x}, WeightedSum(root, ops::Reshape(root, g, {3, 3, 2})));
+}
+
+TEST(UnsortedSegmentSumTest, DropsNegativeIdsAndMatchesTensorFlow) {
+  Scope root = Scope::NewRootScope();
+  auto d = ops::Const(root, F({1, 2, 3, 4, 5, 6, 7, 8}, {4, 2}));
+  auto s = ops::UnsortedSegmentSum(root, d, ops::Const(root, I32({0, 2, -1, 0}, {4})), 3);
+  EXPECT_EQ(s.shape().DebugString(), TensorShape({3, 2}).DebugString());
+  test::ExpectTensorEqual(test::RunOne(root, s), F({8, 10, 0, 0, 3, 4}, {3, 2}));
+  auto s2 = ops::UnsortedSegmentSum(root, ops::Reshape(root, d, {2, 2, 2}),
+                                    ops::Const(root, I64({1, 1, 0, 1}, {2, 2})), ops::Const(root, int64_t{2}));
+  test::ExpectTensorEqual(test::RunOne(root, s2), F({5, 6, 11, 14}, {2, 2}));
+
+  auto ids = ops::Placeholder(root, DT_INT32, {4});
+  auto bad = ops::UnsortedSegmentSum(root.WithOpName("segments"), d, ids, 3);
+  auto out = test::RunGraph(root, {{ids, I32({0, 3, 1, 0}, {4})}}, {bad});
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.status().message(), HasSubstr("segments"));
+  EXPECT_THAT(out.status().message(), HasSubstr("segment_ids[1] = 3 is out of range [0, 3)"));
+  Scope r2 = Scope::NewRootScope();
+  ops::UnsortedSegmentSum(r2, ops::Const(r2, F({1, 2, 3}, {3})), ops::Const(r2, I32({0, 1}, {2})), 2);
+  EXPECT_THAT(r2.status().message(), HasSubstr("does not start with segment_ids.shape"));
+}
+
+TEST(UnsortedSegmentSumTest, GradientGathersAndZeroesDroppedRows) {
+  Scope root = Scope::NewRootScope();
+  auto d = ops::Placeholder(root, DT_DOUBLE, {4, 2});
+  auto s = ops::UnsortedSegmentSum(root, d, ops::Const(root, I32({0, 2, -1, 0}, {4})), 3);
+  auto y = ops::Sum(root, ops::Mul(root, s, ops::Const(root, D({1, -2, 3, 0.5, 2, -1}, {3, 2}))), {0, 1});
+  ExpectGradientOk(root, {d}, {D({0.5, -1, 2, 1.5, 0.25, -0.75, 3, 1}, {4, 2})}, y);
 }
 
 }  // namespace

@@ -67,6 +67,7 @@ constexpr Command kCommands[] = {
      "sluice train MODEL [--target OP]... [--feed NAME=FILE.npy|NAME=@idx:FILE]... [--batch N]\n"
      "                   (--steps N | --epochs N) [--report TENSOR]... [--log-every N]\n"
      "                   [--save DIR [--every K]] [--restore PREFIX|DIR] [--init OP]...\n"
+     "                   [--logdir DIR [--summary TENSOR]... [--summary-every N]]\n"
      "  Runs the train op (--target, by default the graph's train_op collection) --steps times, or\n"
      "  --epochs times over the feeds cut into batches of N rows along their first dimension (a\n"
      "  last partial batch is dropped); without --batch every step feeds the whole files. Prints a\n"
@@ -75,7 +76,10 @@ constexpr Command kCommands[] = {
      "  checkpoint of --save DIR, else their initializers (the variables collection, or --init).\n"
      "  --save DIR writes DIR/model-<step> through the graph's SaverDef every K steps and at the end,\n"
      "  keeping its max_to_keep newest; Ctrl-C (SIGINT) stops after the current step, saves, and\n"
-     "  exits 0.",
+     "  exits 0. --logdir DIR writes a TensorBoard event file there: the graph, and every N steps\n"
+     "  (default: the --log-every interval) and after the last the --summary tensors (default: the\n"
+     "  graph's summaries collection) merged into one Summary, at the value of the graph's\n"
+     "  global_step variable (else the step count).",
      "train a graph: run its train op over fed data, save and resume checkpoints", TrainCommand},
     {"ckpt",
      "sluice ckpt list|dump CHECKPOINT [--tensor NAME] [--summarize N]\n"

@@ -1,5 +1,6 @@
 // sluice train: run a graph's train op for a number of steps or epochs over fed data, reporting
-// tensors and saving checkpoints through the graph's SaverDef, resuming from the latest one.
+// tensors and saving checkpoints through the graph's SaverDef, resuming from the latest one; with
+// --logdir, an event file of the graph and the graph's summaries for TensorBoard.
 #include <algorithm>
 #include <csignal>
 #include <cstdint>
@@ -14,6 +15,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "core/summary.h"
+#include "runtime/event_file_writer.h"
 #include "tools/cli.h"
 #include "tools/model_args.h"
 
@@ -47,20 +50,43 @@ int64_t StepOf(const std::string& prefix) {
   return step;
 }
 
+// Whether `graph` has a TF1 variable (VariableV2, whose output is its value) named `name`.
+bool HasRefVariable(const GraphDef& graph, const std::string& name) {
+  for (const NodeDef& node : graph.node()) {
+    if (node.name() == name) return node.op() == "VariableV2" || node.op() == "Variable";
+  }
+  return false;
+}
+
+// The fetched serialized Summaries merged into one (or the one, as it is).
+StatusOr<std::string> MergedSummary(const std::vector<Tensor>& fetched, size_t first) {
+  std::vector<absl::string_view> parts;
+  for (size_t i = first; i < fetched.size(); ++i) {
+    if (fetched[i].dtype() != DT_STRING || fetched[i].NumElements() != 1) {
+      return errors::InvalidArgument("summary tensor ", i - first, " is ", DataTypeString(fetched[i].dtype()), " ",
+                                     fetched[i].shape().DebugString(), ", not a serialized Summary (a string scalar)");
+    }
+    parts.push_back(fetched[i].data<std::string>()[0]);
+  }
+  if (parts.size() == 1) return std::string(parts[0]);
+  return MergeSerializedSummaries(parts);
+}
+
 }  // namespace
 
 int TrainCommand(const std::vector<std::string>& args) {
   auto parsed = ParseArgs(args, {"target", "feed", "batch", "steps", "epochs", "report", "save", "every", "restore",
-                                 "init", "log-every"},
+                                 "init", "log-every", "logdir", "summary", "summary-every"},
                           {});
   if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
   if (parsed->positional.size() != 1) {
     return ReportUsageError(kCommand, parsed->positional.empty() ? "missing MODEL" : "expected exactly one MODEL");
   }
   const std::string& model = parsed->positional[0];
-  int64_t batch = 0, steps = 0, epochs = 0, every = 0, log_every = 0;
+  int64_t batch = 0, steps = 0, epochs = 0, every = 0, log_every = 0, summary_every = 0;
   for (auto [flag, value] : std::vector<std::pair<const char*, int64_t*>>{
-           {"batch", &batch}, {"steps", &steps}, {"epochs", &epochs}, {"every", &every}, {"log-every", &log_every}}) {
+           {"batch", &batch}, {"steps", &steps}, {"epochs", &epochs}, {"every", &every}, {"log-every", &log_every},
+           {"summary-every", &summary_every}}) {
     std::string text = parsed->Last(flag);
     if (!text.empty() && !ParseCount(text, value)) {
       return ReportUsageError(kCommand, absl::StrCat("--", flag, " wants a positive count, not '", text, "'"));
@@ -70,6 +96,10 @@ int TrainCommand(const std::vector<std::string>& args) {
   if (epochs > 0 && batch == 0) return ReportUsageError(kCommand, "--epochs needs --batch N");
   const std::string save_dir = parsed->Last("save");
   if (every > 0 && save_dir.empty()) return ReportUsageError(kCommand, "--every needs --save DIR");
+  const std::string logdir = parsed->Last("logdir");
+  if (logdir.empty() && (!parsed->All("summary").empty() || summary_every > 0)) {
+    return ReportUsageError(kCommand, "--summary and --summary-every need --logdir DIR");
+  }
   std::vector<FeedArg> feed_args;
   for (const std::string& feed : parsed->All("feed")) {
     auto arg = ParseFeedArg(feed);
@@ -131,6 +161,20 @@ int TrainCommand(const std::vector<std::string>& args) {
   if (epochs > 0) steps = epochs * batches_per_epoch;
   if (log_every == 0) log_every = std::max<int64_t>(1, steps / 10);
   const std::vector<std::string>& reports = parsed->All("report");
+  // --logdir: the graph now, the summaries (--summary, else the graph's `summaries` collection)
+  // every --summary-every steps and after the last, at the value of the graph's global_step variable if it has one.
+  std::unique_ptr<summary::FileWriter> writer;
+  std::vector<std::string> summaries = parsed->All("summary");
+  const bool reads_global_step = HasRefVariable(meta->graph_def(), "global_step");
+  if (!logdir.empty()) {
+    if (summaries.empty()) summaries = meta->GetCollection("summaries");
+    if (summary_every == 0) summary_every = log_every;
+    auto created = summary::FileWriter::Create(logdir);
+    if (!created.ok()) return ReportError(kCommand, created.status());
+    writer = *std::move(created);
+    Status s = writer->AddGraph(meta->graph_def(), global_step);
+    if (!s.ok()) return ReportError(kCommand, s);
+  }
 
   auto save = [&](int64_t step) -> Status {
     std::string path;
@@ -146,11 +190,35 @@ int TrainCommand(const std::vector<std::string>& args) {
     std::vector<std::pair<std::string, Tensor>> feeds;
     int64_t b = done % batches_per_epoch;
     for (const auto& [name, tensor] : data) feeds.emplace_back(name, batch > 0 ? Rows(tensor, b * batch, batch) : tensor);
-    Status s = (*session)->Run(feeds, reports, targets, &out);
+    const bool summarize = writer != nullptr && !summaries.empty() && ((done + 1) % summary_every == 0 || done + 1 == steps);
+    std::vector<std::string> fetches = reports;
+    if (summarize) fetches.insert(fetches.end(), summaries.begin(), summaries.end());
+    Status s = (*session)->Run(feeds, fetches, targets, &out);
     if (!s.ok()) {
       return ReportError(kCommand, errors::Annotate(s, absl::StrCat("step ", global_step + 1, " of '", model, "': ")));
     }
     ++global_step;
+    if (summarize) {
+      int64_t event_step = global_step;
+      if (reads_global_step) {
+        std::vector<Tensor> step_value;
+        s = (*session)->Run({}, {"global_step:0"}, {}, &step_value);
+        const DataType dt = s.ok() ? BaseType(step_value[0].dtype()) : DT_INVALID;
+        if (s.ok() && step_value[0].NumElements() == 1 && (dt == DT_INT64 || dt == DT_INT32)) {
+          event_step = Int64Values(step_value[0])[0];
+        } else if (s.ok()) {
+          s = errors::InvalidArgument("global_step is ", DataTypeString(step_value[0].dtype()), " ",
+                                      step_value[0].shape().DebugString(), ", not an integer scalar");
+        }
+      }
+      StatusOr<std::string> merged = s.ok() ? MergedSummary(out, reports.size()) : StatusOr<std::string>(s);
+      if (merged.ok()) s = writer->AddSummary(*merged, event_step);
+      if (!merged.ok() || !s.ok()) {
+        return ReportError(kCommand, errors::Annotate(merged.ok() ? s : merged.status(),
+                                                      absl::StrCat("writing the summaries of step ", global_step,
+                                                                   " to '", logdir, "': ")));
+      }
+    }
     if ((done + 1) % log_every == 0 || done + 1 == steps) {
       double seconds = absl::ToDoubleSeconds(absl::Now() - start);
       std::string line = absl::StrCat("step ", global_step, " (", done + 1, "/", steps);
@@ -168,6 +236,11 @@ int TrainCommand(const std::vector<std::string>& args) {
   }
   std::signal(SIGINT, SIG_DFL);
   if (interrupted) std::printf("interrupted after step %lld\n", static_cast<long long>(global_step));
+  if (writer != nullptr) {
+    Status s = writer->Close();
+    if (!s.ok()) return ReportError(kCommand, s);
+    std::printf("wrote %s\n", writer->filename().c_str());
+  }
   if (!save_dir.empty()) {
     Status s = save(global_step);
     if (!s.ok()) return ReportError(kCommand, s);

@@ -862,6 +862,94 @@ class OneHotOp : public OpKernel {
   int64_t axis_ = -1;
 };
 
+// ---- GatherV2, Gather ------------------------------------------------------------------------
+
+// "[i,j]": the multi-index of flat element `flat` of `shape` (TF's SliceDebugString).
+std::string MultiIndex(const TensorShape& shape, int64_t flat) {
+  std::vector<int64_t> idx(shape.rank());
+  for (int d = shape.rank() - 1; d >= 0; --d) {
+    idx[d] = flat % shape.dim(d);
+    flat /= shape.dim(d);
+  }
+  return IntList(idx);
+}
+
+// out[o, j, i] = params[o, indices[j], i] over params viewed as [outer, n, inner].
+template <typename TI, typename T>
+Status GatherRows(const T* params, const TI* indices, int64_t num_indices, const TensorShape& indices_shape,
+                  int64_t outer, int64_t n, int64_t inner, T* out) {
+  for (int64_t j = 0; j < num_indices; ++j) {
+    const int64_t k = static_cast<int64_t>(indices[j]);
+    if (k < 0 || k >= n) {
+      return errors::InvalidArgument("indices", MultiIndex(indices_shape, j), " = ", k, " is not in [0, ", n, ")");
+    }
+  }
+  cpu::ParallelFor(outer * num_indices, CopyWork(outer * num_indices * inner), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t o = r / num_indices, j = r % num_indices;
+      const T* src = params + (o * n + static_cast<int64_t>(indices[j])) * inner;
+      std::copy(src, src + inner, out + r * inner);
+    }
+  });
+  return absl::OkStatus();
+}
+
+// GatherV2 (kHasAxis: params, indices, axis) and TF1's Gather (axis 0).
+template <bool kHasAxis>
+class GatherOp : public OpKernel {
+ public:
+  explicit GatherOp(OpKernelConstruction* c) : OpKernel(c) {
+    if (kHasAxis) c->SetStatus(c->GetAttr("batch_dims", &batch_dims_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    OP_REQUIRES(ctx, batch_dims_ == 0,
+                errors::Unimplemented("GatherV2 with batch_dims = ", batch_dims_, " (only 0 is supported)"));
+    const Tensor& params = ctx->input(0);
+    const Tensor& indices = ctx->input(1);
+    const int rank = params.dims();
+    OP_REQUIRES(ctx, rank >= 1, errors::InvalidArgument("params must be at least a vector, got a scalar"));
+    int64_t axis = 0;
+    if (kHasAxis) {
+      const Tensor& axis_t = ctx->input(2);
+      OP_REQUIRES(ctx, axis_t.dims() == 0,
+                  errors::InvalidArgument("axis must be a scalar, got shape ", axis_t.shape().DebugString()));
+      axis = Int64Values(axis_t)[0];
+      OP_REQUIRES(ctx, axis >= -rank && axis < rank,
+                  errors::InvalidArgument("Expected axis in the range [", -rank, ", ", rank, "), but got ", axis));
+      if (axis < 0) axis += rank;
+    }
+    TensorShape out_shape;
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; ++d) {
+      out_shape.AddDim(params.dim_size(d));
+      outer *= params.dim_size(d);
+    }
+    for (int d = 0; d < indices.dims(); ++d) out_shape.AddDim(indices.dim_size(d));
+    for (int d = static_cast<int>(axis) + 1; d < rank; ++d) {
+      out_shape.AddDim(params.dim_size(d));
+      inner *= params.dim_size(d);
+    }
+    const int64_t n = params.dim_size(axis);
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    Status status;
+    bool ok = DispatchByElementSize(params.dtype(), [&]<typename T>() {
+      if (indices.dtype() == DT_INT32) {
+        status = GatherRows(params.data<T>(), indices.data<int32_t>(), indices.NumElements(), indices.shape(),
+                            outer, n, inner, out->data<T>());
+      } else {
+        status = GatherRows(params.data<T>(), indices.data<int64_t>(), indices.NumElements(), indices.shape(),
+                            outer, n, inner, out->data<T>());
+      }
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(params.dtype()));
+    OP_REQUIRES_OK(ctx, status);
+  }
+
+ private:
+  int64_t batch_dims_ = 0;
+};
+
 #define REGISTER_CPU(op, ...) REGISTER_KERNEL(KernelDefBuilder(op).Device(kDeviceCpu), __VA_ARGS__)
 REGISTER_CPU("Placeholder", PlaceholderOp);
 REGISTER_CPU("PlaceholderWithDefault", PlaceholderWithDefaultOp);
@@ -891,6 +979,8 @@ REGISTER_CPU("ConcatOffset", ConcatOffsetOp);
 REGISTER_CPU("Pack", PackOp);
 REGISTER_CPU("Unpack", UnpackOp);
 REGISTER_CPU("OneHot", OneHotOp);
+REGISTER_CPU("GatherV2", GatherOp<true>);
+REGISTER_CPU("Gather", GatherOp<false>);
 #undef REGISTER_CPU
 
 // ---- StridedSlice, StridedSliceGrad ---------------------------------------------------------

@@ -653,6 +653,59 @@ REGISTER_OP("OneHot")
     .Attr("TI: {uint8, int32, int64} = DT_INT64")
     .SetShapeFn(OneHotShape);
 
+// ---- GatherV2, Gather ------------------------------------------------------------------------
+
+// params[:axis] + indices + params[axis+1:]; `axis_input` < 0: axis 0 (Gather).
+Status GatherShapeOf(InferenceContext* c, int axis_input) {
+  int64_t batch_dims = 0;
+  if (axis_input >= 0) {
+    SLUICE_RETURN_IF_ERROR(c->GetAttr("batch_dims", &batch_dims));
+    if (batch_dims != 0) {
+      return errors::Unimplemented("GatherV2 with batch_dims = ", batch_dims, " (only 0 is supported)");
+    }
+    SLUICE_RETURN_IF_ERROR(ScalarInput(c, axis_input, "axis"));
+  }
+  const TensorShape& params = c->input(0);
+  const TensorShape& indices = c->input(1);
+  if (params.rank() == 0) return errors::InvalidArgument("params must be at least a vector, got a scalar");
+  if (params.unknown_rank() || indices.unknown_rank()) return absl::OkStatus();
+  int64_t axis = 0;
+  if (axis_input >= 0) {
+    auto a = ConstInts(c, axis_input);
+    if (!a) {
+      c->set_output(0, TensorShape::UnknownDims(params.rank() - 1 + indices.rank()));
+      return absl::OkStatus();
+    }
+    SLUICE_ASSIGN_OR_RETURN(axis, CanonicalAxis((*a)[0], params.rank(), "axis"));
+  }
+  TensorShape out;
+  for (int64_t i = 0; i < axis; ++i) out.AddDim(params.dim(i));
+  for (int i = 0; i < indices.rank(); ++i) out.AddDim(indices.dim(i));
+  for (int64_t i = axis + 1; i < params.rank(); ++i) out.AddDim(params.dim(i));
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+REGISTER_OP("GatherV2")
+    .Input("params: Tparams")
+    .Input("indices: Tindices")
+    .Input("axis: Taxis")
+    .Output("output: Tparams")
+    .Attr("batch_dims: int = 0")
+    .Attr("Tparams: type")
+    .Attr("Tindices: {int32, int64}")
+    .Attr("Taxis: {int32, int64}")
+    .SetShapeFn([](InferenceContext* c) { return GatherShapeOf(c, 2); });
+
+REGISTER_OP("Gather")
+    .Input("params: Tparams")
+    .Input("indices: Tindices")
+    .Output("output: Tparams")
+    .Attr("validate_indices: bool = true")
+    .Attr("Tparams: type")
+    .Attr("Tindices: {int32, int64}")
+    .SetShapeFn([](InferenceContext* c) { return GatherShapeOf(c, -1); });
+
 // ---- StridedSlice, StridedSliceGrad, PreventGradient -------------------------------------------
 
 Status GetStridedSliceMasks(const InferenceContext* c, StridedSliceMasks* m) {

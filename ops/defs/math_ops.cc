@@ -321,5 +321,44 @@ SLUICE_CUMULATIVE_OP("Cumsum");
 SLUICE_CUMULATIVE_OP("Cumprod");
 #undef SLUICE_CUMULATIVE_OP
 
+
+// data.shape = segment_ids.shape + rest; the output is [num_segments] + rest.
+Status UnsortedSegmentSumShape(InferenceContext* c) {
+  const TensorShape& data = c->input(0);
+  const TensorShape& ids = c->input(1);
+  if (c->input(2).rank() > 0) {
+    return errors::InvalidArgument("num_segments must be a scalar, got shape ", c->input(2).DebugString());
+  }
+  int64_t n = -1;
+  if (const Tensor* t = c->input_tensor(2)) {
+    n = Int64Values(*t)[0];
+    if (n < 0) return errors::InvalidArgument("num_segments must be non-negative, got ", n);
+  }
+  if (data.unknown_rank() || ids.unknown_rank()) return absl::OkStatus();
+  bool prefix = ids.rank() <= data.rank();
+  for (int i = 0; prefix && i < ids.rank(); ++i) {
+    prefix = data.dim(i) < 0 || ids.dim(i) < 0 || data.dim(i) == ids.dim(i);
+  }
+  if (!prefix) {
+    return errors::InvalidArgument("data.shape = ", data.DebugString(),
+                                   " does not start with segment_ids.shape = ", ids.DebugString());
+  }
+  TensorShape out;
+  out.AddDim(n);
+  for (int i = ids.rank(); i < data.rank(); ++i) out.AddDim(data.dim(i));
+  c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+REGISTER_OP("UnsortedSegmentSum")
+    .Input("data: T")
+    .Input("segment_ids: Tindices")
+    .Input("num_segments: Tnumsegments")
+    .Output("output: T")
+    .Attr(kNumeric)
+    .Attr("Tindices: {int32, int64}")
+    .Attr("Tnumsegments: {int32, int64} = DT_INT32")
+    .SetShapeFn(UnsortedSegmentSumShape);
+
 }  // namespace
 }  // namespace sluice
