@@ -4,8 +4,8 @@
 // variables and both float and double; TF1's slot names and graph; checkpoints of the slots; a
 // training run each; and the errors (shapes, hyperparameter values, a missing global step).
 //
-// No comparison with TensorFlow itself here: tests/util/tf_python.h was not on main when this
-// was written.
+// TensorFlow itself is not run here (tests/util/tf_python.h was not on main when this was
+// written); ValuesAsTensorFlow compares with values that TF 2.21 computed, noted in the test.
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -345,6 +345,88 @@ TEST(OptimizersExtraTest, TensorHyperparameters) {
       }
       ASSERT_OK(session.Run({}, {p.w.value()}, &out));
       ExpectClose(Doubles(out[0]), w, DT_DOUBLE, opt->name() + (resource ? " resource" : " ref"));
+    }
+  }
+}
+
+// After 3 steps in float32, w and the slots as TensorFlow 2.21 computes them (the same for
+// tf.compat.v1 ref and resource variables), with graph-mode tf.compat.v1: W =
+// get_variable("W", initializer=kW0), loss = reduce_sum(square(W - kTarget)),
+// opt.minimize(loss, global_step=create_global_step()), three runs of the train op, and the
+// optimizers as constructed below (tf1.train.AdadeltaOptimizer(0.5, 0.875, 0.0625),
+// FtrlOptimizer(0.5, -0.5, 0.25, 0.75, 0.125), FtrlOptimizer(..., l2_shrinkage_regularization_strength=0.375),
+// FtrlOptimizer(..., beta=0.25), AdagradDAOptimizer(0.5, global_step, 0.25, 0.375, 0.125), ...).
+TEST(OptimizersExtraTest, ValuesAsTensorFlow) {
+  struct Case {
+    Factory make;
+    std::vector<std::string> slots;
+    std::vector<Vec> expected;  // w, then the slots
+  };
+  const std::vector<Case> cases = {
+      {[](Problem&) { return std::make_unique<train::AdadeltaOptimizer>(0.5f, 0.875f, 0.0625f); },
+       {"accum", "accum_update"},
+       {{0.999935806, -0.542392015, 1.26096082, 0.0625},
+        {0.0248484444, 3.60503769, 6.06237602, 0.0014957597},
+        {0.0167964492, 0.133069128, 0.14221406, 0.00145044678}}},
+      {[](Problem&) { return std::make_unique<train::AdadeltaOptimizer>(); },
+       {"accum", "accum_update"},
+       {{0.750001431, -1.49999857, 2.24999857, 1.35687492e-06},
+        {0.0356561169, 2.28199935, 3.56562424, 0.00222848309},
+        {2.92001978e-08, 2.92002795e-08, 2.92002795e-08, 2.91996667e-08}}},
+      {[](Problem&) { return std::make_unique<train::FtrlOptimizer>(0.5f, -0.5f, 0.25f, 0.75f, 0.125f); },
+       {"accum", "linear"},
+       {{0.693599641, -0.269753695, 0.94132328, 0},
+        {5.29987574, 25.674408, 44.20187, 0.296875},
+        {-4.11693525, 3.5511179, -13.5020094, -0.375}}},
+      {[](Problem&) { return std::make_unique<train::FtrlOptimizer>(0.25f, -0.75f, 0.5f, 0.125f, 0.5f); },
+       {"accum", "linear"},
+       {{0.477879703, -1.10698295, 1.86559391, 0.0510725826},
+        {4.56981754, 39.4456482, 64.026062, 0.534095943},
+        {-6.57739544, 70.9267654, -170.896439, -0.303705364}}},
+      {[](Problem&) { return std::make_unique<train::FtrlOptimizer>(0.5f, -0.5f, 0.125f, 0.25f, 0.0625f, 0.375f); },
+       {"accum", "linear"},
+       {{0.639883518, -0.17912364, 0.773280501, 0.131005794},
+        {4.91129351, 24.8827763, 42.2947311, 0.171875},
+        {-3.16613317, 2.05942249, -10.4046268, -0.375}}},
+      {[](Problem&) { return std::make_unique<train::FtrlOptimizer>(0.5f, -0.5f, 0.25f, 0.0f, 0.125f, 0.0f, 0.25f); },
+       {"accum", "linear"},
+       {{0.865919411, -0.32246542, 0.961050868, 0.0626160502},
+        {2.37877536, 26.5161514, 44.4086227, 0.265865386},
+        {-3.32050276, 3.56284523, -13.5296345, -0.111534387}}},
+      {[](Problem&) { return std::make_unique<train::ProximalGradientDescentOptimizer>(0.125f, 0.5f, 0.25f); },
+       {},
+       {{0.69872278, -0.166791886, 0.592036068, 0}}},
+      {[](Problem&) { return std::make_unique<train::ProximalAdagradOptimizer>(0.5f, 0.25f, 0.375f, 0.125f); },
+       {"accumulator"},
+       {{0.764737308, -0.363738954, 1.08506548, 0}, {0.934324026, 29.470974, 50.5488281, 0.296875}}},
+      {[](Problem& p) { return std::make_unique<train::AdagradDAOptimizer>(0.5f, p.step, 0.25f, 0.375f, 0.125f); },
+       {"gradient_accumulator", "gradient_squared_accumulator"},
+       {{0.487887114, 0.376384526, -0.307786345, 0},
+        {-3.57939863, -4.3052721, 4.34748363, -0.375},
+        {5.41881371, 16.2995071, 25.476614, 0.296875}}},
+  };
+  for (const Case& c : cases) {
+    for (bool resource : {false, true}) {
+      Problem p(resource, DT_FLOAT, kW0, kTarget);
+      std::unique_ptr<train::Optimizer> opt = c.make(p);
+      Operation train = opt->Minimize(p.root, p.loss, {}, &p.step);
+      ASSERT_TRUE(p.root.ok()) << p.root.status();
+      std::vector<Output> fetch = {p.w.value()};
+      for (const std::string& s : c.slots) fetch.push_back(opt->GetSlot(p.w, s).value());
+      Session session(p.root);
+      std::vector<Tensor> out;
+      ASSERT_OK(session.Run({}, {}, {ops::GlobalVariablesInitializer(p.root)}, &out));
+      for (int t = 0; t < 3; ++t) ASSERT_OK(session.Run({}, {}, {train}, &out));
+      ASSERT_OK(session.Run({}, fetch, &out));
+      for (size_t i = 0; i < out.size(); ++i) {
+        const Vec actual = Doubles(out[i]);
+        ASSERT_EQ(actual.size(), c.expected[i].size());
+        for (size_t j = 0; j < actual.size(); ++j) {
+          const double e = c.expected[i][j];
+          EXPECT_NEAR(actual[j], e, 1e-6 * std::max(1.0, std::abs(e)))
+              << opt->name() << (resource ? " resource" : " ref") << " output " << i << " element " << j;
+        }
+      }
     }
   }
 }
