@@ -438,7 +438,9 @@ Operation ProximalAdagradOptimizer::ApplyDense(UpdateContext* ctx, const Scope& 
   Output lr = ctx->Hyper("learning_rate", learning_rate_, dt);
   Output l1 = ctx->Hyper("l1_regularization_strength", l1_, dt);
   Output l2 = ctx->Hyper("l2_regularization_strength", l2_, dt);
-  if (var.is_resource()) return ops::ResourceApplyProximalAdagrad(scope, var.handle(), accum.handle(), lr, l1, l2, grad);
+  if (var.is_resource()) {
+    return ops::ResourceApplyProximalAdagrad(scope, var.handle(), accum.handle(), lr, l1, l2, grad);
+  }
   return ops::ApplyProximalAdagrad(scope, var.ref(), accum.ref(), lr, l1, l2, grad).op();
 }
 

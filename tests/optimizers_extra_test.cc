@@ -121,7 +121,9 @@ void CheckAgainstReference(const Factory& make, const std::vector<SlotSpec>& slo
         ASSERT_OK(session.Run(*feeds, fetch, &out));
         const std::string at = what + " step " + std::to_string(t + 1);
         ExpectClose(Doubles(out[0]), w, dt, at + " var");
-        for (size_t s = 0; s < slots.size(); ++s) ExpectClose(Doubles(out[s + 1]), slots[s], dt, at + " " + slot_specs[s].key);
+        for (size_t s = 0; s < slots.size(); ++s) {
+          ExpectClose(Doubles(out[s + 1]), slots[s], dt, at + " " + slot_specs[s].key);
+        }
         // Keep the reference on the kernel's trajectory in float (thresholds stay consistent).
         if (dt == DT_FLOAT) {
           w = Doubles(out[0]);
@@ -321,8 +323,8 @@ TEST(OptimizersExtraTest, TensorHyperparameters) {
             fed(p, "a", 0.125f, &feeds), fed(p, "b", 0.5f, &feeds), fed(p, "c", 0.25f, &feeds));
         ref = ProximalGradientDescentRef(0.125, 0.5, 0.25);
       } else if (which == 3) {
-        opt = std::make_unique<train::ProximalAdagradOptimizer>(fed(p, "a", 0.5f, &feeds), 0.25f,
-                                                                fed(p, "b", 0.375f, &feeds), fed(p, "c", 0.125f, &feeds));
+        opt = std::make_unique<train::ProximalAdagradOptimizer>(
+            fed(p, "a", 0.5f, &feeds), 0.25f, fed(p, "b", 0.375f, &feeds), fed(p, "c", 0.125f, &feeds));
         ref = ProximalAdagradRef(0.5, 0.375, 0.125);
         init = {0.25};
       } else {
@@ -719,7 +721,8 @@ TEST(ApplyOpsExtraTest, ResourceTwinsMatchRefOps) {
     std::vector<std::vector<Vec>> results;
     for (bool resource : {false, true}) {
       Scope root = Scope::NewRootScope();
-      Variable var = resource ? ResourceVariable(root.WithOpName("var"), D(var0)) : Variable(root.WithOpName("var"), D(var0));
+      Scope named = root.WithOpName("var");
+      Variable var = resource ? ResourceVariable(named, D(var0)) : Variable(named, D(var0));
       Variable slot = resource ? ResourceVariable(root.WithOpName("slot"), D({0.5, 0.5, 0.5}))
                                : Variable(root.WithOpName("slot"), D({0.5, 0.5, 0.5}));
       Operation update = resource ? resource_op(root, var, slot) : ref_op(root, var, slot).op();
