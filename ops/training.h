@@ -266,7 +266,8 @@ class FtrlOptimizer : public Optimizer {
 };
 
 // Gradient descent with a proximal (FOBOS) step: prox = var - lr * grad;
-// var = sign(prox) * max(|prox| - lr * l1, 0) / (1 + lr * l2). No slots.
+// var = sign(prox) * max(|prox| - lr * l1, 0) / (1 + lr * l2). No slots. l1 and l2 given as
+// numbers must be >= 0.
 class ProximalGradientDescentOptimizer : public Optimizer {
  public:
   explicit ProximalGradientDescentOptimizer(Hyperparameter learning_rate,
@@ -287,7 +288,8 @@ class ProximalGradientDescentOptimizer : public Optimizer {
 
 // Adagrad with a proximal step: accum += grad^2, then the ProximalGradientDescent step with rate
 // lr / sqrt(accum). Slot "accumulator" ("<var>/ProximalAdagrad", starting at
-// initial_accumulator_value, which must be > 0).
+// initial_accumulator_value, which must be > 0). l1 and l2 must be >= 0 (numbers when the graph
+// is built, tensors when the update runs), and lr > 0 when it runs.
 class ProximalAdagradOptimizer : public Optimizer {
  public:
   explicit ProximalAdagradOptimizer(Hyperparameter learning_rate, float initial_accumulator_value = 0.1f,
@@ -314,7 +316,8 @@ class ProximalAdagradOptimizer : public Optimizer {
 // "gradient_accumulator" ("<var>/AdagradDA", starting at 0) and "gradient_squared_accumulator"
 // ("<var>/AdagradDA_1", starting at initial_gradient_squared_accumulator_value, > 0). The update
 // reads `global_step` (an integer variable, e.g. CreateGlobalStep's) plus one, as an int64; pass
-// the same variable to Minimize so that each step increments it.
+// the same variable to Minimize so that each step increments it. l1 and l2 given as numbers must
+// be >= 0.
 //
 //   Variable step = train::CreateGlobalStep(root);
 //   train::AdagradDAOptimizer opt(0.1f, step);
