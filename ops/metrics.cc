@@ -424,16 +424,16 @@ MetricResult Auc(const Scope& scope, const Input& labels_in, const Input& predic
     if (options.curve == AucCurve::PR && options.summation_method == AucSummation::CAREFUL_INTERPOLATION) {
       Output dtp = ops::Sub(h, head(tp), tail(tp));
       Output p = ops::Add(h, tp, fp);
-      Output prec_slope = ops::DivNoNan(h.WithOpName("prec_slope"), dtp,
+      Output prec_slope = ops::DivNoNan(MakeNameScope(h, "prec_slope").op, dtp,
                                         ops::Maximum(h, ops::Sub(h, head(p), tail(p)), 0.0f));
       Output intercept = ops::Sub(h, tail(tp), ops::Mul(h, prec_slope, tail(p)));
       Output both_positive = ops::LogicalAnd(h, ops::Greater(h, head(p), 0.0f), ops::Greater(h, tail(p), 0.0f));
       Output safe_p_ratio = ops::Select(h, both_positive,
-                                        ops::DivNoNan(h.WithOpName("recall_relative_ratio"), head(p),
+                                        ops::DivNoNan(MakeNameScope(h, "recall_relative_ratio").op, head(p),
                                                       ops::Maximum(h, tail(p), 0.0f)),
                                         ops::OnesLike(h, tail(p)));
       Output increment = ops::DivNoNan(
-          h.WithOpName("pr_auc_increment"),
+          MakeNameScope(h, "pr_auc_increment").op,
           ops::Mul(h, prec_slope, ops::Add(h, dtp, ops::Mul(h, intercept, ops::Log(h, safe_p_ratio)))),
           ops::Maximum(h, ops::Add(h, tail(tp), tail(fn)), 0.0f));
       return ops::Sum(h.WithOpName(name), increment, {0});
