@@ -4,9 +4,10 @@
 //   train::EarlyStopping stopper({.patience = 3, .min_delta = 1e-4, .mode = train::EarlyStopping::Mode::kMin});
 //   for (int epoch = 0; epoch < 100; ++epoch) {
 //     double validation_loss = 1.0 / (epoch + 1);   // evaluate the model here
-//     if (stopper.Update(validation_loss)) break;
+//     bool stop = stopper.Update(validation_loss);
+//     if (stopper.best_epoch() == epoch) { /* the best so far: save a checkpoint */ }
+//     if (stop) break;
 //   }
-//   int best_epoch = stopper.best_epoch();          // restore that epoch's checkpoint, say
 #ifndef SLUICE_OPS_EARLY_STOPPING_H_
 #define SLUICE_OPS_EARLY_STOPPING_H_
 

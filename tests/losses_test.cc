@@ -371,6 +371,35 @@ TEST(LossesTest, ShapeErrorsNameTheLoss) {
   }
 }
 
+// What TensorFlow 2.21's tf.compat.v1.losses gives for the same data (printed by a script run
+// once; the values above are this file's own computation).
+TEST(LossesTest, MatchesTensorFlow) {
+  Scope root = Scope::NewRootScope();
+  Output l = C(root, kLabels, {2, 3}), p = C(root, kPredictions, {2, 3}), y = C(root, kBinary, {2, 3});
+  Output z = C(root, kLogits, {2, 3});
+  Output row_w = C(root, {1.5, 0}, {2, 1});
+  std::vector<Output> fetches = {
+      losses::MeanSquaredError(root, l, p, row_w, {.reduction = Reduction::SUM}),
+      losses::MeanSquaredError(root, l, p, row_w, {.reduction = Reduction::MEAN}),
+      losses::MeanSquaredError(root, l, p, row_w, {.reduction = Reduction::SUM_OVER_BATCH_SIZE}),
+      losses::MeanSquaredError(root, l, p, row_w),
+      losses::HuberLoss(root, l, p, C(root, {1, 0, 2}, {1, 3})),
+      losses::LogLoss(root, y, C(root, kProbabilities, {2, 3})),
+      losses::HingeLoss(root, y, z, C(root, {3, 0}, {2, 1})),
+      losses::CosineDistance(root, C(root, {0.6, 0.8, 1, 0}, {2, 2}), C(root, {0.8, 0.6, 0, 1}, {2, 2}), 1,
+                             C(root, {2, 1}, {2, 1})),
+      losses::SoftmaxCrossEntropy(root, C(root, {0, 1, 0, 0, 0, 1}, {2, 3}), z, C(root, {1, 3}, {2}), 0.3),
+      losses::SigmoidCrossEntropy(root, y, z, C(root, {1, 0, 2}, {1, 3}), 0.2),
+      losses::SparseSoftmaxCrossEntropy(root, ops::Const(root, std::vector<int64_t>{1, 2}, {2, 1}), z,
+                                        C(root, {0.5, 2}, {2, 1}), {.reduction = Reduction::SUM}),
+      losses::MeanPairwiseSquaredError(root, l, p, C(root, {1, 2}, {2, 1}))};
+  const Vec tf = {9.75,      2.1666667461395264, 1.625,     3.25,      1.2387499809265137, 0.43718668818473816,
+                  2.5,       0.5399999618530273, 1.5060102939605713, 2.0429630279541016, 0.3639522194862366,
+                  13.740001678466797};
+  auto r = Fetch(root, fetches);
+  for (size_t i = 0; i < tf.size(); ++i) EXPECT_NEAR(r[i][0], tf[i], 2e-6 * std::max(1.0, tf[i])) << "loss " << i;
+}
+
 // ---- Gradients -------------------------------------------------------------------------------
 
 void ExpectGradientOk(const Scope& root, const Output& x, const Tensor& value, const Output& y, double tol = 2e-3) {

@@ -285,6 +285,34 @@ TEST(MetricsTest, AucRejectsPredictionsOutsideZeroOne) {
   EXPECT_THAT(bad.status().message(), HasSubstr("num_thresholds 1 is less than 2"));
 }
 
+// What TensorFlow 2.21's tf.compat.v1.metrics gives for the same data (printed by a script run
+// once): auc's update_op after one batch.
+TEST(MetricsTest, AucMatchesTensorFlow) {
+  const Vec weights = {1, 2, 0.5, 1, 3, 1, 2, 1};
+  using metrics::AucCurve;
+  using metrics::AucSummation;
+  struct Case {
+    bool weighted;
+    metrics::AucOptions options;
+    double tf;
+  };
+  const std::vector<Case> cases = {
+      {false, {}, 0.8124999},
+      {true, {.num_thresholds = 5}, 0.84126973},
+      {true, {.num_thresholds = 50, .curve = AucCurve::PR}, 0.71132445},
+      {true, {.summation_method = AucSummation::MAJORING}, 0.7301587},
+      {true, {.num_thresholds = 10, .summation_method = AucSummation::MINORING}, 0.7301587},
+      {true, {.curve = AucCurve::PR, .summation_method = AucSummation::CAREFUL_INTERPOLATION}, 0.7156105}};
+  for (const Case& c : cases) {
+    Scope root = Scope::NewRootScope();
+    std::vector<int64_t> l(kAucLabels.begin(), kAucLabels.end());
+    metrics::MetricResult auc = metrics::Auc(root, ops::Const(root, I(l)), ops::Const(root, F(kAucPredictions)),
+                                             c.weighted ? ops::Const(root, F(weights)) : Output(), c.options);
+    Streaming st(root);
+    EXPECT_NEAR(st.Update({}, {auc.update_op})[0], c.tf, 2e-6) << c.options.num_thresholds;
+  }
+}
+
 // ---- Confusion matrix ------------------------------------------------------------------------
 
 TEST(ConfusionMatrixTest, CountsAndWeights) {
