@@ -370,13 +370,12 @@ Output SparseSoftmaxCrossEntropy(const Scope& scope, const Input& labels, const 
   Output w = weights.ToOutput(h, DT_FLOAT);
   if (!z.valid() || !l.valid() || !w.valid()) return Output();
   // TF's _remove_squeezable_dimensions with expected_rank_diff 1, where the ranks are known.
-  int z_rank = z.shape().rank(), l_rank = l.shape().rank();
+  const int z_rank = z.shape().rank(), l_rank = l.shape().rank();
   if (z_rank >= 0 && l_rank >= 0) {
     if (z_rank - l_rank == 2 && (z.shape().dim(z_rank - 1) == 1 || z.shape().dim(z_rank - 1) < 0)) {
       z = ops::Squeeze(h, z, {-1});
-    } else if (z_rank == l_rank && l_rank > 0 && l.shape().dim(l_rank - 1) <= 1) {
+    } else if (z_rank == l_rank && l_rank > 0 && (l.shape().dim(l_rank - 1) == 1 || l.shape().dim(l_rank - 1) < 0)) {
       l = ops::Squeeze(h, l, {-1});
-      l_rank = l.shape().rank();
     }
     int w_rank = w.shape().rank();
     if (w_rank >= 0 && l.valid() && w_rank - l.shape().rank() == 1) w = ops::Squeeze(h, w, {-1});

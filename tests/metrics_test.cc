@@ -313,6 +313,26 @@ TEST(MetricsTest, AucMatchesTensorFlow) {
   }
 }
 
+TEST(MetricsTest, ShapeErrorsNameTheMetric) {
+  {
+    Scope root = Scope::NewRootScope();
+    metrics::Accuracy(root, ops::Const(root, {1, 2, 3}), ops::Const(root, {1, 2}));
+    EXPECT_THAT(root.status().message(), HasSubstr("accuracy: the shape of predictions [2] is not compatible"));
+  }
+  {
+    Scope root = Scope::NewRootScope();
+    metrics::Mean(root, ops::Const(root, Tensor::FromVector(std::vector<float>{1, 2, 3, 4}, {2, 2})),
+                  ops::Const(root, Tensor::FromVector(std::vector<float>{1, 2, 3}, {1, 3})));
+    EXPECT_THAT(root.status().message(), HasSubstr("mean: weights can not be broadcast to values"));
+  }
+  {
+    Scope root = Scope::NewRootScope();
+    metrics::Recall(root.WithOpName("r"), ops::Const(root, {1, 0}), ops::Const(root, {1, 0}),
+                    ops::Const(root, Tensor::FromVector(std::vector<float>{1, 2, 3, 4}, {2, 1, 2})));
+    EXPECT_THAT(root.status().message(), HasSubstr("r: weights of shape [2,1,2] are neither a scalar nor of the rank"));
+  }
+}
+
 // ---- Confusion matrix ------------------------------------------------------------------------
 
 TEST(ConfusionMatrixTest, CountsAndWeights) {
