@@ -46,8 +46,12 @@ Variable LocalVariable(const Scope& scope, const TensorShape& shape, DataType dt
 namespace metrics {
 
 struct MetricResult {
-  Output value;      // the metric of the state, read without changing it ("<name>/value")
-  Output update_op;  // adds a batch to the state, then gives the metric ("<name>/update_op")
+  // The metric of the state, read without changing it ("<name>/value"; an Identity of the count
+  // for the counts).
+  Output value;
+  // Adds a batch to the state, then gives the metric of it ("<name>/update_op"; the count's
+  // AssignAdd, read, for the counts).
+  Output update_op;
 };
 
 // The (weighted) mean of `values`: total / count (0 while the count is 0).

@@ -511,6 +511,27 @@ TEST(RegularizersTest, ApplyRegularizationAndTotalLoss) {
   EXPECT_NEAR(out[0].scalar<float>(), expected_penalty + 3, 1e-5);
 }
 
+TEST(RegularizersTest, AGradientDescentStepOnTheTotalLoss) {
+  // total = mean((w - l)^2) + 0.5 * sum(w^2) / 2: d total / dw = 2 (w - l) / 2 + 0.5 w.
+  Scope root = Scope::NewRootScope();
+  Variable w(root.WithOpName("w"), F({1, -2}, {2}));
+  losses::MeanSquaredError(root, C(root, {3, 0}, {2}), w.value());
+  losses::ApplyRegularization(root, losses::L2Regularizer(0.5), {w.value()});
+  Output total = losses::GetTotalLoss(root);
+  Operation step = train::GradientDescentOptimizer(0.1f).Minimize(root, total);
+  ASSERT_TRUE(root.ok()) << root.status();
+  Session session(root);
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {}, {ops::GlobalVariablesInitializer(root)}, &out));
+  ASSERT_OK(session.Run({}, {total}, {step}, &out));
+  EXPECT_NEAR(out[0].scalar<float>(), (4 + 4) / 2.0 + 0.5 * 5 / 2, 1e-5);
+  ASSERT_OK(session.Run({}, {w.value()}, &out));
+  const Vec w0 = {1, -2}, l = {3, 0};
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_NEAR(out[0].data<float>()[i], w0[i] - 0.1 * ((w0[i] - l[i]) + 0.5 * w0[i]), 1e-6) << i;
+  }
+}
+
 TEST(RegularizersTest, GradientOfL1L2) {
   Scope root = Scope::NewRootScope();
   Output w = ops::Placeholder(root.WithOpName("w"), DT_FLOAT, {2, 2});
