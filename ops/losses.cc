@@ -96,7 +96,7 @@ bool AssertBroadcastable(const Scope& scope, const std::string& who, const Outpu
 
 // weights_broadcast_ops.broadcast_weights: weights * ones_like(values) unless their shapes are
 // known and equal.
-Output BroadcastWeights(const Scope& scope, const std::string& who, const Output& weights, const Output& values) {
+Output BroadcastWeightsFor(const Scope& scope, const std::string& who, const Output& weights, const Output& values) {
   Output w = CastTo(scope, weights, values.dtype());
   if (!w.valid()) return Output();
   if (w.shape().IsFullyDefined() && values.shape().IsFullyDefined() && w.shape() == values.shape()) return w;
@@ -114,7 +114,7 @@ Output NumPresent(const Scope& scope, const std::string& who, const Output& loss
   const Scope& h = names.helpers;
   Output w = ToFloat(h, weights);
   Output present = ops::Select(h, ops::Equal(h, w, 0.0f), ops::ZerosLike(h, w), ops::OnesLike(h, w));
-  present = BroadcastWeights(h, who, present, losses);
+  present = BroadcastWeightsFor(h, who, present, losses);
   if (!present.valid()) return Output();
   if (!per_batch) return ops::Sum(names.op, present, AllAxes(h, present));
   Output axes = ops::Range(h, 1, ops::Rank(h, present), 1);
@@ -213,6 +213,11 @@ Output SumOf(const Scope& s, const std::vector<Output>& xs) {
 }
 
 }  // namespace
+
+Output BroadcastWeights(const Scope& scope, const Output& weights, const Output& values, const std::string& who) {
+  if (!scope.ok() || !weights.valid() || !values.valid()) return Output();
+  return BroadcastWeightsFor(scope, who, weights, values);
+}
 
 Output ComputeWeightedLoss(const Scope& scope, const Input& losses, const Input& weights, const LossOptions& options) {
   if (!scope.ok()) return Output();

@@ -49,6 +49,13 @@ struct LossOptions {
 Output ComputeWeightedLoss(const Scope& scope, const Input& losses, const Input& weights = 1.0f,
                            const LossOptions& options = {});
 
+// weights (cast to the values' dtype) * ones_like(values), or the weights themselves where both
+// shapes are known and equal (TF's weights_broadcast_ops.broadcast_weights): weights must be a
+// scalar or of the values' rank with each dim 1 or the values' dim, checked while building where
+// the shapes are known and by an Assert when the graph runs otherwise. `who` starts the errors.
+Output BroadcastWeights(const Scope& scope, const Output& weights, const Output& values,
+                        const std::string& who = "broadcast_weights");
+
 // (predictions - labels)^2.
 Output MeanSquaredError(const Scope& scope, const Input& labels, const Input& predictions,
                         const Input& weights = 1.0f, const LossOptions& options = {});

@@ -8,6 +8,7 @@
 #include "ops/array_ops.h"
 #include "ops/check_ops.h"
 #include "ops/initializers.h"
+#include "ops/losses.h"
 #include "ops/math_ops.h"
 #include "ops/scope_internal.h"
 #include "ops/state_ops.h"
@@ -144,27 +145,8 @@ bool RemoveSqueezableDimensions(const Scope& s, const std::string& who, Output* 
   return s.ok() && weights->valid();
 }
 
-// weights * ones_like(values), after checking where the shapes are known that the weights are a
-// scalar or of the values' rank with dims 1 or the values' (the kernels check the rest).
 Output BroadcastWeights(const Scope& s, const std::string& who, const Output& weights, const Output& values) {
-  Output w = CastTo(s, weights, values.dtype());
-  if (!w.valid()) return Output();
-  const TensorShape& ws = w.shape();
-  const TensorShape& vs = values.shape();
-  if (ws.rank() > 0 && vs.rank() >= 0) {
-    bool ok = ws.rank() == vs.rank();
-    for (int i = 0; ok && i < ws.rank(); ++i) {
-      ok = ws.dim(i) < 0 || vs.dim(i) < 0 || ws.dim(i) == 1 || ws.dim(i) == vs.dim(i);
-    }
-    if (!ok) {
-      s.UpdateStatus(errors::InvalidArgument(who, ": weights can not be broadcast to values. values.shape=",
-                                             vs.DebugString(), " weights.shape=", ws.DebugString()));
-      return Output();
-    }
-  }
-  if (ws.IsFullyDefined() && vs.IsFullyDefined() && ws == vs) return w;
-  Scope b = s.NewSubScope("broadcast_weights");
-  return ops::Mul(b, w, ops::OnesLike(b, values));
+  return losses::BroadcastWeights(s, weights, values, who);
 }
 
 MetricResult MeanIn(const Scope& h, const std::string& who, Output values, Output weights) {

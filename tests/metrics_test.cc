@@ -112,6 +112,20 @@ TEST(MetricsTest, WeightedMean) {
   EXPECT_NEAR(st.Values({mean.value})[0], 11.0 / 4, 1e-6);
 }
 
+TEST(MetricsTest, WeightsOfUnknownShapeAreCheckedWhenRun) {
+  Scope root = Scope::NewRootScope();
+  Output weights = ops::Placeholder(root.WithOpName("w"), DT_FLOAT);
+  Output values = ops::Const(root, Tensor::FromVector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3}));
+  metrics::MetricResult mean = metrics::Mean(root, values, weights);
+  Streaming st(root);
+  std::vector<Tensor> out;
+  // NumPy would broadcast [3] against [2, 3]; TF's weights must have the values' rank.
+  EXPECT_THAT(st.session.Run({{weights, F({1, 0, 1})}}, {mean.update_op}, &out).message(),
+              HasSubstr("weights can not be broadcast to values"));
+  ASSERT_OK(st.session.Run({{weights, Tensor::FromVector(std::vector<float>{1, 0, 1}, {1, 3})}}, {mean.update_op}, &out));
+  EXPECT_NEAR(out[0].scalar<float>(), (1 + 3 + 4 + 6) / 4.0, 1e-6);
+}
+
 TEST(MetricsTest, PrecisionRecallAndCounts) {
   Scope root = Scope::NewRootScope();
   Output labels = ops::Placeholder(root.WithOpName("labels"), DT_INT64, {-1});
