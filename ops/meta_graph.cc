@@ -150,8 +150,14 @@ Status ExportMetaGraph(const Scope& scope, const train::Saver* saver, MetaGraphD
   }
   for (const std::string& key : scope.CollectionKeys()) {
     if (IsVariableCollection(key)) {
-      return errors::InvalidArgument("collection ", Quoted(key),
-                                     " holds variables: build them with Variable, not AddToCollection");
+      // Variables added by name (ops::LocalVariable's "local_variables", "metric_variables"):
+      // VariableDefs, as TF1 writes every variable collection.
+      SLUICE_ASSIGN_OR_RETURN(std::vector<Variable> vars, VariablesOfCollection(scope, key));
+      auto& list = *collections[key].mutable_bytes_list();
+      for (const Variable& v : vars) {
+        list.add_value(ToVariableDef(v, trainable.contains(v.name())).SerializeAsString());
+      }
+      continue;
     }
     CollectionDef::NodeList* list = collections[key].mutable_node_list();
     for (const std::string& name : scope.GetCollection(key)) list->add_value(name);

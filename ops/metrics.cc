@@ -23,31 +23,24 @@ using internal::NameScope;
 constexpr char kLocalVariables[] = "local_variables";
 constexpr char kMetricVariables[] = "metric_variables";
 
-std::vector<Variable> VariablesOfCollection(const Scope& scope, const std::string& key) {
-  std::vector<Variable> vars;
-  const Graph* graph = scope.graph();
-  for (const std::string& name : scope.GetCollection(key)) {
-    Node* ref = graph->FindNode(name);
-    Node* read = graph->FindNode(name + "/read");
-    Node* assign = graph->FindNode(name + "/Assign");
-    if (ref == nullptr || read == nullptr || assign == nullptr) {
-      scope.UpdateStatus(errors::InvalidArgument("'", errors::Echo(name), "' of collection '", key,
-                                                 "' is not a variable built by ops::LocalVariable"));
-      continue;
-    }
-    vars.push_back(Variable::FromParts(Output(Operation(ref, scope.data()), 0), Output(Operation(read, scope.data()), 0),
-                                       Operation(assign, scope.data())));
-  }
-  return vars;
-}
-
 }  // namespace
 
 namespace ops {
 
-std::vector<Variable> LocalVariables(const Scope& scope) { return VariablesOfCollection(scope, kLocalVariables); }
+namespace {
+std::vector<Variable> VariablesOrError(const Scope& scope, const std::string& key) {
+  StatusOr<std::vector<Variable>> vars = VariablesOfCollection(scope, key);
+  if (!vars.ok()) {
+    scope.UpdateStatus(vars.status());
+    return {};
+  }
+  return *std::move(vars);
+}
+}  // namespace
 
-std::vector<Variable> MetricVariables(const Scope& scope) { return VariablesOfCollection(scope, kMetricVariables); }
+std::vector<Variable> LocalVariables(const Scope& scope) { return VariablesOrError(scope, kLocalVariables); }
+
+std::vector<Variable> MetricVariables(const Scope& scope) { return VariablesOrError(scope, kMetricVariables); }
 
 Operation LocalVariablesInitializer(const Scope& scope) {
   if (!scope.ok()) return Operation();

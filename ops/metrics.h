@@ -15,9 +15,8 @@
 // without changing it. Running the initializer again starts over. Errors are recorded on the
 // scope. Weights, where given, are a scalar or broadcast to the predictions (after TF's squeeze
 // of a trailing size-1 dim); an invalid Output means none.
-//
-// Note: ExportMetaGraph does not yet write the local_variables collection (it refuses variable
-// collections added by name), so a graph with metrics does not export as a meta graph.
+// ExportMetaGraph writes both collections as TF1's VariableDefs, and MetaGraph's initializer
+// covers the local variables after an import.
 #ifndef SLUICE_OPS_METRICS_H_
 #define SLUICE_OPS_METRICS_H_
 

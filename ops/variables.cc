@@ -14,6 +14,25 @@ Variable Variable::FromParts(Output ref, Output value, Operation initializer) {
   return v;
 }
 
+StatusOr<std::vector<Variable>> VariablesOfCollection(const Scope& scope, const std::string& key) {
+  std::vector<Variable> vars;
+  const Graph* graph = scope.graph();
+  for (const std::string& name : scope.GetCollection(key)) {
+    Node* ref = graph->FindNode(name);
+    Node* read = graph->FindNode(name + "/read");
+    if (read == nullptr) read = graph->FindNode(name + "/Read/ReadVariableOp");
+    Node* assign = graph->FindNode(name + "/Assign");
+    if (ref == nullptr || read == nullptr || assign == nullptr ||
+        (ref->type_string() != "VariableV2" && ref->type_string() != "VarHandleOp")) {
+      return errors::InvalidArgument("'", errors::Echo(name), "' of collection '", errors::Echo(key),
+                                     "' is not a variable (a VariableV2 or VarHandleOp with its read and Assign nodes)");
+    }
+    vars.push_back(Variable::FromParts(Output(Operation(ref, scope.data()), 0),
+                                       Output(Operation(read, scope.data()), 0), Operation(assign, scope.data())));
+  }
+  return vars;
+}
+
 Variable::Variable(const Scope& scope, const Input& initial_value, bool trainable) {
   Build(scope, TensorShape::UnknownRank(), DT_INVALID,
         [&](const Scope& s) { return initial_value.ToOutput(s); }, trainable, /*resource=*/false);

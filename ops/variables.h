@@ -67,6 +67,12 @@ class Variable {
   Operation initializer_;
 };
 
+// The variables a collection of node names holds ("local_variables", "metric_variables", ...,
+// filled by Scope::AddToCollection with variable names): each name's VariableV2 with its
+// "<name>/read" and "<name>/Assign", or VarHandleOp with its "<name>/Read/ReadVariableOp" and
+// "<name>/Assign". A name that is no such variable is an error naming it.
+StatusOr<std::vector<Variable>> VariablesOfCollection(const Scope& scope, const std::string& key);
+
 // A resource variable (see the top of this file); it adds no state to Variable, so it can be
 // passed and stored as one.
 class ResourceVariable : public Variable {

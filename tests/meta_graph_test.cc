@@ -18,6 +18,7 @@
 #include "ops/array_ops.h"
 #include "ops/layers.h"
 #include "ops/math_ops.h"
+#include "ops/metrics.h"
 #include "ops/nn_ops.h"
 #include "ops/state_ops.h"
 #include "ops/training.h"
@@ -278,6 +279,53 @@ TEST(MetaGraphTest, BadCollectionsAreRejected) {
   (*bad.mutable_collection_def())["train_op"].mutable_node_list()->set_value(0, "no_such_op");
   s = MetaGraph::FromProto(bad).status();
   EXPECT_THAT(s.message(), HasSubstr("collection 'train_op' names 'no_such_op'"));
+}
+
+// Metric state is local variables (not global): exported as VariableDefs in "local_variables" and
+// "metric_variables", initialized by MetaGraph after an import, and streaming there as before.
+TEST(MetaGraphTest, MetricLocalVariablesExportAndInitialize) {
+  Scope root = Scope::NewRootScope();
+  auto labels = ops::Placeholder(root.WithOpName("labels"), DT_INT64, {-1});
+  auto predictions = ops::Placeholder(root.WithOpName("predictions"), DT_INT64, {-1});
+  metrics::MetricResult acc = metrics::Accuracy(root, labels, predictions);
+  ASSERT_OK(root.status());
+  MetaGraphDef def;
+  ASSERT_OK(ExportMetaGraph(root, nullptr, &def));
+  for (const char* key : {"local_variables", "metric_variables"}) {
+    ASSERT_TRUE(def.collection_def().contains(key)) << key;
+    std::vector<std::string> names;
+    for (const std::string& bytes : def.collection_def().at(key).bytes_list().value()) {
+      VariableDef v;
+      ASSERT_TRUE(v.ParseFromString(bytes));
+      names.push_back(v.variable_name());
+      EXPECT_EQ(v.initializer_name(), absl::StrCat(v.variable_name().substr(0, v.variable_name().size() - 2), "/Assign"));
+      EXPECT_FALSE(v.trainable());
+    }
+    EXPECT_THAT(names, ElementsAre("accuracy/total:0", "accuracy/count:0")) << key;
+  }
+  EXPECT_FALSE(def.collection_def().contains("variables"));
+  auto meta = MetaGraph::FromProto(def);
+  ASSERT_OK(meta.status());
+  auto session = meta->CreateSession();
+  ASSERT_OK(session.status());
+  ASSERT_OK(meta->InitializeVariables(**session));
+  std::vector<Tensor> out;
+  auto feed = [](std::vector<int64_t> l, std::vector<int64_t> p) {
+    return std::vector<std::pair<std::string, Tensor>>{{"labels:0", Tensor::FromVector<int64_t>(l)},
+                                                       {"predictions:0", Tensor::FromVector<int64_t>(p)}};
+  };
+  ASSERT_OK((*session)->Run(feed({1, 2, 3, 4}, {1, 2, 0, 0}), {acc.update_op.name()}, {}, &out));
+  ASSERT_OK((*session)->Run(feed({5, 6}, {5, 6}), {acc.update_op.name()}, {}, &out));
+  EXPECT_FLOAT_EQ(out[0].flat<float>()[0], 4.0f / 6.0f);
+}
+
+TEST(MetaGraphTest, VariableCollectionsMustNameVariables) {
+  Scope root = Scope::NewRootScope();
+  auto c = ops::Const(root.WithOpName("c"), 1.0f);
+  root.AddToCollection("local_variables", "c");
+  MetaGraphDef def;
+  Status s = ExportMetaGraph(root, nullptr, &def);
+  EXPECT_THAT(s.message(), HasSubstr("'c' of collection 'local_variables' is not a variable"));
 }
 
 TEST(MetaGraphTest, CollectionsOfEveryKind) {
