@@ -28,7 +28,7 @@ std::string VariablePrefix(const Scope& scope) {
   return v.name.empty() ? relative : absl::StrCat(v.name, "/", relative);
 }
 
-// A scope over `d` with its fields changed by `change`, no op name.
+// `scope` with its data changed by `change`, and no op name.
 Scope Derived(const Scope& scope, const std::function<void(ScopeData*)>& change) {
   auto copy = std::make_shared<ScopeData>(*scope.data());
   copy->op_name.reset();
@@ -41,7 +41,8 @@ Scope Derived(const Scope& scope, const std::function<void(ScopeData*)>& change)
 // default names under it start again.
 Scope Enter(const Scope& scope, const std::string& full_name, const std::string& name_scope_child,
             const VariableScopeOptions& options) {
-  Scope named = scope.NewSubScope(name_scope_child);
+  // Without the scope's op name, which NewSubScope would take for the child's.
+  Scope named = Derived(scope, [](ScopeData*) {}).NewSubScope(name_scope_child);
   auto v = std::make_shared<VariableScopeData>();
   const VariableScopeData* parent = scope.data()->variable_scope.get();
   v->name = full_name;
@@ -211,6 +212,7 @@ Variable GetVariable(const Scope& scope, const std::string& name, const TensorSh
   Scope at = Derived(scope, [&](ScopeData* d) {
     d->prefix = slash == std::string::npos ? "" : full_name.substr(0, slash + 1);
     d->op_name = slash == std::string::npos ? full_name : full_name.substr(slash + 1);
+    d->variable_scope.reset();
   });
   const bool resource = vs && vs->use_resource.value_or(false);
   Variable v = resource ? ResourceVariable(at, shape, init, dtype, trainable) : Variable(at, shape, init, dtype, trainable);
@@ -232,6 +234,7 @@ Variable GetVariable(const Scope& scope, const std::string& name, const TensorSh
     Scope reg_scope = Derived(scope, [&](ScopeData* d) {
       d->prefix = full_name + "/";
       d->control_deps.clear();
+      d->variable_scope.reset();
     });
     Output loss = reg(reg_scope.NewSubScope("Regularizer"), v.value());
     if (loss.valid()) scope.AddToCollection(kRegularizationLossesCollection, loss.name());

@@ -201,6 +201,8 @@ TEST(VariableScopeTest, UniqueVariableScopeNamesLikeKerasAndRestartsWhenReentere
   GetVariable(r2.NewSubScope("dense"), "kernel", {1});
   EXPECT_EQ(VariableScopeName(UniqueVariableScope(r2, "dense")), "dense_1");
   EXPECT_TRUE(r2.ok()) << r2.status();
+  // A scope's op name is not the variable scope's.
+  EXPECT_EQ(VariableScope(root.WithOpName("op"), "vs").name_prefix(), "vs/");
   // Bad names.
   Scope r3 = Scope::NewRootScope();
   VariableScope(r3, "a/b");
