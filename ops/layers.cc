@@ -39,12 +39,6 @@ Output Fail(const Scope& scope, const std::string& layer, const std::string& why
   return Output();
 }
 
-// A layer's weight: GetVariable with the layer's regularizer.
-Variable Weight(const Scope& scope, const std::string& name, const TensorShape& shape, DataType dtype,
-                const Initializer& init, const Regularizer& regularizer, bool trainable = true) {
-  return GetVariable(scope, name, shape, dtype, init, regularizer, trainable);
-}
-
 std::string Join(const std::vector<int>& v) { return absl::StrJoin(v, ","); }
 
 // A 2-D layer's spatial attributes, checked and in TF's op form.
@@ -140,7 +134,7 @@ bool ReadConv(const Scope& scope, const std::string& layer, const Output& x, int
 Output AddBiasAndActivate(const Scope& scope, Output out, int64_t filters, const Conv2DOptions& o, const Spatial& sp,
                           DataType dtype) {
   if (o.use_bias) {
-    Variable bias = Weight(scope, "bias", TensorShape{filters}, dtype, o.bias_initializer, o.bias_regularizer);
+    Variable bias = GetVariable(scope, "bias", TensorShape{filters}, dtype, o.bias_initializer, o.bias_regularizer);
     if (!bias.valid()) return Output();
     out = ops::BiasAdd(scope, out, bias, sp.data_format);
   }
@@ -187,10 +181,10 @@ Output Dense(const Scope& scope, const Input& x, int64_t units, Activation activ
                              shape.DebugString()));
   }
   if (units <= 0) return Fail(scope, "Dense", absl::StrCat("units must be positive, got ", units));
-  Variable kernel = Weight(scope, "kernel", TensorShape{shape.dim(1), units}, in.dtype(), kernel_init,
+  Variable kernel = GetVariable(scope, "kernel", TensorShape{shape.dim(1), units}, in.dtype(), kernel_init,
                            kernel_regularizer);
   if (!kernel.valid()) return Output();
-  Variable bias = Weight(scope, "bias", TensorShape{units}, in.dtype(), bias_init, nullptr);
+  Variable bias = GetVariable(scope, "bias", TensorShape{units}, in.dtype(), bias_init, nullptr);
   if (!bias.valid()) return Output();
   Output out = ops::BiasAdd(scope, ops::MatMul(scope, in, kernel), bias);
   return activation ? activation(scope, out) : out;
@@ -224,7 +218,7 @@ Output Conv2D(const Scope& scope, const Input& x, int64_t filters, const std::ve
   ConvSetup c;
   if (!ReadConv(scope, "Conv2D", in, filters, kernel_size, o, &c)) return Output();
   const int64_t channels = in.shape().dim(c.sp.c_axis);
-  Variable kernel = Weight(scope, "kernel", TensorShape{c.kernel[0], c.kernel[1], channels, filters}, in.dtype(),
+  Variable kernel = GetVariable(scope, "kernel", TensorShape{c.kernel[0], c.kernel[1], channels, filters}, in.dtype(),
                            o.kernel_initializer, o.kernel_regularizer);
   if (!kernel.valid()) return Output();
   ops::Conv2DOptions conv;
@@ -243,7 +237,7 @@ Output Conv2DTranspose(const Scope& scope, const Input& x, int64_t filters, cons
   if (!ReadConv(scope, "Conv2DTranspose", in, filters, kernel_size, o, &c)) return Output();
   const TensorShape& s = in.shape();
   const int64_t channels = s.dim(c.sp.c_axis);
-  Variable kernel = Weight(scope, "kernel", TensorShape{c.kernel[0], c.kernel[1], filters, channels}, in.dtype(),
+  Variable kernel = GetVariable(scope, "kernel", TensorShape{c.kernel[0], c.kernel[1], filters, channels}, in.dtype(),
                            o.kernel_initializer, o.kernel_regularizer);
   if (!kernel.valid()) return Output();
   // Keras' deconv_output_length without output_padding, per spatial dim: a known size becomes a
@@ -358,17 +352,17 @@ Output BatchNorm(const Scope& scope, const Input& x, bool training, const Output
   const TensorShape param_shape{channels};
   Variable gamma, beta;
   if (o.scale) {
-    gamma = Weight(scope, "gamma", param_shape, dtype, o.gamma_initializer, o.gamma_regularizer);
+    gamma = GetVariable(scope, "gamma", param_shape, dtype, o.gamma_initializer, o.gamma_regularizer);
     if (!gamma.valid()) return Output();
   }
   if (o.center) {
-    beta = Weight(scope, "beta", param_shape, dtype, o.beta_initializer, o.beta_regularizer);
+    beta = GetVariable(scope, "beta", param_shape, dtype, o.beta_initializer, o.beta_regularizer);
     if (!beta.valid()) return Output();
   }
-  Variable moving_mean = Weight(scope, "moving_mean", param_shape, dtype, o.moving_mean_initializer, nullptr, false);
+  Variable moving_mean = GetVariable(scope, "moving_mean", param_shape, dtype, o.moving_mean_initializer, nullptr, false);
   if (!moving_mean.valid()) return Output();
   Variable moving_variance =
-      Weight(scope, "moving_variance", param_shape, dtype, o.moving_variance_initializer, nullptr, false);
+      GetVariable(scope, "moving_variance", param_shape, dtype, o.moving_variance_initializer, nullptr, false);
   if (!moving_variance.valid()) return Output();
 
   // Parameters broadcast against x: [C] already does when the channel axis is the last one.

@@ -602,6 +602,17 @@ TEST(SequentialTest, ASmallCnnTrainsAndNamesLayersLikeKeras) {
   test::ExpectTensorEqual(r[1], r[0]);
 }
 
+TEST(ActivationLayerTest, AppliesTheFunctionInTheScope) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Const(root, {-1.0f, 2.0f});
+  auto y = layers::ActivationLayer(root.NewSubScope("activation"), x, ops::Relu);
+  ASSERT_TRUE(root.ok()) << root.status();
+  EXPECT_EQ(y.node()->name(), "activation/Relu");
+  test::ExpectTensorEqual(test::RunOne(root, y), Tensor::FromVector<float>({0.0f, 2.0f}));
+  layers::ActivationLayer(root.NewSubScope("bad"), x, nullptr);
+  EXPECT_THAT(root.status().message(), HasSubstr("the activation function is null"));
+}
+
 TEST(SequentialTest, NullLayerIsAnError) {
   Scope root = Scope::NewRootScope();
   layers::Sequential model;
