@@ -140,11 +140,11 @@ TEST(Conv2DLayerTest, ChannelsFirstActivationNoBiasAndRegularizer) {
 
 // conv2d_transpose by its definition: each input pixel scatters kernel * value into the output.
 std::vector<double> TransposedConvByHand(const Tensor& x, const Tensor& k, const Tensor& b, const TensorShape& os,
-                                         int stride, bool same) {
+                                         int stride, bool same, int dilation = 1) {
   const TensorShape& xs = x.shape();
   const int64_t kh = k.shape().dim(0), kw = k.shape().dim(1), f = k.shape().dim(2), ci = k.shape().dim(3);
-  const int64_t pt = same ? SamePad(os.dim(1), xs.dim(1), kh, stride, 1) : 0;
-  const int64_t pl = same ? SamePad(os.dim(2), xs.dim(2), kw, stride, 1) : 0;
+  const int64_t pt = same ? SamePad(os.dim(1), xs.dim(1), kh, stride, dilation) : 0;
+  const int64_t pl = same ? SamePad(os.dim(2), xs.dim(2), kw, stride, dilation) : 0;
   std::vector<double> out(os.num_elements());
   for (int64_t n = 0; n < os.dim(0); ++n)
     for (int64_t y = 0; y < os.dim(1); ++y)
@@ -156,7 +156,7 @@ std::vector<double> TransposedConvByHand(const Tensor& x, const Tensor& k, const
         for (int64_t c = 0; c < ci; ++c)
           for (int64_t i = 0; i < kh; ++i)
             for (int64_t j = 0; j < kw; ++j) {
-              const int64_t y = iy * stride + i - pt, xx = ix * stride + j - pl;
+              const int64_t y = iy * stride + i * dilation - pt, xx = ix * stride + j * dilation - pl;
               if (y < 0 || y >= os.dim(1) || xx < 0 || xx >= os.dim(2)) continue;
               for (int64_t o = 0; o < f; ++o) {
                 out[Idx(os, n, y, xx, o)] += At(x, Idx(xs, n, iy, ix, c)) * At(k, ((i * kw + j) * f + o) * ci + c);
@@ -198,6 +198,43 @@ TEST(Conv2DTransposeLayerTest, OutputShapeFollowsTheBatchAtRunTime) {
       EXPECT_EQ(r[0].shape(), (TensorShape{batch, c.out, c.out, 2}));
       ExpectNear(r[0], TransposedConvByHand(in, r[1], r[2], r[0].shape(), c.stride, c.padding == "same"), 1e-4);
     }
+  }
+}
+
+TEST(Conv2DTransposeLayerTest, DilatedKernel) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, TensorShape{-1, 5, 5, 3});
+  layers::Conv2DOptions o;
+  o.dilation_rate = {2};
+  o.bias_initializer = init::Constant(-0.5f);
+  auto y = layers::Conv2DTranspose(root.NewSubScope("up"), x, 2, {3}, o);
+  ASSERT_TRUE(root.ok()) << root.status();
+  EXPECT_EQ(y.shape(), (TensorShape{-1, 9, 9, 2}));  // 5 + (dilated kernel 5) - 1
+  Tensor in = test::Floats({2, 5, 5, 3});
+  auto out = test::RunGraph(root, {{x, in}}, {y, FindVariable(root, "up/kernel").value(), FindVariable(root, "up/bias").value()},
+                            {ops::GlobalVariablesInitializer(root)});
+  ASSERT_OK(out.status());
+  ExpectNear((*out)[0], TransposedConvByHand(in, (*out)[1], (*out)[2], (*out)[0].shape(), 1, false, 2), 1e-4);
+}
+
+TEST(ConvLayersTest, GradientsMatchNumericOnes) {
+  for (bool transpose : {false, true}) {
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root.WithOpName("x"), DT_DOUBLE, TensorShape{2, 4, 4, 2});
+    layers::Conv2DOptions o;
+    o.strides = {2};
+    o.padding = "same";
+    o.activation = ops::Tanh;
+    Output y = transpose ? layers::Conv2DTranspose(root.NewSubScope("c"), x, 3, {3}, o)
+                         : layers::Conv2D(root.NewSubScope("c"), x, 3, {3}, o);
+    auto loss = ops::Sum(root, ops::Mul(root, y, test::Doubles(y.shape(), 1.0, 0.5)), {0, 1, 2, 3});
+    ASSERT_TRUE(root.ok()) << root.status();
+    const TensorShape kernel_shape = FindVariable(root, "c/kernel").shape();
+    auto err = test::ComputeGradientError(
+        root, {x, FindVariable(root, "c/kernel").value(), FindVariable(root, "c/bias").value()},
+        {test::Doubles({2, 4, 4, 2}), test::Doubles(kernel_shape, 0.3), test::Doubles({3}, 0.1)}, loss);
+    ASSERT_OK(err.status());
+    EXPECT_LT(*err, 1e-6) << "transpose " << transpose;
   }
 }
 
