@@ -42,7 +42,7 @@ using Regularizer = std::function<Output(const Scope&, const Output& weights)>;
 
 // activation(x · kernel + bias) for x of shape [batch, in] (in known when building), with the
 // trainable variables "kernel" [in, units] and "bias" [units] of x's dtype. A null activation
-// leaves the output linear.
+// leaves the output linear; a kernel_regularizer's loss goes to "regularization_losses".
 Output Dense(const Scope& scope, const Input& x, int64_t units, Activation activation = nullptr,
              const Initializer& kernel_init = init::GlorotUniform(),
              const Initializer& bias_init = init::Zeros(), const Regularizer& kernel_regularizer = nullptr);
