@@ -650,6 +650,31 @@ TEST(ActivationLayerTest, AppliesTheFunctionInTheScope) {
   EXPECT_THAT(root.status().message(), HasSubstr("the activation function is null"));
 }
 
+TEST(SequentialTest, TwoModelsGetDistinctNamesAndAReusedScopeShares) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, TensorShape{-1, 3});
+  auto dense = [](const Scope& s, const Output& in) { return layers::Dense(s, in, 2); };
+  layers::Sequential a, b;
+  a.Add("dense", dense);
+  b.Add("dense", dense).Add("dense", dense);
+  a.Apply(root, x);
+  b.Apply(root, x);
+  EXPECT_THAT(a.layer_scopes(), ElementsAre("dense"));
+  EXPECT_THAT(b.layer_scopes(), ElementsAre("dense_1", "dense_2"));
+  // A fresh model built under a variable scope entered again with reuse finds the first one's.
+  layers::Sequential first, second;
+  first.Add("dense", dense);
+  second.Add("dense", dense);
+  Output y1 = first.Apply(VariableScope(root, "m"), x);
+  Output y2 = second.Apply(VariableScope(root, "m", VariableReuse::kReuse), x);
+  ASSERT_TRUE(root.ok()) << root.status();
+  EXPECT_THAT(second.layer_scopes(), ElementsAre("m/dense"));
+  EXPECT_EQ(root.global_variables().size(), 8u);
+  auto out = test::RunGraph(root, {{x, test::Floats({2, 3})}}, {y1, y2}, {ops::GlobalVariablesInitializer(root)});
+  ASSERT_OK(out.status());
+  test::ExpectTensorEqual((*out)[1], (*out)[0]);
+}
+
 TEST(SequentialTest, NullLayerIsAnError) {
   Scope root = Scope::NewRootScope();
   layers::Sequential model;
