@@ -1,6 +1,12 @@
 #include "ops/initializers.h"
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "ops/array_ops.h"
 #include "ops/math_ops.h"
@@ -88,27 +94,150 @@ Initializer RandomUniform(float minval, float maxval, int64_t seed) {
   return ScaledRandom("random_uniform", "RandomUniform", maxval - minval, minval, seed);
 }
 
-Initializer GlorotUniform(int64_t seed) {
-  return [seed](const Scope& scope, const TensorShape& shape, DataType dtype) -> Output {
-    if (!shape.IsFullyDefined()) {
-      scope.UpdateStatus(errors::InvalidArgument("initializer 'GlorotUniform': shape ",
-                                                 shape.DebugString(), " is not fully defined"));
+namespace {
+
+// TF's _compute_fans: a scalar has fans 1; a vector its length for both; a conv kernel
+// [..., in, out] multiplies in and out by its receptive field (the product of the leading dims).
+void ComputeFans(const TensorShape& shape, double* fan_in, double* fan_out) {
+  *fan_in = *fan_out = 1;
+  const int rank = shape.rank();
+  if (rank == 1) {
+    *fan_in = *fan_out = static_cast<double>(shape.dim(0));
+  } else if (rank >= 2) {
+    double receptive = 1;
+    for (int i = 0; i < rank - 2; ++i) receptive *= static_cast<double>(shape.dim(i));
+    *fan_in = static_cast<double>(shape.dim(rank - 2)) * receptive;
+    *fan_out = static_cast<double>(shape.dim(rank - 1)) * receptive;
+  }
+}
+
+// The stddev of a unit normal truncated to [-2, 2].
+constexpr double kTruncatedNormalStddev = 0.87962566103423978;
+
+}  // namespace
+
+Initializer VarianceScaling(float scale, const std::string& mode, const std::string& distribution,
+                            int64_t seed) {
+  return [=](const Scope& scope, const TensorShape& shape, DataType dtype) -> Output {
+    auto fail = [&](const std::string& why) {
+      scope.UpdateStatus(errors::InvalidArgument("initializer 'VarianceScaling' (", scope.name_prefix(), "): ", why));
       return Output();
+    };
+    if (!(scale > 0.0f)) return fail(absl::StrCat("scale must be positive, got ", scale));
+    if (mode != "fan_in" && mode != "fan_out" && mode != "fan_avg") {
+      return fail("mode must be fan_in, fan_out or fan_avg, got '" + mode + "'");
     }
-    // Fans as TF's _compute_fans: a vector has fan_in = fan_out = its length; a conv kernel
-    // [..., in, out] multiplies both by its receptive field (the product of the leading dims).
-    double fan_in = 1, fan_out = 1;
-    int rank = shape.rank();
-    if (rank == 1) {
-      fan_in = fan_out = static_cast<double>(shape.dim(0));
-    } else if (rank >= 2) {
-      double receptive = 1;
-      for (int i = 0; i < rank - 2; ++i) receptive *= static_cast<double>(shape.dim(i));
-      fan_in = static_cast<double>(shape.dim(rank - 2)) * receptive;
-      fan_out = static_cast<double>(shape.dim(rank - 1)) * receptive;
+    if (distribution != "truncated_normal" && distribution != "normal" && distribution != "untruncated_normal" &&
+        distribution != "uniform") {
+      return fail("distribution must be truncated_normal, untruncated_normal or uniform, got '" + distribution + "'");
     }
-    float limit = static_cast<float>(std::sqrt(3.0 / std::max(1.0, (fan_in + fan_out) / 2)));
-    return RandomUniform(-limit, limit, seed)(scope, shape, dtype);
+    if (!shape.IsFullyDefined()) return fail("shape " + shape.DebugString() + " is not fully defined");
+    double fan_in, fan_out;
+    ComputeFans(shape, &fan_in, &fan_out);
+    const double n = mode == "fan_in" ? fan_in : mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2;
+    const double variance = scale / std::max(1.0, n);
+    if (distribution == "uniform") {
+      const float limit = static_cast<float>(std::sqrt(3.0 * variance));
+      return RandomUniform(-limit, limit, seed)(scope, shape, dtype);
+    }
+    if (distribution == "untruncated_normal") {
+      return RandomNormal(0.0f, static_cast<float>(std::sqrt(variance)), seed)(scope, shape, dtype);
+    }
+    return TruncatedNormal(0.0f, static_cast<float>(std::sqrt(variance) / kTruncatedNormalStddev), seed)(scope, shape,
+                                                                                                       dtype);
+  };
+}
+
+Initializer GlorotUniform(int64_t seed) { return VarianceScaling(1.0f, "fan_avg", "uniform", seed); }
+Initializer GlorotNormal(int64_t seed) { return VarianceScaling(1.0f, "fan_avg", "truncated_normal", seed); }
+Initializer HeNormal(int64_t seed) { return VarianceScaling(2.0f, "fan_in", "truncated_normal", seed); }
+Initializer HeUniform(int64_t seed) { return VarianceScaling(2.0f, "fan_in", "uniform", seed); }
+Initializer LecunNormal(int64_t seed) { return VarianceScaling(1.0f, "fan_in", "truncated_normal", seed); }
+Initializer LecunUniform(int64_t seed) { return VarianceScaling(1.0f, "fan_in", "uniform", seed); }
+
+namespace {
+
+// The thin Q (m x n, row-major, m >= n) of a = QR, with R's diagonal made positive (TF's sign
+// correction), by Householder reflections in double.
+std::vector<double> OrthonormalColumns(std::vector<double> a, int64_t m, int64_t n) {
+  std::vector<std::vector<double>> reflectors;
+  std::vector<double> diag(n);
+  for (int64_t k = 0; k < n; ++k) {
+    std::vector<double> v(m - k);
+    double norm = 0;
+    for (int64_t i = k; i < m; ++i) {
+      v[i - k] = a[i * n + k];
+      norm += v[i - k] * v[i - k];
+    }
+    norm = std::sqrt(norm);
+    const double alpha = v[0] > 0 ? -norm : norm;
+    v[0] -= alpha;
+    double vnorm = 0;
+    for (double x : v) vnorm += x * x;
+    vnorm = std::sqrt(vnorm);
+    if (vnorm > 0) {
+      for (double& x : v) x /= vnorm;
+      for (int64_t j = k; j < n; ++j) {
+        double dot = 0;
+        for (int64_t i = k; i < m; ++i) dot += v[i - k] * a[i * n + j];
+        for (int64_t i = k; i < m; ++i) a[i * n + j] -= 2 * v[i - k] * dot;
+      }
+    }
+    diag[k] = a[k * n + k];
+    reflectors.push_back(std::move(v));
+  }
+  std::vector<double> q(m * n, 0.0);
+  for (int64_t j = 0; j < n; ++j) q[j * n + j] = 1;
+  for (int64_t k = n - 1; k >= 0; --k) {
+    const std::vector<double>& v = reflectors[k];
+    for (int64_t j = 0; j < n; ++j) {
+      double dot = 0;
+      for (int64_t i = k; i < m; ++i) dot += v[i - k] * q[i * n + j];
+      for (int64_t i = k; i < m; ++i) q[i * n + j] -= 2 * v[i - k] * dot;
+    }
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    if (diag[j] < 0) {
+      for (int64_t i = 0; i < m; ++i) q[i * n + j] = -q[i * n + j];
+    }
+  }
+  return q;
+}
+
+}  // namespace
+
+Initializer Orthogonal(float gain, int64_t seed) {
+  return [=](const Scope& scope, const TensorShape& shape, DataType dtype) -> Output {
+    auto fail = [&](const std::string& why) {
+      scope.UpdateStatus(errors::InvalidArgument("initializer 'Orthogonal' (", scope.name_prefix(), "): ", why));
+      return Output();
+    };
+    if (!shape.IsFullyDefined() || shape.rank() < 2) {
+      return fail("the shape must be fully defined and at least two-dimensional, got " + shape.DebugString());
+    }
+    if (dtype != DT_FLOAT && dtype != DT_DOUBLE) return fail("dtype must be float or double, got " + DataTypeString(dtype));
+    int64_t rows = 1;
+    for (int i = 0; i + 1 < shape.rank(); ++i) rows *= shape.dim(i);
+    const int64_t cols = shape.dim(shape.rank() - 1);
+    const bool transposed = rows < cols;
+    const int64_t m = transposed ? cols : rows, n = transposed ? rows : cols;
+    std::mt19937_64 rng(seed != 0 ? static_cast<uint64_t>(seed) : std::random_device{}());
+    std::normal_distribution<double> normal;
+    std::vector<double> a(m * n);
+    for (double& x : a) x = normal(rng);
+    const std::vector<double> q = OrthonormalColumns(std::move(a), m, n);
+    Tensor value(dtype, shape);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        const double x = gain * (transposed ? q[c * n + r] : q[r * n + c]);
+        if (dtype == DT_FLOAT) {
+          value.data<float>()[r * cols + c] = static_cast<float>(x);
+        } else {
+          value.data<double>()[r * cols + c] = x;
+        }
+      }
+    }
+    return ops::Const(scope.WithOpName("orthogonal"), value);
   };
 }
 

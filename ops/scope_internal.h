@@ -41,7 +41,13 @@ struct ScopeState : GraphUnderConstruction {
   absl::flat_hash_map<const Node*, NodePlace> node_places ABSL_GUARDED_BY(mu);
   std::vector<VariableNodes> variables ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, std::vector<std::string>> collections ABSL_GUARDED_BY(mu);
+  // tf.get_variable's store (ops/variable_scope.cc): its variables by full name, and how often
+  // each variable scope has been entered since its parent was (TF1's variable_scopes_count).
+  absl::flat_hash_map<std::string, VariableNodes> stored_variables ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, int> variable_scope_counts ABSL_GUARDED_BY(mu);
 };
+
+struct VariableScopeData;  // ops/variable_scope.h
 
 // One per Scope value; immutable.
 struct ScopeData {
@@ -50,6 +56,7 @@ struct ScopeData {
   std::optional<std::string> op_name;  // from WithOpName
   std::string device;
   std::vector<Operation> control_deps;
+  std::shared_ptr<const VariableScopeData> variable_scope;  // null: variables follow the prefix
 };
 
 }  // namespace sluice::internal
