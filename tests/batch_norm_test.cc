@@ -3,7 +3,9 @@
 // for the running statistic, the exponential_avg_factor blend, inference with given
 // statistics), both layouts; the Grad ops against the textbook formulas; numeric gradient checks
 // of the forward (x, scale, offset) and of the gradient itself (second order); shape inference;
-// errors naming the node; a TensorFlow-written GraphDef node.
+// errors naming the node; a TensorFlow-written GraphDef node, and a TensorFlow graph of these and
+// the LRN and depthwise ops with its gradients against TensorFlow's values.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -416,6 +418,34 @@ TEST(FusedBatchNormGraphDefTest, TensorFlowNodeLoadsAndRuns) {
   auto want = test::RunGraph(root, {}, {bn.y, bn.batch_mean, bn.batch_variance});
   ASSERT_OK(want.status());
   for (int i = 0; i < 3; ++i) test::ExpectTensorEqual(got[i], (*want)[i]);
+}
+
+
+// A tf.compat.v1 graph of fused_batch_norm (training with exponential_avg_factor, inference),
+// local_response_normalization, depthwise_conv2d and tf.gradients of each, as TensorFlow wrote
+// it (tests/data/tf/make_cnn_ops_fixture.py), computes TensorFlow's values.
+TEST(CnnOpsTensorFlowGraphTest, ComputesTensorFlowsValues) {
+  const std::string dir = SLUICE_SOURCE_DIR "/tests/data/tf/cnn_ops/";
+  GraphDef graph_def;
+  ASSERT_OK(ReadBinaryProto(dir + "model.pb", &graph_def));
+  auto session = Session::Create(graph_def);
+  ASSERT_OK(session.status());
+  auto x = ReadNpy(dir + "x.npy");
+  ASSERT_OK(x.status());
+  const std::vector<std::string> names = {"y",  "batch_mean", "batch_var", "y_inference", "dx",    "dgamma",
+                                          "dbeta", "lrn",     "dlrn",      "dw",          "ddw_x", "ddw_f"};
+  std::vector<std::string> fetches;
+  for (const std::string& n : names) fetches.push_back("out_" + n);
+  std::vector<Tensor> got;
+  ASSERT_OK((*session)->Run({{"x", *x}}, fetches, {}, &got));
+  for (size_t i = 0; i < names.size(); ++i) {
+    SCOPED_TRACE(names[i]);
+    auto want = ReadNpy(dir + "want_" + names[i] + ".npy");
+    ASSERT_OK(want.status());
+    double scale = 0;
+    for (int64_t e = 0; e < want->NumElements(); ++e) scale = std::max(scale, std::fabs(double{want->data<float>()[e]}));
+    test::ExpectTensorNear(got[i], *want, 1e-5 * std::max(1.0, scale));
+  }
 }
 
 }  // namespace
