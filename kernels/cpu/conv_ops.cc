@@ -1,5 +1,6 @@
 // CPU kernels of Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, DepthwiseConv2dNative (and
-// its BackpropInput and BackpropFilter), MaxPool, AvgPool, MaxPoolGrad and AvgPoolGrad.
+// its BackpropInput and BackpropFilter), _FusedConv2D, MaxPool, AvgPool, MaxPoolGrad and
+// AvgPoolGrad.
 //
 // float runs oneDNN's convolution (forward, backward data, backward weights) and pooling
 // (forward, average backward) primitives on the tensors' own layouts: images as nhwc or nchw,
@@ -15,6 +16,10 @@
 // multiplier, i = 1, h, w) with strides; the primitive picks its own layout (its depthwise
 // kernels want a blocked one) and the filter is reordered to and from it.
 //
+// _FusedConv2D (made by runtime/conv_fusion_pass.cc from Conv2D + BiasAdd [+ Relu]) is the
+// forward convolution primitive with its bias argument and, for Relu, an eltwise_relu post-op:
+// one pass over the output instead of three.
+//
 // MaxPoolGrad is a loop for both dtypes: TensorFlow sends each window's gradient to the first
 // maximum of the window (row-major), and oneDNN's max-pool backward needs the workspace of a
 // forward pass that a separate MaxPool node cannot hand over and does not promise that order.
@@ -28,6 +33,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "core/kernel.h"
 #include "core/type_lists.h"
@@ -662,6 +668,86 @@ class Conv2DBackpropFilterOp : public WindowKernel {
   }
 };
 
+// Conv2D + BiasAdd (+ Relu) in one kernel; fused_ops ["BiasAdd"] or ["BiasAdd", "Relu"], the
+// bias the one arg.
+template <typename T>
+class FusedConv2DOp : public WindowKernel {
+ public:
+  explicit FusedConv2DOp(OpKernelConstruction* c) : WindowKernel(c, /*pool=*/false) {
+    std::vector<std::string> fused_ops;
+    int64_t num_args = 0;
+    Status s = c->GetAttr("fused_ops", &fused_ops);
+    if (s.ok()) s = c->GetAttr("num_args", &num_args);
+    if (s.ok()) {
+      if (fused_ops == std::vector<std::string>{"BiasAdd"}) {
+        relu_ = false;
+      } else if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) {
+        relu_ = true;
+      } else {
+        s = errors::Unimplemented("fused_ops [", absl::StrJoin(fused_ops, ", "),
+                                  "] is not supported: sluice runs [BiasAdd] and [BiasAdd, Relu]");
+      }
+    }
+    if (s.ok() && num_args != 1) s = errors::InvalidArgument("num_args must be 1 (the bias), got ", num_args);
+    c->SetStatus(s);
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& input = ctx->input(0);
+    const Tensor& filter = ctx->input(1);
+    const Tensor& bias = ctx->input(2);
+    auto geometry = ConvGeometry(attrs_, input.shape(), filter.shape());
+    OP_REQUIRES_OK(ctx, geometry.status());
+    const Geometry& g = *geometry;
+    OP_REQUIRES(ctx, bias.dims() == 1 && bias.NumElements() == g.oc,
+                errors::InvalidArgument("bias must be a vector of ", g.oc, " (the output channels), got shape ",
+                                        bias.shape().DebugString()));
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, g.OutputShape(), &out));
+    if (out->NumElements() == 0) return;
+    if constexpr (std::is_same_v<T, float>) {
+      if (g.ic > 0) {
+        auto p = cache_.Get(g, [&] {
+          dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                            SrcDesc(g), FilterRequest(g), BiasDesc(g), DstDesc(g), Strides(g),
+                                            Dilations(g), PadBefore(g), PadAfter(g));
+          dnnl::primitive_attr attr = UserScratchpad();
+          if (relu_) {
+            dnnl::post_ops post;
+            post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+            attr.set_post_ops(post);
+          }
+          dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
+          return ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+        });
+        OP_REQUIRES_OK(ctx, p.status());
+        OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
+                                         {DNNL_ARG_WEIGHTS, Memory(FilterDesc(g), filter)},
+                                         {DNNL_ARG_BIAS, Memory(BiasDesc(g), bias)},
+                                         {DNNL_ARG_DST, Memory(DstDesc(g), *out)}}));
+        return;
+      }
+    }
+    // double, and an input without channels: the loop, then bias and relu.
+    if (g.ic > 0) {
+      ConvForwardLoop(g, input.data<T>(), filter.data<T>(), out->data<T>());
+    } else {
+      std::fill(out->data<T>(), out->data<T>() + out->NumElements(), T(0));
+    }
+    T* o = out->data<T>();
+    const T* b = bias.data<T>();
+    const int64_t spatial = g.oh * g.ow;
+    for (int64_t i = 0; i < out->NumElements(); ++i) {
+      const T v = o[i] + b[g.nchw ? (i / spatial) % g.oc : i % g.oc];
+      o[i] = relu_ && v < T(0) ? T(0) : v;
+    }
+  }
+
+ private:
+  static memory::desc BiasDesc(const Geometry& g) { return memory::desc({g.oc}, memory::data_type::f32, Tag::a); }
+  bool relu_ = false;
+};
+
 // MaxPool (kMax) and AvgPool: TensorFlow's average divides by the window's elements inside the
 // image, oneDNN's pooling_avg_exclude_padding.
 template <typename T, bool kMax>
@@ -764,6 +850,7 @@ REGISTER_KERNEL_FAMILY(FloatTypes, "Conv2DBackpropFilter", Conv2DBackpropFilterO
 REGISTER_KERNEL_FAMILY(FloatTypes, "DepthwiseConv2dNative", Conv2DOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "DepthwiseConv2dNativeBackpropInput", Conv2DBackpropInputOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "DepthwiseConv2dNativeBackpropFilter", Conv2DBackpropFilterOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "_FusedConv2D", FusedConv2DOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "MaxPool", MaxPoolOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "AvgPool", AvgPoolOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "MaxPoolGrad", MaxPoolGradOp);

@@ -72,6 +72,24 @@ Status DepthwiseConv2DShape(InferenceContext* c) {
   return absl::OkStatus();
 }
 
+// TF's _FusedConv2D with the fusions sluice makes (runtime/conv_fusion_pass.cc): Conv2D's
+// output shape; with BiasAdd one arg, the bias, of one entry per output channel.
+Status FusedConv2DShape(InferenceContext* c) {
+  SLUICE_RETURN_IF_ERROR(Conv2DShape(c));
+  std::vector<std::string> fused_ops;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("fused_ops", &fused_ops));
+  if (!fused_ops.empty() && fused_ops[0] == "BiasAdd" && c->num_inputs() == 3) {
+    SLUICE_ASSIGN_OR_RETURN(TensorShape bias, c->WithRank(2, 1));
+    SLUICE_ASSIGN_OR_RETURN(Window2DAttrs w, ReadConvAttrs(c->node().attr()));
+    const int64_t oc = c->output(0).unknown_rank() ? -1 : c->output(0).dim(w.channel_dim());
+    if (oc >= 0 && bias.dim(0) >= 0 && oc != bias.dim(0)) {
+      return errors::InvalidArgument("bias of shape ", bias.DebugString(), " must have one entry per output channel (",
+                                     oc, ")");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The output of a backprop op is the shape held by its size input (input_sizes, filter_sizes,
 // orig_input_shape): known when that is a constant or a Shape op's output.
 Status ShapeFromSizes(InferenceContext* c, int sizes_input, const char* what) {
@@ -205,6 +223,26 @@ REGISTER_OP("DepthwiseConv2dNativeBackpropFilter")
     .Attr("dilations: list(int) = [1, 1, 1, 1]")
     .Doc("DepthwiseConv2dNative's gradient with respect to its filter.")
     .SetShapeFn(Conv2DBackpropFilterShape);
+
+REGISTER_OP("_FusedConv2D")
+    .Input("input: T")
+    .Input("filter: T")
+    .Input("args: num_args * T")
+    .Output("output: T")
+    .Attr(kFloatTypes)
+    .Attr("num_args: int >= 0")
+    .Attr("strides: list(int)")
+    .Attr(kConvPadding)
+    .Attr("explicit_paddings: list(int) = []")
+    .Attr(kDataFormat)
+    .Attr("filter_format: {'HWIO'} = 'HWIO'")
+    .Attr("dilations: list(int) = [1, 1, 1, 1]")
+    .Attr("use_cudnn_on_gpu: bool = true")
+    .Attr("fused_ops: list(string) = []")
+    .Attr("epsilon: float = 0.0001")
+    .Attr("leakyrelu_alpha: float = 0.2")
+    .Doc("Conv2D followed by the fused_ops (sluice runs [\"BiasAdd\"] and [\"BiasAdd\", \"Relu\"]) in one kernel.")
+    .SetShapeFn(FusedConv2DShape);
 
 REGISTER_OP("MaxPool")
     .Input("input: T")
