@@ -4,10 +4,12 @@
 // statistics), both layouts; the Grad ops against the textbook formulas; numeric gradient checks
 // of the forward (x, scale, offset) and of the gradient itself (second order); shape inference;
 // errors naming the node; a TensorFlow-written GraphDef node, and a TensorFlow graph of these and
-// the LRN and depthwise ops with its gradients against TensorFlow's values.
+// the LRN and depthwise ops with its gradients against TensorFlow's values; concurrent runs of a
+// net of all of them (label "concurrency", run under ThreadSanitizer by tools/sanitize.sh).
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -446,6 +448,50 @@ TEST(CnnOpsTensorFlowGraphTest, ComputesTensorFlowsValues) {
     for (int64_t e = 0; e < want->NumElements(); ++e) scale = std::max(scale, std::fabs(double{want->data<float>()[e]}));
     test::ExpectTensorNear(got[i], *want, 1e-5 * std::max(1.0, scale));
   }
+}
+
+
+// One session run from several threads at once, with batch sizes that make each kernel (batch
+// norm, LRN, depthwise and fused convolution) build and reuse several primitives, gives every
+// thread the single-threaded results.
+TEST(CnnOpsConcurrencyTest, ConcurrentRunsShareKernelsSafely) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root, DT_FLOAT, {-1, 7, 7, 4});
+  auto conv = ops::Relu(root, ops::BiasAdd(root, ops::Conv2D(root, x, test::Floats({3, 3, 4, 4}, 0.3), {1, 1, 1, 1}, "SAME"),
+                                           test::Floats({4})));
+  auto dw = ops::DepthwiseConv2dNative(root, conv, test::Floats({3, 3, 4, 2}, 0.3), {1, 1, 1, 1}, "SAME");
+  auto bn = ops::FusedBatchNormV3(root, dw, test::Floats({8}, 0.2, 1.0), test::Floats({8}), Tensor(DT_FLOAT, {0}),
+                                  Tensor(DT_FLOAT, {0}));
+  auto lrn = ops::LRN(root, bn.y, {.depth_radius = 2, .alpha = 0.1f, .beta = 0.75f});
+  auto loss = ops::L2Loss(root, lrn);
+  std::vector<Output> grads;
+  ASSERT_OK(AddSymbolicGradients(root, {loss}, {x}, &grads));
+  Session session(root);
+  std::vector<std::vector<Tensor>> want(3);
+  for (int b = 1; b <= 3; ++b) ASSERT_OK(session.Run({{x, test::Floats({b, 7, 7, 4})}}, {lrn, grads[0]}, &want[b - 1]));
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const int b = 1 + (i + t) % 3;
+        std::vector<Tensor> out;
+        Status s = session.Run({{x, test::Floats({b, 7, 7, 4})}}, {lrn, grads[0]}, &out);
+        // Not bit for bit: oneDNN may split a reduction differently with another thread count.
+        bool same = s.ok();
+        for (int k = 0; same && k < 2; ++k) {
+          same = out[k].shape() == want[b - 1][k].shape();
+          for (int64_t e = 0; same && e < out[k].NumElements(); ++e) {
+            same = std::fabs(out[k].data<float>()[e] - want[b - 1][k].data<float>()[e]) <=
+                   1e-4f * (1 + std::fabs(want[b - 1][k].data<float>()[e]));
+          }
+        }
+        if (!same) ++mismatches[t];
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 }  // namespace
