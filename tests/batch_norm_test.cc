@@ -151,6 +151,18 @@ TEST(FusedBatchNormTest, HandComputedTrainingStep) {
   test::ExpectTensorNear((*out)[3], Tensor::FromVector<float>({3.5f}), 1e-6);
 }
 
+TEST(FusedBatchNormTest, OneElementPerChannelHasNoBesselCorrection) {
+  // n = 1: TF divides by max(n - 1, 1), so the running variance is 0, not 0 * 1/0 = NaN.
+  Scope root = Scope::NewRootScope();
+  auto bn = ops::FusedBatchNorm(root, ops::Const(root, {3.f, -1.f}, {1, 1, 1, 2}), {2.f, 2.f}, {0.5f, -0.5f},
+                                Tensor(DT_FLOAT, {0}), Tensor(DT_FLOAT, {0}));
+  auto out = test::RunGraph(root, {}, {bn.y, bn.batch_mean, bn.batch_variance});
+  ASSERT_TRUE(out.ok()) << out.status();
+  test::ExpectTensorEqual((*out)[0], Tensor::FromVector<float>({0.5f, -0.5f}, {1, 1, 1, 2}));
+  test::ExpectTensorEqual((*out)[1], Tensor::FromVector<float>({3.f, -1.f}));
+  test::ExpectTensorEqual((*out)[2], Tensor::FromVector<float>({0.f, 0.f}));
+}
+
 TEST(FusedBatchNormTest, InferenceUsesTheGivenStatistics) {
   for (const Layout& l : Layouts()) {
     SCOPED_TRACE(l.Format());
