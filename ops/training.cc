@@ -86,6 +86,13 @@ Output Optimizer::UpdateContext::Hyper(const std::string& name, const Hyperparam
   return it->second;
 }
 
+Output Optimizer::UpdateContext::Derived(const std::string& name, DataType dtype,
+                                        const std::function<Output()>& build) {
+  auto [it, inserted] = derived_.try_emplace({name, dtype});
+  if (inserted) it->second = build();
+  return it->second;
+}
+
 Operation Optimizer::Minimize(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list,
                               Variable* global_step) {
   std::vector<GradAndVar> grads_and_vars;
@@ -142,6 +149,10 @@ Operation Optimizer::ApplyGradients(const Scope& scope, const std::vector<GradAn
   }
   if (todo.empty()) {
     scope.UpdateStatus(errors::InvalidArgument("No gradients provided for any variable"));
+    return Operation();
+  }
+  if (Status s = CheckHyperparameters(); !s.ok()) {
+    scope.UpdateStatus(s);
     return Operation();
   }
   CreateSlots(RootScope(scope), vars);
@@ -291,6 +302,190 @@ Operation RMSPropOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, c
                                      grad);
   }
   return ops::ApplyRMSProp(scope, var.ref(), ms.ref(), mom.ref(), lr, decay, momentum, epsilon, grad).op();
+}
+
+namespace {
+
+// OK unless `h` is a number that fails `ok`; then "<optimizer>: <what>, got <value>".
+template <typename Pred>
+Status CheckNumber(const std::string& optimizer, const Hyperparameter& h, const char* what, Pred ok) {
+  if (h.is_tensor() || ok(h.value())) return absl::OkStatus();
+  return errors::InvalidArgument(optimizer, ": ", what, ", got ", h.value());
+}
+
+Status CheckNonNegative(const std::string& optimizer, const Hyperparameter& h, const char* name) {
+  return CheckNumber(optimizer, h, (std::string(name) + " must be >= 0").c_str(), [](double v) { return v >= 0; });
+}
+
+}  // namespace
+
+void AdadeltaOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
+  for (const Variable& v : vars) {
+    CreateSlot(root, v, "accum", name(), init::Zeros());
+    CreateSlot(root, v, "accum_update", name(), init::Zeros());
+  }
+}
+
+Operation AdadeltaOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                        const Variable& var) {
+  Variable accum = GetSlot(var, "accum"), accum_update = GetSlot(var, "accum_update");
+  if (!accum.valid() || !accum_update.valid()) return Operation();
+  DataType dt = var.dtype();
+  // TF's adadelta.py names its learning-rate tensor "lr".
+  Output lr = ctx->Hyper("lr", learning_rate_, dt), rho = ctx->Hyper("rho", rho_, dt);
+  Output epsilon = ctx->Hyper("epsilon", epsilon_, dt);
+  if (var.is_resource()) {
+    return ops::ResourceApplyAdadelta(scope, var.handle(), accum.handle(), accum_update.handle(), lr, rho, epsilon,
+                                      grad);
+  }
+  return ops::ApplyAdadelta(scope, var.ref(), accum.ref(), accum_update.ref(), lr, rho, epsilon, grad).op();
+}
+
+Status FtrlOptimizer::CheckHyperparameters() const {
+  if (initial_accumulator_value_ < 0) {
+    return errors::InvalidArgument(name(), ": initial_accumulator_value must be >= 0, got ",
+                                   initial_accumulator_value_);
+  }
+  SLUICE_RETURN_IF_ERROR(CheckNumber(name(), learning_rate_power_, "learning_rate_power must be <= 0",
+                                     [](double v) { return v <= 0; }));
+  SLUICE_RETURN_IF_ERROR(CheckNonNegative(name(), l1_, "l1_regularization_strength"));
+  SLUICE_RETURN_IF_ERROR(CheckNonNegative(name(), l2_, "l2_regularization_strength"));
+  return CheckNonNegative(name(), l2_shrinkage_, "l2_shrinkage_regularization_strength");
+}
+
+void FtrlOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
+  for (const Variable& v : vars) {
+    CreateSlot(root, v, "accum", name(), init::Constant(initial_accumulator_value_));
+    CreateSlot(root, v, "linear", name(), init::Zeros());
+  }
+}
+
+Operation FtrlOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                    const Variable& var) {
+  Variable accum = GetSlot(var, "accum"), linear = GetSlot(var, "linear");
+  if (!accum.valid() || !linear.valid()) return Operation();
+  DataType dt = var.dtype();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt);
+  Output l1 = ctx->Hyper("l1_regularization_strength", l1_, dt);
+  Output lr_power = ctx->Hyper("learning_rate_power", learning_rate_power_, dt);
+  // TF folds beta into l2: l2 + beta / (2 * max(learning_rate, 1e-36)).
+  const char* kAdjusted = "adjusted_l2_regularization_strength";
+  Output l2;
+  if (!beta_.is_tensor() && beta_.value() == 0) {
+    l2 = ctx->Hyper(kAdjusted, l2_, dt);
+  } else if (!beta_.is_tensor() && !l2_.is_tensor() && !learning_rate_.is_tensor()) {
+    l2 = ctx->Hyper(kAdjusted, l2_.value() + beta_.value() / (2.0 * std::max(learning_rate_.value(), 1e-36)), dt);
+  } else {
+    l2 = ctx->Derived(kAdjusted, dt, [&]() {
+      const Scope& s = ctx->scope();
+      Output beta = ctx->Hyper("beta", beta_, dt), l2_raw = ctx->Hyper("l2_regularization_strength", l2_, dt);
+      Output denom = ops::Mul(s, ops::Maximum(s, lr, 1e-36), 2.0f);
+      return ops::Add(s.WithOpName(kAdjusted), l2_raw, ops::RealDiv(s, beta, denom));
+    });
+  }
+  // TF's _apply_dense uses ApplyFtrlV2 unless the shrinkage strength is a number <= 0.
+  const bool shrinkage = l2_shrinkage_.is_tensor() || l2_shrinkage_.value() > 0;
+  if (shrinkage) {
+    Output l2_shrinkage = ctx->Hyper("l2_shrinkage_regularization_strength", l2_shrinkage_, dt);
+    if (var.is_resource()) {
+      return ops::ResourceApplyFtrlV2(scope, var.handle(), accum.handle(), linear.handle(), grad, lr, l1, l2,
+                                      l2_shrinkage, lr_power);
+    }
+    return ops::ApplyFtrlV2(scope, var.ref(), accum.ref(), linear.ref(), grad, lr, l1, l2, l2_shrinkage, lr_power)
+        .op();
+  }
+  if (var.is_resource()) {
+    return ops::ResourceApplyFtrl(scope, var.handle(), accum.handle(), linear.handle(), grad, lr, l1, l2, lr_power);
+  }
+  return ops::ApplyFtrl(scope, var.ref(), accum.ref(), linear.ref(), grad, lr, l1, l2, lr_power).op();
+}
+
+Status ProximalGradientDescentOptimizer::CheckHyperparameters() const {
+  SLUICE_RETURN_IF_ERROR(CheckNonNegative(name(), l1_, "l1_regularization_strength"));
+  return CheckNonNegative(name(), l2_, "l2_regularization_strength");
+}
+
+Operation ProximalGradientDescentOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                                       const Variable& var) {
+  DataType dt = var.dtype();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt);
+  Output l1 = ctx->Hyper("l1_regularization_strength", l1_, dt);
+  Output l2 = ctx->Hyper("l2_regularization_strength", l2_, dt);
+  if (var.is_resource()) return ops::ResourceApplyProximalGradientDescent(scope, var.handle(), lr, l1, l2, grad);
+  return ops::ApplyProximalGradientDescent(scope, var.ref(), lr, l1, l2, grad).op();
+}
+
+Status ProximalAdagradOptimizer::CheckHyperparameters() const {
+  if (!(initial_accumulator_value_ > 0)) {
+    return errors::InvalidArgument(name(), ": initial_accumulator_value must be positive, got ",
+                                   initial_accumulator_value_);
+  }
+  SLUICE_RETURN_IF_ERROR(CheckNonNegative(name(), l1_, "l1_regularization_strength"));
+  return CheckNonNegative(name(), l2_, "l2_regularization_strength");
+}
+
+void ProximalAdagradOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
+  for (const Variable& v : vars) {
+    CreateSlot(root, v, "accumulator", name(), init::Constant(initial_accumulator_value_));
+  }
+}
+
+Operation ProximalAdagradOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                               const Variable& var) {
+  Variable accum = GetSlot(var, "accumulator");
+  if (!accum.valid()) return Operation();
+  DataType dt = var.dtype();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt);
+  Output l1 = ctx->Hyper("l1_regularization_strength", l1_, dt);
+  Output l2 = ctx->Hyper("l2_regularization_strength", l2_, dt);
+  if (var.is_resource()) {
+    return ops::ResourceApplyProximalAdagrad(scope, var.handle(), accum.handle(), lr, l1, l2, grad);
+  }
+  return ops::ApplyProximalAdagrad(scope, var.ref(), accum.ref(), lr, l1, l2, grad).op();
+}
+
+Status AdagradDAOptimizer::CheckHyperparameters() const {
+  if (!global_step_.valid()) return errors::InvalidArgument(name(), ": global_step is required");
+  if (!IsIntegerType(global_step_.dtype())) {
+    return errors::InvalidArgument(name(), ": global_step ", global_step_.name(), " must be an integer variable, not ",
+                                   DataTypeString(global_step_.dtype()));
+  }
+  if (!(initial_gradient_squared_accumulator_value_ > 0)) {
+    return errors::InvalidArgument(name(), ": initial_gradient_squared_accumulator_value must be positive, got ",
+                                   initial_gradient_squared_accumulator_value_);
+  }
+  SLUICE_RETURN_IF_ERROR(CheckNonNegative(name(), l1_, "l1_regularization_strength"));
+  return CheckNonNegative(name(), l2_, "l2_regularization_strength");
+}
+
+void AdagradDAOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
+  for (const Variable& v : vars) {
+    CreateSlot(root, v, "gradient_accumulator", name(), init::Zeros());
+    CreateSlot(root, v, "gradient_squared_accumulator", name(),
+               init::Constant(initial_gradient_squared_accumulator_value_));
+  }
+}
+
+Operation AdagradDAOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                         const Variable& var) {
+  Variable g_acc = GetSlot(var, "gradient_accumulator"), gg_acc = GetSlot(var, "gradient_squared_accumulator");
+  if (!g_acc.valid() || !gg_acc.valid()) return Operation();
+  DataType dt = var.dtype();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt);
+  Output l1 = ctx->Hyper("l1_regularization_strength", l1_, dt);
+  Output l2 = ctx->Hyper("l2_regularization_strength", l2_, dt);
+  // TF's _prepare: the global step read once, plus one, as the step the update is for.
+  Output step = ctx->Derived("global_step", DT_INT64, [&]() {
+    const Scope& s = ctx->scope();
+    Output read = CastTo(s, ops::Identity(s, global_step_.value()), DT_INT64);
+    return ops::Add(s, read, int64_t{1});
+  });
+  Output local_step = ops::Identity(scope, step);
+  if (var.is_resource()) {
+    return ops::ResourceApplyAdagradDA(scope, var.handle(), g_acc.handle(), gg_acc.handle(), grad, lr, l1, l2,
+                                       local_step);
+  }
+  return ops::ApplyAdagradDA(scope, var.ref(), g_acc.ref(), gg_acc.ref(), grad, lr, l1, l2, local_step).op();
 }
 
 Variable CreateGlobalStep(const Scope& scope) {

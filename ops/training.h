@@ -17,6 +17,7 @@
 #ifndef SLUICE_OPS_TRAINING_H_
 #define SLUICE_OPS_TRAINING_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -89,13 +90,21 @@ class Optimizer {
     // Hyperparameter `name` as a scalar of `dtype`: a constant holding a number, or the
     // tensor cast to `dtype`; built on first use.
     Output Hyper(const std::string& name, const Hyperparameter& value, DataType dtype);
+    // A tensor derived from the hyperparameters (Ftrl's adjusted l2, AdagradDA's global step + 1),
+    // built by `build` on the first request for (`name`, `dtype`) and shared after.
+    Output Derived(const std::string& name, DataType dtype, const std::function<Output()>& build);
 
    private:
     Scope scope_;
     std::map<std::pair<std::string, DataType>, Output> consts_;
+    std::map<std::pair<std::string, DataType>, Output> derived_;
   };
 
   explicit Optimizer(std::string name) : name_(std::move(name)) {}
+
+  // Checks the hyperparameters given as numbers (TF's constructors' ValueErrors), before
+  // ApplyGradients builds anything; the error is recorded on the scope.
+  virtual Status CheckHyperparameters() const { return absl::OkStatus(); }
 
   // Creates the slots of `vars` (those that have none yet); `root` has an empty name prefix
   // and no control dependencies.
@@ -201,6 +210,141 @@ class RMSPropOptimizer : public Optimizer {
 
  private:
   Hyperparameter learning_rate_, decay_, momentum_, epsilon_;
+};
+
+// Adadelta (Zeiler): accum = rho * accum + (1 - rho) * grad^2;
+// update = sqrt(accum_update + epsilon) / sqrt(accum + epsilon) * grad; var -= lr * update;
+// accum_update = rho * accum_update + (1 - rho) * update^2. Slots "accum" ("<var>/Adadelta") and
+// "accum_update" ("<var>/Adadelta_1"), starting at 0.
+class AdadeltaOptimizer : public Optimizer {
+ public:
+  explicit AdadeltaOptimizer(Hyperparameter learning_rate = 0.001f, Hyperparameter rho = 0.95f,
+                             Hyperparameter epsilon = 1e-8f)
+      : Optimizer("Adadelta"), learning_rate_(learning_rate), rho_(rho), epsilon_(epsilon) {}
+
+ protected:
+  void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  Hyperparameter learning_rate_, rho_, epsilon_;
+};
+
+// FTRL-proximal (McMahan et al.) as TF1's tf.train.FtrlOptimizer: slots "accum" ("<var>/Ftrl",
+// starting at initial_accumulator_value) and "linear" ("<var>/Ftrl_1", starting at 0), updated by
+// ApplyFtrl, or by ApplyFtrlV2 when l2_shrinkage_regularization_strength is a tensor or a number
+// > 0. `beta` is folded into the l2 strength as TF does: l2 + beta / (2 * max(learning_rate, 1e-36)).
+// Numbers must satisfy TF's checks: learning_rate_power <= 0, initial_accumulator_value,
+// l1, l2 and l2_shrinkage >= 0.
+//
+//   train::FtrlOptimizer ftrl(0.1f, /*learning_rate_power=*/-0.5f, /*initial_accumulator_value=*/0.1f,
+//                             /*l1_regularization_strength=*/0.01f);
+class FtrlOptimizer : public Optimizer {
+ public:
+  explicit FtrlOptimizer(Hyperparameter learning_rate, Hyperparameter learning_rate_power = -0.5f,
+                         float initial_accumulator_value = 0.1f, Hyperparameter l1_regularization_strength = 0.0f,
+                         Hyperparameter l2_regularization_strength = 0.0f,
+                         Hyperparameter l2_shrinkage_regularization_strength = 0.0f, Hyperparameter beta = 0.0f)
+      : Optimizer("Ftrl"),
+        learning_rate_(learning_rate),
+        learning_rate_power_(learning_rate_power),
+        initial_accumulator_value_(initial_accumulator_value),
+        l1_(l1_regularization_strength),
+        l2_(l2_regularization_strength),
+        l2_shrinkage_(l2_shrinkage_regularization_strength),
+        beta_(beta) {}
+
+ protected:
+  Status CheckHyperparameters() const override;
+  void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  Hyperparameter learning_rate_, learning_rate_power_;
+  float initial_accumulator_value_;
+  Hyperparameter l1_, l2_, l2_shrinkage_, beta_;
+};
+
+// Gradient descent with a proximal (FOBOS) step: prox = var - lr * grad;
+// var = sign(prox) * max(|prox| - lr * l1, 0) / (1 + lr * l2). No slots. l1 and l2 given as
+// numbers must be >= 0.
+class ProximalGradientDescentOptimizer : public Optimizer {
+ public:
+  explicit ProximalGradientDescentOptimizer(Hyperparameter learning_rate,
+                                            Hyperparameter l1_regularization_strength = 0.0f,
+                                            Hyperparameter l2_regularization_strength = 0.0f)
+      : Optimizer("ProximalGradientDescent"),
+        learning_rate_(learning_rate),
+        l1_(l1_regularization_strength),
+        l2_(l2_regularization_strength) {}
+
+ protected:
+  Status CheckHyperparameters() const override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  Hyperparameter learning_rate_, l1_, l2_;
+};
+
+// Adagrad with a proximal step: accum += grad^2, then the ProximalGradientDescent step with rate
+// lr / sqrt(accum). Slot "accumulator" ("<var>/ProximalAdagrad", starting at
+// initial_accumulator_value, which must be > 0). l1 and l2 must be >= 0 (numbers when the graph
+// is built, tensors when the update runs), and lr > 0 when it runs.
+class ProximalAdagradOptimizer : public Optimizer {
+ public:
+  explicit ProximalAdagradOptimizer(Hyperparameter learning_rate, float initial_accumulator_value = 0.1f,
+                                    Hyperparameter l1_regularization_strength = 0.0f,
+                                    Hyperparameter l2_regularization_strength = 0.0f)
+      : Optimizer("ProximalAdagrad"),
+        learning_rate_(learning_rate),
+        initial_accumulator_value_(initial_accumulator_value),
+        l1_(l1_regularization_strength),
+        l2_(l2_regularization_strength) {}
+
+ protected:
+  Status CheckHyperparameters() const override;
+  void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  Hyperparameter learning_rate_;
+  float initial_accumulator_value_;
+  Hyperparameter l1_, l2_;
+};
+
+// Adagrad dual averaging (Duchi et al.), as TF1's AdagradDAOptimizer: slots
+// "gradient_accumulator" ("<var>/AdagradDA", starting at 0) and "gradient_squared_accumulator"
+// ("<var>/AdagradDA_1", starting at initial_gradient_squared_accumulator_value, > 0). The update
+// reads `global_step` (an integer variable, e.g. CreateGlobalStep's) plus one, as an int64; pass
+// the same variable to Minimize so that each step increments it. l1 and l2 given as numbers must
+// be >= 0.
+//
+//   Variable step = train::CreateGlobalStep(root);
+//   train::AdagradDAOptimizer opt(0.1f, step);
+//   Operation train = opt.Minimize(root, loss, {}, &step);
+class AdagradDAOptimizer : public Optimizer {
+ public:
+  AdagradDAOptimizer(Hyperparameter learning_rate, Variable global_step,
+                     float initial_gradient_squared_accumulator_value = 0.1f,
+                     Hyperparameter l1_regularization_strength = 0.0f,
+                     Hyperparameter l2_regularization_strength = 0.0f)
+      : Optimizer("AdagradDA"),
+        learning_rate_(learning_rate),
+        global_step_(std::move(global_step)),
+        initial_gradient_squared_accumulator_value_(initial_gradient_squared_accumulator_value),
+        l1_(l1_regularization_strength),
+        l2_(l2_regularization_strength) {}
+
+ protected:
+  Status CheckHyperparameters() const override;
+  void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
+  Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+
+ private:
+  Hyperparameter learning_rate_;
+  Variable global_step_;
+  float initial_gradient_squared_accumulator_value_;
+  Hyperparameter l1_, l2_;
 };
 
 // The int64 scalar variable "global_step", starting at 0, not trainable (tf.train.create_global_step).

@@ -8,10 +8,12 @@ namespace sluice {
 namespace {
 
 // Builds an Apply or ResourceApply op: the variables (refs or handles) first, then values
-// converted to the variable's dtype (a handle's as shape inference recorded it).
+// converted to the variable's dtype (a handle's as shape inference recorded it), then
+// `int64_value` (AdagradDA's global step) as an int64 when given.
 Operation ApplyOp(const Scope& scope, const std::string& op, const std::vector<Output>& refs,
                   const std::vector<const Input*>& values,
-                  const std::vector<std::pair<std::string, bool>>& attrs = {}) {
+                  const std::vector<std::pair<std::string, bool>>& attrs = {},
+                  const Input* int64_value = nullptr) {
   if (!scope.ok()) return Operation();
   for (const Output& r : refs) {
     if (!r.valid()) return Operation();
@@ -20,6 +22,7 @@ Operation ApplyOp(const Scope& scope, const std::string& op, const std::vector<O
   for (const Output& r : refs) b.Input(r);
   DataType dtype = refs[0].dtype() == DT_RESOURCE ? ops::HandleDtype(refs[0]) : BaseType(refs[0].dtype());
   for (const Input* v : values) b.Input(v->ToOutput(scope, dtype));
+  if (int64_value != nullptr) b.Input(int64_value->ToOutput(scope, DT_INT64));
   for (const auto& [name, value] : attrs) b.Attr(name, value);
   return b.Finalize();
 }
@@ -36,6 +39,18 @@ REGISTER_NO_GRADIENT("ResourceApplyMomentum");
 REGISTER_NO_GRADIENT("ResourceApplyAdam");
 REGISTER_NO_GRADIENT("ResourceApplyAdagrad");
 REGISTER_NO_GRADIENT("ResourceApplyRMSProp");
+REGISTER_NO_GRADIENT("ApplyAdadelta");
+REGISTER_NO_GRADIENT("ApplyProximalGradientDescent");
+REGISTER_NO_GRADIENT("ApplyProximalAdagrad");
+REGISTER_NO_GRADIENT("ApplyAdagradDA");
+REGISTER_NO_GRADIENT("ApplyFtrl");
+REGISTER_NO_GRADIENT("ApplyFtrlV2");
+REGISTER_NO_GRADIENT("ResourceApplyAdadelta");
+REGISTER_NO_GRADIENT("ResourceApplyProximalGradientDescent");
+REGISTER_NO_GRADIENT("ResourceApplyProximalAdagrad");
+REGISTER_NO_GRADIENT("ResourceApplyAdagradDA");
+REGISTER_NO_GRADIENT("ResourceApplyFtrl");
+REGISTER_NO_GRADIENT("ResourceApplyFtrlV2");
 
 namespace ops {
 
@@ -98,6 +113,79 @@ Operation ResourceApplyRMSProp(const Scope& scope, const Output& var, const Outp
                                const Input& lr, const Input& rho, const Input& momentum, const Input& epsilon,
                                const Input& grad) {
   return ApplyOp(scope, "ResourceApplyRMSProp", {var, ms, mom}, {&lr, &rho, &momentum, &epsilon, &grad});
+}
+
+Output ApplyAdadelta(const Scope& scope, const Output& var, const Output& accum, const Output& accum_update,
+                     const Input& lr, const Input& rho, const Input& epsilon, const Input& grad) {
+  return ApplyOp(scope, "ApplyAdadelta", {var, accum, accum_update}, {&lr, &rho, &epsilon, &grad});
+}
+
+Output ApplyProximalGradientDescent(const Scope& scope, const Output& var, const Input& alpha, const Input& l1,
+                                    const Input& l2, const Input& delta) {
+  return ApplyOp(scope, "ApplyProximalGradientDescent", {var}, {&alpha, &l1, &l2, &delta});
+}
+
+Output ApplyProximalAdagrad(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                            const Input& l1, const Input& l2, const Input& grad) {
+  return ApplyOp(scope, "ApplyProximalAdagrad", {var, accum}, {&lr, &l1, &l2, &grad});
+}
+
+Output ApplyAdagradDA(const Scope& scope, const Output& var, const Output& gradient_accumulator,
+                      const Output& gradient_squared_accumulator, const Input& grad, const Input& lr,
+                      const Input& l1, const Input& l2, const Input& global_step) {
+  return ApplyOp(scope, "ApplyAdagradDA", {var, gradient_accumulator, gradient_squared_accumulator},
+                 {&grad, &lr, &l1, &l2}, {}, &global_step);
+}
+
+Output ApplyFtrl(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                 const Input& grad, const Input& lr, const Input& l1, const Input& l2, const Input& lr_power,
+                 bool multiply_linear_by_lr) {
+  return ApplyOp(scope, "ApplyFtrl", {var, accum, linear}, {&grad, &lr, &l1, &l2, &lr_power},
+                 {{"multiply_linear_by_lr", multiply_linear_by_lr}});
+}
+
+Output ApplyFtrlV2(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                   const Input& grad, const Input& lr, const Input& l1, const Input& l2, const Input& l2_shrinkage,
+                   const Input& lr_power, bool multiply_linear_by_lr) {
+  return ApplyOp(scope, "ApplyFtrlV2", {var, accum, linear}, {&grad, &lr, &l1, &l2, &l2_shrinkage, &lr_power},
+                 {{"multiply_linear_by_lr", multiply_linear_by_lr}});
+}
+
+Operation ResourceApplyAdadelta(const Scope& scope, const Output& var, const Output& accum,
+                                const Output& accum_update, const Input& lr, const Input& rho,
+                                const Input& epsilon, const Input& grad) {
+  return ApplyOp(scope, "ResourceApplyAdadelta", {var, accum, accum_update}, {&lr, &rho, &epsilon, &grad});
+}
+
+Operation ResourceApplyProximalGradientDescent(const Scope& scope, const Output& var, const Input& alpha,
+                                               const Input& l1, const Input& l2, const Input& delta) {
+  return ApplyOp(scope, "ResourceApplyProximalGradientDescent", {var}, {&alpha, &l1, &l2, &delta});
+}
+
+Operation ResourceApplyProximalAdagrad(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                                       const Input& l1, const Input& l2, const Input& grad) {
+  return ApplyOp(scope, "ResourceApplyProximalAdagrad", {var, accum}, {&lr, &l1, &l2, &grad});
+}
+
+Operation ResourceApplyAdagradDA(const Scope& scope, const Output& var, const Output& gradient_accumulator,
+                                 const Output& gradient_squared_accumulator, const Input& grad, const Input& lr,
+                                 const Input& l1, const Input& l2, const Input& global_step) {
+  return ApplyOp(scope, "ResourceApplyAdagradDA", {var, gradient_accumulator, gradient_squared_accumulator},
+                 {&grad, &lr, &l1, &l2}, {}, &global_step);
+}
+
+Operation ResourceApplyFtrl(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                            const Input& grad, const Input& lr, const Input& l1, const Input& l2,
+                            const Input& lr_power, bool multiply_linear_by_lr) {
+  return ApplyOp(scope, "ResourceApplyFtrl", {var, accum, linear}, {&grad, &lr, &l1, &l2, &lr_power},
+                 {{"multiply_linear_by_lr", multiply_linear_by_lr}});
+}
+
+Operation ResourceApplyFtrlV2(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                              const Input& grad, const Input& lr, const Input& l1, const Input& l2,
+                              const Input& l2_shrinkage, const Input& lr_power, bool multiply_linear_by_lr) {
+  return ApplyOp(scope, "ResourceApplyFtrlV2", {var, accum, linear},
+                 {&grad, &lr, &l1, &l2, &l2_shrinkage, &lr_power}, {{"multiply_linear_by_lr", multiply_linear_by_lr}});
 }
 
 }  // namespace ops

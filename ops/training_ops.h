@@ -38,6 +38,38 @@ Output ApplyRMSProp(const Scope& scope, const Output& var, const Output& ms, con
                     const Input& lr, const Input& rho, const Input& momentum, const Input& epsilon,
                     const Input& grad);
 
+// accum = rho * accum + (1 - rho) * grad^2;
+// update = sqrt(accum_update + epsilon) / sqrt(accum + epsilon) * grad; var -= lr * update;
+// accum_update = rho * accum_update + (1 - rho) * update^2.
+Output ApplyAdadelta(const Scope& scope, const Output& var, const Output& accum, const Output& accum_update,
+                     const Input& lr, const Input& rho, const Input& epsilon, const Input& grad);
+// FOBOS with a fixed rate: prox = var - alpha * delta;
+// var = sign(prox) * max(|prox| - alpha * l1, 0) / (1 + alpha * l2) (no thresholding unless l1 > 0).
+Output ApplyProximalGradientDescent(const Scope& scope, const Output& var, const Input& alpha, const Input& l1,
+                                    const Input& l2, const Input& delta);
+// FOBOS with Adagrad's rate: accum += grad^2; lr_t = lr / sqrt(accum), then as
+// ApplyProximalGradientDescent with alpha = lr_t. lr must be > 0, l1 and l2 >= 0.
+Output ApplyProximalAdagrad(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                            const Input& l1, const Input& l2, const Input& grad);
+// Adagrad dual averaging: g += grad; gg += grad^2; with t = global_step (an int64 scalar),
+// var = -sign(g) * lr * max(|g| - l1 * t, 0) / (l2 * t * lr + sqrt(gg)) (no thresholding unless l1 > 0).
+Output ApplyAdagradDA(const Scope& scope, const Output& var, const Output& gradient_accumulator,
+                      const Output& gradient_squared_accumulator, const Input& grad, const Input& lr,
+                      const Input& l1, const Input& l2, const Input& global_step);
+// FTRL-proximal: accum_new = accum + grad^2;
+// linear += grad - (accum_new^(-lr_power) - accum^(-lr_power)) / lr * var;
+// var = (sign(linear) * l1 - linear) / (accum_new^(-lr_power) / lr + 2 * l2) if |linear| > l1, else 0;
+// accum = accum_new. With multiply_linear_by_lr, linear holds lr times that (TF's variant).
+// lr must be > 0 (>= 0 with multiply_linear_by_lr), l1 and l2 >= 0, lr_power <= 0.
+Output ApplyFtrl(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                 const Input& grad, const Input& lr, const Input& l1, const Input& l2, const Input& lr_power,
+                 bool multiply_linear_by_lr = false);
+// ApplyFtrl whose linear term sees grad + 2 * l2_shrinkage * var (l2_shrinkage >= 0); accum
+// still accumulates grad^2.
+Output ApplyFtrlV2(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                   const Input& grad, const Input& lr, const Input& l1, const Input& l2, const Input& l2_shrinkage,
+                   const Input& lr_power, bool multiply_linear_by_lr = false);
+
 // The same updates of resource variables, with the same inputs in the same order.
 Operation ResourceApplyGradientDescent(const Scope& scope, const Output& var, const Input& alpha,
                                        const Input& delta);
@@ -51,6 +83,23 @@ Operation ResourceApplyAdagrad(const Scope& scope, const Output& var, const Outp
 Operation ResourceApplyRMSProp(const Scope& scope, const Output& var, const Output& ms, const Output& mom,
                                const Input& lr, const Input& rho, const Input& momentum, const Input& epsilon,
                                const Input& grad);
+
+Operation ResourceApplyAdadelta(const Scope& scope, const Output& var, const Output& accum,
+                                const Output& accum_update, const Input& lr, const Input& rho,
+                                const Input& epsilon, const Input& grad);
+Operation ResourceApplyProximalGradientDescent(const Scope& scope, const Output& var, const Input& alpha,
+                                               const Input& l1, const Input& l2, const Input& delta);
+Operation ResourceApplyProximalAdagrad(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                                       const Input& l1, const Input& l2, const Input& grad);
+Operation ResourceApplyAdagradDA(const Scope& scope, const Output& var, const Output& gradient_accumulator,
+                                 const Output& gradient_squared_accumulator, const Input& grad, const Input& lr,
+                                 const Input& l1, const Input& l2, const Input& global_step);
+Operation ResourceApplyFtrl(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                            const Input& grad, const Input& lr, const Input& l1, const Input& l2,
+                            const Input& lr_power, bool multiply_linear_by_lr = false);
+Operation ResourceApplyFtrlV2(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                              const Input& grad, const Input& lr, const Input& l1, const Input& l2,
+                              const Input& l2_shrinkage, const Input& lr_power, bool multiply_linear_by_lr = false);
 
 }  // namespace ops
 }  // namespace sluice

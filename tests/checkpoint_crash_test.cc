@@ -50,12 +50,6 @@ using ::testing::HasSubstr;
     }                                                                     \
   } while (0)
 
-#define EXPECT_OK(expr)               \
-  do {                                \
-    ::absl::Status _s = (expr);       \
-    EXPECT_TRUE(_s.ok()) << _s;       \
-  } while (0)
-
 constexpr int64_t kElements = 3 << 20;  // per variable: 60 MB in all
 
 // Four variables (float, int32, double; a resource variable) whose values after `step` bumps are

@@ -16,6 +16,7 @@
 #include "sluice.h"
 #include "tests/util/gradient_checker.h"
 #include "tests/util/test_util.h"
+#include "tests/util/tf_python.h"
 
 namespace sluice {
 namespace {
@@ -614,20 +615,10 @@ TEST(WhileTest, RunsTensorFlowsOwnWhileAndCondGradients) {
   EXPECT_EQ(Values(out[1]), (std::vector<float>{-80, -5, -0.3125f}));  // -5 x^4
 }
 
-// The TensorFlow in bench/.venv (bench/setup_anchors.sh), else python3's; empty when neither
-// imports tensorflow.
-std::string TensorFlowPython() {
-  for (std::string python : {std::string(SLUICE_SOURCE_DIR) + "/bench/.venv/bin/python", std::string("python3")}) {
-    if (std::system((python + " -c 'import tensorflow' >/dev/null 2>&1").c_str()) == 0) return python;
-  }
-  return "";
-}
-
 // The reverse: TensorFlow imports a sluice graph with a loop, an If and their gradients (sluice's
 // accumulating loop and backward loop included) and computes the same values.
 TEST(WhileTest, TensorFlowRunsASluiceLoopAndItsGradient) {
-  const std::string python = TensorFlowPython();
-  if (python.empty()) GTEST_SKIP() << "TensorFlow is not importable (run bench/setup_anchors.sh): not checked";
+  SLUICE_SKIP_WITHOUT_TF();
   Scope root = Scope::NewRootScope();
   auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {3});
   std::vector<Output> p = Power(root, x, 5);
@@ -661,11 +652,9 @@ with tf.compat.v1.Session(graph=g) as s:
             sys.exit("x=%s: y=%s dx=%s" % (x, y, dx))
 print("tensorflow agrees")
 )py";
-  const std::string command = python + " " + script + " " + dir.path() + "/graph.pb > " + dir.path() + "/log 2>&1";
-  const int rc = std::system(command.c_str());
-  std::ifstream log(dir.path() + "/log");
-  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(rc, 0) << text.substr(text.size() > 3000 ? text.size() - 3000 : 0);
+  auto run = test::RunPython(script, dir.path() + "/graph.pb");
+  ASSERT_OK(run.status());
+  const std::string& text = *run;
   EXPECT_THAT(text, HasSubstr("tensorflow agrees"));
 }
 

@@ -24,48 +24,18 @@
 #include "ops/saver.h"
 #include "ops/training.h"
 #include "tests/util/test_util.h"
+#include "tests/util/tf_python.h"
 
 namespace sluice {
 namespace {
 
-std::string Python() {
-  if (const char* p = std::getenv("SLUICE_TF_PYTHON")) return p;
-  std::string venv = std::string(SLUICE_SOURCE_DIR) + "/bench/.venv/bin/python";
-  if (::access(venv.c_str(), X_OK) == 0) return venv;
-  return "python3";
-}
-
-bool HaveTensorFlow() {
-  static const bool have = std::system((Python() + " -c 'import tensorflow' >/dev/null 2>&1").c_str()) == 0;
-  return have;
-}
-
-#define SKIP_WITHOUT_TENSORFLOW()                                                        \
-  if (!HaveTensorFlow()) GTEST_SKIP() << "TensorFlow is not importable by " << Python() \
-                                      << " (set SLUICE_TF_PYTHON, or run bench/setup_anchors.sh)"
+#define SKIP_WITHOUT_TENSORFLOW() SLUICE_SKIP_WITHOUT_PYTHON_MODULES("tensorflow")
 
 // The stdout lines of import_meta_with_tf.py; fails the test when it does not exit 0.
 std::vector<std::string> ImportWithTensorFlow(const std::string& args, const std::string& dir) {
-  const std::string errors = dir + "/tf_stderr";
-  std::string command =
-      Python() + " " + SLUICE_SOURCE_DIR + "/tests/data/tf/import_meta_with_tf.py " + args + " 2>" + errors;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  if (pipe == nullptr) return {};
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  int rc = ::pclose(pipe);
-  if (rc != 0) {
-    std::string err;
-    if (FILE* f = std::fopen(errors.c_str(), "r")) {
-      while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) err.append(buf, n);
-      std::fclose(f);
-    }
-    ADD_FAILURE() << command << " exited with " << rc << ":\n" << out << err.substr(err.size() > 6000 ? err.size() - 6000 : 0);
-  }
-  return absl::StrSplit(out, '\n', absl::SkipEmpty());
+  auto out = test::RunPython(std::string(SLUICE_SOURCE_DIR) + "/tests/data/tf/import_meta_with_tf.py", args);
+  EXPECT_OK(out.status());
+  return out.ok() ? test::Lines(*out) : std::vector<std::string>{};
 }
 
 // An MLP trained with `optimizer` for a step, saved, exported to `meta_name`; TF imports it,

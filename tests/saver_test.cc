@@ -26,6 +26,7 @@
 #include "runtime/session.h"
 #include "runtime/tensor_bundle.h"
 #include "tests/util/test_util.h"
+#include "tests/util/tf_python.h"
 
 namespace sluice {
 namespace {
@@ -615,17 +616,8 @@ TEST(SaverTest, MergeV2Checkpoints) {
 }
 
 // TensorFlow (when importable) reads a checkpoint the Saver wrote.
-std::string Python() {
-  if (const char* p = std::getenv("SLUICE_TF_PYTHON")) return p;
-  std::string venv = std::string(SLUICE_SOURCE_DIR) + "/bench/.venv/bin/python";
-  if (::access(venv.c_str(), X_OK) == 0) return venv;
-  return "python3";
-}
-
 TEST(SaverTest, TensorFlowLoadsSaverCheckpoint) {
-  if (std::system((Python() + " -c 'import tensorflow' >/dev/null 2>&1").c_str()) != 0) {
-    GTEST_SKIP() << "TensorFlow is not importable by " << Python() << " (set SLUICE_TF_PYTHON)";
-  }
+  SLUICE_SKIP_WITHOUT_TF();
   test::TempDir dir;
   SmallModel m;
   train::Saver saver(m.root);
@@ -642,14 +634,9 @@ TEST(SaverTest, TensorFlowLoadsSaverCheckpoint) {
                                     "print(os.path.basename(path))\n"
                                     "for n in sorted(r.get_variable_to_shape_map()):\n"
                                     "    print(n, r.get_tensor(n).dtype, r.get_tensor(n).reshape(-1).tolist())\n"));
-  const std::string command = Python() + " " + script + " " + dir.path() + " 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buf[4096];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, got);
-  ASSERT_EQ(::pclose(pipe), 0) << out;
+  auto run = test::RunPython(script, dir.path());
+  ASSERT_OK(run.status());
+  const std::string& out = *run;
   EXPECT_EQ(out,
             "model-42\n"
             "counts int32 [1, -2, 2147483647, 0]\n"

@@ -17,32 +17,16 @@
 #include "ops/state_ops.h"
 #include "runtime/session.h"
 #include "tests/util/test_util.h"
+#include "tests/util/tf_python.h"
 
 namespace sluice {
 namespace {
 
-std::string Python() {
-  if (const char* p = std::getenv("SLUICE_TF_PYTHON")) return p;
-  std::string venv = std::string(SLUICE_SOURCE_DIR) + "/bench/.venv/bin/python";
-  if (::access(venv.c_str(), X_OK) == 0) return venv;
-  return "python3";
-}
-
 // Runs `script` with `args`; its stdout, or fails the test.
 std::string RunPython(const std::string& dir, const std::string& script, const std::string& args) {
-  const std::string file = dir + "/script.py";
-  SLUICE_CHECK_OK(WriteStringToFileAtomic(file, script));
-  const std::string err = dir + "/stderr";
-  FILE* pipe = ::popen((Python() + " " + file + " " + args + " 2>" + err).c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "cannot run " << Python();
-    return "";
-  }
-  std::string out;
-  char buf[4096];
-  for (size_t got; (got = std::fread(buf, 1, sizeof(buf), pipe)) > 0;) out.append(buf, got);
-  EXPECT_EQ(::pclose(pipe), 0) << out << ReadFileToString(err).value_or("");
-  return out;
+  auto out = test::RunPythonCode(dir, script, args);
+  EXPECT_OK(out.status());
+  return out.ok() ? *out : "";
 }
 
 double Number(absl::string_view text) {
@@ -52,9 +36,7 @@ double Number(absl::string_view text) {
 }
 
 TEST(SaverTfTest, TensorFlowAndSluiceReadEachOthersStateFiles) {
-  if (std::system((Python() + " -c 'import tensorflow' >/dev/null 2>&1").c_str()) != 0) {
-    GTEST_SKIP() << "TensorFlow is not importable by " << Python() << " (set SLUICE_TF_PYTHON)";
-  }
+  SLUICE_SKIP_WITHOUT_TF();
   test::TempDir tmp;
   const std::string ours = tmp.path() + "/sluice", theirs = tmp.path() + "/tf";
   Scope root = Scope::NewRootScope();

@@ -27,50 +27,19 @@
 #include "runtime/event_file_writer.h"
 #include "runtime/session.h"
 #include "tests/util/test_util.h"
+#include "tests/util/tf_python.h"
 
 namespace sluice {
 namespace {
 
-std::string Python() {
-  if (const char* p = std::getenv("SLUICE_TF_PYTHON")) return p;
-  std::string venv = std::string(SLUICE_SOURCE_DIR) + "/bench/.venv/bin/python";
-  if (::access(venv.c_str(), X_OK) == 0) return venv;
-  return "python3";
-}
-
-bool HaveTensorFlow() {
-  static const bool have =
-      std::system((Python() + " -c 'import tensorflow, tensorboard' >/dev/null 2>&1").c_str()) == 0;
-  return have;
-}
-
-#define SKIP_WITHOUT_TENSORFLOW()                                                                   \
-  if (!HaveTensorFlow()) GTEST_SKIP() << "TensorFlow and TensorBoard are not importable by " << Python() \
-                                      << " (set SLUICE_TF_PYTHON, or run bench/setup_anchors.sh)"
+#define SKIP_WITHOUT_TENSORFLOW() SLUICE_SKIP_WITHOUT_PYTHON_MODULES("tensorflow, tensorboard")
 
 // The lines of read_events_with_tf.py for `args`, each split at spaces; fails the test when it
 // does not exit 0.
 std::vector<std::vector<std::string>> RunScript(const std::string& args) {
-  test::TempDir dir;
-  const std::string errors = dir.path() + "/stderr";
-  std::string command = Python() + " " + SLUICE_SOURCE_DIR + "/tests/data/tf/read_events_with_tf.py " + args +
-                        " 2>" + errors;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  if (pipe == nullptr) return {};
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  int rc = ::pclose(pipe);
-  if (rc != 0) {
-    std::string err;
-    if (FILE* f = std::fopen(errors.c_str(), "r")) {
-      while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) err.append(buf, n);
-      std::fclose(f);
-    }
-    ADD_FAILURE() << command << " exited with " << rc << ":\n" << out << err;
-  }
+  auto run = test::RunPython(std::string(SLUICE_SOURCE_DIR) + "/tests/data/tf/read_events_with_tf.py", args);
+  EXPECT_OK(run.status());
+  const std::string out = run.ok() ? *run : "";
   std::vector<std::vector<std::string>> lines;
   for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
     lines.push_back(absl::StrSplit(line, ' '));

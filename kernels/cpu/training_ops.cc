@@ -1,5 +1,6 @@
 // CPU kernels of the fused optimizer updates (ApplyGradientDescent, ApplyMomentum, ApplyAdam,
-// ApplyAdagrad, ApplyRMSProp) and of their resource-variable twins (ResourceApply*), with
+// ApplyAdagrad, ApplyRMSProp, ApplyAdadelta, ApplyProximalGradientDescent, ApplyProximalAdagrad,
+// ApplyAdagradDA, ApplyFtrl, ApplyFtrlV2) and of their resource-variable twins (ResourceApply*), with
 // TensorFlow's update formulas, written once per optimizer (a Rule) for both. Each locks its
 // variables exclusively (in address order, so two updates sharing variables cannot deadlock),
 // copies a buffer a reader still holds (Var::PrepareForUpdate), and updates in place.
@@ -50,7 +51,8 @@ enum class VariableInputs { kRefs, kResources };
 
 // The kernel shared by all Apply ops. A Rule says how many leading inputs are variables
 // (kNumRefs), which input is the gradient (kGradIndex; every other input is a scalar), and
-// applies the update to the prepared buffers.
+// applies the update to the prepared buffers. A Rule may also have Check<T>(ctx), which
+// validates the scalars' values (TF's "lr is not a positive scalar") before any update.
 template <typename T, typename Rule, VariableInputs kInputs>
 class ApplyOp : public OpKernel {
  public:
@@ -74,6 +76,7 @@ class ApplyOp : public OpKernel {
     {
       VarLocks<kNumRefs> locks(vars);
       OP_REQUIRES_OK(ctx, Validate(ctx, vars));
+      if constexpr (requires { rule_.template Check<T>(ctx); }) OP_REQUIRES_OK(ctx, rule_.template Check<T>(ctx));
       std::array<T*, kNumRefs> bufs;
       for (int i = 0; i < kNumRefs; ++i) {
         vars[i]->PrepareForUpdate();
@@ -217,6 +220,169 @@ struct RMSPropRule {
   }
 };
 
+// sign(x): -1, 0 or 1, as Eigen's sign().
+template <typename T>
+T Sign(T x) {
+  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
+}
+
+// OK when scalar input `i` satisfies `ok`, else TF's message for it, with its value.
+template <typename T, typename Pred>
+Status RequireScalar(OpKernelContext* ctx, int i, const char* what, Pred ok) {
+  const T v = Scalar<T>(ctx, i);
+  if (ok(v)) return absl::OkStatus();
+  return errors::InvalidArgument(what, ", got ", static_cast<double>(v));
+}
+
+struct AdadeltaRule {
+  static constexpr int kNumRefs = 3, kGradIndex = 6;
+  explicit AdadeltaRule(OpKernelConstruction*) {}
+  template <typename T>
+  void Apply(OpKernelContext* ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
+    const T lr = Scalar<T>(ctx, 3), rho = Scalar<T>(ctx, 4), epsilon = Scalar<T>(ctx, 5);
+    T *var = b[0], *accum = b[1], *accum_update = b[2];
+    ElementwiseLoop(n, 16, [=](int64_t i) {
+      accum[i] = accum[i] * rho + g[i] * g[i] * (T(1) - rho);
+      const T update = std::sqrt(accum_update[i] + epsilon) * (T(1) / std::sqrt(accum[i] + epsilon)) * g[i];
+      var[i] -= update * lr;
+      accum_update[i] = accum_update[i] * rho + update * update * (T(1) - rho);
+    });
+  }
+};
+
+// The proximal (FOBOS) step shared by ProximalGradientDescent and ProximalAdagrad: with
+// prox = var - lr * grad, var = sign(prox) * max(|prox| - lr * l1, 0) / (1 + l2 * lr), the
+// thresholding only when l1 > 0.
+template <typename T>
+T ProximalStep(T var, T grad, T lr, T l1, T l2) {
+  const T prox = var - grad * lr;
+  if (l1 > T(0)) return Sign(prox) * std::max(std::abs(prox) - lr * l1, T(0)) / (T(1) + l2 * lr);
+  return prox / (T(1) + l2 * lr);
+}
+
+struct ProximalGradientDescentRule {
+  static constexpr int kNumRefs = 1, kGradIndex = 4;
+  explicit ProximalGradientDescentRule(OpKernelConstruction*) {}
+  template <typename T>
+  void Apply(OpKernelContext* ctx, std::array<T*, 1> b, const T* g, int64_t n) const {
+    const T alpha = Scalar<T>(ctx, 1), l1 = Scalar<T>(ctx, 2), l2 = Scalar<T>(ctx, 3);
+    T* var = b[0];
+    ElementwiseLoop(n, 8, [=](int64_t i) { var[i] = ProximalStep(var[i], g[i], alpha, l1, l2); });
+  }
+};
+
+struct ProximalAdagradRule {
+  static constexpr int kNumRefs = 2, kGradIndex = 5;
+  explicit ProximalAdagradRule(OpKernelConstruction*) {}
+  template <typename T>
+  Status Check(OpKernelContext* ctx) const {
+    SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, 2, "lr is not a positive scalar", [](T v) { return v > T(0); }));
+    SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, 3, "l1 regularization strength is not a non-negative scalar",
+                                            [](T v) { return v >= T(0); }));
+    return RequireScalar<T>(ctx, 4, "l2 regularization strength is not a non-negative scalar",
+                            [](T v) { return v >= T(0); });
+  }
+  template <typename T>
+  void Apply(OpKernelContext* ctx, std::array<T*, 2> b, const T* g, int64_t n) const {
+    const T lr = Scalar<T>(ctx, 2), l1 = Scalar<T>(ctx, 3), l2 = Scalar<T>(ctx, 4);
+    T *var = b[0], *accum = b[1];
+    ElementwiseLoop(n, 12, [=](int64_t i) {
+      accum[i] += g[i] * g[i];
+      var[i] = ProximalStep(var[i], g[i], lr / std::sqrt(accum[i]), l1, l2);
+    });
+  }
+};
+
+// The global step is an int64 input; TF's kernel converts it through float.
+struct AdagradDARule {
+  static constexpr int kNumRefs = 3, kGradIndex = 3;
+  explicit AdagradDARule(OpKernelConstruction*) {}
+  template <typename T>
+  void Apply(OpKernelContext* ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
+    const T lr = Scalar<T>(ctx, 4), l1 = Scalar<T>(ctx, 5), l2 = Scalar<T>(ctx, 6);
+    const T step = static_cast<T>(static_cast<float>(ctx->input(7).scalar<int64_t>()));
+    const T l2_term = l2 * (step * lr);
+    T *var = b[0], *gacc = b[1], *gsq = b[2];
+    if (l1 > T(0)) {
+      ElementwiseLoop(n, 12, [=](int64_t i) {
+        gacc[i] += g[i];
+        gsq[i] += g[i] * g[i];
+        var[i] = -lr * Sign(gacc[i]) * std::max(std::abs(gacc[i]) - step * l1, T(0)) / (l2_term + std::sqrt(gsq[i]));
+      });
+    } else {
+      ElementwiseLoop(n, 10, [=](int64_t i) {
+        gacc[i] += g[i];
+        gsq[i] += g[i] * g[i];
+        var[i] = lr * gacc[i] * T(-1) / (l2_term + std::sqrt(gsq[i]));
+      });
+    }
+  }
+};
+
+// FTRL-proximal, TF's ApplyFtrl (kShrinkage false) and ApplyFtrlV2 (an l2_shrinkage input before
+// lr_power, added to the gradient of `linear` as 2 * l2_shrinkage * var), with TF's special case of
+// lr_power == -0.5 (square roots instead of pow) and multiply_linear_by_lr.
+template <bool kShrinkage>
+struct FtrlRule {
+  static constexpr int kNumRefs = 3, kGradIndex = 3;
+  static constexpr int kLr = 4, kL1 = 5, kL2 = 6, kShrink = 7, kLrPower = kShrinkage ? 8 : 7;
+  explicit FtrlRule(OpKernelConstruction* ctx) {
+    ctx->SetStatus(ctx->GetAttr("multiply_linear_by_lr", &multiply_linear_by_lr));
+  }
+  template <typename T>
+  Status Check(OpKernelContext* ctx) const {
+    const bool mult = multiply_linear_by_lr;
+    SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, kLr,
+                                            mult ? "lr is not a non-negative scalar (multiply_linear_by_lr is set)"
+                                                 : "lr is not a positive scalar",
+                                            [mult](T v) { return v > T(0) || (mult && v >= T(0)); }));
+    SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, kL1, "l1 regularization strength is not a non-negative scalar",
+                                            [](T v) { return v >= T(0); }));
+    SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, kL2, "l2 regularization strength is not a non-negative scalar",
+                                            [](T v) { return v >= T(0); }));
+    if constexpr (kShrinkage) {
+      SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, kShrink,
+                                              "l2 shrinkage regularization strength is not a non-negative scalar",
+                                              [](T v) { return v >= T(0); }));
+    }
+    return RequireScalar<T>(ctx, kLrPower, "lr_power is not a non-positive scalar", [](T v) { return v <= T(0); });
+  }
+  template <typename T>
+  void Apply(OpKernelContext* ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
+    const T lr = Scalar<T>(ctx, kLr), l1 = Scalar<T>(ctx, kL1), l2 = Scalar<T>(ctx, kL2);
+    const T shrinkage = kShrinkage ? Scalar<T>(ctx, kShrink) : T(0);
+    const T lr_power = Scalar<T>(ctx, kLrPower);
+    const bool sqrt_case = lr_power == T(-0.5);
+    T *var = b[0], *accum = b[1], *linear = b[2];
+    // accum^(-lr_power), a square root in TF's special case.
+    auto power = [=](T a) { return sqrt_case ? std::sqrt(a) : std::pow(a, -lr_power); };
+    if (multiply_linear_by_lr) {
+      ElementwiseLoop(n, 30, [=](int64_t i) {
+        const T grad = kShrinkage ? g[i] + T(2) * shrinkage * var[i] : g[i];
+        const T new_accum = accum[i] + g[i] * g[i];
+        const T new_power = power(new_accum);
+        linear[i] += grad * lr - (new_power - power(accum[i])) * var[i];
+        const T x = l1 * lr * Sign(linear[i]) - linear[i];
+        const T y = new_power + T(2) * l2 * lr;
+        var[i] = std::abs(linear[i]) > l1 * lr ? x / y : T(0);
+        accum[i] = new_accum;
+      });
+    } else {
+      ElementwiseLoop(n, 30, [=](int64_t i) {
+        const T grad = kShrinkage ? g[i] + T(2) * shrinkage * var[i] : g[i];
+        const T new_accum = accum[i] + g[i] * g[i];
+        const T new_power = power(new_accum);
+        linear[i] += grad - (new_power - power(accum[i])) / lr * var[i];
+        const T x = l1 * Sign(linear[i]) - linear[i];
+        const T y = new_power / lr + T(2) * l2;
+        var[i] = std::abs(linear[i]) > l1 ? x / y : T(0);
+        accum[i] = new_accum;
+      });
+    }
+  }
+  bool multiply_linear_by_lr = false;
+};
+
 template <typename Rule>
 struct ApplyKernel {
   template <typename T>
@@ -232,6 +398,12 @@ SLUICE_REGISTER_APPLY("ApplyMomentum", MomentumRule);
 SLUICE_REGISTER_APPLY("ApplyAdam", AdamRule);
 SLUICE_REGISTER_APPLY("ApplyAdagrad", AdagradRule);
 SLUICE_REGISTER_APPLY("ApplyRMSProp", RMSPropRule);
+SLUICE_REGISTER_APPLY("ApplyAdadelta", AdadeltaRule);
+SLUICE_REGISTER_APPLY("ApplyProximalGradientDescent", ProximalGradientDescentRule);
+SLUICE_REGISTER_APPLY("ApplyProximalAdagrad", ProximalAdagradRule);
+SLUICE_REGISTER_APPLY("ApplyAdagradDA", AdagradDARule);
+SLUICE_REGISTER_APPLY("ApplyFtrl", FtrlRule<false>);
+SLUICE_REGISTER_APPLY("ApplyFtrlV2", FtrlRule<true>);
 #undef SLUICE_REGISTER_APPLY
 
 }  // namespace

@@ -197,4 +197,207 @@ REGISTER_OP("ResourceApplyRMSProp")
                             {"rho", true}, {"momentum", true}, {"epsilon", true}, {"grad", false}}))
     .Doc("RMSProp update of resource variables.");
 
+REGISTER_OP("ApplyAdadelta")
+    .Input("var: Ref(T)")
+    .Input("accum: Ref(T)")
+    .Input("accum_update: Ref(T)")
+    .Input("lr: T")
+    .Input("rho: T")
+    .Input("epsilon: T")
+    .Input("grad: T")
+    .Output("out: Ref(T)")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"accum_update", false}, {"lr", true},
+                            {"rho", true}, {"epsilon", true}, {"grad", false}}))
+    .Doc("accum = rho * accum + (1 - rho) * grad^2; update = sqrt(accum_update + epsilon) / sqrt(accum + "
+         "epsilon) * grad; var -= lr * update; accum_update = rho * accum_update + (1 - rho) * update^2.");
+
+REGISTER_OP("ApplyProximalGradientDescent")
+    .Input("var: Ref(T)")
+    .Input("alpha: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("delta: T")
+    .Output("out: Ref(T)")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetShapeFn(ApplyShape({{"var", false}, {"alpha", true}, {"l1", true}, {"l2", true}, {"delta", false}}))
+    .Doc("prox_v = var - alpha * delta; var = sign(prox_v) * max(|prox_v| - alpha * l1, 0) / (1 + alpha * "
+         "l2).");
+
+REGISTER_OP("ApplyProximalAdagrad")
+    .Input("var: Ref(T)")
+    .Input("accum: Ref(T)")
+    .Input("lr: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("grad: T")
+    .Output("out: Ref(T)")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"lr", true}, {"l1", true}, {"l2", true},
+                            {"grad", false}}))
+    .Doc("accum += grad^2; lr_t = lr / sqrt(accum); prox_v = var - lr_t * grad; var = sign(prox_v) * "
+         "max(|prox_v| - lr_t * l1, 0) / (1 + lr_t * l2).");
+
+REGISTER_OP("ApplyAdagradDA")
+    .Input("var: Ref(T)")
+    .Input("gradient_accumulator: Ref(T)")
+    .Input("gradient_squared_accumulator: Ref(T)")
+    .Input("grad: T")
+    .Input("lr: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("global_step: int64")
+    .Output("out: Ref(T)")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetShapeFn(ApplyShape({{"var", false}, {"gradient_accumulator", false},
+                            {"gradient_squared_accumulator", false}, {"grad", false}, {"lr", true},
+                            {"l1", true}, {"l2", true}, {"global_step", true}}))
+    .Doc("g += grad; gg += grad^2; var = -sign(g) * lr * max(|g| - l1 * global_step, 0) / (l2 * global_step "
+         "* lr + sqrt(gg)).");
+
+REGISTER_OP("ApplyFtrl")
+    .Input("var: Ref(T)")
+    .Input("accum: Ref(T)")
+    .Input("linear: Ref(T)")
+    .Input("grad: T")
+    .Input("lr: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("lr_power: T")
+    .Output("out: Ref(T)")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .Attr("multiply_linear_by_lr: bool = false")
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"linear", false}, {"grad", false},
+                            {"lr", true}, {"l1", true}, {"l2", true}, {"lr_power", true}}))
+    .Doc("accum_new = accum + grad^2; linear += grad - (accum_new^(-lr_power) - accum^(-lr_power)) / lr * "
+         "var; quadratic = accum_new^(-lr_power) / lr + 2 * l2; var = (sign(linear) * l1 - linear) / "
+         "quadratic if |linear| > l1 else 0; accum = accum_new.");
+
+REGISTER_OP("ApplyFtrlV2")
+    .Input("var: Ref(T)")
+    .Input("accum: Ref(T)")
+    .Input("linear: Ref(T)")
+    .Input("grad: T")
+    .Input("lr: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("l2_shrinkage: T")
+    .Input("lr_power: T")
+    .Output("out: Ref(T)")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .Attr("multiply_linear_by_lr: bool = false")
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"linear", false}, {"grad", false},
+                            {"lr", true}, {"l1", true}, {"l2", true}, {"l2_shrinkage", true},
+                            {"lr_power", true}}))
+    .Doc("As ApplyFtrl, with linear += grad_with_shrinkage - ..., where grad_with_shrinkage = grad + 2 * "
+         "l2_shrinkage * var (accum still adds grad^2).");
+
+REGISTER_OP("ResourceApplyAdadelta")
+    .Input("var: resource")
+    .Input("accum: resource")
+    .Input("accum_update: resource")
+    .Input("lr: T")
+    .Input("rho: T")
+    .Input("epsilon: T")
+    .Input("grad: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"accum_update", false}, {"lr", true},
+                            {"rho", true}, {"epsilon", true}, {"grad", false}}))
+    .Doc("accum = rho * accum + (1 - rho) * grad^2; update = sqrt(accum_update + epsilon) / sqrt(accum + "
+         "epsilon) * grad; var -= lr * update; accum_update = rho * accum_update + (1 - rho) * update^2. Of "
+         "resource variables.");
+
+REGISTER_OP("ResourceApplyProximalGradientDescent")
+    .Input("var: resource")
+    .Input("alpha: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("delta: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"alpha", true}, {"l1", true}, {"l2", true}, {"delta", false}}))
+    .Doc("prox_v = var - alpha * delta; var = sign(prox_v) * max(|prox_v| - alpha * l1, 0) / (1 + alpha * "
+         "l2). Of resource variables.");
+
+REGISTER_OP("ResourceApplyProximalAdagrad")
+    .Input("var: resource")
+    .Input("accum: resource")
+    .Input("lr: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("grad: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"lr", true}, {"l1", true}, {"l2", true},
+                            {"grad", false}}))
+    .Doc("accum += grad^2; lr_t = lr / sqrt(accum); prox_v = var - lr_t * grad; var = sign(prox_v) * "
+         "max(|prox_v| - lr_t * l1, 0) / (1 + lr_t * l2). Of resource variables.");
+
+REGISTER_OP("ResourceApplyAdagradDA")
+    .Input("var: resource")
+    .Input("gradient_accumulator: resource")
+    .Input("gradient_squared_accumulator: resource")
+    .Input("grad: T")
+    .Input("lr: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("global_step: int64")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"gradient_accumulator", false},
+                            {"gradient_squared_accumulator", false}, {"grad", false}, {"lr", true},
+                            {"l1", true}, {"l2", true}, {"global_step", true}}))
+    .Doc("g += grad; gg += grad^2; var = -sign(g) * lr * max(|g| - l1 * global_step, 0) / (l2 * global_step "
+         "* lr + sqrt(gg)). Of resource variables.");
+
+REGISTER_OP("ResourceApplyFtrl")
+    .Input("var: resource")
+    .Input("accum: resource")
+    .Input("linear: resource")
+    .Input("grad: T")
+    .Input("lr: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("lr_power: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .Attr("multiply_linear_by_lr: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"linear", false}, {"grad", false},
+                            {"lr", true}, {"l1", true}, {"l2", true}, {"lr_power", true}}))
+    .Doc("accum_new = accum + grad^2; linear += grad - (accum_new^(-lr_power) - accum^(-lr_power)) / lr * "
+         "var; quadratic = accum_new^(-lr_power) / lr + 2 * l2; var = (sign(linear) * l1 - linear) / "
+         "quadratic if |linear| > l1 else 0; accum = accum_new. Of resource variables.");
+
+REGISTER_OP("ResourceApplyFtrlV2")
+    .Input("var: resource")
+    .Input("accum: resource")
+    .Input("linear: resource")
+    .Input("grad: T")
+    .Input("lr: T")
+    .Input("l1: T")
+    .Input("l2: T")
+    .Input("l2_shrinkage: T")
+    .Input("lr_power: T")
+    .Attr("T: {float, double}")
+    .Attr("use_locking: bool = false")
+    .Attr("multiply_linear_by_lr: bool = false")
+    .SetIsStateful()
+    .SetShapeFn(ApplyShape({{"var", false}, {"accum", false}, {"linear", false}, {"grad", false},
+                            {"lr", true}, {"l1", true}, {"l2", true}, {"l2_shrinkage", true},
+                            {"lr_power", true}}))
+    .Doc("As ApplyFtrl, with linear += grad_with_shrinkage - ..., where grad_with_shrinkage = grad + 2 * "
+         "l2_shrinkage * var (accum still adds grad^2). Of resource variables.");
+
 }  // namespace sluice

@@ -17,6 +17,14 @@
     ASSERT_TRUE(_s.ok()) << _s;         \
   } while (0)
 #endif
+// The same, failing the test without returning from it.
+#ifndef EXPECT_OK
+#define EXPECT_OK(expr)                 \
+  do {                                  \
+    ::absl::Status _s = (expr);         \
+    EXPECT_TRUE(_s.ok()) << _s;         \
+  } while (0)
+#endif
 
 namespace sluice::test {
 
