@@ -71,8 +71,8 @@ Status Fuse(Graph* graph, const std::vector<Node*>& chain) {
   for (const Node* n : chain) {
     for (const Node* c : n->control_inputs()) def.add_input(absl::StrCat("^", c->name()));
   }
-  for (const char* attr : {"T", "strides", "padding", "explicit_paddings", "data_format", "dilations",
-                           "use_cudnn_on_gpu"}) {
+  for (const char* attr :
+       {"T", "strides", "padding", "explicit_paddings", "data_format", "dilations", "use_cudnn_on_gpu"}) {
     auto it = conv->def().attr().find(attr);
     if (it != conv->def().attr().end()) (*def.mutable_attr())[attr] = it->second;
   }

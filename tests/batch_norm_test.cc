@@ -66,9 +66,9 @@ Tensor Normalize(const Layout& l, const Tensor& x, const Tensor& scale, const Te
                  const std::vector<double>& mean, const std::vector<double>& var, double eps) {
   Tensor y(DT_FLOAT, x.shape());
   l.ForEach([&](int64_t ch, int64_t i) {
-    y.data<float>()[i] = static_cast<float>(scale.data<float>()[ch] * (x.data<float>()[i] - mean[ch]) /
-                                                std::sqrt(var[ch] + eps) +
-                                            offset.data<float>()[ch]);
+    y.data<float>()[i] =
+        static_cast<float>(scale.data<float>()[ch] * (x.data<float>()[i] - mean[ch]) / std::sqrt(var[ch] + eps) +
+                           offset.data<float>()[ch]);
   });
   return y;
 }
@@ -79,7 +79,9 @@ std::vector<double> AsDoubles(const Tensor& t) {
   return v;
 }
 
-std::vector<Layout> Layouts() { return {{false, 3, 4, 5, 2}, {true, 3, 4, 5, 2}, {false, 2, 16, 7, 9}, {true, 2, 16, 7, 9}}; }
+std::vector<Layout> Layouts() {
+  return {{false, 3, 4, 5, 2}, {true, 3, 4, 5, 2}, {false, 2, 16, 7, 9}, {true, 2, 16, 7, 9}};
+}
 
 TEST(FusedBatchNormTest, TrainingUsesBatchStatisticsAndReportsTheUnbiasedVariance) {
   for (const Layout& l : Layouts()) {
@@ -145,7 +147,8 @@ TEST(FusedBatchNormTest, HandComputedTrainingStep) {
   auto out = test::RunGraph(root, {}, {bn.y, bn.batch_mean, bn.batch_variance, bn.reserve_space_2});
   ASSERT_TRUE(out.ok()) << out.status();
   const double s = std::sqrt(3.5);
-  test::ExpectTensorNear((*out)[0], Tensor::FromVector<float>({float(-2 / s), float(-1 / s), 0.f, float(3 / s)}, {1, 2, 2, 1}), 1e-6);
+  test::ExpectTensorNear(
+      (*out)[0], Tensor::FromVector<float>({float(-2 / s), float(-1 / s), 0.f, float(3 / s)}, {1, 2, 2, 1}), 1e-6);
   test::ExpectTensorNear((*out)[1], Tensor::FromVector<float>({3.f}), 1e-6);
   test::ExpectTensorNear((*out)[2], Tensor::FromVector<float>({14.f / 3}), 1e-6);
   test::ExpectTensorNear((*out)[3], Tensor::FromVector<float>({3.5f}), 1e-6);
@@ -172,7 +175,8 @@ TEST(FusedBatchNormTest, InferenceUsesTheGivenStatistics) {
     Tensor mean = test::Floats({l.c}, 0.3), var = test::Floats({l.c}, 0.3, 1.0);
     auto bn = ops::FusedBatchNormV3(root, x, scale, offset, mean, var,
                                     {.epsilon = 1e-3f, .data_format = l.Format(), .is_training = false});
-    auto out = test::RunGraph(root, {}, {bn.y, bn.batch_mean, bn.batch_variance, bn.reserve_space_1, bn.reserve_space_2});
+    auto out =
+        test::RunGraph(root, {}, {bn.y, bn.batch_mean, bn.batch_variance, bn.reserve_space_1, bn.reserve_space_2});
     ASSERT_TRUE(out.ok()) << out.status();
     test::ExpectTensorNear((*out)[0], Normalize(l, x, scale, offset, AsDoubles(mean), AsDoubles(var), 1e-3), 2e-5);
     test::ExpectTensorEqual((*out)[1], mean);
@@ -287,8 +291,7 @@ TEST(FusedBatchNormGradientTest, SecondOrder) {
       ASSERT_OK(AddSymbolicGradients(root, {bn.y}, {x, scale}, {dy}, &grads));
       std::vector<Tensor> values = {test::Floats(l.Shape(), 1.0, 0.2), test::Floats({2}, 0.5, 1.0),
                                     test::Floats(l.Shape(), 0.7, 0.1)};
-      ExpectGradientOk(root, {x, scale, dy}, values, ops::Mul(root, grads[0], test::Floats(l.Shape(), 1.0, 0.5)),
-                       5e-3);
+      ExpectGradientOk(root, {x, scale, dy}, values, ops::Mul(root, grads[0], test::Floats(l.Shape(), 1.0, 0.5)), 5e-3);
       ExpectGradientOk(root, {x, scale, dy}, values, grads[1], 5e-3);
     }
   }
@@ -317,7 +320,8 @@ TEST(FusedBatchNormGradientTest, ConvBatchNormTrains) {
     if (step == 0) first = out[0].scalar<float>();
     last = out[0].scalar<float>();
     for (int p = 0; p < 3; ++p) {
-      for (int64_t i = 0; i < params[p].NumElements(); ++i) params[p].data<float>()[i] -= 0.01f * out[p + 1].data<float>()[i];
+      for (int64_t i = 0; i < params[p].NumElements(); ++i)
+        params[p].data<float>()[i] -= 0.01f * out[p + 1].data<float>()[i];
     }
   }
   EXPECT_LT(last, 0.7 * first);
@@ -334,14 +338,13 @@ TEST(FusedBatchNormShapeTest, OutputShapes) {
   EXPECT_EQ(bn.batch_variance.shape().DebugString(), "[16]");
   EXPECT_EQ(bn.reserve_space_3.shape().DebugString(), "<unknown>");
   ops::FusedBatchNorm(root, ops::Placeholder(root, DT_FLOAT, {2, 5, 3, 3}), ops::Placeholder(root, DT_FLOAT),
-                                  ops::Placeholder(root, DT_FLOAT), scale, scale,
-                                  {.data_format = "NCHW", .is_training = false});
+                      ops::Placeholder(root, DT_FLOAT), scale, scale, {.data_format = "NCHW", .is_training = false});
   EXPECT_FALSE(root.ok());  // mean and variance of 16 entries for 5 channels
   Scope root2 = Scope::NewRootScope();
-  auto g = ops::FusedBatchNormGrad(root2, ops::Placeholder(root2, DT_FLOAT, {2, 5, 3, 3}),
-                                   ops::Placeholder(root2, DT_FLOAT), ops::Placeholder(root2, DT_FLOAT),
-                                   ops::Placeholder(root2, DT_FLOAT), ops::Placeholder(root2, DT_FLOAT),
-                                   {.data_format = "NCHW"});
+  auto g =
+      ops::FusedBatchNormGrad(root2, ops::Placeholder(root2, DT_FLOAT, {2, 5, 3, 3}), ops::Placeholder(root2, DT_FLOAT),
+                              ops::Placeholder(root2, DT_FLOAT), ops::Placeholder(root2, DT_FLOAT),
+                              ops::Placeholder(root2, DT_FLOAT), {.data_format = "NCHW"});
   ASSERT_TRUE(root2.ok()) << root2.status();
   EXPECT_EQ(g.x_backprop.shape().DebugString(), "[2,5,3,3]");
   EXPECT_EQ(g.scale_backprop.shape().DebugString(), "[5]");
@@ -390,8 +393,10 @@ TEST(FusedBatchNormErrorTest, RunTimeErrorsNameTheNode) {
   auto out = test::RunGraph(root, {{x, test::Floats({1, 2, 2, 2})}, {v, test::Floats({3})}}, {bn.y});
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(), HasSubstr("bn"));
-  EXPECT_THAT(out.status().message(),
-              HasSubstr("When is_training=false, mean must have the same number of elements as the channels of x, got 3 and 2"));
+  EXPECT_THAT(
+      out.status().message(),
+      HasSubstr(
+          "When is_training=false, mean must have the same number of elements as the channels of x, got 3 and 2"));
   auto bad = test::RunGraph(root, {{x, test::Floats({2, 2, 2})}, {v, test::Floats({2})}}, {bn.y});
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("x must be 4-dimensional (NHWC), got shape [2,2,2]"));
@@ -407,17 +412,100 @@ TEST(FusedBatchNormErrorTest, RunTimeErrorsNameTheNode) {
 // builder's node computes.
 TEST(FusedBatchNormGraphDefTest, TensorFlowNodeLoadsAndRuns) {
   constexpr char kText[] = R"pb(
-    node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
-    node { name: "gamma" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
-           attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } } float_val: [1.5, 0.5] } } } }
-    node { name: "beta" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
-           attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } } float_val: [0.1, -0.1] } } } }
-    node { name: "empty" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
-           attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 0 } } } } } }
-    node { name: "bn" op: "FusedBatchNormV3" input: "x" input: "gamma" input: "beta" input: "empty" input: "empty"
-           attr { key: "T" value { type: DT_FLOAT } } attr { key: "U" value { type: DT_FLOAT } }
-           attr { key: "epsilon" value { f: 0.001 } } attr { key: "data_format" value { s: "NHWC" } }
-           attr { key: "exponential_avg_factor" value { f: 1 } } attr { key: "is_training" value { b: true } } }
+    node {
+      name: "x"
+      op: "Placeholder"
+      attr {
+        key: "dtype"
+        value { type: DT_FLOAT }
+      }
+    }
+    node {
+      name: "gamma"
+      op: "Const"
+      attr {
+        key: "dtype"
+        value { type: DT_FLOAT }
+      }
+      attr {
+        key: "value"
+        value {
+          tensor {
+            dtype: DT_FLOAT
+            tensor_shape { dim { size: 2 } }
+            float_val: [ 1.5, 0.5 ]
+          }
+        }
+      }
+    }
+    node {
+      name: "beta"
+      op: "Const"
+      attr {
+        key: "dtype"
+        value { type: DT_FLOAT }
+      }
+      attr {
+        key: "value"
+        value {
+          tensor {
+            dtype: DT_FLOAT
+            tensor_shape { dim { size: 2 } }
+            float_val: [ 0.1, -0.1 ]
+          }
+        }
+      }
+    }
+    node {
+      name: "empty"
+      op: "Const"
+      attr {
+        key: "dtype"
+        value { type: DT_FLOAT }
+      }
+      attr {
+        key: "value"
+        value {
+          tensor {
+            dtype: DT_FLOAT
+            tensor_shape { dim { size: 0 } }
+          }
+        }
+      }
+    }
+    node {
+      name: "bn"
+      op: "FusedBatchNormV3"
+      input: "x"
+      input: "gamma"
+      input: "beta"
+      input: "empty"
+      input: "empty"
+      attr {
+        key: "T"
+        value { type: DT_FLOAT }
+      }
+      attr {
+        key: "U"
+        value { type: DT_FLOAT }
+      }
+      attr {
+        key: "epsilon"
+        value { f: 0.001 }
+      }
+      attr {
+        key: "data_format"
+        value { s: "NHWC" }
+      }
+      attr {
+        key: "exponential_avg_factor"
+        value { f: 1 }
+      }
+      attr {
+        key: "is_training"
+        value { b: true }
+      }
+    }
   )pb";
   GraphDef graph_def;
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kText, &graph_def));
@@ -434,7 +522,6 @@ TEST(FusedBatchNormGraphDefTest, TensorFlowNodeLoadsAndRuns) {
   for (int i = 0; i < 3; ++i) test::ExpectTensorEqual(got[i], (*want)[i]);
 }
 
-
 // A tf.compat.v1 graph of fused_batch_norm (training with exponential_avg_factor, inference),
 // local_response_normalization, depthwise_conv2d and tf.gradients of each, as TensorFlow wrote
 // it (tests/data/tf/make_cnn_ops_fixture.py), computes TensorFlow's values.
@@ -446,8 +533,8 @@ TEST(CnnOpsTensorFlowGraphTest, ComputesTensorFlowsValues) {
   ASSERT_OK(session.status());
   auto x = ReadNpy(dir + "x.npy");
   ASSERT_OK(x.status());
-  const std::vector<std::string> names = {"y",  "batch_mean", "batch_var", "y_inference", "dx",    "dgamma",
-                                          "dbeta", "lrn",     "dlrn",      "dw",          "ddw_x", "ddw_f"};
+  const std::vector<std::string> names = {"y",     "batch_mean", "batch_var", "y_inference", "dx",    "dgamma",
+                                          "dbeta", "lrn",        "dlrn",      "dw",          "ddw_x", "ddw_f"};
   std::vector<std::string> fetches;
   for (const std::string& n : names) fetches.push_back("out_" + n);
   std::vector<Tensor> got;
@@ -457,11 +544,11 @@ TEST(CnnOpsTensorFlowGraphTest, ComputesTensorFlowsValues) {
     auto want = ReadNpy(dir + "want_" + names[i] + ".npy");
     ASSERT_OK(want.status());
     double scale = 0;
-    for (int64_t e = 0; e < want->NumElements(); ++e) scale = std::max(scale, std::fabs(double{want->data<float>()[e]}));
+    for (int64_t e = 0; e < want->NumElements(); ++e)
+      scale = std::max(scale, std::fabs(double{want->data<float>()[e]}));
     test::ExpectTensorNear(got[i], *want, 1e-5 * std::max(1.0, scale));
   }
 }
-
 
 // One session run from several threads at once, with batch sizes that make each kernel (batch
 // norm, LRN, depthwise and fused convolution) build and reuse several primitives, gives every
@@ -469,8 +556,9 @@ TEST(CnnOpsTensorFlowGraphTest, ComputesTensorFlowsValues) {
 TEST(CnnOpsConcurrencyTest, ConcurrentRunsShareKernelsSafely) {
   Scope root = Scope::NewRootScope();
   auto x = ops::Placeholder(root, DT_FLOAT, {-1, 7, 7, 4});
-  auto conv = ops::Relu(root, ops::BiasAdd(root, ops::Conv2D(root, x, test::Floats({3, 3, 4, 4}, 0.3), {1, 1, 1, 1}, "SAME"),
-                                           test::Floats({4})));
+  auto conv =
+      ops::Relu(root, ops::BiasAdd(root, ops::Conv2D(root, x, test::Floats({3, 3, 4, 4}, 0.3), {1, 1, 1, 1}, "SAME"),
+                                   test::Floats({4})));
   auto dw = ops::DepthwiseConv2dNative(root, conv, test::Floats({3, 3, 4, 2}, 0.3), {1, 1, 1, 1}, "SAME");
   auto bn = ops::FusedBatchNormV3(root, dw, test::Floats({8}, 0.2, 1.0), test::Floats({8}), Tensor(DT_FLOAT, {0}),
                                   Tensor(DT_FLOAT, {0}));

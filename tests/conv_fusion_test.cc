@@ -72,8 +72,8 @@ TEST(ConvFusionPassTest, LeavesWhatIsUsedElsewhere) {
   {  // The BiasAdd's output has a second consumer: the Relu stays.
     Scope root = Scope::NewRootScope();
     auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 6, 6, 2});
-    auto b = ops::BiasAdd(root, ops::Conv2D(root, x, test::Floats({3, 3, 2, 4}), {1, 1, 1, 1}, "SAME"),
-                          test::Floats({4}));
+    auto b =
+        ops::BiasAdd(root, ops::Conv2D(root, x, test::Floats({3, 3, 2, 4}), {1, 1, 1, 1}, "SAME"), test::Floats({4}));
     ops::AddN(root.WithOpName("out"), {ops::Relu(root, b), ops::Sigmoid(root, b)});
     auto g = Optimized(root, {"x", "out"});
     EXPECT_EQ(Count(*g, "_FusedConv2D"), 1);
@@ -119,20 +119,21 @@ TEST(ConvFusionPassTest, FusedAndUnfusedSessionsAgree) {
   for (const Net& net : {Net{false, DT_FLOAT, "SAME", true}, Net{true, DT_FLOAT, "SAME", true},
                          Net{false, DT_FLOAT, "VALID", false}, Net{true, DT_FLOAT, "EXPLICIT", true},
                          Net{false, DT_DOUBLE, "EXPLICIT", true}, Net{true, DT_DOUBLE, "VALID", false}}) {
-    SCOPED_TRACE(std::string(net.nchw ? "NCHW " : "NHWC ") + net.padding + (net.dtype == DT_FLOAT ? " float" : " double") +
-                 (net.relu ? " relu" : ""));
+    SCOPED_TRACE(std::string(net.nchw ? "NCHW " : "NHWC ") + net.padding +
+                 (net.dtype == DT_FLOAT ? " float" : " double") + (net.relu ? " relu" : ""));
     Scope root = Scope::NewRootScope();
     const TensorShape in_shape = net.nchw ? TensorShape{-1, 3, 9, 8} : TensorShape{-1, 9, 8, 3};
     auto x = ops::Placeholder(root, net.dtype, in_shape);
     ops::Conv2DOptions o;
     o.data_format = net.nchw ? "NCHW" : "NHWC";
     if (net.padding == "EXPLICIT") {
-      o.explicit_paddings = net.nchw ? std::vector<int>{0, 0, 0, 0, 1, 2, 0, 1} : std::vector<int>{0, 0, 1, 2, 0, 1, 0, 0};
+      o.explicit_paddings =
+          net.nchw ? std::vector<int>{0, 0, 0, 0, 1, 2, 0, 1} : std::vector<int>{0, 0, 1, 2, 0, 1, 0, 0};
     }
     auto cast = [&](const Tensor& t) { return ops::Cast(root, ops::Const(root, t), net.dtype); };
     auto w = ops::Placeholder(root, net.dtype, {3, 3, 3, 16});
-    auto conv = ops::Conv2D(root, x, w, net.nchw ? std::vector<int>{1, 1, 2, 1} : std::vector<int>{1, 2, 1, 1},
-                            net.padding, o);
+    auto conv =
+        ops::Conv2D(root, x, w, net.nchw ? std::vector<int>{1, 1, 2, 1} : std::vector<int>{1, 2, 1, 1}, net.padding, o);
     Output h = ops::BiasAdd(root, conv, cast(test::Floats({16}, 0.5)), o.data_format);
     if (net.relu) h = ops::Relu(root, h);
     auto loss = ops::L2Loss(root, h);
@@ -170,17 +171,84 @@ TEST(ConvFusionPassTest, FusedAndUnfusedSessionsAgree) {
 
 TEST(ConvFusionPassTest, FusedNodeErrorsNameTheNode) {
   constexpr char kText[] = R"pb(
-    node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
-    node { name: "w" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
-    node { name: "b" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
-    node { name: "fused" op: "_FusedConv2D" input: "x" input: "w" input: "b"
-           attr { key: "T" value { type: DT_FLOAT } } attr { key: "num_args" value { i: 1 } }
-           attr { key: "strides" value { list { i: [1, 1, 1, 1] } } } attr { key: "padding" value { s: "SAME" } }
-           attr { key: "fused_ops" value { list { s: ["BiasAdd", "Elu"] } } } }
-    node { name: "ok" op: "_FusedConv2D" input: "x" input: "w" input: "b"
-           attr { key: "T" value { type: DT_FLOAT } } attr { key: "num_args" value { i: 1 } }
-           attr { key: "strides" value { list { i: [1, 1, 1, 1] } } } attr { key: "padding" value { s: "SAME" } }
-           attr { key: "fused_ops" value { list { s: ["BiasAdd", "Relu"] } } } }
+    node {
+      name: "x"
+      op: "Placeholder"
+      attr {
+        key: "dtype"
+        value { type: DT_FLOAT }
+      }
+    }
+    node {
+      name: "w"
+      op: "Placeholder"
+      attr {
+        key: "dtype"
+        value { type: DT_FLOAT }
+      }
+    }
+    node {
+      name: "b"
+      op: "Placeholder"
+      attr {
+        key: "dtype"
+        value { type: DT_FLOAT }
+      }
+    }
+    node {
+      name: "fused"
+      op: "_FusedConv2D"
+      input: "x"
+      input: "w"
+      input: "b"
+      attr {
+        key: "T"
+        value { type: DT_FLOAT }
+      }
+      attr {
+        key: "num_args"
+        value { i: 1 }
+      }
+      attr {
+        key: "strides"
+        value { list { i: [ 1, 1, 1, 1 ] } }
+      }
+      attr {
+        key: "padding"
+        value { s: "SAME" }
+      }
+      attr {
+        key: "fused_ops"
+        value { list { s: [ "BiasAdd", "Elu" ] } }
+      }
+    }
+    node {
+      name: "ok"
+      op: "_FusedConv2D"
+      input: "x"
+      input: "w"
+      input: "b"
+      attr {
+        key: "T"
+        value { type: DT_FLOAT }
+      }
+      attr {
+        key: "num_args"
+        value { i: 1 }
+      }
+      attr {
+        key: "strides"
+        value { list { i: [ 1, 1, 1, 1 ] } }
+      }
+      attr {
+        key: "padding"
+        value { s: "SAME" }
+      }
+      attr {
+        key: "fused_ops"
+        value { list { s: [ "BiasAdd", "Relu" ] } }
+      }
+    }
   )pb";
   GraphDef graph_def;
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kText, &graph_def));

@@ -28,7 +28,9 @@ struct Case {
   std::vector<int> pads = {1, 2, 0, 1};  // EXPLICIT: top, bottom, left, right
 
   std::string Format() const { return nchw ? "NCHW" : "NHWC"; }
-  std::vector<int> Image4(int a, int b) const { return nchw ? std::vector<int>{1, 1, a, b} : std::vector<int>{1, a, b, 1}; }
+  std::vector<int> Image4(int a, int b) const {
+    return nchw ? std::vector<int>{1, 1, a, b} : std::vector<int>{1, a, b, 1};
+  }
   TensorShape InputShape() const { return nchw ? TensorShape{n, c, h, w} : TensorShape{n, h, w, c}; }
   TensorShape FilterShape() const { return {kh, kw, c, mult}; }
   ops::Conv2DOptions Options() const {
@@ -98,7 +100,9 @@ Tensor ToDouble(const Tensor& t) {
   return d;
 }
 
-Tensor Sizes(const TensorShape& s) { return Tensor::FromVector(std::vector<int32_t>(s.dims().begin(), s.dims().end())); }
+Tensor Sizes(const TensorShape& s) {
+  return Tensor::FromVector(std::vector<int32_t>(s.dims().begin(), s.dims().end()));
+}
 
 std::vector<Case> Sweep() {
   std::vector<Case> cases;
@@ -163,10 +167,10 @@ TEST(DepthwiseConvTest, BackpropOpsAreAdjointsOfTheForward) {
       Tensor y = NaiveDepthwise(k, x, f);
       Tensor g = dt == DT_FLOAT ? test::Floats(y.shape(), 1.0, 0.3) : test::Doubles(y.shape(), 1.0, 0.3);
       auto strides = k.Image4(k.sh, k.sw);
-      auto dx = ops::DepthwiseConv2dNativeBackpropInput(root, Sizes(k.InputShape()), f, g, strides, k.padding,
-                                                        k.Options());
-      auto df = ops::DepthwiseConv2dNativeBackpropFilter(root, x, Sizes(k.FilterShape()), g, strides, k.padding,
-                                                         k.Options());
+      auto dx =
+          ops::DepthwiseConv2dNativeBackpropInput(root, Sizes(k.InputShape()), f, g, strides, k.padding, k.Options());
+      auto df =
+          ops::DepthwiseConv2dNativeBackpropFilter(root, x, Sizes(k.FilterShape()), g, strides, k.padding, k.Options());
       ASSERT_TRUE(root.ok()) << root.status();
       auto out = test::RunGraph(root, {}, {dx, df});
       ASSERT_TRUE(out.ok()) << out.status();
@@ -215,16 +219,16 @@ TEST(DepthwiseConvGradientTest, ForwardAndBackpropOps) {
       Scope root = Scope::NewRootScope();
       auto f = ops::Placeholder(root, DT_DOUBLE, k.FilterShape());
       auto g = ops::Placeholder(root, DT_DOUBLE, probe.shape());
-      auto dx = ops::DepthwiseConv2dNativeBackpropInput(root, Sizes(k.InputShape()), f, g, strides, k.padding,
-                                                        k.Options());
+      auto dx =
+          ops::DepthwiseConv2dNativeBackpropInput(root, Sizes(k.InputShape()), f, g, strides, k.padding, k.Options());
       ExpectGradientOk(root, {f, g}, {test::Doubles(k.FilterShape(), 0.5), test::Doubles(probe.shape())}, dx);
     }
     {
       Scope root = Scope::NewRootScope();
       auto x = ops::Placeholder(root, DT_DOUBLE, k.InputShape());
       auto g = ops::Placeholder(root, DT_DOUBLE, probe.shape());
-      auto df = ops::DepthwiseConv2dNativeBackpropFilter(root, x, Sizes(k.FilterShape()), g, strides, k.padding,
-                                                         k.Options());
+      auto df =
+          ops::DepthwiseConv2dNativeBackpropFilter(root, x, Sizes(k.FilterShape()), g, strides, k.padding, k.Options());
       ExpectGradientOk(root, {x, g}, {test::Doubles(k.InputShape()), test::Doubles(probe.shape())}, df);
     }
   }
@@ -240,8 +244,8 @@ TEST(DepthwiseConvShapeTest, OutputShapes) {
   ops::Conv2DOptions o;
   o.data_format = "NCHW";
   EXPECT_EQ(ops::DepthwiseConv2dNative(root, nchw, f, {1, 1, 1, 1}, "VALID", o).shape().DebugString(), "[4,24,8,?]");
-  EXPECT_EQ(ops::DepthwiseConv2dNativeBackpropInput(root, ops::Shape(root, x), f,
-                                                    ops::Placeholder(root, DT_FLOAT), {1, 1, 1, 1}, "SAME")
+  EXPECT_EQ(ops::DepthwiseConv2dNativeBackpropInput(root, ops::Shape(root, x), f, ops::Placeholder(root, DT_FLOAT),
+                                                    {1, 1, 1, 1}, "SAME")
                 .shape()
                 .DebugString(),
             "[?,28,28,8]");
@@ -271,12 +275,13 @@ TEST(DepthwiseConvErrorTest, BadInputsNameTheNode) {
     ASSERT_FALSE(out.ok());
     EXPECT_THAT(out.status().message(), HasSubstr("dw"));
     EXPECT_THAT(out.status().message(), HasSubstr("has 3 channels but filter of shape [2,2,2,1] expects 2"));
-    auto dx = ops::DepthwiseConv2dNativeBackpropInput(root.WithOpName("back"), {1, 4, 4, 2}, f, x, {1, 1, 1, 1},
-                                                      "SAME");
+    auto dx =
+        ops::DepthwiseConv2dNativeBackpropInput(root.WithOpName("back"), {1, 4, 4, 2}, f, x, {1, 1, 1, 1}, "SAME");
     auto out2 = test::RunGraph(root, {{x, test::Floats({1, 4, 4, 3})}, {f, test::Floats({2, 2, 2, 1})}}, {dx});
     ASSERT_FALSE(out2.ok());
     EXPECT_THAT(out2.status().message(), HasSubstr("back"));
-    EXPECT_THAT(out2.status().message(), HasSubstr("out_backprop has shape [1,4,4,3] but the geometry needs [1,4,4,2]"));
+    EXPECT_THAT(out2.status().message(),
+                HasSubstr("out_backprop has shape [1,4,4,3] but the geometry needs [1,4,4,2]"));
   }
 }
 

@@ -43,7 +43,7 @@ TEST(LRNTest, HandComputed) {
 
 TEST(LRNTest, MatchesTheDirectLoop) {
   const std::vector<ops::LRNOptions> options = {
-      {},                                                             // TF's defaults: radius 5, bias 1, alpha 1, beta 0.5
+      {},  // TF's defaults: radius 5, bias 1, alpha 1, beta 0.5
       {.depth_radius = 2, .bias = 2.f, .alpha = 0.3f, .beta = 0.75f},  // AlexNet-like
       {.depth_radius = 0, .bias = 0.5f, .alpha = 2.f, .beta = 1.f},
       {.depth_radius = 40, .bias = 1.f, .alpha = 1e-2f, .beta = 0.6f},  // a window wider than the channels
@@ -59,7 +59,8 @@ TEST(LRNTest, MatchesTheDirectLoop) {
 }
 
 TEST(LRNGradientTest, NumericGradientThroughLRNGrad) {
-  for (const ops::LRNOptions& o : {ops::LRNOptions{}, ops::LRNOptions{.depth_radius = 1, .bias = 1.5f, .alpha = 0.5f, .beta = 0.75f}}) {
+  for (const ops::LRNOptions& o :
+       {ops::LRNOptions{}, ops::LRNOptions{.depth_radius = 1, .bias = 1.5f, .alpha = 0.5f, .beta = 0.75f}}) {
     Scope root = Scope::NewRootScope();
     auto x = ops::Placeholder(root, DT_FLOAT, {2, 2, 1, 5});
     auto y = ops::Mul(root, ops::LRN(root, x, o), test::Floats({2, 2, 1, 5}, 1.0, 0.5));

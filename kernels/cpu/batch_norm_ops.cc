@@ -70,9 +70,7 @@ memory::desc DataDesc(const Geometry& g) {
   return memory::desc({g.n, g.c, g.h, g.w}, memory::data_type::f32,
                       g.nchw ? memory::format_tag::nchw : memory::format_tag::nhwc);
 }
-memory::desc StatDesc(const Geometry& g) {
-  return memory::desc({g.c}, memory::data_type::f32, memory::format_tag::a);
-}
+memory::desc StatDesc(const Geometry& g) { return memory::desc({g.c}, memory::data_type::f32, memory::format_tag::a); }
 
 memory Memory(const memory::desc& d, const Tensor& t) {
   return memory(d, Engine(), const_cast<void*>(static_cast<const void*>(t.data<float>())));
@@ -95,8 +93,8 @@ class PrimitiveCache {
     try {
       return cache_.emplace(g.Key(), make()).first->second;
     } catch (const dnnl::error& e) {
-      return errors::Internal("oneDNN could not make a batch normalization primitive for [", g.n, ",", g.c, ",",
-                              g.h, ",", g.w, "] (n, c, h, w): ", e.what());
+      return errors::Internal("oneDNN could not make a batch normalization primitive for [", g.n, ",", g.c, ",", g.h,
+                              ",", g.w, "] (n, c, h, w): ", e.what());
     }
   }
 
@@ -259,10 +257,10 @@ class FusedBatchNormGradOp : public OpKernel {
     auto geometry = ImageGeometry(x, attrs_.nchw, "x");
     OP_REQUIRES_OK(ctx, geometry.status());
     const Geometry& g = *geometry;
-    OP_REQUIRES(ctx, dy.shape() == x.shape(),
-                errors::InvalidArgument("x and y_backprop must have the same shape, but x has shape ",
-                                        x.shape().DebugString(), " and y_backprop has shape ",
-                                        dy.shape().DebugString()));
+    OP_REQUIRES(
+        ctx, dy.shape() == x.shape(),
+        errors::InvalidArgument("x and y_backprop must have the same shape, but x has shape ", x.shape().DebugString(),
+                                " and y_backprop has shape ", dy.shape().DebugString()));
     OP_REQUIRES_OK(ctx, CheckChannelVector(scale, g.c, "scale"));
     OP_REQUIRES_OK(ctx, CheckChannelVector(saved_mean, g.c, "reserve_space_1"));
     OP_REQUIRES_OK(ctx, CheckChannelVector(saved_var, g.c, "reserve_space_2"));
@@ -308,8 +306,9 @@ class FusedBatchNormGradOp : public OpKernel {
 };
 
 REGISTER_KERNEL(KernelDefBuilder("FusedBatchNorm").Device(kDeviceCpu).TypeConstraint<float>("T"), FusedBatchNormOp);
-REGISTER_KERNEL(KernelDefBuilder("FusedBatchNormV3").Device(kDeviceCpu).TypeConstraint<float>("T").TypeConstraint<float>("U"),
-                FusedBatchNormOp);
+REGISTER_KERNEL(
+    KernelDefBuilder("FusedBatchNormV3").Device(kDeviceCpu).TypeConstraint<float>("T").TypeConstraint<float>("U"),
+    FusedBatchNormOp);
 REGISTER_KERNEL(KernelDefBuilder("FusedBatchNormGrad").Device(kDeviceCpu).TypeConstraint<float>("T"),
                 FusedBatchNormGradOp);
 REGISTER_KERNEL(

@@ -77,10 +77,9 @@ class LRNOp : public OpKernel {
     try {
       std::vector<uint8_t> scratch(p->scratchpad.get_size());
       dnnl::stream stream(Engine());
-      p->primitive.execute(
-          stream, {{DNNL_ARG_SRC, memory(data, Engine(), const_cast<float*>(in.data<float>()))},
-                   {DNNL_ARG_DST, memory(data, Engine(), out->data<float>())},
-                   {DNNL_ARG_SCRATCHPAD, memory(p->scratchpad, Engine(), scratch.data())}});
+      p->primitive.execute(stream, {{DNNL_ARG_SRC, memory(data, Engine(), const_cast<float*>(in.data<float>()))},
+                                    {DNNL_ARG_DST, memory(data, Engine(), out->data<float>())},
+                                    {DNNL_ARG_SCRATCHPAD, memory(p->scratchpad, Engine(), scratch.data())}});
       stream.wait();
     } catch (const dnnl::error& e) {
       ctx->SetStatus(errors::Internal("oneDNN LRN failed: ", e.what()));
