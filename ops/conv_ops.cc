@@ -106,12 +106,50 @@ Status AvgPoolGradGradient(const Scope& s, const Operation& op, const std::vecto
   return s.status();
 }
 
+// TF's _DepthwiseConv2dNativeGrad and the gradients of its backprop ops, which are linear in
+// each of their tensor inputs like Conv2D's.
+Status DepthwiseConv2DGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                               std::vector<Output>* dx) {
+  const ConvAttrs a = ConvAttrsOf(op);
+  Output input = op.input(0), filter = op.input(1);
+  dx->push_back(ops::DepthwiseConv2dNativeBackpropInput(s, ops::Shape(s, input), filter, dy[0], a.strides,
+                                                        a.padding, a.options));
+  dx->push_back(ops::DepthwiseConv2dNativeBackpropFilter(s, input, ops::Shape(s, filter), dy[0], a.strides,
+                                                         a.padding, a.options));
+  return s.status();
+}
+
+Status DepthwiseConv2DBackpropInputGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                                            std::vector<Output>* dx) {
+  const ConvAttrs a = ConvAttrsOf(op);
+  Output filter = op.input(1), out_backprop = op.input(2);
+  dx->push_back(Output());
+  dx->push_back(ops::DepthwiseConv2dNativeBackpropFilter(s, dy[0], ops::Shape(s, filter), out_backprop, a.strides,
+                                                         a.padding, a.options));
+  dx->push_back(ops::DepthwiseConv2dNative(s, dy[0], filter, a.strides, a.padding, a.options));
+  return s.status();
+}
+
+Status DepthwiseConv2DBackpropFilterGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                                             std::vector<Output>* dx) {
+  const ConvAttrs a = ConvAttrsOf(op);
+  Output input = op.input(0), out_backprop = op.input(2);
+  dx->push_back(ops::DepthwiseConv2dNativeBackpropInput(s, ops::Shape(s, input), dy[0], out_backprop, a.strides,
+                                                        a.padding, a.options));
+  dx->push_back(Output());
+  dx->push_back(ops::DepthwiseConv2dNative(s, input, dy[0], a.strides, a.padding, a.options));
+  return s.status();
+}
+
 REGISTER_GRADIENT("Conv2D", Conv2DGradient);
 REGISTER_GRADIENT("Conv2DBackpropInput", Conv2DBackpropInputGradient);
 REGISTER_GRADIENT("Conv2DBackpropFilter", Conv2DBackpropFilterGradient);
 REGISTER_GRADIENT("MaxPool", MaxPoolGradient);
 REGISTER_GRADIENT("AvgPool", AvgPoolGradient);
 REGISTER_GRADIENT("AvgPoolGrad", AvgPoolGradGradient);
+REGISTER_GRADIENT("DepthwiseConv2dNative", DepthwiseConv2DGradient);
+REGISTER_GRADIENT("DepthwiseConv2dNativeBackpropInput", DepthwiseConv2DBackpropInputGradient);
+REGISTER_GRADIENT("DepthwiseConv2dNativeBackpropFilter", DepthwiseConv2DBackpropFilterGradient);
 
 // ---- Builder helpers -------------------------------------------------------------------------
 
@@ -123,6 +161,17 @@ Output FinishConv(NodeBuilder& b, const std::vector<int>& strides, const std::st
       .Attr("dilations", o.dilations)
       .Attr("explicit_paddings", o.explicit_paddings)
       .Attr("use_cudnn_on_gpu", o.use_cudnn_on_gpu)
+      .Finalize();
+}
+
+// The depthwise ops have no use_cudnn_on_gpu attr.
+Output FinishDepthwise(NodeBuilder& b, const std::vector<int>& strides, const std::string& padding,
+                       const ops::Conv2DOptions& o) {
+  return b.Attr("strides", strides)
+      .Attr("padding", padding)
+      .Attr("data_format", o.data_format)
+      .Attr("dilations", o.dilations)
+      .Attr("explicit_paddings", o.explicit_paddings)
       .Finalize();
 }
 
@@ -201,6 +250,37 @@ Output AvgPoolGrad(const Scope& scope, const Input& orig_input_shape, const Inpu
   NodeBuilder b(scope, "AvgPoolGrad");
   b.Input(orig_input_shape.ToOutput(scope, DT_INT32)).Input(grad.ToOutput(scope));
   return FinishPool(b, ksize, strides, padding, data_format);
+}
+
+
+Output DepthwiseConv2dNative(const Scope& scope, const Input& input, const Input& filter,
+                             const std::vector<int>& strides, const std::string& padding,
+                             const Conv2DOptions& options) {
+  Output x, f;
+  ResolveBinaryInputs(scope, input, filter, &x, &f);
+  NodeBuilder b(scope, "DepthwiseConv2dNative");
+  b.Input(x).Input(f);
+  return FinishDepthwise(b, strides, padding, options);
+}
+
+Output DepthwiseConv2dNativeBackpropInput(const Scope& scope, const Input& input_sizes, const Input& filter,
+                                          const Input& out_backprop, const std::vector<int>& strides,
+                                          const std::string& padding, const Conv2DOptions& options) {
+  Output f, g;
+  ResolveBinaryInputs(scope, filter, out_backprop, &f, &g);
+  NodeBuilder b(scope, "DepthwiseConv2dNativeBackpropInput");
+  b.Input(input_sizes.ToOutput(scope, DT_INT32)).Input(f).Input(g);
+  return FinishDepthwise(b, strides, padding, options);
+}
+
+Output DepthwiseConv2dNativeBackpropFilter(const Scope& scope, const Input& input, const Input& filter_sizes,
+                                           const Input& out_backprop, const std::vector<int>& strides,
+                                           const std::string& padding, const Conv2DOptions& options) {
+  Output x, g;
+  ResolveBinaryInputs(scope, input, out_backprop, &x, &g);
+  NodeBuilder b(scope, "DepthwiseConv2dNativeBackpropFilter");
+  b.Input(x).Input(filter_sizes.ToOutput(scope, DT_INT32)).Input(g);
+  return FinishDepthwise(b, strides, padding, options);
 }
 
 }  // namespace ops

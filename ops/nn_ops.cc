@@ -344,3 +344,208 @@ Output L2Normalize(const Scope& scope, const Input& x, const Input& axis, double
 }  // namespace ops
 
 }  // namespace sluice
+
+// ---- FusedBatchNorm, LRN: gradients and builders -----------------------------------------------
+
+namespace sluice {
+namespace {
+
+ops::FusedBatchNormOptions BatchNormOptionsOf(const Operation& op) {
+  const AttrMap& attrs = op.node()->def().attr();
+  ops::FusedBatchNormOptions o;
+  GetAttr(attrs, "epsilon", &o.epsilon).IgnoreError();
+  GetAttr(attrs, "data_format", &o.data_format).IgnoreError();
+  GetAttr(attrs, "is_training", &o.is_training).IgnoreError();
+  return o;
+}
+
+// TF's _BaseFusedBatchNormGrad: in training the Grad op reads the batch statistics the forward
+// saved in its reserve spaces; in inference the mean and variance it was given. mean and
+// variance get no gradient (in training they are not even read).
+Status FusedBatchNormGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                              std::vector<Output>* dx) {
+  const ops::FusedBatchNormOptions o = BatchNormOptionsOf(op);
+  const bool v3 = op.node()->type_string() == "FusedBatchNormV3";
+  Output x = op.input(0), scale = op.input(1);
+  Output saved_mean = o.is_training ? op.output(3) : op.input(3);
+  Output saved_var = o.is_training ? op.output(4) : op.input(4);
+  ops::FusedBatchNormGradResult g =
+      v3 ? ops::FusedBatchNormGradV3(s, dy[0], x, scale, saved_mean, saved_var, op.output(5), o)
+         : ops::FusedBatchNormGrad(s, dy[0], x, scale, saved_mean, saved_var, o);
+  *dx = {g.x_backprop, g.scale_backprop, g.offset_backprop, Output(), Output()};
+  return s.status();
+}
+
+// TF's _BatchNormGrad: FusedBatchNormGrad's outputs written with elementary ops. In training the
+// statistics are recomputed from x, so that differentiating this gives the total derivative
+// through the forward's reserve spaces too.
+std::vector<Output> ElementaryBatchNormGrad(const Scope& s, Output grad_y, Output x, Output scale,
+                                            Output pop_mean, Output pop_var,
+                                            const ops::FusedBatchNormOptions& o) {
+  const bool nchw = o.data_format == "NCHW";
+  Output axes = ops::Const(s, nchw ? std::vector<int>{0, 2, 3} : std::vector<int>{0, 1, 2}, {3});
+  auto per_channel = [&](const Output& v) {
+    return nchw ? ops::Reshape(s, v, ops::Const(s, {1, -1, 1, 1}, {4})) : v;
+  };
+  const double eps = o.epsilon;
+  if (o.is_training) {
+    scale = per_channel(scale);
+    Output mean_grad_y = ops::Mean(s, grad_y, axes, nchw);
+    Output mean_x = ops::Mean(s, x, axes, nchw);
+    Output var_x = ops::Mean(s, ops::SquaredDifference(s, x, ops::StopGradient(s, mean_x)), axes, nchw);
+    Output var_eps = ops::Add(s, var_x, eps);
+    Output x_offset = ops::Sub(s, x, mean_x);
+    Output mean = ops::Mean(s, ops::Mul(s, grad_y, x_offset), axes, nchw);
+    Output grad_x = ops::Mul(
+        s, ops::Mul(s, scale, ops::Rsqrt(s, var_eps)),
+        ops::Sub(s, ops::Sub(s, grad_y, mean_grad_y),
+                 ops::Mul(s, ops::Mul(s, ops::Reciprocal(s, var_eps), mean), x_offset)));
+    Output grad_scale = ops::Mul(s, ops::Rsqrt(s, var_eps), ops::Sum(s, ops::Mul(s, grad_y, x_offset), axes, nchw));
+    if (nchw) grad_scale = ops::Reshape(s, grad_scale, ops::Const(s, {-1}, {1}));
+    return {grad_x, grad_scale, ops::Sum(s, grad_y, axes)};
+  }
+  pop_mean = per_channel(pop_mean);
+  pop_var = per_channel(pop_var);
+  scale = per_channel(scale);
+  Output var_rsqrt = ops::Rsqrt(s, ops::Add(s, pop_var, eps));
+  Output grad_scale = ops::Sum(s, ops::Mul(s, ops::Mul(s, grad_y, ops::Sub(s, x, pop_mean)), var_rsqrt), axes);
+  return {ops::Mul(s, ops::Mul(s, grad_y, scale), var_rsqrt), grad_scale, ops::Sum(s, grad_y, axes)};
+}
+
+// TF's _FusedBatchNormGradGrad: the gradients of the elementary form with respect to y_backprop,
+// x and scale. Those are taken at Identity copies of the inputs, so that they are partial
+// derivatives even where y_backprop itself depends on x.
+Status FusedBatchNormGradGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                                  std::vector<Output>* dx) {
+  const ops::FusedBatchNormOptions o = BatchNormOptionsOf(op);
+  Output grad_y = ops::Identity(s, op.input(0));
+  Output x = ops::Identity(s, op.input(1));
+  Output scale = ops::Identity(s, op.input(2));
+  std::vector<Output> grads = ElementaryBatchNormGrad(s, grad_y, x, scale, op.input(3), op.input(4), o);
+  SLUICE_RETURN_IF_ERROR(s.status());
+  std::vector<Output> out;
+  SLUICE_RETURN_IF_ERROR(AddSymbolicGradients(s, grads, {grad_y, x, scale}, {dy[0], dy[1], dy[2]}, &out));
+  *dx = {out[0], out[1], out[2], Output(), Output()};
+  if (op.node()->type_string() == "FusedBatchNormGradV3") dx->push_back(Output());
+  return s.status();
+}
+
+ops::LRNOptions LRNOptionsOf(const Operation& op) {
+  const AttrMap& attrs = op.node()->def().attr();
+  ops::LRNOptions o;
+  int64_t radius = o.depth_radius;
+  GetAttr(attrs, "depth_radius", &radius).IgnoreError();
+  o.depth_radius = static_cast<int>(radius);
+  GetAttr(attrs, "bias", &o.bias).IgnoreError();
+  GetAttr(attrs, "alpha", &o.alpha).IgnoreError();
+  GetAttr(attrs, "beta", &o.beta).IgnoreError();
+  return o;
+}
+
+Status LRNGradient(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                   std::vector<Output>* dx) {
+  dx->push_back(ops::LRNGrad(s, dy[0], op.input(0), op.output(0), LRNOptionsOf(op)));
+  return s.status();
+}
+
+REGISTER_GRADIENT("FusedBatchNorm", FusedBatchNormGradient);
+REGISTER_GRADIENT("FusedBatchNormV3", FusedBatchNormGradient);
+REGISTER_GRADIENT("FusedBatchNormGrad", FusedBatchNormGradGradient);
+REGISTER_GRADIENT("FusedBatchNormGradV3", FusedBatchNormGradGradient);
+REGISTER_GRADIENT("LRN", LRNGradient);
+
+Operation FinishBatchNorm(NodeBuilder& b, const ops::FusedBatchNormOptions& o, bool forward) {
+  b.Attr("epsilon", o.epsilon).Attr("data_format", o.data_format).Attr("is_training", o.is_training);
+  if (forward) b.Attr("exponential_avg_factor", o.exponential_avg_factor);
+  return b.Finalize();
+}
+
+ops::FusedBatchNormResult BatchNormOutputs(const Operation& op) {
+  if (!op.valid()) return {};
+  ops::FusedBatchNormResult r{op.output(0), op.output(1), op.output(2), op.output(3), op.output(4), Output()};
+  if (op.num_outputs() > 5) r.reserve_space_3 = op.output(5);
+  return r;
+}
+
+ops::FusedBatchNormGradResult BatchNormGradOutputs(const Operation& op) {
+  if (!op.valid()) return {};
+  return {op.output(0), op.output(1), op.output(2)};
+}
+
+ops::FusedBatchNormResult BuildBatchNorm(const Scope& scope, const char* type, const Input& x,
+                                         const Input& scale, const Input& offset, const Input& mean,
+                                         const Input& variance, const ops::FusedBatchNormOptions& o) {
+  NodeBuilder b(scope, type);
+  b.Input(x.ToOutput(scope, DT_FLOAT))
+      .Input(scale.ToOutput(scope, DT_FLOAT))
+      .Input(offset.ToOutput(scope, DT_FLOAT))
+      .Input(mean.ToOutput(scope, DT_FLOAT))
+      .Input(variance.ToOutput(scope, DT_FLOAT));
+  return BatchNormOutputs(FinishBatchNorm(b, o, /*forward=*/true));
+}
+
+void LRNAttrs(NodeBuilder& b, const ops::LRNOptions& o) {
+  b.Attr("depth_radius", o.depth_radius).Attr("bias", o.bias).Attr("alpha", o.alpha).Attr("beta", o.beta);
+}
+
+}  // namespace
+
+namespace ops {
+
+FusedBatchNormResult FusedBatchNorm(const Scope& scope, const Input& x, const Input& scale,
+                                    const Input& offset, const Input& mean, const Input& variance,
+                                    const FusedBatchNormOptions& options) {
+  return BuildBatchNorm(scope, "FusedBatchNorm", x, scale, offset, mean, variance, options);
+}
+
+FusedBatchNormResult FusedBatchNormV3(const Scope& scope, const Input& x, const Input& scale,
+                                      const Input& offset, const Input& mean, const Input& variance,
+                                      const FusedBatchNormOptions& options) {
+  return BuildBatchNorm(scope, "FusedBatchNormV3", x, scale, offset, mean, variance, options);
+}
+
+FusedBatchNormGradResult FusedBatchNormGrad(const Scope& scope, const Input& y_backprop, const Input& x,
+                                            const Input& scale, const Input& reserve_space_1,
+                                            const Input& reserve_space_2, const FusedBatchNormOptions& options) {
+  NodeBuilder b(scope, "FusedBatchNormGrad");
+  b.Input(y_backprop.ToOutput(scope, DT_FLOAT))
+      .Input(x.ToOutput(scope, DT_FLOAT))
+      .Input(scale.ToOutput(scope, DT_FLOAT))
+      .Input(reserve_space_1.ToOutput(scope, DT_FLOAT))
+      .Input(reserve_space_2.ToOutput(scope, DT_FLOAT));
+  return BatchNormGradOutputs(FinishBatchNorm(b, options, /*forward=*/false));
+}
+
+FusedBatchNormGradResult FusedBatchNormGradV3(const Scope& scope, const Input& y_backprop, const Input& x,
+                                              const Input& scale, const Input& reserve_space_1,
+                                              const Input& reserve_space_2, const Input& reserve_space_3,
+                                              const FusedBatchNormOptions& options) {
+  NodeBuilder b(scope, "FusedBatchNormGradV3");
+  b.Input(y_backprop.ToOutput(scope, DT_FLOAT))
+      .Input(x.ToOutput(scope, DT_FLOAT))
+      .Input(scale.ToOutput(scope, DT_FLOAT))
+      .Input(reserve_space_1.ToOutput(scope, DT_FLOAT))
+      .Input(reserve_space_2.ToOutput(scope, DT_FLOAT))
+      .Input(reserve_space_3.ToOutput(scope, DT_FLOAT));
+  return BatchNormGradOutputs(FinishBatchNorm(b, options, /*forward=*/false));
+}
+
+Output LRN(const Scope& scope, const Input& input, const LRNOptions& options) {
+  NodeBuilder b(scope, "LRN");
+  b.Input(input.ToOutput(scope, DT_FLOAT));
+  LRNAttrs(b, options);
+  return b.Finalize();
+}
+
+Output LRNGrad(const Scope& scope, const Input& input_grads, const Input& input_image,
+               const Input& output_image, const LRNOptions& options) {
+  NodeBuilder b(scope, "LRNGrad");
+  b.Input(input_grads.ToOutput(scope, DT_FLOAT))
+      .Input(input_image.ToOutput(scope, DT_FLOAT))
+      .Input(output_image.ToOutput(scope, DT_FLOAT));
+  LRNAttrs(b, options);
+  return b.Finalize();
+}
+
+}  // namespace ops
+}  // namespace sluice

@@ -1,11 +1,15 @@
 // Neural-network ops: bias addition, activations and their gradients, softmax, cross-entropy
-// losses, L2 loss, 2-D convolution and pooling. Names, inputs, attrs and semantics are
-// TensorFlow 1.x's; float and double.
+// losses, L2 loss, 2-D and depthwise convolution, pooling, fused batch normalization and local
+// response normalization. Names, inputs, attrs and semantics are TensorFlow 1.x's; float and
+// double (batch normalization and LRN: float, as TensorFlow's CPU kernels).
 //
 //   auto h = ops::Relu(scope, ops::BiasAdd(scope, ops::MatMul(scope, x, w), b));
 //   auto loss = ops::SparseSoftmaxCrossEntropyWithLogits(scope, logits, labels).loss;
 //   auto c = ops::Conv2D(scope, x, w, {1, 1, 1, 1}, "SAME");   // x NHWC, w [kh, kw, in, out]
 //   auto p = ops::MaxPool(scope, ops::Relu(scope, c), {1, 2, 2, 1}, {1, 2, 2, 1}, "VALID");
+//   auto bn = ops::FusedBatchNormV3(scope, p, a, b, ops::Const(scope, 0.0f, {0}),
+//                                   ops::Const(scope, 0.0f, {0}), {.epsilon = 1e-3f});
+//   auto n = ops::LRN(scope, bn.y, {.depth_radius = 2, .alpha = 1e-4f, .beta = 0.75f});
 //
 // Builders record shape and dtype errors on the scope (naming the node and the shapes) and return
 // invalid Outputs; kernels check again at run time.
@@ -144,6 +148,94 @@ Output SoftsignGrad(const Scope& scope, const Input& gradients, const Input& fea
 Output SigmoidCrossEntropyWithLogits(const Scope& scope, const Input& labels, const Input& logits);
 // x / sqrt(max(sum(x^2 over axis), epsilon)), as TensorFlow's tf.math.l2_normalize builds it.
 Output L2Normalize(const Scope& scope, const Input& x, const Input& axis, double epsilon = 1e-12);
+
+// ---- Depthwise convolution -------------------------------------------------------------------
+// `filter` is [height, width, in_channels, channel_multiplier]; output channel c * multiplier + m
+// is input channel c cross-correlated with filter(:, :, c, m). Strides, padding and
+// Conv2DOptions (data_format, dilations, explicit_paddings; use_cudnn_on_gpu is not an attr of
+// these ops and is ignored) as for Conv2D.
+Output DepthwiseConv2dNative(const Scope& scope, const Input& input, const Input& filter,
+                             const std::vector<int>& strides, const std::string& padding,
+                             const Conv2DOptions& options = {});
+// Its gradient with respect to the input, of shape `input_sizes` (an int32 vector of 4).
+Output DepthwiseConv2dNativeBackpropInput(const Scope& scope, const Input& input_sizes,
+                                          const Input& filter, const Input& out_backprop,
+                                          const std::vector<int>& strides,
+                                          const std::string& padding,
+                                          const Conv2DOptions& options = {});
+// Its gradient with respect to the filter, of shape `filter_sizes` (an int32 vector of 4).
+Output DepthwiseConv2dNativeBackpropFilter(const Scope& scope, const Input& input,
+                                           const Input& filter_sizes, const Input& out_backprop,
+                                           const std::vector<int>& strides,
+                                           const std::string& padding,
+                                           const Conv2DOptions& options = {});
+
+// ---- Batch normalization ---------------------------------------------------------------------
+// FusedBatchNorm normalizes a float 4-D `x` per channel (the last dim with "NHWC", dim 1 with
+// "NCHW"): y = scale * (x - m) / sqrt(v + epsilon) + offset.
+//  - is_training: m and v are the batch's mean and biased variance (over all but the channel
+//    dim). batch_mean / batch_variance are the running statistics to keep: with
+//    exponential_avg_factor f, (1 - f) * mean + f * m and (1 - f) * variance + f * v * n / (n - 1)
+//    (v Bessel-corrected, n the elements per channel); with f = 1 the inputs mean and variance
+//    are not read and may be empty. reserve_space_1 and 2 are m and v (biased), which
+//    FusedBatchNormGrad takes, as TensorFlow's CPU kernel keeps them.
+//  - otherwise m and v are the inputs mean and variance; batch_mean, batch_variance and the
+//    reserve spaces are copies of them.
+// V3's reserve_space_3 is a scalar nobody reads (TF's CPU kernel makes the same). Empty x gives
+// empty y and, in training, NaN batch statistics (as TF).
+struct FusedBatchNormOptions {
+  float epsilon = 0.0001f;
+  float exponential_avg_factor = 1.0f;  // not an attr of the Grad ops
+  std::string data_format = "NHWC";
+  bool is_training = true;
+};
+struct FusedBatchNormResult {
+  Output y, batch_mean, batch_variance, reserve_space_1, reserve_space_2;
+  Output reserve_space_3;  // FusedBatchNormV3 only
+};
+FusedBatchNormResult FusedBatchNorm(const Scope& scope, const Input& x, const Input& scale,
+                                    const Input& offset, const Input& mean,
+                                    const Input& variance,
+                                    const FusedBatchNormOptions& options = {});
+FusedBatchNormResult FusedBatchNormV3(const Scope& scope, const Input& x, const Input& scale,
+                                      const Input& offset, const Input& mean,
+                                      const Input& variance,
+                                      const FusedBatchNormOptions& options = {});
+
+// The gradients of FusedBatchNorm's y with respect to x, scale and offset, given y's gradient,
+// x, scale and the forward's reserve spaces (with is_training, its batch mean and biased
+// variance; without, the mean and variance it was given, as TF's python passes them).
+struct FusedBatchNormGradResult {
+  Output x_backprop, scale_backprop, offset_backprop;
+};
+FusedBatchNormGradResult FusedBatchNormGrad(const Scope& scope, const Input& y_backprop,
+                                            const Input& x, const Input& scale,
+                                            const Input& reserve_space_1,
+                                            const Input& reserve_space_2,
+                                            const FusedBatchNormOptions& options = {});
+FusedBatchNormGradResult FusedBatchNormGradV3(const Scope& scope, const Input& y_backprop,
+                                              const Input& x, const Input& scale,
+                                              const Input& reserve_space_1,
+                                              const Input& reserve_space_2,
+                                              const Input& reserve_space_3,
+                                              const FusedBatchNormOptions& options = {});
+
+// ---- Local response normalization ------------------------------------------------------------
+// LRN of a float 4-D `input` across its last dim (TF's tf.nn.local_response_normalization):
+// output[..., d] = input[..., d] / (bias + alpha * sum(input[..., k]^2))^beta over
+// k in [d - depth_radius, d + depth_radius] inside the tensor. TF's alpha (not divided by the
+// window size). depth_radius must be >= 0.
+struct LRNOptions {
+  int depth_radius = 5;
+  float bias = 1.0f;
+  float alpha = 1.0f;
+  float beta = 0.5f;
+};
+Output LRN(const Scope& scope, const Input& input, const LRNOptions& options = {});
+// LRN's input gradient given the gradient of its output, its input and its output, by TF's
+// formula (which reads output_image as given).
+Output LRNGrad(const Scope& scope, const Input& input_grads, const Input& input_image,
+               const Input& output_image, const LRNOptions& options = {});
 
 }  // namespace sluice::ops
 

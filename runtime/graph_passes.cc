@@ -519,6 +519,10 @@ Status OptimizeGraph(Graph* graph, const PassContext& ctx, const OptimizerOption
     SLUICE_RETURN_IF_ERROR(run(opts.dead_node_elimination, [&](bool* c) { return DeadNodeElimination(graph, ctx, c); }));
     if (!any) break;
   }
+  if (opts.conv_bias_relu_fusion) {
+    bool changed = false;
+    SLUICE_RETURN_IF_ERROR(ConvBiasReluFusion(graph, ctx, &changed));
+  }
   return absl::OkStatus();
 }
 

@@ -41,6 +41,7 @@ struct OptimizerOptions {
   bool dead_node_elimination = true;
   bool identity_elimination = true;
   bool merge_forward_loops = true;
+  bool conv_bias_relu_fusion = true;
   // A folded value larger than this stays unfolded (TensorFlow's limit: 10 MiB), and so does a
   // node whose evaluation needs a larger tensor on the way.
   int64_t max_constant_bytes = 10 << 20;
@@ -101,8 +102,18 @@ Status DeadNodeElimination(Graph* graph, const PassContext& ctx, bool* changed);
 // successor then waits for each of its control inputs directly.
 Status IdentityElimination(Graph* graph, const PassContext& ctx, bool* changed);
 
+// Replaces Conv2D -> BiasAdd (-> Relu) by one _FusedConv2D node (fused_ops ["BiasAdd"] or
+// ["BiasAdd", "Relu"]; runtime/conv_fusion_pass.cc), as TensorFlow's remapper does: only where
+// each intermediate output has no other use (no other consumer, no control successor), no node
+// of the chain but a trailing Relu left out is protected, the BiasAdd has the Conv2D's
+// data_format, and all request one device that is a CPU (or none, when no GPU kernel of
+// Conv2D is registered). The fused node, named "<last>/_FusedConv2D", takes the control inputs
+// of the chain and the last node's control successors and uses.
+Status ConvBiasReluFusion(Graph* graph, const PassContext& ctx, bool* changed);
+
 // Runs the enabled passes in TensorFlow's order (Identity/NoOp elimination, CSE, constant
-// folding, CSE again, dead nodes) until a round changes nothing, at most 10 rounds.
+// folding, CSE again, dead nodes) until a round changes nothing, at most 10 rounds; then the
+// convolution fusion.
 Status OptimizeGraph(Graph* graph, const PassContext& ctx, const OptimizerOptions& opts);
 
 }  // namespace sluice

@@ -1,5 +1,6 @@
-// CPU kernels of Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, MaxPool, AvgPool,
-// MaxPoolGrad and AvgPoolGrad.
+// CPU kernels of Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, DepthwiseConv2dNative (and
+// its BackpropInput and BackpropFilter), _FusedConv2D, MaxPool, AvgPool, MaxPoolGrad and
+// AvgPoolGrad.
 //
 // float runs oneDNN's convolution (forward, backward data, backward weights) and pooling
 // (forward, average backward) primitives on the tensors' own layouts: images as nhwc or nchw,
@@ -9,6 +10,15 @@
 // caches its primitives per shape (its attrs are fixed), under a mutex since one kernel may run
 // on several threads at once; each call brings its own scratchpad (scratchpad_mode::user), so
 // concurrent executions of one primitive share nothing. double runs plain loops.
+//
+// A depthwise convolution is oneDNN's grouped convolution with one group per input channel:
+// TensorFlow's filter [height, width, in, multiplier] is the grouped weights (g = in, o =
+// multiplier, i = 1, h, w) with strides; the primitive picks its own layout (its depthwise
+// kernels want a blocked one) and the filter is reordered to and from it.
+//
+// _FusedConv2D (made by runtime/conv_fusion_pass.cc from Conv2D + BiasAdd [+ Relu]) is the
+// forward convolution primitive with its bias argument and, for Relu, an eltwise_relu post-op:
+// one pass over the output instead of three.
 //
 // MaxPoolGrad is a loop for both dtypes: TensorFlow sends each window's gradient to the first
 // maximum of the window (row-major), and oneDNN's max-pool backward needs the workspace of a
@@ -23,6 +33,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "core/kernel.h"
 #include "core/type_lists.h"
@@ -46,6 +57,8 @@ struct Geometry {
   int64_t oh = 0, ow = 0;
   int64_t sh = 1, sw = 1, dh = 1, dw = 1;
   int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  // A depthwise convolution's: ic groups of oc / ic output channels each; 1 otherwise.
+  int64_t groups = 1;
 
   // Offset of (b, y, x, c) in an image of `h` x `w` with `c_count` channels.
   int64_t At(int64_t b, int64_t y, int64_t x, int64_t c, int64_t h, int64_t w, int64_t c_count) const {
@@ -56,11 +69,16 @@ struct Geometry {
   int64_t Filter(int64_t i, int64_t j, int64_t c, int64_t o) const {
     return ((i * kw + j) * ic + c) * oc + o;
   }
+  // A depthwise convolution's filter [kh, kw, ic, multiplier].
+  int64_t Multiplier() const { return oc / ic; }
+  int64_t DepthwiseFilter(int64_t i, int64_t j, int64_t c, int64_t m) const {
+    return ((i * kw + j) * ic + c) * Multiplier() + m;
+  }
   TensorShape OutputShape() const {
     return nchw ? TensorShape{n, oc, oh, ow} : TensorShape{n, oh, ow, oc};
   }
   // A cache key: every size that shapes a primitive.
-  std::vector<int64_t> Key() const { return {n, ih, iw, ic, kh, kw, oc, oh, ow}; }
+  std::vector<int64_t> Key() const { return {n, ih, iw, ic, kh, kw, oc, oh, ow, groups}; }
 };
 
 const char* Format(const Window2DAttrs& w) { return w.nchw ? "NCHW" : "NHWC"; }
@@ -111,6 +129,24 @@ StatusOr<Geometry> ConvGeometry(const Window2DAttrs& w, const TensorShape& input
   g.dh = w.dilations[0];
   g.dw = w.dilations[1];
   SLUICE_RETURN_IF_ERROR(SetOutputDims(w, &g));
+  return g;
+}
+
+StatusOr<Geometry> DepthwiseGeometry(const Window2DAttrs& w, const TensorShape& input,
+                                     const TensorShape& filter) {
+  if (filter.rank() != 4) {
+    return errors::InvalidArgument(
+        "filter must be 4-D [height, width, in_channels, channel_multiplier], got shape ", filter.DebugString());
+  }
+  if (input.rank() == 4 && input.dim(w.channel_dim()) != filter.dim(2)) {
+    return errors::InvalidArgument("input of shape ", input.DebugString(), " has ", input.dim(w.channel_dim()),
+                                   " channels but filter of shape ", filter.DebugString(), " expects ",
+                                   filter.dim(2));
+  }
+  // As a convolution with filter [kh, kw, ic, ic * multiplier], then grouped.
+  TensorShape as_conv{filter.dim(0), filter.dim(1), filter.dim(2), filter.dim(2) * filter.dim(3)};
+  SLUICE_ASSIGN_OR_RETURN(Geometry g, ConvGeometry(w, input, as_conv));
+  g.groups = g.ic;  // with no channels the output is empty and no primitive is made
   return g;
 }
 
@@ -165,6 +201,12 @@ memory::desc ImageDesc(const Geometry& g, int64_t c, int64_t h, int64_t w) {
 memory::desc SrcDesc(const Geometry& g) { return ImageDesc(g, g.ic, g.ih, g.iw); }
 memory::desc DstDesc(const Geometry& g) { return ImageDesc(g, g.oc, g.oh, g.ow); }
 memory::desc FilterDesc(const Geometry& g) {
+  if (g.groups > 1) {
+    // (g, o, i, h, w) over TF's [kh, kw, ic, multiplier].
+    const int64_t m = g.Multiplier();
+    return memory::desc({g.groups, m, 1, g.kh, g.kw}, memory::data_type::f32,
+                        memory::dims{m, 1, 1, g.kw * g.ic * m, g.ic * m});
+  }
   return memory::desc({g.oc, g.ic, g.kh, g.kw}, memory::data_type::f32, Tag::hwio);
 }
 memory::dims Strides(const Geometry& g) { return {g.sh, g.sw}; }
@@ -188,8 +230,12 @@ struct CachedPrimitive {
   dnnl::reorder filter_reorder;
 };
 
-// The filter layout a convolution asks for: hwio itself with NHWC, oneDNN's choice with NCHW.
+// The filter layout a convolution asks for: hwio itself with NHWC, oneDNN's choice with NCHW
+// and for a depthwise convolution.
 memory::desc FilterRequest(const Geometry& g) {
+  if (g.groups > 1) {
+    return memory::desc({g.groups, g.Multiplier(), 1, g.kh, g.kw}, memory::data_type::f32, Tag::any);
+  }
   if (!g.nchw) return FilterDesc(g);
   return memory::desc({g.oc, g.ic, g.kh, g.kw}, memory::data_type::f32, Tag::any);
 }
@@ -344,6 +390,57 @@ void ConvBackpropFilterLoop(const Geometry& g, const T* in, const T* dy, T* df) 
   });
 }
 
+// Depthwise loops: output channel c * multiplier + m reads input channel c only.
+template <typename T>
+void DepthwiseForwardLoop(const Geometry& g, const T* in, const T* filter, T* out) {
+  const int64_t rows = g.n * g.oh, mult = g.Multiplier();
+  ParallelFor(rows, rows * g.ow * g.kh * g.kw * g.oc, [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      const int64_t b = row / g.oh, oy = row % g.oh;
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        for (int64_t o = 0; o < g.oc; ++o) out[g.Out(b, oy, ox, o)] = T(0);
+      }
+    }
+    ForEachTap(g, r0, r1, [&](int64_t b, int64_t oy, int64_t ox, int64_t i, int64_t j, int64_t y, int64_t x) {
+      for (int64_t c = 0; c < g.ic; ++c) {
+        const T v = in[g.In(b, y, x, c)];
+        const T* f = filter + g.DepthwiseFilter(i, j, c, 0);
+        for (int64_t m = 0; m < mult; ++m) out[g.Out(b, oy, ox, c * mult + m)] += v * f[m];
+      }
+    });
+  });
+}
+
+template <typename T>
+void DepthwiseBackpropInputLoop(const Geometry& g, const T* filter, const T* dy, T* dx) {
+  std::fill(dx, dx + g.n * g.ih * g.iw * g.ic, T(0));
+  const int64_t mult = g.Multiplier();
+  ParallelFor(g.n, g.n * g.oh * g.ow * g.kh * g.kw * g.oc, [&](int64_t b0, int64_t b1) {
+    ForEachTap(g, b0 * g.oh, b1 * g.oh,
+               [&](int64_t b, int64_t oy, int64_t ox, int64_t i, int64_t j, int64_t y, int64_t x) {
+                 for (int64_t c = 0; c < g.ic; ++c) {
+                   const T* f = filter + g.DepthwiseFilter(i, j, c, 0);
+                   T sum = T(0);
+                   for (int64_t m = 0; m < mult; ++m) sum += dy[g.Out(b, oy, ox, c * mult + m)] * f[m];
+                   dx[g.In(b, y, x, c)] += sum;
+                 }
+               });
+  });
+}
+
+template <typename T>
+void DepthwiseBackpropFilterLoop(const Geometry& g, const T* in, const T* dy, T* df) {
+  std::fill(df, df + g.kh * g.kw * g.oc, T(0));
+  const int64_t mult = g.Multiplier();
+  ForEachTap(g, 0, g.n * g.oh, [&](int64_t b, int64_t oy, int64_t ox, int64_t i, int64_t j, int64_t y, int64_t x) {
+    for (int64_t c = 0; c < g.ic; ++c) {
+      const T v = in[g.In(b, y, x, c)];
+      T* f = df + g.DepthwiseFilter(i, j, c, 0);
+      for (int64_t m = 0; m < mult; ++m) f[m] += v * dy[g.Out(b, oy, ox, c * mult + m)];
+    }
+  });
+}
+
 // The in-image part of output position (oy, ox)'s pooling window: rows [y0, y1), cols [x0, x1).
 struct WindowRange {
   int64_t y0, y1, x0, x1;
@@ -436,8 +533,14 @@ class WindowKernel : public OpKernel {
   bool IsExpensive() const override { return true; }
 
  protected:
+  // The geometry of a convolution node: grouped for the depthwise ops.
+  StatusOr<Geometry> Convolution(const TensorShape& input, const TensorShape& filter) const {
+    return depthwise_ ? DepthwiseGeometry(attrs_, input, filter) : ConvGeometry(attrs_, input, filter);
+  }
+
   Window2DAttrs attrs_;
   PrimitiveCache cache_;
+  const bool depthwise_ = type_string().starts_with("Depthwise");
 };
 
 template <typename T>
@@ -447,7 +550,7 @@ class Conv2DOp : public WindowKernel {
   void Compute(OpKernelContext* ctx) override {
     const Tensor& input = ctx->input(0);
     const Tensor& filter = ctx->input(1);
-    auto geometry = ConvGeometry(attrs_, input.shape(), filter.shape());
+    auto geometry = Convolution(input.shape(), filter.shape());
     OP_REQUIRES_OK(ctx, geometry.status());
     const Geometry& g = *geometry;
     Tensor* out;
@@ -468,7 +571,11 @@ class Conv2DOp : public WindowKernel {
                                        {DNNL_ARG_WEIGHTS, Memory(FilterDesc(g), filter)},
                                        {DNNL_ARG_DST, Memory(DstDesc(g), *out)}}));
     } else {
-      ConvForwardLoop(g, input.data<T>(), filter.data<T>(), out->data<T>());
+      if (depthwise_) {
+        DepthwiseForwardLoop(g, input.data<T>(), filter.data<T>(), out->data<T>());
+      } else {
+        ConvForwardLoop(g, input.data<T>(), filter.data<T>(), out->data<T>());
+      }
     }
   }
 };
@@ -482,7 +589,7 @@ class Conv2DBackpropInputOp : public WindowKernel {
     OP_REQUIRES_OK(ctx, input_shape.status());
     const Tensor& filter = ctx->input(1);
     const Tensor& dy = ctx->input(2);
-    auto geometry = ConvGeometry(attrs_, *input_shape, filter.shape());
+    auto geometry = Convolution(*input_shape, filter.shape());
     OP_REQUIRES_OK(ctx, geometry.status());
     const Geometry& g = *geometry;
     OP_REQUIRES_OK(ctx, CheckShape(dy, g.OutputShape(), "out_backprop"));
@@ -507,7 +614,11 @@ class Conv2DBackpropInputOp : public WindowKernel {
                                        {DNNL_ARG_WEIGHTS, Memory(FilterDesc(g), filter)},
                                        {DNNL_ARG_DIFF_SRC, Memory(SrcDesc(g), *dx)}}));
     } else {
-      ConvBackpropInputLoop(g, filter.data<T>(), dy.data<T>(), dx->data<T>());
+      if (depthwise_) {
+        DepthwiseBackpropInputLoop(g, filter.data<T>(), dy.data<T>(), dx->data<T>());
+      } else {
+        ConvBackpropInputLoop(g, filter.data<T>(), dy.data<T>(), dx->data<T>());
+      }
     }
   }
 };
@@ -521,7 +632,7 @@ class Conv2DBackpropFilterOp : public WindowKernel {
     auto filter_shape = SizesInput(ctx->input(1), "filter_sizes");
     OP_REQUIRES_OK(ctx, filter_shape.status());
     const Tensor& dy = ctx->input(2);
-    auto geometry = ConvGeometry(attrs_, input.shape(), *filter_shape);
+    auto geometry = Convolution(input.shape(), *filter_shape);
     OP_REQUIRES_OK(ctx, geometry.status());
     const Geometry& g = *geometry;
     OP_REQUIRES_OK(ctx, CheckShape(dy, g.OutputShape(), "out_backprop"));
@@ -548,9 +659,93 @@ class Conv2DBackpropFilterOp : public WindowKernel {
                                        {DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
                                        {DNNL_ARG_DIFF_WEIGHTS, Memory(FilterDesc(g), *df)}}));
     } else {
-      ConvBackpropFilterLoop(g, input.data<T>(), dy.data<T>(), df->data<T>());
+      if (depthwise_) {
+        DepthwiseBackpropFilterLoop(g, input.data<T>(), dy.data<T>(), df->data<T>());
+      } else {
+        ConvBackpropFilterLoop(g, input.data<T>(), dy.data<T>(), df->data<T>());
+      }
     }
   }
+};
+
+// Conv2D + BiasAdd (+ Relu) in one kernel; fused_ops ["BiasAdd"] or ["BiasAdd", "Relu"], the
+// bias the one arg.
+template <typename T>
+class FusedConv2DOp : public WindowKernel {
+ public:
+  explicit FusedConv2DOp(OpKernelConstruction* c) : WindowKernel(c, /*pool=*/false) {
+    std::vector<std::string> fused_ops;
+    int64_t num_args = 0;
+    Status s = c->GetAttr("fused_ops", &fused_ops);
+    if (s.ok()) s = c->GetAttr("num_args", &num_args);
+    if (s.ok()) {
+      if (fused_ops == std::vector<std::string>{"BiasAdd"}) {
+        relu_ = false;
+      } else if (fused_ops == std::vector<std::string>{"BiasAdd", "Relu"}) {
+        relu_ = true;
+      } else {
+        s = errors::Unimplemented("fused_ops [", absl::StrJoin(fused_ops, ", "),
+                                  "] is not supported: sluice runs [BiasAdd] and [BiasAdd, Relu]");
+      }
+    }
+    if (s.ok() && num_args != 1) s = errors::InvalidArgument("num_args must be 1 (the bias), got ", num_args);
+    c->SetStatus(s);
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& input = ctx->input(0);
+    const Tensor& filter = ctx->input(1);
+    const Tensor& bias = ctx->input(2);
+    auto geometry = ConvGeometry(attrs_, input.shape(), filter.shape());
+    OP_REQUIRES_OK(ctx, geometry.status());
+    const Geometry& g = *geometry;
+    OP_REQUIRES(ctx, bias.dims() == 1 && bias.NumElements() == g.oc,
+                errors::InvalidArgument("bias must be a vector of ", g.oc, " (the output channels), got shape ",
+                                        bias.shape().DebugString()));
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, g.OutputShape(), &out));
+    if (out->NumElements() == 0) return;
+    if constexpr (std::is_same_v<T, float>) {
+      if (g.ic > 0) {
+        auto p = cache_.Get(g, [&] {
+          dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                            SrcDesc(g), FilterRequest(g), BiasDesc(g), DstDesc(g), Strides(g),
+                                            Dilations(g), PadBefore(g), PadAfter(g));
+          dnnl::primitive_attr attr = UserScratchpad();
+          if (relu_) {
+            dnnl::post_ops post;
+            post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+            attr.set_post_ops(post);
+          }
+          dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
+          return ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+        });
+        OP_REQUIRES_OK(ctx, p.status());
+        OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
+                                         {DNNL_ARG_WEIGHTS, Memory(FilterDesc(g), filter)},
+                                         {DNNL_ARG_BIAS, Memory(BiasDesc(g), bias)},
+                                         {DNNL_ARG_DST, Memory(DstDesc(g), *out)}}));
+        return;
+      }
+    }
+    // double, and an input without channels: the loop, then bias and relu.
+    if (g.ic > 0) {
+      ConvForwardLoop(g, input.data<T>(), filter.data<T>(), out->data<T>());
+    } else {
+      std::fill(out->data<T>(), out->data<T>() + out->NumElements(), T(0));
+    }
+    T* o = out->data<T>();
+    const T* b = bias.data<T>();
+    const int64_t spatial = g.oh * g.ow;
+    for (int64_t i = 0; i < out->NumElements(); ++i) {
+      const T v = o[i] + b[g.nchw ? (i / spatial) % g.oc : i % g.oc];
+      o[i] = relu_ && v < T(0) ? T(0) : v;
+    }
+  }
+
+ private:
+  static memory::desc BiasDesc(const Geometry& g) { return memory::desc({g.oc}, memory::data_type::f32, Tag::a); }
+  bool relu_ = false;
 };
 
 // MaxPool (kMax) and AvgPool: TensorFlow's average divides by the window's elements inside the
@@ -652,6 +847,10 @@ using AvgPoolOp = PoolOp<T, false>;
 REGISTER_KERNEL_FAMILY(FloatTypes, "Conv2D", Conv2DOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "Conv2DBackpropInput", Conv2DBackpropInputOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "Conv2DBackpropFilter", Conv2DBackpropFilterOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "DepthwiseConv2dNative", Conv2DOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "DepthwiseConv2dNativeBackpropInput", Conv2DBackpropInputOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "DepthwiseConv2dNativeBackpropFilter", Conv2DBackpropFilterOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "_FusedConv2D", FusedConv2DOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "MaxPool", MaxPoolOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "AvgPool", AvgPoolOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "MaxPoolGrad", MaxPoolGradOp);
