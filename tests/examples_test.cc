@@ -204,5 +204,126 @@ TEST(ExamplesTest, MnistMlpWritesTensorBoardEventFiles) {
   EXPECT_THAT(r.out, HasSubstr(absl::StrFormat("test_accuracy=%.4f", test["accuracy"].back().second)));
 }
 
+
+// ---- examples/fashion_mnist ------------------------------------------------------------------
+
+// Where the Debian package dataset-fashion-mnist puts Fashion-MNIST (the example's default
+// --data_dir), or $SLUICE_FASHION_MNIST_DIR when set.
+std::string FashionMnistDir() {
+  const char* dir = std::getenv("SLUICE_FASHION_MNIST_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : "/usr/share/datasets/fashion-mnist";
+}
+
+bool HaveFashionMnist(const std::string& dir) {
+  for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                           "t10k-labels-idx1-ubyte"}) {
+    const std::string path = dir + "/" + name;
+    if (!FileExists(path) && !FileExists(path + ".gz")) return false;
+  }
+  return true;
+}
+
+Result RunFashionMnist(const std::string& cwd, const std::string& args) {
+  std::string cmd = absl::StrCat("cd '", cwd, "' && '", FASHION_MNIST_PATH, "' ", args, " >out.txt 2>err.txt");
+  int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadFileToString(cwd + "/out.txt").value_or("");
+  r.err = ReadFileToString(cwd + "/err.txt").value_or("");
+  return r;
+}
+
+// The numbers after each "<key> " in `out`, in order.
+std::vector<double> Values(const std::string& out, const std::string& key) {
+  std::vector<double> values;
+  for (size_t at = out.find(key + " "); at != std::string::npos; at = out.find(key + " ", at + 1)) {
+    size_t begin = at + key.size() + 1;
+    double v = 0;
+    if (absl::SimpleAtod(out.substr(begin, out.find_first_of(" \n", begin) - begin), &v)) values.push_back(v);
+  }
+  return values;
+}
+
+// CI's short run: 300 steps of batch 100 (about half an epoch). The untrained model is at chance
+// (val_loss about ln 10); 300 steps bring the validation loss under half of it and the test
+// accuracy of the restored best weights well above chance (0.1).
+TEST(ExamplesTest, FashionMnistShortRunLearns) {
+  const std::string data = FashionMnistDir();
+  if (!HaveFashionMnist(data)) {
+    GTEST_SKIP() << "Fashion-MNIST not in " << data << " (the Debian package dataset-fashion-mnist, which "
+                 << "tools/setup.sh installs; or set SLUICE_FASHION_MNIST_DIR)";
+  }
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunFashionMnist(tmp.path(), absl::StrCat("--max_steps 300 --data_dir '", data, "'"));
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_THAT(r.out, HasSubstr("epoch 1/30  300 steps  train_loss ")) << r.out;
+  std::vector<double> val_loss = Values(r.out, "val_loss");
+  std::vector<double> val_accuracy = Values(r.out, "val_accuracy");
+  ASSERT_EQ(val_loss.size(), 2u) << r.out;  // untrained, and after the 300 steps
+  ASSERT_EQ(val_accuracy.size(), 2u) << r.out;
+  EXPECT_NEAR(val_loss[0], 2.3026, 1.0) << r.out;
+  EXPECT_LT(val_loss[1], 0.5 * val_loss[0]) << r.out;
+  EXPECT_GT(val_accuracy[1], 0.75) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("restored the best epoch, 1 (val_loss ")) << r.out;
+  size_t at = r.out.rfind("test_accuracy=");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  double test_accuracy = 0;
+  ASSERT_TRUE(absl::SimpleAtod(absl::StripAsciiWhitespace(r.out.substr(at + 14)), &test_accuracy)) << r.out;
+  EXPECT_GT(test_accuracy, 0.75) << r.out;
+  EXPECT_EQ(r.out.substr(at), absl::StrFormat("test_accuracy=%.4f\n", test_accuracy));
+}
+
+// Early stopping on a small stand-in (100 training images, then the 5000 of the validation
+// split, pseudo-random pixels, every label 3): within a few steps the model predicts 3 for
+// everything, validation accuracy 1, which cannot improve; training stops --patience epochs after
+// the first such epoch and that epoch's weights are the ones restored and tested.
+TEST(ExamplesTest, FashionMnistStopsEarlyAndRestoresTheBestEpoch) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  auto write_split = [&](const char* split, uint32_t n) {
+    std::string pixels(n * 28 * 28, '\0'), labels(n, '\3');
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<char>((i * 2654435761u) >> 24);
+    ASSERT_OK(WriteStringToFileAtomic(absl::StrCat(tmp.path(), "/", split, "-images-idx3-ubyte"),
+                                      Idx({n, 28, 28}, pixels)));
+    ASSERT_OK(WriteStringToFileAtomic(absl::StrCat(tmp.path(), "/", split, "-labels-idx1-ubyte"), Idx({n}, labels)));
+  };
+  write_split("train", 5100);
+  write_split("t10k", 50);
+  Result r = RunFashionMnist(tmp.path(), "--data_dir . --epochs 20 --patience 2 --monitor val_accuracy --lr 0.01");
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  // One line per epoch of one step; the best epoch is the last one marked so.
+  std::vector<std::string> lines;
+  for (int epoch = 1; epoch <= 20; ++epoch) {
+    size_t at = r.out.find(absl::StrCat("epoch ", epoch, "/20  1 steps  "));
+    if (at == std::string::npos) break;
+    lines.push_back(r.out.substr(at, r.out.find('\n', at) - at));
+  }
+  int best = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find("(best)") != std::string::npos) best = static_cast<int>(i) + 1;
+  }
+  ASSERT_GT(best, 0) << r.out;
+  EXPECT_EQ(Values(lines[best - 1], "val_accuracy"), std::vector<double>{1.0}) << r.out;
+  EXPECT_EQ(lines.size(), static_cast<size_t>(best + 2)) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("early stopping: val_accuracy has not improved for 2 epochs\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("restored the best epoch, ", best, " (val_accuracy 1.0000)"))) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("trained ", best + 2, " epochs, ", best + 2, " steps"))) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("the best epoch's weights are at step ", best, "\n"))) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("test_accuracy=1.0000\n")) << r.out;
+}
+
+TEST(ExamplesTest, FashionMnistMissingDataNamesThePackage) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunFashionMnist(tmp.path(), "--data_dir no_such_dir");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no_such_dir/train-images-idx3-ubyte"));
+  EXPECT_THAT(r.err, HasSubstr("dataset-fashion-mnist"));
+  EXPECT_THAT(r.err, HasSubstr("--data_dir DIR"));
+  EXPECT_EQ(RunFashionMnist(tmp.path(), "--patience 0").code, 2);
+}
+
 }  // namespace
 }  // namespace sluice

