@@ -6,7 +6,8 @@
 //       -> Dense 128 -> BatchNormalization -> ReLU -> Dropout -> Dense 10 (logits)
 //
 // trained with Adam on the softmax cross-entropy plus an L2 penalty of the three kernels
-// (losses::GetTotalLoss). The last 5000 of the 60000 training images are the validation split;
+// (losses::GetTotalLoss), its learning rate --lr multiplied by --lr_decay after each epoch
+// (train::ExponentialDecay, staircase). The last 5000 of the 60000 training images are the validation split;
 // after each epoch the model is evaluated on it (dropout off, batch normalization on its moving
 // averages), the best epoch's weights are saved with train::Saver, and training stops when the
 // monitored metric has not improved for --patience epochs (train::EarlyStopping). The best
@@ -14,7 +15,7 @@
 //
 //   fashion_mnist [--epochs 30] [--max_steps N (default: no limit)] [--patience 5]
 //                 [--monitor val_loss (default)|val_accuracy] [--data_dir DIR] [--seed 1]
-//                 [--batch_size 100] [--lr 0.001] [--dropout 0.25] [--l2 1e-4]
+//                 [--batch_size 100] [--lr 0.001] [--lr_decay 0.9] [--dropout 0.25] [--l2 1e-4]
 //                 [--checkpoint_dir DIR (default: a temporary folder, removed at the end)]
 //
 // The data are the IDX files (plain or .gz) of the Debian package dataset-fashion-mnist, which
@@ -56,6 +57,7 @@ struct Flags {
   int64_t seed = 1;
   int batch_size = 100;
   float lr = 1e-3f;
+  float lr_decay = 0.9f;  // per epoch
   float dropout = 0.25f;
   float l2 = 1e-4f;
   std::string checkpoint_dir;  // empty: a temporary folder
@@ -63,7 +65,7 @@ struct Flags {
 
 const char kUsage[] =
     "usage: fashion_mnist [--epochs N] [--max_steps N] [--patience N] [--monitor val_loss|val_accuracy] "
-    "[--data_dir DIR] [--seed N] [--batch_size N] [--lr X] [--dropout X] [--l2 X] [--checkpoint_dir DIR]\n";
+    "[--data_dir DIR] [--seed N] [--batch_size N] [--lr X] [--lr_decay X] [--dropout X] [--l2 X] [--checkpoint_dir DIR]\n";
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
   for (int i = 1; i < argc; ++i) {
@@ -87,6 +89,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
     if ((v = value("--batch_size")) && absl::SimpleAtoi(v, &f->batch_size) && f->batch_size > 0) continue;
     if ((v = value("--lr")) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) continue;
+    if ((v = value("--lr_decay")) && absl::SimpleAtof(v, &f->lr_decay) && f->lr_decay > 0 && f->lr_decay <= 1) continue;
     if ((v = value("--dropout")) && absl::SimpleAtof(v, &f->dropout) && f->dropout >= 0 && f->dropout < 1) continue;
     if ((v = value("--l2")) && absl::SimpleAtof(v, &f->l2) && f->l2 >= 0) continue;
     if ((v = value("--checkpoint_dir")) && *v != '\0') { f->checkpoint_dir = v; continue; }
@@ -193,7 +196,10 @@ int Main(int argc, char** argv) {
   auto correct = ops::Equal(root, ops::ArgMax(root, logits, 1), y);
   auto accuracy = ops::Mean(root.WithOpName("accuracy"), ops::Cast(root, correct, DT_FLOAT), {0});
   Variable global_step = train::CreateGlobalStep(root);
-  train::AdamOptimizer optimizer(flags.lr);
+  const int64_t steps_per_epoch = (num_train + flags.batch_size - 1) / flags.batch_size;
+  Output learning_rate = train::ExponentialDecay(root.WithOpName("learning_rate"), flags.lr, global_step,
+                                                 steps_per_epoch, flags.lr_decay, /*staircase=*/true);
+  train::AdamOptimizer optimizer(learning_rate);
   // The moving averages of batch normalization update with each training step.
   Operation train_op = optimizer.Minimize(root.WithControlDependencies(layers::UpdateOps(root)), total_loss, {},
                                           &global_step);
@@ -236,7 +242,6 @@ int Main(int argc, char** argv) {
                                 .min_delta = monitor_loss ? 1e-4 : 0.0,
                                 .mode = monitor_loss ? train::EarlyStopping::Mode::kMin
                                                      : train::EarlyStopping::Mode::kMax});
-  const int64_t steps_per_epoch = (num_train + flags.batch_size - 1) / flags.batch_size;
   std::vector<int64_t> order(num_train);
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(flags.seed);
