@@ -24,6 +24,7 @@
 // quick run. One line per epoch; the last line printed is `test_accuracy=0.xxxx`.
 #include <stdlib.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -65,7 +66,8 @@ struct Flags {
 
 const char kUsage[] =
     "usage: fashion_mnist [--epochs N] [--max_steps N] [--patience N] [--monitor val_loss|val_accuracy] "
-    "[--data_dir DIR] [--seed N] [--batch_size N] [--lr X] [--lr_decay X] [--dropout X] [--l2 X] [--checkpoint_dir DIR]\n";
+    "[--data_dir DIR] [--seed N] [--batch_size N] [--lr X] [--lr_decay X] [--dropout X] [--l2 X] "
+    "[--checkpoint_dir DIR]\n";
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
   for (int i = 1; i < argc; ++i) {
@@ -260,7 +262,8 @@ int Main(int argc, char** argv) {
       int64_t count = std::min<int64_t>(flags.batch_size, num_train - begin);
       Tensor bx = GatherRows(train_set->images, order, begin, count);
       Tensor by = GatherRows(train_set->labels, order, begin, count);
-      Status s = session.Run({{x, bx}, {y, by}, {training, Tensor::Scalar<bool>(true)}}, {total_loss}, {train_op}, &out);
+      Status s =
+          session.Run({{x, bx}, {y, by}, {training, Tensor::Scalar<bool>(true)}}, {total_loss}, {train_op}, &out);
       if (!s.ok()) return Fail(s);
       loss_sum += out[0].scalar<float>();
     }
