@@ -270,7 +270,8 @@ TEST(ExamplesTest, MnistCnnEpochsAndEventFiles) {
   write_split("train", 100);
   write_split("t10k", 30);
   // 100 / 40: three steps per epoch, the last of 20 images.
-  Result r = RunMnistCnn(tmp.path(), "--epochs 2 --batch_size 40 --data_dir . --log_every 2 --logdir logs --out m.pb");
+  Result r = RunMnistCnn(tmp.path(), "--epochs 2 --batch_size 40 --data_dir . --log_every 2 --logdir logs --out m.pb "
+                                     "--checkpoint_dir ckpt");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("epoch 1/2  3 steps  train loss "));
   EXPECT_THAT(r.out, HasSubstr("epoch 2/2  3 steps  train loss "));
@@ -295,6 +296,19 @@ TEST(ExamplesTest, MnistCnnEpochsAndEventFiles) {
   for (const auto& [step, value] : test["accuracy"]) EXPECT_TRUE(value >= 0 && value <= 1) << value;
   // Accuracies of 30 images are multiples of 1/30; the last one is the one printed.
   EXPECT_THAT(r.out, HasSubstr(absl::StrFormat("test_accuracy=%.4f", test["accuracy"].back().second)));
+
+  // The last checkpoint, evaluated by `sluice run` from the IDX files in one batch, gives the
+  // accuracy the example computed in batches.
+  EXPECT_THAT(r.out, HasSubstr("saved checkpoint ckpt/model-6\n"));
+  std::string cmd = absl::StrCat("cd '", tmp.path(), "' && '", SLUICE_CLI_PATH, "' run ckpt/model.meta --checkpoint ckpt",
+                                 " --feed images=@idx:t10k-images-idx3-ubyte --feed labels=@idx:t10k-labels-idx1-ubyte",
+                                 " --fetch accuracy >run.txt 2>run_err.txt");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFileToString(tmp.path() + "/run_err.txt").value_or("");
+  std::string run = ReadFileToString(tmp.path() + "/run.txt").value_or("");
+  ASSERT_THAT(run, HasSubstr("accuracy = float [] ")) << run;
+  double cli_accuracy = 0;
+  ASSERT_TRUE(absl::SimpleAtod(absl::StripAsciiWhitespace(run.substr(run.rfind(' ') + 1)), &cli_accuracy)) << run;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrFormat("test_accuracy=%.4f", cli_accuracy))) << run;
 }
 
 TEST(ExamplesTest, MnistCnnBadArgumentsAndMissingData) {
