@@ -300,8 +300,9 @@ TEST(ExamplesTest, MnistCnnEpochsAndEventFiles) {
   // The last checkpoint, evaluated by `sluice run` from the IDX files in one batch, gives the
   // accuracy the example computed in batches.
   EXPECT_THAT(r.out, HasSubstr("saved checkpoint ckpt/model-6\n"));
-  std::string cmd = absl::StrCat("cd '", tmp.path(), "' && '", SLUICE_CLI_PATH, "' run ckpt/model.meta --checkpoint ckpt",
-                                 " --feed images=@idx:t10k-images-idx3-ubyte --feed labels=@idx:t10k-labels-idx1-ubyte",
+  std::string cmd = absl::StrCat("cd '", tmp.path(), "' && '", SLUICE_CLI_PATH, "' run ckpt/model.meta",
+                                 " --checkpoint ckpt --feed images=@idx:t10k-images-idx3-ubyte",
+                                 " --feed labels=@idx:t10k-labels-idx1-ubyte",
                                  " --fetch accuracy >run.txt 2>run_err.txt");
   ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFileToString(tmp.path() + "/run_err.txt").value_or("");
   std::string run = ReadFileToString(tmp.path() + "/run.txt").value_or("");

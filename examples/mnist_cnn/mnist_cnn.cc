@@ -75,8 +75,12 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     const char* v;
     if ((v = value("--epochs")) && absl::SimpleAtoi(v, &f->epochs) && f->epochs >= 0) continue;
     if ((v = value("--max_steps")) && absl::SimpleAtoi(v, &f->max_steps) && f->max_steps >= 0) continue;
-    if (((v = value("--batch_size")) || (v = value("--batch"))) && absl::SimpleAtoi(v, &f->batch) && f->batch > 0) continue;
-    if (((v = value("--learning_rate")) || (v = value("--lr"))) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) continue;
+    if (((v = value("--batch_size")) || (v = value("--batch"))) && absl::SimpleAtoi(v, &f->batch) && f->batch > 0) {
+      continue;
+    }
+    if (((v = value("--learning_rate")) || (v = value("--lr"))) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) {
+      continue;
+    }
     if ((v = value("--decay_every")) && absl::SimpleAtoi(v, &f->decay_every) && f->decay_every >= 0) continue;
     if ((v = value("--decay_rate")) && absl::SimpleAtof(v, &f->decay_rate) && f->decay_rate > 0) continue;
     if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
