@@ -7,7 +7,11 @@
 //   build/bin/conv_microbench [--benchmark_filter=Sluice.*] [--benchmark_min_time=0.01]
 //
 // Each benchmark's argument is the index of its shape in kShapes, named in its label;
-// FLOP/s counts 2 * multiply-adds of the pass.
+// FLOP/s counts 2 * multiply-adds of the pass. Measure on a quiet machine: on a busy one the
+// Session's adaptive intra-op threads (runtime/intra_op_threads.h) run fewer OpenMP threads
+// than the bare primitive gets, whose parallel regions then wait on descheduled threads (on the
+// shared 2-core VM the NHWC backward-data primitive of lenet_conv1 took 500 ms of CPU against
+// 8 ms through the Session); OMP_NUM_THREADS=1 compares the two on one thread.
 #include <string>
 #include <vector>
 
