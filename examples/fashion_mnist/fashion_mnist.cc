@@ -15,7 +15,7 @@
 //
 //   fashion_mnist [--epochs 30] [--max_steps N (default: no limit)] [--patience 5]
 //                 [--monitor val_loss (default)|val_accuracy] [--data_dir DIR] [--seed 1]
-//                 [--batch_size 100] [--lr 0.001] [--lr_decay 0.8] [--dropout 0.25] [--l2 1e-4]
+//                 [--batch_size 100] [--lr 0.001] [--lr_decay 0.8] [--dropout 0.2] [--l2 1e-4]
 //                 [--checkpoint_dir DIR (default: a temporary folder, removed at the end)]
 //
 // The data are the IDX files (plain or .gz) of the Debian package dataset-fashion-mnist, which
@@ -59,7 +59,7 @@ struct Flags {
   int batch_size = 100;
   float lr = 1e-3f;
   float lr_decay = 0.8f;  // per epoch
-  float dropout = 0.25f;
+  float dropout = 0.2f;
   float l2 = 1e-4f;
   std::string checkpoint_dir;  // empty: a temporary folder
 };
