@@ -263,5 +263,30 @@ TEST(ExamplesTest, ConvAutoencoderDenoisesAndWritesAPngGrid) {
   EXPECT_EQ(png->substr(png->size() - 8, 4), "IEND");
 }
 
+TEST(ExamplesTest, ConvAutoencoderBadFlagsAndMissingDataAreOneLineErrors) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  auto run = [&](const std::string& args) {
+    std::string cmd = absl::StrCat("cd '", tmp.path(), "' && '", CONV_AUTOENCODER_PATH, "' ", args,
+                                   " >out.txt 2>err.txt");
+    int status = std::system(cmd.c_str());
+    Result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = ReadFileToString(tmp.path() + "/out.txt").value_or("");
+    r.err = ReadFileToString(tmp.path() + "/err.txt").value_or("");
+    return r;
+  };
+  Result r = run("--data_dir no_such_dir");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no_such_dir/train-images-idx3-ubyte"));
+  r = run("--batch_size 0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad argument '--batch_size'"));
+  r = run("--noise_factor -1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("usage: conv_autoencoder"));
+}
+
 }  // namespace
 }  // namespace sluice

@@ -15,7 +15,7 @@
 //   conv_autoencoder [--epochs 5] [--max_steps N (stop after N training steps; default: no limit)]
 //                    [--noise_factor 0.5] [--batch_size 128] [--seed 1] [--images out.png [--num_images 10]]
 //                    [--test_size N (evaluate the first N test images; default: all 10000)]
-//                    [--data_dir DIR (default: the repository's data/mnist)]
+//                    [--data_dir DIR (also --data DIR; default: the repository's data/mnist)]
 //
 // The noisy inputs are clip(x + noise_factor * N(0, 1), 0, 1), made on the host with seeded
 // std::mt19937_64 generators: the training batches get fresh noise each step (from --seed), the
@@ -86,6 +86,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     if ((v = value("--test_size")) && absl::SimpleAtoi(v, &f->test_size) && f->test_size > 0) continue;
     if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
     if ((v = value("--data_dir"))) { f->data_dir = v; continue; }
+    if ((v = value("--data"))) { f->data_dir = v; continue; }  // mnist_mlp's name, which LoadMnist's errors give
     std::fprintf(stderr, "conv_autoencoder: bad argument '%s'\n", arg.c_str());
     return false;
   }
