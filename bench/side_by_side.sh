@@ -2,7 +2,7 @@
 # One run, one machine: sluice (build/bin/sluice_bench), TensorFlow (bench/tf_anchor.py, the
 # TF1 way), PyTorch from PyPI (../shared/bench/torch_anchor.py in bench/.venv), Debian's PyTorch
 # when /usr/bin/python3 has it, and the GEMM floor of each workload (build/bin/sgemm_probe),
-# printed as one markdown table. Run while nothing else runs on the machine.
+# printed as one markdown table. The lenet floor also counts the convolutions (build/bin/conv_probe). Run while nothing else runs on the machine.
 #
 #   bench/side_by_side.sh [--update-docs] [workload...]     (default: mlp tiny)
 #
@@ -24,7 +24,7 @@ done
 venv=${SLUICE_ANCHOR_VENV:-bench/.venv}
 data=data/mnist
 anchor=../shared/bench/torch_anchor.py
-for f in build/bin/sluice_bench build/bin/sgemm_probe "$venv/bin/python" "$anchor"; do
+for f in build/bin/sluice_bench build/bin/sgemm_probe build/bin/conv_probe "$venv/bin/python" "$anchor"; do
   [[ -e $f ]] || { echo "side_by_side: $f is missing (tools/setup.sh, bench/setup_anchors.sh)" >&2; exit 1; }
 done
 
@@ -33,10 +33,15 @@ trap 'rm -rf "$out"' EXIT
 # Each column: a file of `name value unit` lines.
 echo "[side_by_side] sgemm probe" >&2
 build/bin/sgemm_probe > "$out/floor"
+if [[ " ${workloads[*]} " == *" lenet "* ]]; then
+  echo "[side_by_side] conv probe" >&2
+  # lenet_100_steps_floor_s -> floor_lenet_100_steps_s, as sgemm_probe names its figures.
+  build/bin/conv_probe | sed -n 's/^lenet_100_steps_floor_s /floor_lenet_100_steps_s /p' >> "$out/floor"
+fi
 echo "[side_by_side] sluice" >&2
-# sluice_bench has the workloads whose ops sluice has (mlp, tiny so far); the others show n/a.
+# sluice_bench has the workloads whose ops sluice has (mlp, lenet, tiny so far); the others show n/a.
 sluice_workloads=()
-for w in "${workloads[@]}"; do [[ $w == mlp || $w == tiny ]] && sluice_workloads+=("$w"); done
+for w in "${workloads[@]}"; do [[ $w == mlp || $w == lenet || $w == tiny ]] && sluice_workloads+=("$w"); done
 : > "$out/sluice"
 ((${#sluice_workloads[@]} == 0)) || build/bin/sluice_bench --data "$data" "${sluice_workloads[@]}" > "$out/sluice"
 echo "[side_by_side] tensorflow" >&2
@@ -62,7 +67,7 @@ table() {
   echo
   local header="| figure | unit | sluice | TensorFlow | PyTorch (PyPI) |" rule="|---|---|---|---|---|"
   if ((debian_torch)); then header+=" PyTorch (Debian) |"; rule+="---|"; fi
-  echo "$header floor (GEMM only) | sluice / floor |"
+  echo "$header floor (GEMM and conv only) | sluice / floor |"
   echo "$rule---|---|"
   local name names w floor s
   for w in "${workloads[@]}"; do

@@ -1,12 +1,16 @@
 // End-to-end workload benchmarks, the sluice side of ../shared/bench/torch_anchor.py: the same
 // workloads and shapes, printed as `name value unit` lines with the anchor's names.
 //
-//   sluice_bench [--data DIR] [--intra-op-threads N] [workload...]     workloads: mlp tiny (default: all)
+//   sluice_bench [--data DIR] [--intra-op-threads N] [workload...]     workloads: mlp lenet tiny (default: all)
 //
 // --intra-op-threads N sets SessionOptions::intra_op_threads (default 0: adapt to the load).
 //
 // mlp:  one MNIST epoch of a 784-256-10 ReLU MLP, softmax cross-entropy, batch 128, SGD lr 0.1,
 //       469 steps in data order; prints mlp_epoch_s (the training loop only) and test accuracy.
+// lenet: 100 training steps of a LeNet (conv 5x5x32 SAME + ReLU, max-pool 2x2, conv 5x5x64 SAME +
+//       ReLU, max-pool 2x2, dense 1024 ReLU, dense 10; Glorot-uniform kernels, zero biases),
+//       softmax cross-entropy, batch 64, Adam 1e-4, batches in data order; prints
+//       lenet_100_steps_s (the training loop only).
 // tiny: Session::Run of a cached plan for y = a * b + c on fed scalars; prints tiny_run_us, then
 // the same through a Callable (Session::MakeCallable); prints tiny_callable_us.
 #include <chrono>
@@ -72,6 +76,52 @@ int MlpEpoch(const std::string& data) {
   return 0;
 }
 
+int LenetSteps(const std::string& data) {
+  auto train_set = LoadMnist(data, true);
+  if (!train_set.ok()) {
+    std::fprintf(stderr, "sluice_bench lenet: %s\n", std::string(train_set.status().message()).c_str());
+    return 1;
+  }
+  constexpr int kSteps = 100, kBatch = 64;
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 28, 28, 1});
+  auto y = ops::Placeholder(root.WithOpName("y"), DT_INT64, {-1});
+  const std::vector<int> unit = {1, 1, 1, 1}, pool = {1, 2, 2, 1};
+  // What tf.layers.conv2d(x, filters, 5, padding="same", activation=tf.nn.relu) builds.
+  auto conv_relu = [&](const Scope& scope, const Output& in, int64_t in_channels, int64_t filters, int64_t seed) {
+    Variable kernel(scope.WithOpName("kernel"), TensorShape{5, 5, in_channels, filters}, init::GlorotUniform(seed));
+    Variable bias(scope.WithOpName("bias"), TensorShape{filters}, init::Zeros());
+    return ops::Relu(scope, ops::BiasAdd(scope, ops::Conv2D(scope, in, kernel, unit, "SAME"), bias));
+  };
+  auto a = ops::MaxPool(root, conv_relu(root.NewSubScope("conv1"), x, 1, 32, 1), pool, pool, "VALID");
+  a = ops::MaxPool(root, conv_relu(root.NewSubScope("conv2"), a, 32, 64, 2), pool, pool, "VALID");
+  auto h = layers::Dense(root.NewSubScope("dense1"), ops::Reshape(root, a, {-1, 7 * 7 * 64}), 1024, ops::Relu,
+                         init::GlorotUniform(3));
+  auto logits = layers::Dense(root.NewSubScope("dense2"), h, 10, nullptr, init::GlorotUniform(4));
+  auto loss = ops::Mean(root, ops::SparseSoftmaxCrossEntropyWithLogits(root, logits, y).loss, {0});
+  Operation train_op = train::AdamOptimizer(1e-4f).Minimize(root, loss);
+  Operation init = ops::GlobalVariablesInitializer(root);
+  Session session(root, options);
+  std::vector<Tensor> out;
+  SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
+  const int64_t n = train_set->images.dim_size(0);
+  std::vector<std::pair<Tensor, Tensor>> batches;
+  for (int step = 0; step < kSteps; ++step) {
+    int64_t i = (static_cast<int64_t>(step) * kBatch) % n;
+    int64_t count = std::min<int64_t>(kBatch, n - i);
+    Tensor bx = Rows(train_set->images, i, count);
+    Tensor image(DT_FLOAT, TensorShape{count, 28, 28, 1});
+    std::memcpy(image.raw_data(), bx.raw_data(), bx.TotalBytes());
+    batches.emplace_back(std::move(image), Rows(train_set->labels, i, count));
+  }
+  auto start = Clock::now();
+  for (const auto& [bx, by] : batches) SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}}, {}, {train_op}, &out));
+  double secs = Seconds(start);
+  SLUICE_CHECK_OK(session.Run({{x, batches.back().first}, {y, batches.back().second}}, {loss}, {}, &out));
+  std::printf("lenet_100_steps_s %.3f s  (last batch loss %.3f)\n", secs, out[0].scalar<float>());
+  return 0;
+}
+
 int TinyRun() {
   Scope root = Scope::NewRootScope();
   auto a = ops::Placeholder(root.WithOpName("a"), DT_FLOAT, TensorShape{});
@@ -123,15 +173,17 @@ int main(int argc, char** argv) {
       data = arg.substr(7);
     } else if (arg == "--intra-op-threads" && i + 1 < argc) {
       sluice::options.intra_op_threads = std::atoi(argv[++i]);
-    } else if (arg == "mlp" || arg == "tiny") {
+    } else if (arg == "mlp" || arg == "lenet" || arg == "tiny") {
       workloads.push_back(arg);
     } else {
-      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|tiny ...]\n");
+      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|lenet|tiny ...]\n");
       return 2;
     }
   }
-  if (workloads.empty()) workloads = {"mlp", "tiny"};
+  if (workloads.empty()) workloads = {"mlp", "lenet", "tiny"};
   int rc = 0;
-  for (const std::string& w : workloads) rc |= w == "mlp" ? sluice::MlpEpoch(data) : sluice::TinyRun();
+  for (const std::string& w : workloads) {
+    rc |= w == "mlp" ? sluice::MlpEpoch(data) : w == "lenet" ? sluice::LenetSteps(data) : sluice::TinyRun();
+  }
   return rc;
 }

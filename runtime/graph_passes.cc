@@ -496,10 +496,42 @@ Status MergeForwardLoops(Graph* graph, const PassContext& ctx, bool* changed) {
   return absl::OkStatus();
 }
 
+Status GradientGateElimination(Graph* graph, const PassContext& ctx, bool* changed) {
+  *changed = false;
+  std::vector<Node*> gates;
+  for (Node* n : graph->nodes()) {
+    if (n->type_string() == "NoOp" && n->num_inputs() == 0 && !n->control_inputs().empty() &&
+        !n->out_edges().empty() && !IsProtected(ctx, n)) {
+      gates.push_back(n);
+    }
+  }
+  for (Node* gate : gates) {
+    const std::vector<Node*>& inputs = gate->control_inputs();
+    if (std::any_of(inputs.begin(), inputs.end(), HasSideEffects)) continue;
+    std::vector<Node*> passes;
+    bool matches = true;
+    for (const OutEdge& e : gate->out_edges()) {
+      Node* d = e.dst;
+      matches = e.dst_input < 0 && d->type_string() == "Identity" && d->control_inputs().size() == 1 &&
+                std::find(inputs.begin(), inputs.end(), d->input(0).node) != inputs.end();
+      if (!matches) break;
+      passes.push_back(d);
+    }
+    if (!matches) continue;
+    for (Node* d : passes) graph->RemoveControlEdge(gate, d);
+    *changed = true;
+  }
+  return absl::OkStatus();
+}
+
 Status OptimizeGraph(Graph* graph, const PassContext& ctx, const OptimizerOptions& opts) {
   if (opts.merge_forward_loops) {
     bool changed = false;
     SLUICE_RETURN_IF_ERROR(MergeForwardLoops(graph, ctx, &changed));
+  }
+  if (opts.gradient_gate_elimination) {
+    bool changed = false;
+    SLUICE_RETURN_IF_ERROR(GradientGateElimination(graph, ctx, &changed));
   }
   for (int round = 0; round < kMaxOptimizerRounds; ++round) {
     bool any = false;

@@ -41,6 +41,7 @@ struct OptimizerOptions {
   bool dead_node_elimination = true;
   bool identity_elimination = true;
   bool merge_forward_loops = true;
+  bool gradient_gate_elimination = true;
   bool conv_bias_relu_fusion = true;
   // A folded value larger than this stays unfolded (TensorFlow's limit: 10 MiB), and so does a
   // node whose evaluation needs a larger tensor on the way.
@@ -102,6 +103,20 @@ Status DeadNodeElimination(Graph* graph, const PassContext& ctx, bool* changed);
 // successor then waits for each of its control inputs directly.
 Status IdentityElimination(Graph* graph, const PassContext& ctx, bool* changed);
 
+// Removes the gates of TF1's gate_gradients (GATE_OP; GradientOptions::gate_gradients, which
+// the optimizers set): tf.tuple's "<op>_grad/tuple/group_deps", a NoOp waiting for all the
+// gradients one op's gradient function returned, and the "<op>_grad/tuple/control_dependency*"
+// Identities that pass each gradient on only after that NoOp. The gate exists for TensorFlow,
+// whose kernels update a ref variable in place while another gradient may still be reading it.
+// sluice's updates never change a tensor a running kernel holds (Var::PrepareForUpdate copies a
+// shared buffer first), so the gate orders nothing sluice needs, and costs a barrier in every
+// backward step. The pattern, matched by structure, not by name: an unprotected NoOp with no
+// data inputs whose control inputs all have no side effects, and whose every out edge is the one
+// control input of an Identity reading one of those control inputs. Its edges to the Identities
+// go; DeadNodeElimination then removes the NoOp and IdentityElimination the Identities. Exported
+// graphs keep their gates: this runs on a session's copy only.
+Status GradientGateElimination(Graph* graph, const PassContext& ctx, bool* changed);
+
 // Replaces Conv2D -> BiasAdd (-> Relu) by one _FusedConv2D node (fused_ops ["BiasAdd"] or
 // ["BiasAdd", "Relu"]; runtime/conv_fusion_pass.cc), as TensorFlow's remapper does: only where
 // each intermediate output has no other use (no other consumer, no control successor), no node
@@ -111,9 +126,9 @@ Status IdentityElimination(Graph* graph, const PassContext& ctx, bool* changed);
 // of the chain and the last node's control successors and uses.
 Status ConvBiasReluFusion(Graph* graph, const PassContext& ctx, bool* changed);
 
-// Runs the enabled passes in TensorFlow's order (Identity/NoOp elimination, CSE, constant
-// folding, CSE again, dead nodes) until a round changes nothing, at most 10 rounds; then the
-// convolution fusion.
+// Runs the enabled passes: forward-loop merging and gradient-gate elimination once, then in
+// TensorFlow's order (Identity/NoOp elimination, CSE, constant folding, CSE again, dead nodes)
+// until a round changes nothing, at most 10 rounds; then the convolution fusion.
 Status OptimizeGraph(Graph* graph, const PassContext& ctx, const OptimizerOptions& opts);
 
 }  // namespace sluice

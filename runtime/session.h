@@ -62,9 +62,9 @@ struct SessionOptions {
   // Prints "node: (Op): device" on stderr for every node of each newly compiled signature.
   bool log_device_placement = false;
   // The graph passes run on each signature's pruned graph (constant folding, common
-  // subexpression elimination, dead-node and Identity/NoOp elimination, Conv2D + BiasAdd + Relu
-  // fusion; all on by default, as in TF). They never change results; switch one off to look at
-  // the graph as built.
+  // subexpression elimination, dead-node and Identity/NoOp elimination, gradient-gate
+  // elimination, Conv2D + BiasAdd + Relu fusion; all on by default, as in TF). They never change
+  // results; switch one off to look at the graph as built.
   OptimizerOptions optimizer_options;
 };
 

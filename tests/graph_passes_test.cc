@@ -653,6 +653,90 @@ struct PipelineGraph {
   }
 };
 
+// ---- Gradient gates -----------------------------------------------------------------------------
+
+// The gates an optimizer's gate_gradients builds (TF1's GATE_OP tuple) go, and training computes
+// exactly what it computes with them.
+TEST(GradientGateEliminationTest, RemovesTheGatesOfGatedGradientsWithTheSameTraining) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {4, 3});
+  auto y = ops::Placeholder(root.WithOpName("y"), DT_FLOAT, {4, 2});
+  Variable w(root.WithOpName("w"), Tensor::FromVector<float>({0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.6f}, {3, 2}));
+  Variable b(root.WithOpName("b"), Tensor::FromVector<float>({0.01f, -0.02f}));
+  auto pred = ops::Add(root.WithOpName("pred"), ops::MatMul(root.WithOpName("mm"), x, w.value()), b.value());
+  auto loss = ops::Mean(root.WithOpName("loss"), ops::Square(root, ops::Sub(root, pred, y)), {0, 1});
+  Operation train = train::MomentumOptimizer(0.1f, 0.9f).Minimize(root.WithOpName("train"), loss);
+  auto init = ops::GlobalVariablesInitializer(root.WithOpName("init"));
+  ASSERT_OK(root.status());
+  std::unique_ptr<Graph> g = Import(root);
+  auto gates = [](const Graph& graph) {
+    std::vector<std::string> names;
+    for (const Node* n : graph.nodes()) {
+      if (n->name().find("/tuple/") != std::string::npos) names.push_back(n->name());
+    }
+    return names;
+  };
+  ASSERT_THAT(gates(*g), ::testing::Contains("gradients/mm_grad/tuple/group_deps"));
+  PassContext ctx = Protect({"x", "y", "loss", "train", "init", "w", "b"});
+
+  bool changed = false;
+  ASSERT_OK(GradientGateElimination(g.get(), ctx, &changed));
+  EXPECT_TRUE(changed);
+  const Node* group = g->FindNode("gradients/mm_grad/tuple/group_deps");
+  ASSERT_NE(group, nullptr);
+  EXPECT_TRUE(group->out_edges().empty());
+  ASSERT_OK(OptimizeGraph(g.get(), ctx, OptimizerOptions{}));
+  EXPECT_THAT(gates(*g), IsEmpty());
+  test::ExpectGraphConsistent(*g);
+
+  // Five steps with and without the gates: the same variables, bit for bit.
+  const Feeds feeds = {{"x", Tensor::FromVector<float>({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {4, 3})},
+                       {"y", Tensor::FromVector<float>({1, 0, 0, 1, 1, 1, 0, 0}, {4, 2})}};
+  std::vector<std::vector<Tensor>> results;
+  for (const GraphDef& def : {ToDef(root), ToDef(*g)}) {
+    SessionOptions options;
+    options.optimizer_options.gradient_gate_elimination = false;
+    auto session = Session::Create(def, options);
+    ASSERT_OK(session.status());
+    ASSERT_OK((*session)->Run({}, {}, {"init"}, nullptr));
+    for (int step = 0; step < 5; ++step) ASSERT_OK((*session)->Run(feeds, {}, {"train"}, nullptr));
+    std::vector<Tensor> out;
+    ASSERT_OK((*session)->Run(feeds, {"w", "b", "loss"}, {}, &out));
+    results.push_back(out);
+  }
+  for (size_t i = 0; i < results[0].size(); ++i) test::ExpectTensorEqual(results[1][i], results[0][i]);
+}
+
+// A NoOp that waits for something with side effects, or whose Identities wait for more, or read
+// what it does not wait for, is an ordering the graph asked for: it stays.
+TEST(GradientGateEliminationTest, KeepsOrderingsThatMayMatter) {
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {2});
+  Variable v(root.WithOpName("v"), Tensor::FromVector<float>({1, 2}));
+  auto set_v = ops::Assign(root.WithOpName("set_v"), v.ref(), x);
+  auto a = ops::Neg(root.WithOpName("a"), x);
+  auto c = ops::Abs(root.WithOpName("c"), x);
+  // Waits for an assignment.
+  auto after_assign = ops::NoOp(root.WithControlDependencies({set_v.op(), a.op()}).WithOpName("after_assign"));
+  ops::Identity(root.WithControlDependencies({after_assign}).WithOpName("pass_a"), a);
+  // Its Identity also waits for something else.
+  auto g2 = ops::NoOp(root.WithControlDependencies({a.op()}).WithOpName("g2"));
+  ops::Identity(root.WithControlDependencies({g2, c.op()}).WithOpName("pass_a2"), a);
+  // Its Identity reads what the NoOp does not wait for.
+  auto g3 = ops::NoOp(root.WithControlDependencies({a.op()}).WithOpName("g3"));
+  ops::Identity(root.WithControlDependencies({g3}).WithOpName("pass_c"), c);
+  // A protected NoOp.
+  auto g4 = ops::NoOp(root.WithControlDependencies({a.op()}).WithOpName("g4"));
+  ops::Identity(root.WithControlDependencies({g4}).WithOpName("pass_a4"), a);
+  ASSERT_OK(root.status());
+  std::unique_ptr<Graph> g = Import(root);
+  const GraphDef before = ToDef(*g);
+  bool changed = true;
+  ASSERT_OK(GradientGateElimination(g.get(), Protect({"g4"}), &changed));
+  EXPECT_FALSE(changed);
+  EXPECT_TRUE(SameGraphDef(ToDef(*g), before));
+}
+
 TEST(OptimizeGraphTest, ReachesAFixedPointWithTheSameResults) {
   PipelineGraph p;
   std::unique_ptr<Graph> g = Import(p.root);
@@ -686,7 +770,7 @@ TEST(OptimizeGraphTest, EachSwitchTurnsItsPassOff) {
   PipelineGraph p;
   OptimizerOptions none;
   none.constant_folding = none.common_subexpression_elimination = none.dead_node_elimination =
-      none.identity_elimination = false;
+      none.identity_elimination = none.gradient_gate_elimination = false;
   std::unique_ptr<Graph> g = Import(p.root);
   ASSERT_OK(OptimizeGraph(g.get(), p.ctx, none));
   EXPECT_TRUE(SameGraphDef(ToDef(*g), ToDef(p.root)));

@@ -1,0 +1,148 @@
+// Google Benchmark microbenchmarks of Conv2D: forward, input gradient (Conv2DBackpropInput) and
+// filter gradient (Conv2DBackpropFilter) at LeNet's and VGG-like shapes, each through a sluice
+// Session (Session::Run of a one-op graph on fed tensors, what a user's step pays) and as the
+// oneDNN primitive alone (bench/dnnl_conv.h): in the layouts sluice's kernels use (NHWC, HWIO;
+// the gap to the Session is sluice's overhead) and in oneDNN's preferred layouts (the floor).
+//
+//   build/bin/conv_microbench [--benchmark_filter=Sluice.*] [--benchmark_min_time=0.01]
+//
+// Each benchmark's argument is the index of its shape in kShapes, named in its label;
+// FLOP/s counts 2 * multiply-adds of the pass. Measure on a quiet machine: on a busy one the
+// Session's adaptive intra-op threads (runtime/intra_op_threads.h) run fewer OpenMP threads
+// than the bare primitive gets, whose parallel regions then wait on descheduled threads (on the
+// shared 2-core VM the NHWC backward-data primitive of lenet_conv1 took 500 ms of CPU against
+// 8 ms through the Session); OMP_NUM_THREADS=1 compares the two on one thread.
+#include <string>
+#include <vector>
+
+#include "bench/dnnl_conv.h"
+#include "benchmark/benchmark.h"
+#include "sluice.h"
+
+namespace sluice {
+namespace {
+
+using bench::ConvShape;
+using bench::DnnlConv;
+
+struct NamedShape {
+  const char* name;
+  ConvShape shape;  // stride 1, SAME padding (pad = (k - 1) / 2)
+};
+
+const NamedShape kShapes[] = {
+    {"lenet_conv1 64x28x28x1 -> 32 5x5", {64, 28, 28, 1, 32, 5, 5, 1, 2}},
+    {"lenet_conv2 64x14x14x32 -> 64 5x5", {64, 14, 14, 32, 64, 5, 5, 1, 2}},
+    {"vgg_conv1 1x224x224x3 -> 64 3x3", {1, 224, 224, 3, 64, 3, 3, 1, 1}},
+    {"vgg_conv3 1x56x56x128 -> 128 3x3", {1, 56, 56, 128, 128, 3, 3, 1, 1}},
+};
+constexpr int kNumShapes = sizeof(kShapes) / sizeof(kShapes[0]);
+
+enum class Pass { kForward, kBackwardData, kBackwardWeights };
+
+Tensor Filled(const TensorShape& shape) {
+  Tensor t(DT_FLOAT, shape);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.NumElements(); ++i) p[i] = 0.01f * static_cast<float>(i % 7);
+  return t;
+}
+
+void SetCounters(benchmark::State& state, const NamedShape& s) {
+  state.SetLabel(s.name);
+  state.counters["FLOP/s"] = benchmark::Counter(s.shape.Flops(), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// One Conv2D pass as a graph of placeholders fed each Run.
+void SluiceConv(benchmark::State& state, Pass pass) {
+  const NamedShape& s = kShapes[state.range(0)];
+  const ConvShape& c = s.shape;
+  const TensorShape input_shape{c.n, c.h, c.w, c.ic}, filter_shape{c.kh, c.kw, c.ic, c.oc},
+      output_shape{c.n, c.oh(), c.ow(), c.oc};
+  const std::vector<int> strides = {1, static_cast<int>(c.stride), static_cast<int>(c.stride), 1};
+  Scope root = Scope::NewRootScope();
+  std::vector<std::pair<Output, Tensor>> feeds;
+  Output out;
+  if (pass == Pass::kForward) {
+    auto input = ops::Placeholder(root, DT_FLOAT, input_shape), filter = ops::Placeholder(root, DT_FLOAT, filter_shape);
+    out = ops::Conv2D(root, input, filter, strides, "SAME");
+    feeds = {{input, Filled(input_shape)}, {filter, Filled(filter_shape)}};
+  } else if (pass == Pass::kBackwardData) {
+    auto filter = ops::Placeholder(root, DT_FLOAT, filter_shape), grad = ops::Placeholder(root, DT_FLOAT, output_shape);
+    const std::vector<int32_t> sizes = {static_cast<int32_t>(c.n), static_cast<int32_t>(c.h),
+                                        static_cast<int32_t>(c.w), static_cast<int32_t>(c.ic)};
+    out = ops::Conv2DBackpropInput(root, Tensor::FromVector(sizes), filter, grad, strides, "SAME");
+    feeds = {{filter, Filled(filter_shape)}, {grad, Filled(output_shape)}};
+  } else {
+    auto input = ops::Placeholder(root, DT_FLOAT, input_shape), grad = ops::Placeholder(root, DT_FLOAT, output_shape);
+    const std::vector<int32_t> sizes = {static_cast<int32_t>(c.kh), static_cast<int32_t>(c.kw),
+                                        static_cast<int32_t>(c.ic), static_cast<int32_t>(c.oc)};
+    out = ops::Conv2DBackpropFilter(root, input, Tensor::FromVector(sizes), grad, strides, "SAME");
+    feeds = {{input, Filled(input_shape)}, {grad, Filled(output_shape)}};
+  }
+  if (!root.ok()) {
+    state.SkipWithError(std::string(root.status().message()).c_str());
+    return;
+  }
+  Session session(root);
+  std::vector<Tensor> fetched;
+  Status status = session.Run(feeds, {out}, &fetched);  // builds the plan and the primitive
+  if (!status.ok()) {
+    state.SkipWithError(std::string(status.message()).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    status = session.Run(feeds, {out}, &fetched);
+    if (!status.ok()) {
+      state.SkipWithError(std::string(status.message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(fetched[0].raw_data());
+  }
+  SetCounters(state, s);
+}
+
+void DnnlPass(benchmark::State& state, Pass pass, DnnlConv::Layout layout) {
+  const NamedShape& s = kShapes[state.range(0)];
+  DnnlConv conv(s.shape, layout);
+  auto run = [&] {
+    switch (pass) {
+      case Pass::kForward: conv.Forward(); break;
+      case Pass::kBackwardData: conv.BackwardData(); break;
+      case Pass::kBackwardWeights: conv.BackwardWeights(); break;
+    }
+  };
+  run();
+  for (auto _ : state) run();
+  SetCounters(state, s);
+}
+
+void BM_SluiceConv2DForward(benchmark::State& state) { SluiceConv(state, Pass::kForward); }
+void BM_SluiceConv2DBackpropInput(benchmark::State& state) { SluiceConv(state, Pass::kBackwardData); }
+void BM_SluiceConv2DBackpropFilter(benchmark::State& state) { SluiceConv(state, Pass::kBackwardWeights); }
+void BM_DnnlNhwcForward(benchmark::State& state) { DnnlPass(state, Pass::kForward, DnnlConv::Layout::kNhwc); }
+void BM_DnnlNhwcBackwardData(benchmark::State& state) { DnnlPass(state, Pass::kBackwardData, DnnlConv::Layout::kNhwc); }
+void BM_DnnlNhwcBackwardWeights(benchmark::State& state) {
+  DnnlPass(state, Pass::kBackwardWeights, DnnlConv::Layout::kNhwc);
+}
+void BM_DnnlBlockedForward(benchmark::State& state) { DnnlPass(state, Pass::kForward, DnnlConv::Layout::kAny); }
+void BM_DnnlBlockedBackwardData(benchmark::State& state) {
+  DnnlPass(state, Pass::kBackwardData, DnnlConv::Layout::kAny);
+}
+void BM_DnnlBlockedBackwardWeights(benchmark::State& state) {
+  DnnlPass(state, Pass::kBackwardWeights, DnnlConv::Layout::kAny);
+}
+
+BENCHMARK(BM_SluiceConv2DForward)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlNhwcForward)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlBlockedForward)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SluiceConv2DBackpropInput)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlNhwcBackwardData)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlBlockedBackwardData)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SluiceConv2DBackpropFilter)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlNhwcBackwardWeights)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlBlockedBackwardWeights)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace sluice
+
+BENCHMARK_MAIN();
