@@ -407,6 +407,7 @@ TEST(ExamplesTest, ConvAutoencoderBadFlagsAndMissingDataAreOneLineErrors) {
   r = run("--noise_factor -1");
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("usage: conv_autoencoder"));
+}
 
 // ---- examples/fashion_mnist ------------------------------------------------------------------
 
