@@ -124,12 +124,14 @@ std::string Scope::GetUniqueNameForOp(const std::string& op_type) const {
 }
 
 Scope Scope::NewSubScope(const std::string& child) const {
-  // As TensorFlow's: the child's name is `child` (made unique), never the WithOpName name,
-  // which the sub-scope does not keep.
-  Scope unnamed(WithoutOpName(data_));
-  if (child.empty()) return unnamed;
-  std::string unique = unnamed.GetUniqueNameForOp(child);
-  return Scope(Derive(unnamed.data_, [&](ScopeData* d) { d->prefix = unique + "/"; }));
+  if (child.empty()) return Scope(WithoutOpName(data_));
+  // With a WithOpName name, that exact name (how builders open the name scope of the op they
+  // were asked to name: internal::MakeNameScope); the sub-scope does not keep it.
+  std::string unique = GetUniqueNameForOp(child);
+  return Scope(Derive(data_, [&](ScopeData* d) {
+    d->prefix = unique + "/";
+    d->op_name.reset();
+  }));
 }
 
 Scope Scope::WithOpName(const std::string& name) const {

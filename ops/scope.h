@@ -119,7 +119,9 @@ class Scope {
   static Scope NewRootScope();
 
   // Ops built in the sub-scope are named "<prefix>/<child>/...". A child name used twice gets
-  // a suffix ("dense", "dense_1"), as in TensorFlow. The sub-scope has no WithOpName name.
+  // a suffix ("dense", "dense_1"), as in TensorFlow. On a scope with a WithOpName name the
+  // child is named exactly that name instead (the name scope of the op a builder was asked to
+  // name); the sub-scope itself has no WithOpName name.
   Scope NewSubScope(const std::string& child) const;
   // The With* methods each change one thing and keep the rest, so they compose in any order:
   // root.WithOpName("a").WithDevice(d).WithControlDependencies(deps) builds the same node as

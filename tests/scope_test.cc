@@ -113,14 +113,27 @@ TEST(ScopeTest, OnlyTheOpBuiltTakesTheName) {
   ASSERT_TRUE(root.ok()) << root.status();
   EXPECT_NE(z.op().name(), "y");
   EXPECT_TRUE(ControlInputNames(z.op()).empty());
-  // A sub-scope is named by its child name, not the op name, and drops the op name.
-  Scope sub = named.WithDevice("/device:CPU:0").NewSubScope("inner");
+  // A sub-scope keeps the device and control dependencies, not the op name.
+  Scope sub = root.WithDevice("/device:CPU:0").WithControlDependencies({dep}).NewSubScope("inner");
   EXPECT_EQ(sub.name_prefix(), "inner/");
   auto w = ops::Const(sub, 1.0f);
   ASSERT_TRUE(root.ok()) << root.status();
   EXPECT_EQ(w.op().name(), "inner/Const");
   EXPECT_EQ(w.node()->requested_device(), "/device:CPU:0");
   EXPECT_EQ(ControlInputNames(w.op()), std::vector<std::string>{"dep"});
+
+  // On a named scope, whatever the With* order, the sub-scope takes the op name exactly (the
+  // name scope of the op a builder was asked to name) and does not keep it.
+  const std::vector<std::pair<std::string, Scope>> named_scopes = {
+      {"outer1", root.WithOpName("outer1").WithDevice("/device:CPU:0").WithControlDependencies({dep})},
+      {"outer2", root.WithControlDependencies({dep}).WithDevice("/device:CPU:0").WithOpName("outer2")}};
+  for (const auto& [name, s] : named_scopes) {
+    Scope outer = s.NewSubScope("child");
+    EXPECT_EQ(outer.name_prefix(), name + "/");
+    EXPECT_EQ(outer.device(), "/device:CPU:0");
+    EXPECT_EQ(outer.control_deps().size(), 1u);
+    EXPECT_EQ(outer.GetUniqueNameForOp("Const"), name + "/Const");
+  }
 
   Session session(root);
   std::vector<Tensor> out;
