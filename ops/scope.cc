@@ -12,12 +12,20 @@ using internal::ScopeState;
 
 namespace {
 
+// A copy of `d` changed by `change`. The op name stays unless `change` resets it: the With*
+// methods compose in any order (root.WithOpName("a").WithControlDependencies(deps) names the
+// op "a" as root.WithControlDependencies(deps).WithOpName("a") does).
 std::shared_ptr<const ScopeData> Derive(const std::shared_ptr<const ScopeData>& d,
                                         const std::function<void(ScopeData*)>& change) {
   auto copy = std::make_shared<ScopeData>(*d);
-  copy->op_name.reset();
   change(copy.get());
   return copy;
+}
+
+// `d` without its WithOpName name.
+std::shared_ptr<const ScopeData> WithoutOpName(const std::shared_ptr<const ScopeData>& d) {
+  if (!d->op_name) return d;
+  return Derive(d, [](ScopeData* c) { c->op_name.reset(); });
 }
 
 // Casts a literal to `dtype` (numeric and bool types).
@@ -87,7 +95,7 @@ Output Input::ToOutput(const Scope& scope, DataType dtype) const {
     return Output();
   }
   // Not under the scope's WithOpName name: that belongs to the op this literal feeds.
-  Scope const_scope(Derive(scope.data(), [](ScopeData*) {}));
+  Scope const_scope(WithoutOpName(scope.data()));
   return NodeBuilder(const_scope, "Const").Attr("value", *value).Attr("dtype", value->dtype()).Finalize();
 }
 
@@ -116,9 +124,14 @@ std::string Scope::GetUniqueNameForOp(const std::string& op_type) const {
 }
 
 Scope Scope::NewSubScope(const std::string& child) const {
-  if (child.empty()) return Scope(Derive(data_, [](ScopeData*) {}));
+  if (child.empty()) return Scope(WithoutOpName(data_));
+  // With a WithOpName name, that exact name (how builders open the name scope of the op they
+  // were asked to name: internal::MakeNameScope); the sub-scope does not keep it.
   std::string unique = GetUniqueNameForOp(child);
-  return Scope(Derive(data_, [&](ScopeData* d) { d->prefix = unique + "/"; }));
+  return Scope(Derive(data_, [&](ScopeData* d) {
+    d->prefix = unique + "/";
+    d->op_name.reset();
+  }));
 }
 
 Scope Scope::WithOpName(const std::string& name) const {
@@ -307,7 +320,9 @@ Operation NodeBuilder::Finalize() {
     absl::MutexLock lock(&scope_.data()->state->mu);
     scope_.data()->state->node_places[*node] = {scope_.name_prefix(), scope_.device()};
   }
-  return Operation(*node, scope_.data());
+  // The operation's scope is where it was built, without the name it took: operators and
+  // gradients that build in it name their own ops.
+  return Operation(*node, WithoutOpName(scope_.data()));
 }
 
 void ResolveBinaryInputs(const Scope& scope, const Input& a, const Input& b, Output* x, Output* y) {

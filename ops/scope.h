@@ -119,12 +119,21 @@ class Scope {
   static Scope NewRootScope();
 
   // Ops built in the sub-scope are named "<prefix>/<child>/...". A child name used twice gets
-  // a suffix ("dense", "dense_1"), as in TensorFlow.
+  // a suffix ("dense", "dense_1"), as in TensorFlow. On a scope with a WithOpName name the
+  // child is named exactly that name instead (the name scope of the op a builder was asked to
+  // name); the sub-scope itself has no WithOpName name.
   Scope NewSubScope(const std::string& child) const;
-  // The next op built gets exactly this name (within the scope's prefix).
+  // The With* methods each change one thing and keep the rest, so they compose in any order:
+  // root.WithOpName("a").WithDevice(d).WithControlDependencies(deps) builds the same node as
+  // root.WithControlDependencies(deps).WithDevice(d).WithOpName("a").
+  //
+  // The op built gets exactly this name (within the scope's prefix).
   Scope WithOpName(const std::string& name) const;
+  // Ops built request this device ("" for none).
   Scope WithDevice(const std::string& device) const;
+  // Ops built run after `deps` (added to the scope's control dependencies).
   Scope WithControlDependencies(const std::vector<Operation>& deps) const;
+  // Ops built have none of the scope's control dependencies.
   Scope WithNoControlDependencies() const;
 
   Graph* graph() const;

@@ -5,7 +5,10 @@
 // blocks are independent and a large tensor fills in parallel with the same values whatever the
 // thread count. The key comes from (seed, seed2), or from std::random_device when both are 0;
 // the kernel's run counter advances atomically, so successive (and concurrent) runs draw new
-// values. Values are not bit-identical to TensorFlow's.
+// values. Values are not bit-identical to TensorFlow's. As in TensorFlow, ops given the same
+// (seed, seed2) read the same blocks: TruncatedNormal keeps RandomStandardNormal's values that
+// fall within two standard deviations, so such ops are correlated with one another (never with
+// other seeds or other runs). tests/random_stats_test.cc checks the streams statistically.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -17,25 +20,17 @@
 
 #include "core/kernel.h"
 #include "kernels/cpu/parallel_for.h"
+#include "kernels/cpu/philox.h"
 
 namespace sluice {
 namespace {
 
 using Block = std::array<uint32_t, 4>;
 
+// Block `index` (attempt `attempt`) of run `run` of the stream keyed by `key`.
 Block Philox(uint64_t key, uint32_t index, uint32_t attempt, uint64_t run) {
-  constexpr uint32_t kM0 = 0xD2511F53, kM1 = 0xCD9E8D57, kW0 = 0x9E3779B9, kW1 = 0xBB67AE85;
-  uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
-  Block c = {index, attempt, static_cast<uint32_t>(run), static_cast<uint32_t>(run >> 32)};
-  for (int round = 0; round < 10; ++round) {
-    uint64_t p0 = static_cast<uint64_t>(kM0) * c[0];
-    uint64_t p1 = static_cast<uint64_t>(kM1) * c[2];
-    c = {static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k0, static_cast<uint32_t>(p1),
-         static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k1, static_cast<uint32_t>(p0)};
-    k0 += kW0;
-    k1 += kW1;
-  }
-  return c;
+  return cpu::Philox4x32({static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32)},
+                         {index, attempt, static_cast<uint32_t>(run), static_cast<uint32_t>(run >> 32)});
 }
 
 // SplitMix64's finalizer: spreads (seed, seed2) over the 64-bit key.
