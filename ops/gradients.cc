@@ -74,7 +74,9 @@ Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
   for (const Output& o : xs) {
     if (!o.valid()) return errors::InvalidArgument("AddSymbolicGradients: invalid x");
   }
-  Scope scope = outer.NewSubScope("gradients");
+  // "gradients/" under the caller's name scope, as tf.gradients names it, also when the caller's
+  // scope carries a WithOpName name (Minimize's train op name): that name is not the gradients'.
+  Scope scope = outer.NewSubScope("").NewSubScope("gradients");
 
   // Nodes on a differentiable path from some x to some y.
   absl::flat_hash_set<const Node*> from_xs;

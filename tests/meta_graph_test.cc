@@ -115,8 +115,8 @@ TEST(MetaGraphTest, ExportHasTf1sLayout) {
   // The optimizer gates each op's input gradients as TF1's GATE_OP does.
   absl::flat_hash_set<std::string> nodes;
   for (const NodeDef& n : meta.graph_def().node()) nodes.insert(n.name());
-  for (const char* name : {"train/out/MatMul_grad/tuple/group_deps", "train/out/MatMul_grad/tuple/control_dependency",
-                           "train/out/MatMul_grad/tuple/control_dependency_1"}) {
+  for (const char* name : {"gradients/out/MatMul_grad/tuple/group_deps", "gradients/out/MatMul_grad/tuple/control_dependency",
+                           "gradients/out/MatMul_grad/tuple/control_dependency_1"}) {
     EXPECT_TRUE(nodes.contains(name)) << name;
   }
 
