@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Builds sluice with a sanitizer in a build directory of its own and runs tests there.
 #
-#   tools/sanitize.sh address [ctest arguments...]   AddressSanitizer + UBSan (build-asan/): the
-#       ctest suite, fuzz corpora and hostile graphs included, every report fatal (all but the
-#       packaging tests and the TensorFlow comparisons; see below). CI runs it.
+#   tools/sanitize.sh address [--ci] [ctest arguments...]   AddressSanitizer + UBSan (build-asan/):
+#       the ctest suite, fuzz corpora and hostile graphs included, every report fatal (all but the
+#       packaging tests and the TensorFlow comparisons; see below). With --ci (what CI runs, to
+#       keep CI within its time on two cores): only the programs of CI_PROGRAMS below, the tests
+#       of the runtime, the file formats and every parser of outside bytes, the CLI, the kernels
+#       that index memory (array, conv, batch norm, every kernel's coverage test) and the fuzz
+#       corpora; the library-level tests (losses, layers, optimizers, ...) and the example
+#       trainings run in the plain build only.
 #   tools/sanitize.sh thread [ctest arguments...]    ThreadSanitizer (build-tsan/): the tests
 #       labelled "concurrency" (sessions, executor, variables, the stress test).
 #
@@ -20,8 +25,20 @@
 # Environment: SLUICE_SANITIZE_BUILD_DIR overrides the build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=${1:?usage: tools/sanitize.sh address|thread [ctest arguments...]}
+mode=${1:?usage: tools/sanitize.sh address|thread [--ci] [ctest arguments...]}
 shift
+ci=0
+if [[ ${1:-} == --ci ]]; then
+  ci=1
+  shift
+fi
+# The test programs of `address --ci`.
+readonly CI_PROGRAMS=(array_ops_test batch_norm_test checkpoint_crash_test cli_test coding_test compiled_graph_test
+  concurrency_stress_test control_flow_test conv_ops_test core_test crc32c_test depthwise_conv_test
+  device_placement_test env_test file_io_test function_test graph_mutation_test graph_passes_test
+  hostile_graph_test idx_test kernel_coverage_test lrn_test meta_graph_test more_ops_test npy_test
+  record_io_test resource_variable_test saver_test session_run_contract_test session_test state_ops_test
+  summary_test table_test tensor_bundle_test tf1_graph_test)
 log() { echo "[sanitize] $*"; }
 
 tools/setup.sh --no-build
@@ -91,10 +108,14 @@ else
   # tools/tsan.supp: the one report abseil's own lock internals give (it says why).
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$(pwd)/tools/tsan.supp}
 fi
-if [[ ! -f $build/build.ninja ]]; then
-  log "configuring $build/ (SLUICE_SANITIZE=$mode)"
-  cmake -S . -B "$build" -G Ninja "${configure[@]}" >/dev/null
+programs=""
+if ((ci)); then
+  [[ $mode == address ]] || { echo "tools/sanitize.sh: --ci is for address mode" >&2; exit 2; }
+  programs=$(IFS=';'; echo "${CI_PROGRAMS[*]}")
 fi
+# Configured every time (quick when nothing changed): the program list may differ from the last run's.
+log "configuring $build/ (SLUICE_SANITIZE=$mode${programs:+, the CI programs})"
+cmake -S . -B "$build" -G Ninja "${configure[@]}" "-DSLUICE_TEST_PROGRAMS=$programs" >/dev/null
 log "building $build/"
 cmake --build "$build" -j "$(nproc)"
 log "running ctest in $build/"
