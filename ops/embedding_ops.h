@@ -6,7 +6,7 @@
 // the partition strategy:
 //  - "mod": partition i % n, row i / n of it;
 //  - "div": the ids split into n contiguous ranges, the first (vocabulary % n) ranges one row
-//    longer than the others.
+//  longer than the others.
 // Params may be plain tensors or variables' values or refs (ops::VariableV2's output,
 // Variable::value()); resource variables are not handled here. For example (`root` a Scope):
 //

@@ -5,14 +5,14 @@
 // data is float, double, int32 or int64 (SparseSegmentMean/SqrtN: float or double) of any rank
 // >= 1. Three families:
 //  - UnsortedSegment*(data, segment_ids, num_segments): segment_ids' shape is a prefix of data's,
-//    the output is [num_segments] + data.shape[segment_ids.rank:]. Negative ids are dropped; an
-//    id >= num_segments fails the run naming the node and the id. A segment without ids is 0
-//    (Sum, Mean), 1 (Prod), lowest() (Max) or max() (Min).
+//  the output is [num_segments] + data.shape[segment_ids.rank:]. Negative ids are dropped; an
+//  id >= num_segments fails the run naming the node and the id. A segment without ids is 0
+//  (Sum, Mean), 1 (Prod), lowest() (Max) or max() (Min).
 //  - Segment*(data, segment_ids): segment_ids is a sorted, non-negative vector of data's dim 0;
-//    the output has last id + 1 rows, rows of skipped ids are 0 (1 for Prod).
+//  the output has last id + 1 rows, rows of skipped ids are 0 (1 for Prod).
 //  - SparseSegment*(data, indices, segment_ids): reduces the rows data[indices[j]] by the sorted
-//    segment_ids[j]; the output has last id + 1 rows, skipped ids give zero rows. Mean divides
-//    by the number of rows of the segment, SqrtN by its square root.
+//  segment_ids[j]; the output has last id + 1 rows, skipped ids give zero rows. Mean divides
+//  by the number of rows of the segment, SqrtN by its square root.
 // Each builder records a shape or dtype error on the scope and returns an invalid Output; every
 // op here has its gradient registered (SparseSegment{Mean,SqrtN}Grad, themselves gradients, and
 // Unique, whose ids are integers, have none).
