@@ -8,7 +8,8 @@
 //  - "div": the ids split into n contiguous ranges, the first (vocabulary % n) ranges one row
 //  longer than the others.
 // Params may be plain tensors or variables' values or refs (ops::VariableV2's output,
-// Variable::value()); resource variables are not handled here. For example (`root` a Scope):
+// Variable::value(); the optimizers differentiate with respect to value(), so a table to be
+// trained is passed as its values); resource variables are not handled here. For example (`root` a Scope):
 //
 //   // A 5-row table of 2-d embeddings, split "mod" into two partitions (ids 0, 2, 4 and 1, 3).
 //   auto part0 = ops::Const(root, {0.f, 0.f, 2.f, 2.f, 4.f, 4.f}, {3, 2});

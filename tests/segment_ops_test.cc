@@ -270,6 +270,58 @@ TEST(SparseSegmentTest, Gradients) {
   }
 }
 
+// ---- Large inputs: the parallel paths against plain loops -----------------------------------
+
+TEST(SegmentParallelTest, LargeInputsMatchSerialLoops) {
+  const int64_t rows = 3000, cols = 40, n = 4000, per_bag = 37;
+  const Tensor data = test::Floats({rows, cols});
+  const float* x = data.data<float>();
+  std::vector<int64_t> unsorted(rows), sorted(rows), indices(n);
+  std::vector<int32_t> bags(n);
+  for (int64_t j = 0; j < rows; ++j) {
+    unsorted[j] = (j * 7) % 51 - 1;  // -1 (dropped) to 49
+    sorted[j] = j / 70;
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    indices[j] = (j * 13) % rows;
+    bags[j] = static_cast<int32_t>(j / per_bag);
+  }
+  const int64_t num_bags = (n - 1) / per_bag + 1, num_sorted = sorted.back() + 1;
+  std::vector<float> max_ref(50 * cols, std::numeric_limits<float>::lowest());
+  std::vector<double> sum_ref(num_sorted * cols, 0), sqrtn_ref(num_bags * cols, 0), grad_ref(rows * cols, 0);
+  std::vector<int64_t> bag_size(num_bags, 0);
+  for (int64_t j = 0; j < n; ++j) ++bag_size[bags[j]];
+  for (int64_t j = 0; j < rows; ++j) {
+    for (int64_t c = 0; c < cols; ++c) {
+      if (unsorted[j] >= 0) max_ref[unsorted[j] * cols + c] = std::max(max_ref[unsorted[j] * cols + c], x[j * cols + c]);
+      sum_ref[sorted[j] * cols + c] += x[j * cols + c];
+    }
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    const double scale = 1 / std::sqrt(static_cast<double>(bag_size[bags[j]]));
+    for (int64_t c = 0; c < cols; ++c) {
+      sqrtn_ref[bags[j] * cols + c] += x[indices[j] * cols + c] * scale;
+      // The Grad op's input: `data`'s first num_bags rows as the bags' gradients.
+      grad_ref[indices[j] * cols + c] += x[bags[j] * cols + c] / static_cast<double>(bag_size[bags[j]]);
+    }
+  }
+  Scope root = Scope::NewRootScope();
+  auto d = ops::Const(root, data);
+  auto mx = ops::UnsortedSegmentMax(root, d, ops::Const(root, I64(unsorted, {rows})), 50);
+  auto sum = ops::SegmentSum(root, d, ops::Const(root, I64(sorted, {rows})));
+  auto idx = ops::Const(root, I64(indices, {n}));
+  auto seg = ops::Const(root, I32(bags, {n}));
+  auto sq = ops::SparseSegmentSqrtN(root, d, idx, seg);
+  auto g = ops::SparseSegmentMeanGrad(root, ops::Slice(root, d, {0, 0}, {static_cast<int>(num_bags), -1}), idx, seg,
+                                      static_cast<int>(rows));
+  auto out = test::RunGraph(root, {}, {mx, sum, sq, g});
+  ASSERT_TRUE(out.ok()) << out.status();
+  test::ExpectTensorEqual((*out)[0], F(max_ref, {50, cols}));
+  test::ExpectTensorNear((*out)[1], F(std::vector<float>(sum_ref.begin(), sum_ref.end()), {num_sorted, cols}), 1e-4);
+  test::ExpectTensorNear((*out)[2], F(std::vector<float>(sqrtn_ref.begin(), sqrtn_ref.end()), {num_bags, cols}), 1e-4);
+  test::ExpectTensorNear((*out)[3], F(std::vector<float>(grad_ref.begin(), grad_ref.end()), {rows, cols}), 1e-4);
+}
+
 // ---- DynamicPartition, DynamicStitch, Unique -------------------------------------------------
 
 TEST(DynamicPartitionStitchTest, PartitionsAndStitchesBack) {
@@ -286,6 +338,14 @@ TEST(DynamicPartitionStitchTest, PartitionsAndStitchesBack) {
                                  ops::Const(root, I32({1, 0, 0, 1}, {2, 2})), 2);
   test::ExpectTensorEqual(test::RunOne(root, q[0]), I64({6, 7}, {2}));
   test::ExpectTensorEqual(test::RunOne(root, q[1]), I64({5, 8}, {2}));
+
+  // Strings move by value.
+  auto words = Tensor::FromVector(std::vector<std::string>{"a", "bb", "ccc"}, TensorShape({3}));
+  auto wp = ops::DynamicPartition(root, ops::Const(root, words), ops::Const(root, I32({1, 0, 1}, {3})), 2);
+  auto ws = ops::DynamicStitch(root, {ops::Const(root, I32({1, 0}, {2})), ops::Const(root, I32({2}, {1}))},
+                               {wp[1], wp[0]});
+  test::ExpectTensorEqual(test::RunOne(root, ws),
+                          Tensor::FromVector(std::vector<std::string>{"ccc", "a", "bb"}, TensorShape({3})));
 
   auto st = ops::DynamicStitch(root, {ops::Const(root, I32({0, 4}, {2})), ops::Const(root, I32({1, 4}, {1, 2}))},
                                {ops::Const(root, F({1, 2, 3, 4}, {2, 2})), ops::Const(root, F({5, 6, 7, 8}, {1, 2, 2}))});
@@ -526,6 +586,31 @@ TEST(EmbeddingLookupSparseTest, GradientsWrtParamsAndWeights) {
       }
     }
   }
+}
+
+TEST(EmbeddingLookupSparseTest, TrainsVariablePartitions) {
+  // Two "mod" partitions as variables; loss = sum of the "sum"-combined bags {1, 3} and {4, 1, 1}:
+  // one gradient-descent step of rate 1 takes 3 off row 1's entries and 1 off rows 3 and 4.
+  Scope root = Scope::NewRootScope();
+  Variable p0(root.WithOpName("emb_0"), PartitionValues({0, 2, 4}, DT_FLOAT));
+  Variable p1(root.WithOpName("emb_1"), PartitionValues({1, 3}, DT_FLOAT));
+  ops::SparseIds bags{ops::Const(root, I64({0, 0, 0, 1, 1, 0, 1, 1, 1, 2}, {5, 2})),
+                      ops::Const(root, I64({1, 3, 4, 1, 1}, {5})), ops::Const(root, I64({2, 3}, {2}))};
+  auto out = ops::EmbeddingLookupSparse(root, {p0.value(), p1.value()}, bags, std::nullopt, "sum");
+  auto loss = ops::Sum(root, out, {0, 1});
+  auto train = train::GradientDescentOptimizer(1.0f).Minimize(root, loss);
+  ASSERT_TRUE(root.status().ok()) << root.status();
+  auto init = ops::GlobalVariablesInitializer(root);
+  auto before = test::RunGraph(root, {}, {loss}, {init});
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_FLOAT_EQ((*before)[0].data<float>()[0], 11 + 12 + 31 + 32 + 41 + 42 + 2 * (11 + 12));
+  Session session(root, SessionOptions{});
+  std::vector<Tensor> values;
+  ASSERT_TRUE(session.Run({}, {}, {init}).ok());
+  ASSERT_TRUE(session.Run({}, {}, {train}).ok());
+  ASSERT_TRUE(session.Run({}, {p0.value(), p1.value()}, {}, &values).ok());
+  test::ExpectTensorEqual(values[0], F({1, 2, 21, 22, 40, 41}, {3, 2}));
+  test::ExpectTensorEqual(values[1], F({8, 9, 30, 31}, {2, 2}));
 }
 
 TEST(EmbeddingLookupSparseTest, BadArguments) {

@@ -327,6 +327,12 @@ void CopyElements(const Tensor& src, int64_t from, Tensor* dst, int64_t to, int6
               static_cast<const char*>(src.raw_data()) + from * size, n * size);
 }
 
+// Whether CopyElements can move elements of dt (a fixed size or strings).
+Status CheckCopyable(DataType dt) {
+  if (BaseType(dt) == DT_STRING || DataTypeSize(dt) > 0) return absl::OkStatus();
+  return errors::Unimplemented("dtype ", DataTypeString(dt), " is not supported");
+}
+
 void ZeroElements(Tensor* t) {
   if (BaseType(t->dtype()) == DT_STRING || t->NumElements() == 0) return;
   std::memset(t->raw_data(), 0, t->NumElements() * DataTypeSize(t->dtype()));
@@ -342,6 +348,7 @@ class DynamicPartitionOp : public OpKernel {
   void Compute(OpKernelContext* ctx) override {
     const Tensor& data = ctx->input(0);
     const Tensor& partitions = ctx->input(1);
+    OP_REQUIRES_OK(ctx, CheckCopyable(data.dtype()));
     bool prefix = partitions.dims() <= data.dims();
     for (int d = 0; prefix && d < partitions.dims(); ++d) prefix = partitions.dim_size(d) == data.dim_size(d);
     OP_REQUIRES(ctx, prefix,
@@ -382,6 +389,7 @@ class DynamicStitchOp : public OpKernel {
   using OpKernel::OpKernel;
   void Compute(OpKernelContext* ctx) override {
     const int n = ctx->num_inputs() / 2;
+    OP_REQUIRES_OK(ctx, CheckCopyable(ctx->input(n).dtype()));
     int64_t max_index = -1;
     TensorShape rest;
     for (int m = 0; m < n; ++m) {
