@@ -175,8 +175,9 @@ Output EmbeddingLookupSparse(const Scope& scope, const std::vector<Output>& para
   embeddings = ops::Mul(s, embeddings, w);
   Output sum = ops::SegmentSum(s, embeddings, segment_ids);
   if (combiner == "sum") return sum;
-  if (combiner == "mean") return ops::Div(s, sum, ops::SegmentSum(s, w, segment_ids));
-  return ops::Div(s, sum, ops::Sqrt(s, ops::SegmentSum(s, ops::Square(s, w), segment_ids)));
+  // DivNoNan, as TensorFlow's: a row without ids (its weights sum to 0) is 0, not NaN.
+  if (combiner == "mean") return ops::DivNoNan(s, sum, ops::SegmentSum(s, w, segment_ids));
+  return ops::DivNoNan(s, sum, ops::Sqrt(s, ops::SegmentSum(s, ops::Square(s, w), segment_ids)));
 }
 
 }  // namespace ops

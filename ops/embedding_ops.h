@@ -56,8 +56,9 @@ struct SparseIds {
 //  - "sum": sum_k w_k e_k;  "mean": sum_k w_k e_k / sum_k w_k;  "sqrtn": sum_k w_k e_k / sqrt(sum_k w_k^2),
 // where `weights` (float or double [N], one per id, of the params' dtype or cast to it) default
 // to 1 (then SparseSegment{Sum,Mean,SqrtN} combine the rows). The result has shape
-// [last row with an id + 1] + params[0].shape[1:]: rows without ids are zero, trailing ones
-// are missing, as TensorFlow's. Gradients flow to params (and weights).
+// [last row with an id + 1] + params[0].shape[1:]: rows without ids are zero (also for weighted
+// "mean" and "sqrtn", which divide with DivNoNan), trailing ones are missing, as TensorFlow's.
+// Gradients flow to params (and weights).
 Output EmbeddingLookupSparse(const Scope& scope, const std::vector<Output>& params, const SparseIds& ids,
                              const std::optional<Output>& weights = std::nullopt,
                              const std::string& combiner = "mean", const std::string& partition_strategy = "mod",

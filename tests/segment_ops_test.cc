@@ -453,6 +453,30 @@ TEST(EmbeddingLookupTest, OneAndThreePartitionsBothStrategies) {
   }
 }
 
+TEST(EmbeddingLookupTest, UnevenPartitionsOfSevenRows) {
+  // 7 rows over 3 partitions: "mod" holds {0, 3, 6}, {1, 4}, {2, 5}; "div" {0, 1, 2}, {3, 4}, {5, 6}.
+  const std::vector<Layout> layouts = {{"mod", {{0, 3, 6}, {1, 4}, {2, 5}}}, {"div", {{0, 1, 2}, {3, 4}, {5, 6}}}};
+  for (const Layout& layout : layouts) {
+    SCOPED_TRACE(layout.strategy);
+    Scope root = Scope::NewRootScope();
+    auto rows = ops::EmbeddingLookup(root, ConstPartitions(root, layout), ops::Const(root, I32({6, 0, 3, 5, 1, 2, 4}, {7})),
+                                     layout.strategy);
+    test::ExpectTensorEqual(test::RunOne(root, rows),
+                            F({61, 62, 1, 2, 31, 32, 51, 52, 11, 12, 21, 22, 41, 42}, {7, 2}));
+    // Partitions of unknown sizes: "div" adds their dim 0s up at run time.
+    std::vector<Output> params;
+    std::vector<std::pair<Output, Tensor>> feeds;
+    for (const auto& ids : layout.ids) {
+      params.push_back(ops::Placeholder(root, DT_FLOAT, TensorShape({-1, -1})));
+      feeds.push_back({params.back(), PartitionValues(ids, DT_FLOAT)});
+    }
+    auto dynamic = ops::EmbeddingLookup(root, params, ops::Const(root, I64({5, 2}, {2})), layout.strategy);
+    auto out = test::RunGraph(root, feeds, {dynamic});
+    ASSERT_TRUE(out.ok()) << out.status();
+    test::ExpectTensorEqual((*out)[0], F({51, 52, 21, 22}, {2, 2}));
+  }
+}
+
 TEST(EmbeddingLookupTest, VariablesAsParams) {
   Scope root = Scope::NewRootScope();
   // Partitions "div" over three variables: one read through its ref, two through their values.
@@ -513,14 +537,14 @@ TEST(EmbeddingLookupTest, BadIdsStrategyAndParams) {
   EXPECT_THAT(r4.status().message(), HasSubstr("params[1] is double, params[0] float"));
 }
 
-// Bags: row 0 = {1, 3}, row 1 empty, row 2 = {4, 1, 1}; weights 2, 1 | 0.5, 1, 3.
+// Bags: row 0 = {1, 3}, row 1 empty, row 2 = {4, 1, 1}, row 3 empty (and so, as in TensorFlow,
+// not in the result); weights 2, 1 | 0.5, 1, 3.
 ops::SparseIds Bags(const Scope& root) {
   return {ops::Const(root, I64({0, 0, 0, 1, 2, 0, 2, 1, 2, 2}, {5, 2})), ops::Const(root, I64({1, 3, 4, 1, 1}, {5})),
-          ops::Const(root, I64({3, 3}, {2}))};
+          ops::Const(root, I64({4, 3}, {2}))};
 }
 
 TEST(EmbeddingLookupSparseTest, CombinersWithAndWithoutWeights) {
-  const float nan = std::numeric_limits<float>::quiet_NaN();
   const float r2 = std::sqrt(2.0f), r3 = std::sqrt(3.0f), r5 = std::sqrt(5.0f), r1025 = std::sqrt(10.25f);
   struct Case {
     const char* combiner;
@@ -528,14 +552,15 @@ TEST(EmbeddingLookupSparseTest, CombinersWithAndWithoutWeights) {
     std::vector<float> expected;
   };
   // Unweighted rows: e1 + e3 = (42, 44) and e4 + 2 e1 = (63, 66); weighted: 2 e1 + e3 = (53, 56)
-  // and 0.5 e4 + 4 e1 = (64.5, 69). Weighted mean / sqrtn of the empty row divide 0 by 0.
+  // and 0.5 e4 + 4 e1 = (64.5, 69). Weighted mean / sqrtn of the empty row divide 0 by 0: 0
+  // (TensorFlow's div_no_nan).
   const std::vector<Case> cases = {
       {"sum", false, {42, 44, 0, 0, 63, 66}},
       {"mean", false, {21, 22, 0, 0, 21, 22}},
       {"sqrtn", false, {42 / r2, 44 / r2, 0, 0, 63 / r3, 66 / r3}},
       {"sum", true, {53, 56, 0, 0, 64.5, 69}},
-      {"mean", true, {53.0f / 3, 56.0f / 3, nan, nan, 64.5f / 4.5f, 69 / 4.5f}},
-      {"sqrtn", true, {53 / r5, 56 / r5, nan, nan, 64.5f / r1025, 69 / r1025}},
+      {"mean", true, {53.0f / 3, 56.0f / 3, 0, 0, 64.5f / 4.5f, 69 / 4.5f}},
+      {"sqrtn", true, {53 / r5, 56 / r5, 0, 0, 64.5f / r1025, 69 / r1025}},
   };
   for (const Layout& layout : Layouts()) {
     for (const Case& c : cases) {
@@ -548,13 +573,7 @@ TEST(EmbeddingLookupSparseTest, CombinersWithAndWithoutWeights) {
       ASSERT_TRUE(root.status().ok()) << root.status();
       Tensor got = test::RunOne(root, out);
       ASSERT_EQ(got.shape().DebugString(), TensorShape({3, 2}).DebugString());
-      for (int i = 0; i < 6; ++i) {
-        if (std::isnan(c.expected[i])) {
-          EXPECT_TRUE(std::isnan(got.data<float>()[i])) << i;
-        } else {
-          EXPECT_NEAR(got.data<float>()[i], c.expected[i], 1e-4) << i;
-        }
-      }
+      test::ExpectTensorNear(got, F(c.expected, {3, 2}), 1e-5);
     }
   }
 }
