@@ -117,7 +117,7 @@ Output EmbeddingLookup(const Scope& scope, const std::vector<Output>& params, co
   }
   std::vector<Output> parts;
   for (int64_t p = 0; p < np; ++p) parts.push_back(ops::GatherV2(s, params[p], gather_ids[p], 0));
-  Output stitched = ops::DynamicStitch(s, positions, parts);
+  Output stitched = ops::ParallelDynamicStitch(s, positions, parts);
   // The element shape: static when params[0]'s is, else read from params[0] at run time.
   const TensorShape& p0 = params[0].shape();
   Output element_shape;

@@ -35,9 +35,10 @@ namespace ops {
 // The rows of the table `params` (one or more partitions, see above) at `ids` (int32 or int64,
 // any shape): shape ids.shape + params[0].shape[1:]. One partition is a Gather; several are
 // TensorFlow's DynamicPartition of the ids by partition, a Gather per partition and a
-// DynamicStitch of the results. With `max_norm`, each row whose L2 norm exceeds it is scaled
-// to norm max_norm. An id outside the table fails the run naming the Gather of its partition;
-// an unknown strategy, no params, or partitions of other dtypes are errors on the scope.
+// ParallelDynamicStitch of the results. With `max_norm`, each row whose L2 norm exceeds it is
+// scaled to norm max_norm. An id outside the table fails the run naming the Gather of its
+// partition (and the row it asks of it); an unknown strategy, no params, or partitions of other
+// dtypes are errors on the scope.
 Output EmbeddingLookup(const Scope& scope, const std::vector<Output>& params, const Input& ids,
                        const std::string& partition_strategy = "mod",
                        std::optional<float> max_norm = std::nullopt);

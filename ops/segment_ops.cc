@@ -149,7 +149,7 @@ Status DynamicPartitionGrad(const Scope& s, const Operation& op, const Grads& dy
   std::vector<Output> parts = ops::DynamicPartition(s, positions, partitions, op.num_outputs());
   std::vector<Output> grads;
   for (int i = 0; i < op.num_outputs(); ++i) grads.push_back(dy[i].valid() ? dy[i] : ops::ZerosLike(s, op.output(i)));
-  dx->push_back(ops::Reshape(s, ops::DynamicStitch(s, parts, grads), ops::Shape(s, data)));
+  dx->push_back(ops::Reshape(s, ops::ParallelDynamicStitch(s, parts, grads), ops::Shape(s, data)));
   dx->push_back(Output());
   return s.status();
 }
@@ -175,12 +175,23 @@ REGISTER_GRADIENT("SparseSegmentMean", SparseSegmentScaledGrad<false>);
 REGISTER_GRADIENT("SparseSegmentSqrtN", SparseSegmentScaledGrad<true>);
 REGISTER_GRADIENT("DynamicPartition", DynamicPartitionGrad);
 REGISTER_GRADIENT("DynamicStitch", DynamicStitchGrad);
+REGISTER_GRADIENT("ParallelDynamicStitch", DynamicStitchGrad);
 REGISTER_NO_GRADIENT("Unique");
 
 Output Build(const Scope& s, const char* op, std::initializer_list<Input> inputs) {
   NodeBuilder b(s, op);
   for (const Input& in : inputs) b.Input(in.ToOutput(s));
   return b.Finalize();
+}
+
+Output SparseSegmentGradOf(const Scope& s, const char* op, const Input& grad, const Input& indices,
+                           const Input& segment_ids, const Input& output_dim0) {
+  return NodeBuilder(s, op)
+      .Input(grad.ToOutput(s))
+      .Input(indices.ToOutput(s))
+      .Input(segment_ids.ToOutput(s))
+      .Input(output_dim0.ToOutput(s, DT_INT32))
+      .Finalize();
 }
 
 }  // namespace
@@ -242,23 +253,17 @@ Output SparseSegmentMean(const Scope& s, const Input& data, const Input& indices
 Output SparseSegmentSqrtN(const Scope& s, const Input& data, const Input& indices, const Input& segment_ids) {
   return Build(s, "SparseSegmentSqrtN", {data, indices, segment_ids});
 }
+Output SparseSegmentSumGrad(const Scope& s, const Input& grad, const Input& indices, const Input& segment_ids,
+                            const Input& output_dim0) {
+  return SparseSegmentGradOf(s, "SparseSegmentSumGrad", grad, indices, segment_ids, output_dim0);
+}
 Output SparseSegmentMeanGrad(const Scope& s, const Input& grad, const Input& indices, const Input& segment_ids,
                              const Input& output_dim0) {
-  return NodeBuilder(s, "SparseSegmentMeanGrad")
-      .Input(grad.ToOutput(s))
-      .Input(indices.ToOutput(s))
-      .Input(segment_ids.ToOutput(s))
-      .Input(output_dim0.ToOutput(s, DT_INT32))
-      .Finalize();
+  return SparseSegmentGradOf(s, "SparseSegmentMeanGrad", grad, indices, segment_ids, output_dim0);
 }
 Output SparseSegmentSqrtNGrad(const Scope& s, const Input& grad, const Input& indices, const Input& segment_ids,
                               const Input& output_dim0) {
-  return NodeBuilder(s, "SparseSegmentSqrtNGrad")
-      .Input(grad.ToOutput(s))
-      .Input(indices.ToOutput(s))
-      .Input(segment_ids.ToOutput(s))
-      .Input(output_dim0.ToOutput(s, DT_INT32))
-      .Finalize();
+  return SparseSegmentGradOf(s, "SparseSegmentSqrtNGrad", grad, indices, segment_ids, output_dim0);
 }
 
 std::vector<Output> DynamicPartition(const Scope& s, const Input& data, const Input& partitions,
@@ -276,6 +281,9 @@ std::vector<Output> DynamicPartition(const Scope& s, const Input& data, const In
 
 Output DynamicStitch(const Scope& s, const std::vector<Output>& indices, const std::vector<Output>& data) {
   return NodeBuilder(s, "DynamicStitch").InputList(indices).InputList(data).Finalize();
+}
+Output ParallelDynamicStitch(const Scope& s, const std::vector<Output>& indices, const std::vector<Output>& data) {
+  return NodeBuilder(s, "ParallelDynamicStitch").InputList(indices).InputList(data).Finalize();
 }
 
 UniqueOutputs Unique(const Scope& s, const Input& x, DataType out_idx) {

@@ -1,5 +1,5 @@
 // Client builders for the segment ops (TensorFlow 1.x's names and semantics) and for the ops
-// that embedding lookups are built from: DynamicPartition, DynamicStitch, Unique.
+// that embedding lookups are built from: DynamicPartition, (Parallel)DynamicStitch, Unique.
 //
 // Segment ops reduce the slices of `data` that share a segment id. Ids are int32 or int64;
 // data is float, double, int32 or int64 (SparseSegmentMean/SqrtN: float or double) of any rank
@@ -14,8 +14,8 @@
 //  segment_ids[j]; the output has last id + 1 rows, skipped ids give zero rows. Mean divides
 //  by the number of rows of the segment, SqrtN by its square root.
 // Each builder records a shape or dtype error on the scope and returns an invalid Output; every
-// op here has its gradient registered (SparseSegment{Mean,SqrtN}Grad, themselves gradients, and
-// Unique, whose ids are integers, have none).
+// op here has its gradient registered (SparseSegment{Sum,Mean,SqrtN}Grad, themselves gradients,
+// and Unique, whose ids are integers, have none).
 #ifndef SLUICE_OPS_SEGMENT_OPS_H_
 #define SLUICE_OPS_SEGMENT_OPS_H_
 
@@ -46,9 +46,12 @@ Output SegmentProd(const Scope& scope, const Input& data, const Input& segment_i
 Output SparseSegmentSum(const Scope& scope, const Input& data, const Input& indices, const Input& segment_ids);
 Output SparseSegmentMean(const Scope& scope, const Input& data, const Input& indices, const Input& segment_ids);
 Output SparseSegmentSqrtN(const Scope& scope, const Input& data, const Input& indices, const Input& segment_ids);
-// The gradients of SparseSegmentMean / SqrtN with respect to data: output[indices[j]] +=
-// grad[segment_ids[j]] / n (or sqrt(n)), n the size of segment_ids[j]'s segment, over
-// [output_dim0] + grad.shape[1:].
+// The gradients of SparseSegmentSum / Mean / SqrtN with respect to data: output[indices[j]] +=
+// grad[segment_ids[j]] (divided by n, or sqrt(n), n the size of segment_ids[j]'s segment), over
+// [output_dim0] + grad.shape[1:]. (sluice differentiates SparseSegmentSum as TF1 does, with an
+// UnsortedSegmentSum; SparseSegmentSumGrad is TensorFlow 2's, for the graphs it writes.)
+Output SparseSegmentSumGrad(const Scope& scope, const Input& grad, const Input& indices,
+                            const Input& segment_ids, const Input& output_dim0);
 Output SparseSegmentMeanGrad(const Scope& scope, const Input& grad, const Input& indices,
                              const Input& segment_ids, const Input& output_dim0);
 Output SparseSegmentSqrtNGrad(const Scope& scope, const Input& grad, const Input& indices,
@@ -61,6 +64,10 @@ std::vector<Output> DynamicPartition(const Scope& scope, const Input& data, cons
 // merged[indices[m][i...], ...] = data[m][i..., ...] for int32 `indices`; merged has
 // max index + 1 rows, a later (m, i) wins for a repeated index, unnamed rows are zero.
 Output DynamicStitch(const Scope& scope, const std::vector<Output>& indices, const std::vector<Output>& data);
+// The same op under TensorFlow's other name, whose choice among repeated indices is left open
+// (sluice's is DynamicStitch's); embedding lookups and DynamicPartition's gradient use it, as TF's.
+Output ParallelDynamicStitch(const Scope& scope, const std::vector<Output>& indices,
+                             const std::vector<Output>& data);
 
 // The distinct values of the vector x in order of first occurrence (y), and each x's position
 // in y (idx, of dtype out_idx: int32 or int64).

@@ -81,9 +81,11 @@ TEST(UnsortedSegmentTest, MaxMinProdMeanDropNegativeIdsAndFillEmptySegments) {
   test::ExpectTensorEqual(test::RunOne(root, ops::UnsortedSegmentMean(root, d3, ids2, 2)),
                           F({5, 6, -1, 10.0f / 3}, {2, 2}));
   // Integer data: an empty segment of Max is the dtype's lowest value.
-  auto mi = ops::UnsortedSegmentMax(root, ops::Const(root, I32({3, 1, 2}, {3})), ops::Const(root, I32({0, 0, 1}, {3})), 3);
+  auto mi = ops::UnsortedSegmentMax(root, ops::Const(root, I32({3, 1, 2}, {3})),
+                                    ops::Const(root, I32({0, 0, 1}, {3})), 3);
   test::ExpectTensorEqual(test::RunOne(root, mi), I32({3, 2, std::numeric_limits<int32_t>::min()}, {3}));
-  auto pd = ops::UnsortedSegmentProd(root, ops::Const(root, D({2, 3, 4}, {3})), ops::Const(root, I64({1, 1, 1}, {3})), 2);
+  auto pd = ops::UnsortedSegmentProd(root, ops::Const(root, D({2, 3, 4}, {3})),
+                                     ops::Const(root, I64({1, 1, 1}, {3})), 2);
   test::ExpectTensorEqual(test::RunOne(root, pd), D({1, 24}, {2}));
 }
 
@@ -252,6 +254,8 @@ TEST(SparseSegmentTest, GradOpsScatterScaledRows) {
   auto mg = ops::SparseSegmentMeanGrad(root, g, idx, seg, 5);
   EXPECT_EQ(mg.shape().DebugString(), TensorShape({5, 2}).DebugString());
   test::ExpectTensorEqual(test::RunOne(root, mg), F({0.5, 1, 3.5, 4, 0.5, 1, 6.5, 8, 0, 0}, {5, 2}));
+  test::ExpectTensorEqual(test::RunOne(root, ops::SparseSegmentSumGrad(root, g, idx, seg, 5)),
+                          F({1, 2, 7, 8, 1, 2, 10, 12, 0, 0}, {5, 2}));
   const float r2 = std::sqrt(2.0f);
   test::ExpectTensorNear(test::RunOne(root, ops::SparseSegmentSqrtNGrad(root, g, idx, seg, 5)),
                          F({1 / r2, 2 / r2, 7 / r2, 8 / r2, 1 / r2, 2 / r2, 3 + 7 / r2, 4 + 8 / r2, 0, 0}, {5, 2}),
@@ -293,7 +297,10 @@ TEST(SegmentParallelTest, LargeInputsMatchSerialLoops) {
   for (int64_t j = 0; j < n; ++j) ++bag_size[bags[j]];
   for (int64_t j = 0; j < rows; ++j) {
     for (int64_t c = 0; c < cols; ++c) {
-      if (unsorted[j] >= 0) max_ref[unsorted[j] * cols + c] = std::max(max_ref[unsorted[j] * cols + c], x[j * cols + c]);
+      if (unsorted[j] >= 0) {
+        float& m = max_ref[unsorted[j] * cols + c];
+        m = std::max(m, x[j * cols + c]);
+      }
       sum_ref[sorted[j] * cols + c] += x[j * cols + c];
     }
   }
@@ -348,10 +355,14 @@ TEST(DynamicPartitionStitchTest, PartitionsAndStitchesBack) {
                           Tensor::FromVector(std::vector<std::string>{"ccc", "a", "bb"}, TensorShape({3})));
 
   auto st = ops::DynamicStitch(root, {ops::Const(root, I32({0, 4}, {2})), ops::Const(root, I32({1, 4}, {1, 2}))},
-                               {ops::Const(root, F({1, 2, 3, 4}, {2, 2})), ops::Const(root, F({5, 6, 7, 8}, {1, 2, 2}))});
+                               {ops::Const(root, F({1, 2, 3, 4}, {2, 2})),
+                                ops::Const(root, F({5, 6, 7, 8}, {1, 2, 2}))});
   EXPECT_EQ(st.shape().DebugString(), TensorShape({5, 2}).DebugString());
   // Index 4 appears twice: the later one wins; rows 2 and 3 are named by no index.
   test::ExpectTensorEqual(test::RunOne(root, st), F({1, 2, 5, 6, 0, 0, 0, 0, 7, 8}, {5, 2}));
+  auto pst = ops::ParallelDynamicStitch(root, {ops::Const(root, I32({3, 0}, {2})), ops::Const(root, I32({1, 2}, {2}))},
+                                        {ops::Const(root, I64({30, 0}, {2})), ops::Const(root, I64({10, 20}, {2}))});
+  test::ExpectTensorEqual(test::RunOne(root, pst), I64({0, 10, 20, 30}, {4}));
 }
 
 TEST(DynamicPartitionStitchTest, BadPartitionsAndIndicesNameTheNode) {
@@ -459,8 +470,8 @@ TEST(EmbeddingLookupTest, UnevenPartitionsOfSevenRows) {
   for (const Layout& layout : layouts) {
     SCOPED_TRACE(layout.strategy);
     Scope root = Scope::NewRootScope();
-    auto rows = ops::EmbeddingLookup(root, ConstPartitions(root, layout), ops::Const(root, I32({6, 0, 3, 5, 1, 2, 4}, {7})),
-                                     layout.strategy);
+    auto ids = ops::Const(root, I32({6, 0, 3, 5, 1, 2, 4}, {7}));
+    auto rows = ops::EmbeddingLookup(root, ConstPartitions(root, layout), ids, layout.strategy);
     test::ExpectTensorEqual(test::RunOne(root, rows),
                             F({61, 62, 1, 2, 31, 32, 51, 52, 11, 12, 21, 22, 41, 42}, {7, 2}));
     // Partitions of unknown sizes: "div" adds their dim 0s up at run time.
@@ -564,7 +575,8 @@ TEST(EmbeddingLookupSparseTest, CombinersWithAndWithoutWeights) {
   };
   for (const Layout& layout : Layouts()) {
     for (const Case& c : cases) {
-      SCOPED_TRACE(absl::StrCat(layout.strategy, " ", layout.ids.size(), " ", c.combiner, c.weighted ? " weighted" : ""));
+      SCOPED_TRACE(
+          absl::StrCat(layout.strategy, " ", layout.ids.size(), " ", c.combiner, c.weighted ? " weighted" : ""));
       Scope root = Scope::NewRootScope();
       std::optional<Output> weights;
       if (c.weighted) weights = ops::Const(root, F({2, 1, 0.5, 1, 3}, {5}));

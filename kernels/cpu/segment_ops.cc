@@ -1,6 +1,6 @@
 // CPU kernels of the segment ops (TensorFlow's semantics): UnsortedSegment{Max,Min,Prod},
-// Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}, SparseSegment{Mean,SqrtN}Grad,
-// DynamicPartition, DynamicStitch and Unique. Reductions parallelize over what threads can
+// Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}, SparseSegment{Sum,Mean,SqrtN}Grad,
+// DynamicPartition, (Parallel)DynamicStitch and Unique. Reductions parallelize over what threads can
 // write without sharing: the inner columns for scatters (unsorted ids), the segments for
 // sorted ids.
 #include <algorithm>
@@ -259,8 +259,9 @@ REGISTER_KERNEL_FAMILY(NumberTypes, "SparseSegmentSum", SparseSegmentSumOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentMean", SparseSegmentMeanOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSqrtN", SparseSegmentSqrtNOp);
 
-// SparseSegment{Mean,SqrtN}Grad: output[indices[j]] += grad[segment_ids[j]] / count (or
-// sqrt(count)) of segment_ids[j]'s segment, over [output_dim0] + grad[1:].
+// SparseSegment{Sum,Mean,SqrtN}Grad: output[indices[j]] += grad[segment_ids[j]] (Sum), divided
+// by the size of segment_ids[j]'s segment (Mean) or its square root (SqrtN), over
+// [output_dim0] + grad[1:].
 template <typename T, Scale kScale>
 class SparseSegmentGradOp : public OpKernel {
  public:
@@ -283,7 +284,7 @@ class SparseSegmentGradOp : public OpKernel {
     std::vector<T> scale(count.size());
     for (size_t s = 0; s < count.size(); ++s) {
       const double c = static_cast<double>(std::max<int64_t>(count[s], 1));
-      scale[s] = static_cast<T>(1.0 / (kScale == Scale::kMean ? c : std::sqrt(c)));
+      scale[s] = kScale == Scale::kNone ? T(1) : static_cast<T>(1.0 / (kScale == Scale::kMean ? c : std::sqrt(c)));
     }
     TensorShape out_shape;
     out_shape.AddDim(dim0);
@@ -306,9 +307,12 @@ class SparseSegmentGradOp : public OpKernel {
 };
 
 template <typename T>
+using SparseSegmentSumGradOp = SparseSegmentGradOp<T, Scale::kNone>;
+template <typename T>
 using SparseSegmentMeanGradOp = SparseSegmentGradOp<T, Scale::kMean>;
 template <typename T>
 using SparseSegmentSqrtNGradOp = SparseSegmentGradOp<T, Scale::kSqrtN>;
+REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSumGrad", SparseSegmentSumGradOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentMeanGrad", SparseSegmentMeanGradOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSqrtNGrad", SparseSegmentSqrtNGradOp);
 
@@ -432,6 +436,7 @@ class DynamicStitchOp : public OpKernel {
 
 REGISTER_KERNEL(KernelDefBuilder("DynamicPartition").Device(kDeviceCpu), DynamicPartitionOp);
 REGISTER_KERNEL(KernelDefBuilder("DynamicStitch").Device(kDeviceCpu), DynamicStitchOp);
+REGISTER_KERNEL(KernelDefBuilder("ParallelDynamicStitch").Device(kDeviceCpu), DynamicStitchOp);
 
 // ---- Unique ----------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 // Segment ops: op schemas and shape functions (the builders and gradients are in
 // ops/segment_ops.cc, the kernels in kernels/cpu/segment_ops.cc). TensorFlow 1.x's names, attrs
 // and defaults: UnsortedSegment{Max,Min,Prod} (UnsortedSegmentSum is in math_ops.cc),
-// Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}, SparseSegment{Mean,SqrtN}Grad,
-// and the ops under embedding lookups: DynamicPartition, DynamicStitch, Unique.
+// Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}, SparseSegment{Sum,Mean,SqrtN}Grad,
+// and the ops under embedding lookups: DynamicPartition, (Parallel)DynamicStitch, Unique.
 #include "core/op_registry.h"
 #include "core/type_lists.h"
 
@@ -152,7 +152,7 @@ SLUICE_SPARSE_SEGMENT_OP("SparseSegmentMean", kFloating);
 SLUICE_SPARSE_SEGMENT_OP("SparseSegmentSqrtN", kFloating);
 #undef SLUICE_SPARSE_SEGMENT_OP
 
-// The gradient of SparseSegmentMean (SqrtN): [output_dim0] + grad[1:].
+// The gradient of SparseSegmentSum (Mean, SqrtN): [output_dim0] + grad[1:].
 Status SparseSegmentGradShape(InferenceContext* c) {
   SLUICE_RETURN_IF_ERROR(VectorOrUnknown(c, 1, "indices"));
   SLUICE_RETURN_IF_ERROR(VectorOrUnknown(c, 2, "segment_ids"));
@@ -181,6 +181,9 @@ Status SparseSegmentGradShape(InferenceContext* c) {
       .Attr("Tidx: {int32, int64} = DT_INT32")            \
       .Attr("Tsegmentids: {int32, int64} = DT_INT32")     \
       .SetShapeFn(SparseSegmentGradShape)
+// TensorFlow 2's gradient of SparseSegmentSum (TF1's, and sluice's, is an UnsortedSegmentSum);
+// registered so that graphs TensorFlow 2 differentiated load.
+SLUICE_SPARSE_SEGMENT_GRAD_OP("SparseSegmentSumGrad");
 SLUICE_SPARSE_SEGMENT_GRAD_OP("SparseSegmentMeanGrad");
 SLUICE_SPARSE_SEGMENT_GRAD_OP("SparseSegmentSqrtNGrad");
 #undef SLUICE_SPARSE_SEGMENT_GRAD_OP
@@ -262,6 +265,16 @@ Status DynamicStitchShape(InferenceContext* c) {
 }
 
 REGISTER_OP("DynamicStitch")
+    .Input("indices: N * int32")
+    .Input("data: N * T")
+    .Output("merged: T")
+    .Attr("N: int >= 1")
+    .Attr("T: type")
+    .SetShapeFn(DynamicStitchShape);
+
+// DynamicStitch whose winner among repeated indices TensorFlow leaves unspecified (sluice's is
+// DynamicStitch's: the last); tf.nn.embedding_lookup builds this one.
+REGISTER_OP("ParallelDynamicStitch")
     .Input("indices: N * int32")
     .Input("data: N * T")
     .Output("merged: T")
