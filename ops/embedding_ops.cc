@@ -102,6 +102,11 @@ Output EmbeddingLookup(const Scope& scope, const std::vector<Output>& params, co
   }
   Output ids = ids_in.ToOutput(s);
   if (!s.status().ok()) return Output();
+  if (BaseType(ids.dtype()) != DT_INT32 && BaseType(ids.dtype()) != DT_INT64) {
+    s.UpdateStatus(errors::InvalidArgument("EmbeddingLookup: ids must be int32 or int64, got ",
+                                           DataTypeString(BaseType(ids.dtype()))));
+    return Output();
+  }
   if (params.size() == 1) {
     return ops::Identity(s, ClipRows(s, ops::GatherV2(s, params[0], ids, 0), ids, max_norm));
   }

@@ -546,6 +546,9 @@ TEST(EmbeddingLookupTest, BadIdsStrategyAndParams) {
   Scope r4 = Scope::NewRootScope();
   ops::EmbeddingLookup(r4, {ops::Const(r4, F({1, 2}, {1, 2})), ops::Const(r4, D({1, 2}, {1, 2}))}, ops::Const(r4, 1));
   EXPECT_THAT(r4.status().message(), HasSubstr("params[1] is double, params[0] float"));
+  Scope r5 = Scope::NewRootScope();
+  ops::EmbeddingLookup(r5, ConstPartitions(r5, Layouts()[2]), ops::Const(r5, F({1}, {1})));
+  EXPECT_THAT(r5.status().message(), HasSubstr("ids must be int32 or int64, got float"));
 }
 
 // Bags: row 0 = {1, 3}, row 1 empty, row 2 = {4, 1, 1}, row 3 empty (and so, as in TensorFlow,
