@@ -127,8 +127,7 @@ Output Dim0(const Scope& s, const Output& data) {
 Status SparseSegmentSumGrad(const Scope& s, const Operation& op, const Grads& dy, Grads* dx) {
   Output data = op.input(0), indices = op.input(1), ids = op.input(2);
   dx->push_back(ops::UnsortedSegmentSum(s, ops::GatherV2(s, dy[0], ids, 0), indices, Dim0(s, data)));
-  dx->push_back(Output());
-  dx->push_back(Output());
+  for (int i = 1; i < op.num_inputs(); ++i) dx->push_back(Output());  // (the WithNumSegments op has 4)
   return s.status();
 }
 
@@ -137,8 +136,7 @@ Status SparseSegmentScaledGrad(const Scope& s, const Operation& op, const Grads&
   Output data = op.input(0), indices = op.input(1), ids = op.input(2);
   dx->push_back(kSqrtN ? ops::SparseSegmentSqrtNGrad(s, dy[0], indices, ids, Dim0(s, data))
                        : ops::SparseSegmentMeanGrad(s, dy[0], indices, ids, Dim0(s, data)));
-  dx->push_back(Output());
-  dx->push_back(Output());
+  for (int i = 1; i < op.num_inputs(); ++i) dx->push_back(Output());
   return s.status();
 }
 
@@ -173,6 +171,9 @@ REGISTER_GRADIENT("SegmentProd", SegmentProdGrad);
 REGISTER_GRADIENT("SparseSegmentSum", SparseSegmentSumGrad);
 REGISTER_GRADIENT("SparseSegmentMean", SparseSegmentScaledGrad<false>);
 REGISTER_GRADIENT("SparseSegmentSqrtN", SparseSegmentScaledGrad<true>);
+REGISTER_GRADIENT("SparseSegmentSumWithNumSegments", SparseSegmentSumGrad);
+REGISTER_GRADIENT("SparseSegmentMeanWithNumSegments", SparseSegmentScaledGrad<false>);
+REGISTER_GRADIENT("SparseSegmentSqrtNWithNumSegments", SparseSegmentScaledGrad<true>);
 REGISTER_GRADIENT("DynamicPartition", DynamicPartitionGrad);
 REGISTER_GRADIENT("DynamicStitch", DynamicStitchGrad);
 REGISTER_GRADIENT("ParallelDynamicStitch", DynamicStitchGrad);
@@ -252,6 +253,18 @@ Output SparseSegmentMean(const Scope& s, const Input& data, const Input& indices
 }
 Output SparseSegmentSqrtN(const Scope& s, const Input& data, const Input& indices, const Input& segment_ids) {
   return Build(s, "SparseSegmentSqrtN", {data, indices, segment_ids});
+}
+Output SparseSegmentSumWithNumSegments(const Scope& s, const Input& data, const Input& indices,
+                                       const Input& segment_ids, const Input& num_segments) {
+  return Build(s, "SparseSegmentSumWithNumSegments", {data, indices, segment_ids, num_segments});
+}
+Output SparseSegmentMeanWithNumSegments(const Scope& s, const Input& data, const Input& indices,
+                                        const Input& segment_ids, const Input& num_segments) {
+  return Build(s, "SparseSegmentMeanWithNumSegments", {data, indices, segment_ids, num_segments});
+}
+Output SparseSegmentSqrtNWithNumSegments(const Scope& s, const Input& data, const Input& indices,
+                                         const Input& segment_ids, const Input& num_segments) {
+  return Build(s, "SparseSegmentSqrtNWithNumSegments", {data, indices, segment_ids, num_segments});
 }
 Output SparseSegmentSumGrad(const Scope& s, const Input& grad, const Input& indices, const Input& segment_ids,
                             const Input& output_dim0) {

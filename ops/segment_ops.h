@@ -11,8 +11,9 @@
 //  - Segment*(data, segment_ids): segment_ids is a sorted, non-negative vector of data's dim 0;
 //  the output has last id + 1 rows, rows of skipped ids are 0 (1 for Prod).
 //  - SparseSegment*(data, indices, segment_ids): reduces the rows data[indices[j]] by the sorted
-//  segment_ids[j]; the output has last id + 1 rows, skipped ids give zero rows. Mean divides
-//  by the number of rows of the segment, SqrtN by its square root.
+//  segment_ids[j]; the output has last id + 1 rows (num_segments for the *WithNumSegments
+//  ops), skipped ids give zero rows. Mean divides by the number of rows of the segment, SqrtN
+//  by its square root.
 // Each builder records a shape or dtype error on the scope and returns an invalid Output; every
 // op here has its gradient registered (SparseSegment{Sum,Mean,SqrtN}Grad, themselves gradients,
 // and Unique, whose ids are integers, have none).
@@ -46,6 +47,14 @@ Output SegmentProd(const Scope& scope, const Input& data, const Input& segment_i
 Output SparseSegmentSum(const Scope& scope, const Input& data, const Input& indices, const Input& segment_ids);
 Output SparseSegmentMean(const Scope& scope, const Input& data, const Input& indices, const Input& segment_ids);
 Output SparseSegmentSqrtN(const Scope& scope, const Input& data, const Input& indices, const Input& segment_ids);
+// The same with `num_segments` (int32 or int64) rows: segments up to num_segments - 1 without
+// ids are zero rows; an id >= num_segments fails the run.
+Output SparseSegmentSumWithNumSegments(const Scope& scope, const Input& data, const Input& indices,
+                                       const Input& segment_ids, const Input& num_segments);
+Output SparseSegmentMeanWithNumSegments(const Scope& scope, const Input& data, const Input& indices,
+                                        const Input& segment_ids, const Input& num_segments);
+Output SparseSegmentSqrtNWithNumSegments(const Scope& scope, const Input& data, const Input& indices,
+                                         const Input& segment_ids, const Input& num_segments);
 // The gradients of SparseSegmentSum / Mean / SqrtN with respect to data: output[indices[j]] +=
 // grad[segment_ids[j]] (divided by n, or sqrt(n), n the size of segment_ids[j]'s segment), over
 // [output_dim0] + grad.shape[1:]. (sluice differentiates SparseSegmentSum as TF1 does, with an

@@ -221,6 +221,39 @@ TEST(SparseSegmentTest, SumMeanSqrtN) {
       I32({10, 14}, {2}));
 }
 
+TEST(SparseSegmentTest, WithNumSegmentsHasTrailingEmptyRows) {
+  Scope root = Scope::NewRootScope();
+  auto d = ops::Const(root, F({1, 2, 3, 4, 5, 6, 7, 8}, {4, 2}));
+  auto idx = ops::Const(root, I32({0, 2, 3, 3, 1}, {5}));
+  auto seg = ops::Const(root, I64({0, 0, 1, 3, 3}, {5}));
+  auto sum = ops::SparseSegmentSumWithNumSegments(root, d, idx, seg, 6);
+  EXPECT_EQ(sum.shape().DebugString(), TensorShape({6, 2}).DebugString());
+  test::ExpectTensorEqual(test::RunOne(root, sum), F({6, 8, 7, 8, 0, 0, 10, 12, 0, 0, 0, 0}, {6, 2}));
+  test::ExpectTensorEqual(
+      test::RunOne(root, ops::SparseSegmentMeanWithNumSegments(root, d, idx, seg, ops::Const(root, int64_t{5}))),
+      F({3, 4, 7, 8, 0, 0, 5, 6, 0, 0}, {5, 2}));
+  const float r2 = std::sqrt(2.0f);
+  test::ExpectTensorNear(test::RunOne(root, ops::SparseSegmentSqrtNWithNumSegments(root, d, idx, seg, 4)),
+                         F({6 / r2, 8 / r2, 7, 8, 0, 0, 10 / r2, 12 / r2}, {4, 2}), 1e-6);
+  auto num = ops::Placeholder(root, DT_INT32, TensorShape({}));
+  auto bad = ops::SparseSegmentSumWithNumSegments(root.WithOpName("bag_sum"), d, idx, seg, num);
+  std::string err = RunError(root, bad, {{num, Tensor::Scalar<int32_t>(3)}});
+  EXPECT_THAT(err, HasSubstr("bag_sum"));
+  EXPECT_THAT(err, HasSubstr("segment_ids[4] = 3 is out of range [0, 3)"));
+  err = RunError(root, bad, {{num, Tensor::Scalar<int32_t>(-2)}});
+  EXPECT_THAT(err, HasSubstr("num_segments must be non-negative, got -2"));
+
+  using Builder = Output (*)(const Scope&, const Input&, const Input&, const Input&, const Input&);
+  for (Builder op : {static_cast<Builder>(ops::SparseSegmentSumWithNumSegments),
+                     static_cast<Builder>(ops::SparseSegmentMeanWithNumSegments),
+                     static_cast<Builder>(ops::SparseSegmentSqrtNWithNumSegments)}) {
+    Scope r = Scope::NewRootScope();
+    auto p = ops::Placeholder(r, DT_DOUBLE, {4, 2});
+    auto y = op(r, p, ops::Const(r, I64({0, 2, 3, 3, 1}, {5})), ops::Const(r, I32({0, 0, 1, 3, 3}, {5})), 5);
+    ExpectGradientOk(r, {p}, {D({0.5, -1, 2, 1.5, 0.25, -0.75, 3, 1.25}, {4, 2})}, WeightedSum(r, y));
+  }
+}
+
 TEST(SparseSegmentTest, BadIndicesAndSegmentIdsNameTheNode) {
   Scope root = Scope::NewRootScope();
   auto d = ops::Const(root, F({1, 2, 3, 4, 5, 6, 7, 8}, {4, 2}));

@@ -1,8 +1,8 @@
 // CPU kernels of the segment ops (TensorFlow's semantics): UnsortedSegment{Max,Min,Prod},
-// Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}, SparseSegment{Sum,Mean,SqrtN}Grad,
-// DynamicPartition, (Parallel)DynamicStitch and Unique. Reductions parallelize over what threads can
-// write without sharing: the inner columns for scatters (unsorted ids), the segments for
-// sorted ids.
+// Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}(WithNumSegments),
+// SparseSegment{Sum,Mean,SqrtN}Grad, DynamicPartition, (Parallel)DynamicStitch and Unique.
+// Reductions parallelize over what threads can write without sharing: the inner columns for
+// scatters (unsorted ids), the segments for sorted ids.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -226,7 +226,8 @@ Status CheckSparseSegmentArgs(const Tensor& indices, const Tensor& segment_ids) 
 
 // SparseSegment{Sum,Mean,SqrtN}: output[s] = reduce of data[indices[j]] over the j with
 // segment_ids[j] == s (sorted ids), divided by the count (Mean) or its square root (SqrtN).
-template <typename T, Scale kScale>
+// kWithNumSegments: input 3 is num_segments, the output's dim 0 (ids must be below it).
+template <typename T, Scale kScale, bool kWithNumSegments>
 class SparseSegmentReductionOp : public OpKernel {
  public:
   using OpKernel::OpKernel;
@@ -237,27 +238,47 @@ class SparseSegmentReductionOp : public OpKernel {
     const std::vector<int64_t> indices = Int64Values(ctx->input(1));
     const std::vector<int64_t> ids = Int64Values(ctx->input(2));
     OP_REQUIRES_OK(ctx, CheckInRange(indices, data.dim_size(0), "indices"));
-    auto num = SortedSegmentCount(ids, "segment_ids");
-    OP_REQUIRES_OK(ctx, num.status());
+    auto used = SortedSegmentCount(ids, "segment_ids");
+    OP_REQUIRES_OK(ctx, used.status());
+    int64_t num = *used;
+    if (kWithNumSegments) {
+      const Tensor& num_t = ctx->input(3);
+      OP_REQUIRES(ctx, num_t.dims() == 0,
+                  errors::InvalidArgument("num_segments must be a scalar, got shape ", num_t.shape().DebugString()));
+      num = Int64Values(num_t)[0];
+      OP_REQUIRES(ctx, num >= 0, errors::InvalidArgument("num_segments must be non-negative, got ", num));
+      OP_REQUIRES(ctx, *used <= num,
+                  errors::InvalidArgument("segment_ids[", ids.size() - 1, "] = ", ids.back(), " is out of range [0, ",
+                                          num, ")"));
+    }
     TensorShape out_shape;
-    out_shape.AddDim(*num);
+    out_shape.AddDim(num);
     const int64_t inner = InnerSize(data.shape(), 1, &out_shape);
     Tensor* out = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
-    ReduceSortedSegments<T, SumReducer, kScale>(data.data<T>(), inner, SegmentStarts(ids, *num), T(0),
+    ReduceSortedSegments<T, SumReducer, kScale>(data.data<T>(), inner, SegmentStarts(ids, num), T(0),
                                                 [&](int64_t j) { return indices[j]; }, out->data<T>());
   }
 };
 
 template <typename T>
-using SparseSegmentSumOp = SparseSegmentReductionOp<T, Scale::kNone>;
+using SparseSegmentSumOp = SparseSegmentReductionOp<T, Scale::kNone, false>;
 template <typename T>
-using SparseSegmentMeanOp = SparseSegmentReductionOp<T, Scale::kMean>;
+using SparseSegmentMeanOp = SparseSegmentReductionOp<T, Scale::kMean, false>;
 template <typename T>
-using SparseSegmentSqrtNOp = SparseSegmentReductionOp<T, Scale::kSqrtN>;
+using SparseSegmentSqrtNOp = SparseSegmentReductionOp<T, Scale::kSqrtN, false>;
+template <typename T>
+using SparseSegmentSumWithNumSegmentsOp = SparseSegmentReductionOp<T, Scale::kNone, true>;
+template <typename T>
+using SparseSegmentMeanWithNumSegmentsOp = SparseSegmentReductionOp<T, Scale::kMean, true>;
+template <typename T>
+using SparseSegmentSqrtNWithNumSegmentsOp = SparseSegmentReductionOp<T, Scale::kSqrtN, true>;
 REGISTER_KERNEL_FAMILY(NumberTypes, "SparseSegmentSum", SparseSegmentSumOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentMean", SparseSegmentMeanOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSqrtN", SparseSegmentSqrtNOp);
+REGISTER_KERNEL_FAMILY(NumberTypes, "SparseSegmentSumWithNumSegments", SparseSegmentSumWithNumSegmentsOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentMeanWithNumSegments", SparseSegmentMeanWithNumSegmentsOp);
+REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSqrtNWithNumSegments", SparseSegmentSqrtNWithNumSegmentsOp);
 
 // SparseSegment{Sum,Mean,SqrtN}Grad: output[indices[j]] += grad[segment_ids[j]] (Sum), divided
 // by the size of segment_ids[j]'s segment (Mean) or its square root (SqrtN), over

@@ -1,8 +1,9 @@
 // Segment ops: op schemas and shape functions (the builders and gradients are in
 // ops/segment_ops.cc, the kernels in kernels/cpu/segment_ops.cc). TensorFlow 1.x's names, attrs
 // and defaults: UnsortedSegment{Max,Min,Prod} (UnsortedSegmentSum is in math_ops.cc),
-// Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}, SparseSegment{Sum,Mean,SqrtN}Grad,
-// and the ops under embedding lookups: DynamicPartition, (Parallel)DynamicStitch, Unique.
+// Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}(WithNumSegments),
+// SparseSegment{Sum,Mean,SqrtN}Grad, and the ops under embedding lookups: DynamicPartition,
+// (Parallel)DynamicStitch, Unique.
 #include "core/op_registry.h"
 #include "core/type_lists.h"
 
@@ -151,6 +152,38 @@ SLUICE_SPARSE_SEGMENT_OP("SparseSegmentSum", kNumeric);
 SLUICE_SPARSE_SEGMENT_OP("SparseSegmentMean", kFloating);
 SLUICE_SPARSE_SEGMENT_OP("SparseSegmentSqrtN", kFloating);
 #undef SLUICE_SPARSE_SEGMENT_OP
+
+// SparseSegment*WithNumSegments: the output is [num_segments] + data[1:].
+Status SparseSegmentWithNumSegmentsShape(InferenceContext* c) {
+  SLUICE_RETURN_IF_ERROR(SparseSegmentShape(c));
+  SLUICE_RETURN_IF_ERROR(ScalarOrUnknown(c, 3, "num_segments"));
+  int64_t n = -1;
+  if (const Tensor* t = c->input_tensor(3)) {
+    n = Int64Values(*t)[0];
+    if (n < 0) return errors::InvalidArgument("num_segments must be non-negative, got ", n);
+  }
+  TensorShape out;
+  out.AddDim(n);
+  if (AppendDimsFrom(c->input(0), 1, &out)) c->set_output(0, out);
+  return absl::OkStatus();
+}
+
+#define SLUICE_SPARSE_SEGMENT_NUM_OP(name, T)                 \
+  REGISTER_OP(name)                                          \
+      .Input("data: T")                                      \
+      .Input("indices: Tidx")                                \
+      .Input("segment_ids: Tsegmentids")                     \
+      .Input("num_segments: Tnumsegments")                   \
+      .Output("output: T")                                   \
+      .Attr(T)                                               \
+      .Attr("Tidx: {int32, int64} = DT_INT32")               \
+      .Attr("Tnumsegments: {int32, int64} = DT_INT32")       \
+      .Attr("Tsegmentids: {int32, int64} = DT_INT32")        \
+      .SetShapeFn(SparseSegmentWithNumSegmentsShape)
+SLUICE_SPARSE_SEGMENT_NUM_OP("SparseSegmentSumWithNumSegments", kNumeric);
+SLUICE_SPARSE_SEGMENT_NUM_OP("SparseSegmentMeanWithNumSegments", kFloating);
+SLUICE_SPARSE_SEGMENT_NUM_OP("SparseSegmentSqrtNWithNumSegments", kFloating);
+#undef SLUICE_SPARSE_SEGMENT_NUM_OP
 
 // The gradient of SparseSegmentSum (Mean, SqrtN): [output_dim0] + grad[1:].
 Status SparseSegmentGradShape(InferenceContext* c) {
