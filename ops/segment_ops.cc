@@ -195,6 +195,19 @@ Output SparseSegmentGradOf(const Scope& s, const char* op, const Input& grad, co
       .Finalize();
 }
 
+ops::SparseSegmentGradV2Outputs SparseSegmentGradV2Of(const Scope& s, const char* op, const Input& grad,
+                                                      const Input& indices, const Input& segment_ids,
+                                                      const Input& output_dim0) {
+  Operation node = NodeBuilder(s, op)
+                       .Input(grad.ToOutput(s))
+                       .Input(indices.ToOutput(s))
+                       .Input(segment_ids.ToOutput(s))
+                       .Input(output_dim0.ToOutput(s, DT_INT32))
+                       .Finalize();
+  if (!node.valid()) return {};
+  return {node.output(0), node.output(1)};
+}
+
 }  // namespace
 
 namespace ops {
@@ -269,6 +282,18 @@ Output SparseSegmentSqrtNWithNumSegments(const Scope& s, const Input& data, cons
 Output SparseSegmentSumGrad(const Scope& s, const Input& grad, const Input& indices, const Input& segment_ids,
                             const Input& output_dim0) {
   return SparseSegmentGradOf(s, "SparseSegmentSumGrad", grad, indices, segment_ids, output_dim0);
+}
+SparseSegmentGradV2Outputs SparseSegmentSumGradV2(const Scope& s, const Input& grad, const Input& indices,
+                                                  const Input& segment_ids, const Input& dense_output_dim0) {
+  return SparseSegmentGradV2Of(s, "SparseSegmentSumGradV2", grad, indices, segment_ids, dense_output_dim0);
+}
+SparseSegmentGradV2Outputs SparseSegmentMeanGradV2(const Scope& s, const Input& grad, const Input& indices,
+                                                   const Input& segment_ids, const Input& dense_output_dim0) {
+  return SparseSegmentGradV2Of(s, "SparseSegmentMeanGradV2", grad, indices, segment_ids, dense_output_dim0);
+}
+SparseSegmentGradV2Outputs SparseSegmentSqrtNGradV2(const Scope& s, const Input& grad, const Input& indices,
+                                                    const Input& segment_ids, const Input& dense_output_dim0) {
+  return SparseSegmentGradV2Of(s, "SparseSegmentSqrtNGradV2", grad, indices, segment_ids, dense_output_dim0);
 }
 Output SparseSegmentMeanGrad(const Scope& s, const Input& grad, const Input& indices, const Input& segment_ids,
                              const Input& output_dim0) {

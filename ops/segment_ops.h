@@ -15,8 +15,8 @@
 //  ops), skipped ids give zero rows. Mean divides by the number of rows of the segment, SqrtN
 //  by its square root.
 // Each builder records a shape or dtype error on the scope and returns an invalid Output; every
-// op here has its gradient registered (SparseSegment{Sum,Mean,SqrtN}Grad, themselves gradients,
-// and Unique, whose ids are integers, have none).
+// op here has its gradient registered (SparseSegment{Sum,Mean,SqrtN}Grad(V2), themselves
+// gradients, and Unique, whose ids are integers, have none).
 #ifndef SLUICE_OPS_SEGMENT_OPS_H_
 #define SLUICE_OPS_SEGMENT_OPS_H_
 
@@ -61,6 +61,18 @@ Output SparseSegmentSqrtNWithNumSegments(const Scope& scope, const Input& data, 
 // UnsortedSegmentSum; SparseSegmentSumGrad is TensorFlow 2's, for the graphs it writes.)
 Output SparseSegmentSumGrad(const Scope& scope, const Input& grad, const Input& indices,
                             const Input& segment_ids, const Input& output_dim0);
+// TensorFlow 2's sparse form of those gradients: only the rows at the distinct indices, in
+// increasing order (output[i] belongs to row sorted_unique_indices[i] of the dense gradient).
+struct SparseSegmentGradV2Outputs {
+  Output output;
+  Output sorted_unique_indices;
+};
+SparseSegmentGradV2Outputs SparseSegmentSumGradV2(const Scope& scope, const Input& grad, const Input& indices,
+                                                  const Input& segment_ids, const Input& dense_output_dim0);
+SparseSegmentGradV2Outputs SparseSegmentMeanGradV2(const Scope& scope, const Input& grad, const Input& indices,
+                                                   const Input& segment_ids, const Input& dense_output_dim0);
+SparseSegmentGradV2Outputs SparseSegmentSqrtNGradV2(const Scope& scope, const Input& grad, const Input& indices,
+                                                    const Input& segment_ids, const Input& dense_output_dim0);
 Output SparseSegmentMeanGrad(const Scope& scope, const Input& grad, const Input& indices,
                              const Input& segment_ids, const Input& output_dim0);
 Output SparseSegmentSqrtNGrad(const Scope& scope, const Input& grad, const Input& indices,

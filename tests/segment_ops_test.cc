@@ -284,12 +284,27 @@ TEST(SparseSegmentTest, GradOpsScatterScaledRows) {
   auto g = ops::Const(root, F({1, 2, 3, 4, 5, 6, 7, 8}, {4, 2}));
   auto idx = ops::Const(root, I32({0, 2, 3, 3, 1}, {5}));
   auto seg = ops::Const(root, I32({0, 0, 1, 3, 3}, {5}));
+  const float r2 = std::sqrt(2.0f);
   auto mg = ops::SparseSegmentMeanGrad(root, g, idx, seg, 5);
   EXPECT_EQ(mg.shape().DebugString(), TensorShape({5, 2}).DebugString());
   test::ExpectTensorEqual(test::RunOne(root, mg), F({0.5, 1, 3.5, 4, 0.5, 1, 6.5, 8, 0, 0}, {5, 2}));
   test::ExpectTensorEqual(test::RunOne(root, ops::SparseSegmentSumGrad(root, g, idx, seg, 5)),
                           F({1, 2, 7, 8, 1, 2, 10, 12, 0, 0}, {5, 2}));
-  const float r2 = std::sqrt(2.0f);
+  // The V2 ops: the rows of indices 0, 1, 2, 3 only.
+  auto v2 = ops::SparseSegmentMeanGradV2(root, g, ops::Const(root, I64({0, 2, 3, 3, 1}, {5})), seg, 5);
+  auto v2_out = test::RunGraph(root, {}, {v2.output, v2.sorted_unique_indices});
+  ASSERT_TRUE(v2_out.ok()) << v2_out.status();
+  test::ExpectTensorEqual((*v2_out)[0], F({0.5, 1, 3.5, 4, 0.5, 1, 6.5, 8}, {4, 2}));
+  test::ExpectTensorEqual((*v2_out)[1], I64({0, 1, 2, 3}, {4}));
+  auto s2 = ops::SparseSegmentSumGradV2(root, g, ops::Const(root, I32({3, 3, 0}, {3})),
+                                        ops::Const(root, I32({0, 1, 1}, {3})), 5);
+  auto s2_out = test::RunGraph(root, {}, {s2.output, s2.sorted_unique_indices});
+  ASSERT_TRUE(s2_out.ok()) << s2_out.status();
+  test::ExpectTensorEqual((*s2_out)[0], F({3, 4, 4, 6}, {2, 2}));
+  test::ExpectTensorEqual((*s2_out)[1], I32({0, 3}, {2}));
+  auto q2 = ops::SparseSegmentSqrtNGradV2(root, g, ops::Const(root, I32({3, 3, 0}, {3})),
+                                          ops::Const(root, I32({0, 1, 1}, {3})), 5);
+  test::ExpectTensorNear(test::RunOne(root, q2.output), F({3 / r2, 4 / r2, 1 + 3 / r2, 2 + 4 / r2}, {2, 2}), 1e-6);
   test::ExpectTensorNear(test::RunOne(root, ops::SparseSegmentSqrtNGrad(root, g, idx, seg, 5)),
                          F({1 / r2, 2 / r2, 7 / r2, 8 / r2, 1 / r2, 2 / r2, 3 + 7 / r2, 4 + 8 / r2, 0, 0}, {5, 2}),
                          1e-6);

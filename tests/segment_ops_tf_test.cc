@@ -1,8 +1,7 @@
 // TensorFlow's own graphs of tf.nn.embedding_lookup(_sparse) and of the segment ops, with the
 // gradients tf.gradients builds for them, loaded from a GraphDef and run in sluice: every fetch
-// matches what TensorFlow computed. Skips where TensorFlow is not installed. (TensorFlow 2's
-// embedding_lookup_sparse of one unweighted table without max_norm skips the lookup and
-// differentiates with SparseSegment*GradV2 ops, which sluice does not have: not built here.)
+// matches what TensorFlow computed (TensorFlow 2's lookups of one unweighted table differentiate
+// with the SparseSegment*GradV2 ops). Skips where TensorFlow is not installed.
 #include <string>
 #include <vector>
 
@@ -43,7 +42,9 @@ with g.as_default():
         'lookup_one': tf1.nn.embedding_lookup(one, tf1.constant([4, 4, 1], tf.int64)),
         'sparse_sum_mod': tf1.nn.embedding_lookup_sparse(mod, sp, None, combiner='sum', partition_strategy='mod'),
         'sparse_mean_div': tf1.nn.embedding_lookup_sparse(div, sp, None, combiner='mean', partition_strategy='div'),
-        'sparse_sqrtn_one': tf1.nn.embedding_lookup_sparse(one, sp, None, combiner='sqrtn', max_norm=100.0),
+        'sparse_sqrtn_one': tf1.nn.embedding_lookup_sparse(one, sp, None, combiner='sqrtn'),
+        'sparse_mean_one': tf1.nn.embedding_lookup_sparse(one, sp, None, combiner='mean'),
+        'sparse_sum_one_norm': tf1.nn.embedding_lookup_sparse(one, sp, None, combiner='sum', max_norm=100.0),
         'sparse_wsum_div': tf1.nn.embedding_lookup_sparse(div, sp, w, combiner='sum', partition_strategy='div'),
         'sparse_wmean_mod': tf1.nn.embedding_lookup_sparse(mod, sp, w, combiner='mean', partition_strategy='mod'),
         'sparse_wsqrtn_one': tf1.nn.embedding_lookup_sparse(one, sp, w, combiner='sqrtn', max_norm=30.0),

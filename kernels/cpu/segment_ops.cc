@@ -1,6 +1,6 @@
 // CPU kernels of the segment ops (TensorFlow's semantics): UnsortedSegment{Max,Min,Prod},
 // Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}(WithNumSegments),
-// SparseSegment{Sum,Mean,SqrtN}Grad, DynamicPartition, (Parallel)DynamicStitch and Unique.
+// SparseSegment{Sum,Mean,SqrtN}Grad(V2), DynamicPartition, (Parallel)DynamicStitch and Unique.
 // Reductions parallelize over what threads can write without sharing: the inner columns for
 // scatters (unsorted ids), the segments for sorted ids.
 #include <algorithm>
@@ -283,7 +283,9 @@ REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSqrtNWithNumSegments", SparseSe
 // SparseSegment{Sum,Mean,SqrtN}Grad: output[indices[j]] += grad[segment_ids[j]] (Sum), divided
 // by the size of segment_ids[j]'s segment (Mean) or its square root (SqrtN), over
 // [output_dim0] + grad[1:].
-template <typename T, Scale kScale>
+// kV2 (TensorFlow 2's sparse gradient): only the rows at the distinct indices, in increasing
+// order, and those indices as output 1.
+template <typename T, Scale kScale, bool kV2 = false>
 class SparseSegmentGradOp : public OpKernel {
  public:
   using OpKernel::OpKernel;
@@ -307,18 +309,35 @@ class SparseSegmentGradOp : public OpKernel {
       const double c = static_cast<double>(std::max<int64_t>(count[s], 1));
       scale[s] = kScale == Scale::kNone ? T(1) : static_cast<T>(1.0 / (kScale == Scale::kMean ? c : std::sqrt(c)));
     }
+    // The output row of each index: itself, or (kV2) its position among the distinct indices.
+    std::vector<int64_t> row = indices, unique;
+    if (kV2) {
+      unique = indices;
+      std::sort(unique.begin(), unique.end());
+      unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+      for (int64_t& r : row) r = std::lower_bound(unique.begin(), unique.end(), r) - unique.begin();
+    }
     TensorShape out_shape;
-    out_shape.AddDim(dim0);
+    out_shape.AddDim(kV2 ? static_cast<int64_t>(unique.size()) : dim0);
     const int64_t inner = InnerSize(grad.shape(), 1, &out_shape);
     Tensor* out = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    if (kV2) {
+      Tensor* u = nullptr;
+      OP_REQUIRES_OK(ctx, ctx->allocate_output(1, TensorShape({static_cast<int64_t>(unique.size())}), &u));
+      if (u->dtype() == DT_INT32) {
+        std::copy(unique.begin(), unique.end(), u->data<int32_t>());
+      } else {
+        std::copy(unique.begin(), unique.end(), u->data<int64_t>());
+      }
+    }
     T* od = out->data<T>();
     std::fill(od, od + out->NumElements(), T(0));
     const T* gd = grad.data<T>();
     const int64_t n = static_cast<int64_t>(ids.size());
     cpu::ParallelFor(inner, n * inner, [&](int64_t b, int64_t e) {
       for (int64_t j = 0; j < n; ++j) {
-        T* o = od + indices[j] * inner;
+        T* o = od + row[j] * inner;
         const T* g = gd + ids[j] * inner;
         const T k = scale[ids[j]];
         for (int64_t i = b; i < e; ++i) o[i] += g[i] * k;
@@ -333,6 +352,15 @@ template <typename T>
 using SparseSegmentMeanGradOp = SparseSegmentGradOp<T, Scale::kMean>;
 template <typename T>
 using SparseSegmentSqrtNGradOp = SparseSegmentGradOp<T, Scale::kSqrtN>;
+template <typename T>
+using SparseSegmentSumGradV2Op = SparseSegmentGradOp<T, Scale::kNone, true>;
+template <typename T>
+using SparseSegmentMeanGradV2Op = SparseSegmentGradOp<T, Scale::kMean, true>;
+template <typename T>
+using SparseSegmentSqrtNGradV2Op = SparseSegmentGradOp<T, Scale::kSqrtN, true>;
+REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSumGradV2", SparseSegmentSumGradV2Op);
+REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentMeanGradV2", SparseSegmentMeanGradV2Op);
+REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSqrtNGradV2", SparseSegmentSqrtNGradV2Op);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSumGrad", SparseSegmentSumGradOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentMeanGrad", SparseSegmentMeanGradOp);
 REGISTER_KERNEL_FAMILY(FloatTypes, "SparseSegmentSqrtNGrad", SparseSegmentSqrtNGradOp);

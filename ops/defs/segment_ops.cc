@@ -2,7 +2,7 @@
 // ops/segment_ops.cc, the kernels in kernels/cpu/segment_ops.cc). TensorFlow 1.x's names, attrs
 // and defaults: UnsortedSegment{Max,Min,Prod} (UnsortedSegmentSum is in math_ops.cc),
 // Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}(WithNumSegments),
-// SparseSegment{Sum,Mean,SqrtN}Grad, and the ops under embedding lookups: DynamicPartition,
+// SparseSegment{Sum,Mean,SqrtN}Grad(V2), and the ops under embedding lookups: DynamicPartition,
 // (Parallel)DynamicStitch, Unique.
 #include "core/op_registry.h"
 #include "core/type_lists.h"
@@ -220,6 +220,32 @@ SLUICE_SPARSE_SEGMENT_GRAD_OP("SparseSegmentSumGrad");
 SLUICE_SPARSE_SEGMENT_GRAD_OP("SparseSegmentMeanGrad");
 SLUICE_SPARSE_SEGMENT_GRAD_OP("SparseSegmentSqrtNGrad");
 #undef SLUICE_SPARSE_SEGMENT_GRAD_OP
+
+// TensorFlow 2's sparse gradients: the rows of the Grad op's output at the distinct indices
+// only (output[i] for sorted_unique_indices[i]), [num distinct indices] + grad[1:].
+#define SLUICE_SPARSE_SEGMENT_GRAD_V2_OP(name)                                                  \
+  REGISTER_OP(name)                                                                            \
+      .Input("grad: T")                                                                        \
+      .Input("indices: Tidx")                                                                  \
+      .Input("segment_ids: Tsegmentids")                                                       \
+      .Input("dense_output_dim0: int32")                                                       \
+      .Output("output: T")                                                                     \
+      .Output("sorted_unique_indices: Tidx")                                                   \
+      .Attr(kFloating)                                                                         \
+      .Attr("Tidx: {int32, int64} = DT_INT32")                                                 \
+      .Attr("Tsegmentids: {int32, int64} = DT_INT32")                                          \
+      .SetShapeFn([](InferenceContext* c) {                                                    \
+        SLUICE_RETURN_IF_ERROR(SparseSegmentGradShape(c));                                     \
+        TensorShape out;                                                                       \
+        out.AddDim(-1);                                                                        \
+        if (AppendDimsFrom(c->input(0), 1, &out)) c->set_output(0, out);                       \
+        c->set_output(1, TensorShape::UnknownDims(1));                                         \
+        return absl::OkStatus();                                                               \
+      })
+SLUICE_SPARSE_SEGMENT_GRAD_V2_OP("SparseSegmentSumGradV2");
+SLUICE_SPARSE_SEGMENT_GRAD_V2_OP("SparseSegmentMeanGradV2");
+SLUICE_SPARSE_SEGMENT_GRAD_V2_OP("SparseSegmentSqrtNGradV2");
+#undef SLUICE_SPARSE_SEGMENT_GRAD_V2_OP
 
 // ---- DynamicPartition, DynamicStitch, Unique -------------------------------------------------
 
