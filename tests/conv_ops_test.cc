@@ -378,6 +378,52 @@ TEST(PoolTest, MaxPoolGradRoutesTiesToTheFirstMax) {
   }
 }
 
+// NHWC runs the channels of a window position together (and writes disjoint windows without a
+// zeroing pass); NCHW keeps the loop per channel. On values from a small set (ties everywhere),
+// overlapping, disjoint, tiling and gapped windows, several images and channels, both route
+// every gradient to the same element, and elements outside every window get zero.
+TEST(PoolTest, MaxPoolGradAgreesAcrossLayoutsOnTies) {
+  struct Window {
+    int h, w, k, stride;
+    const char* padding;
+  };
+  for (const Window& win : {Window{7, 6, 3, 2, "SAME"}, Window{8, 6, 2, 2, "VALID"}, Window{7, 7, 2, 2, "SAME"},
+                            Window{7, 7, 2, 2, "VALID"}, Window{8, 7, 2, 3, "VALID"}}) {
+    SCOPED_TRACE(absl::StrCat(win.h, "x", win.w, " window ", win.k, " stride ", win.stride, " ", win.padding));
+    const int n = 3, c = 5;
+    std::vector<float> values(n * win.h * win.w * c), grads;
+    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i * 7919 + i / 3) % 4);
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Const(root, F(values, {n, win.h, win.w, c}));
+    const std::vector<int> ksize = {1, win.k, win.k, 1}, strides = {1, win.stride, win.stride, 1};
+    auto y = ops::MaxPool(root, x, ksize, strides, win.padding);
+    auto shape = test::RunGraph(root, {}, {y});
+    ASSERT_TRUE(shape.ok()) << shape.status();
+    for (int64_t i = 0; i < (*shape)[0].NumElements(); ++i) grads.push_back(static_cast<float>(i + 1));
+    auto dy = ops::Const(root, F(grads, (*shape)[0].shape()));
+    auto dx = ops::MaxPoolGrad(root, x, y, dy, ksize, strides, win.padding);
+    auto to_nchw = [&](const Output& t) { return ops::Transpose(root, t, {0, 3, 1, 2}); };
+    const std::vector<int> ksize_nchw = {1, 1, win.k, win.k}, strides_nchw = {1, 1, win.stride, win.stride};
+    auto y_nchw = ops::MaxPool(root, to_nchw(x), ksize_nchw, strides_nchw, win.padding, "NCHW");
+    auto dx_nchw =
+        ops::MaxPoolGrad(root, to_nchw(x), y_nchw, to_nchw(dy), ksize_nchw, strides_nchw, win.padding, "NCHW");
+    auto out = test::RunGraph(root, {}, {dx, ops::Transpose(root, dx_nchw, {0, 2, 3, 1})});
+    ASSERT_TRUE(out.ok()) << out.status();
+    test::ExpectTensorEqual((*out)[0], (*out)[1]);
+    double sum_dx = 0, sum_dy = 0;
+    for (int64_t i = 0; i < (*out)[0].NumElements(); ++i) sum_dx += (*out)[0].data<float>()[i];
+    for (float g : grads) sum_dy += g;
+    EXPECT_EQ(sum_dx, sum_dy);  // every window's gradient lands somewhere, once
+    if (win.stride > win.k) {   // the rows and columns between windows get nothing
+      for (int b = 0; b < n; ++b) {
+        for (int ch = 0; ch < c; ++ch) {
+          EXPECT_EQ((*out)[0].data<float>()[((b * win.h + win.k) * win.w + 0) * c + ch], 0.0f);
+        }
+      }
+    }
+  }
+}
+
 // ---- Numeric gradients (double) --------------------------------------------------------------
 
 void ExpectGradientOk(const Scope& root, const std::vector<Output>& xs, const std::vector<Tensor>& values,

@@ -495,23 +495,63 @@ void AvgPoolGradLoop(const Geometry& g, const T* dy, T* dx) {
 
 // Each window's gradient goes to its first maximum (strictly greater replaces), as in
 // TensorFlow's CPU kernel. Images of the batch are disjoint: one range of them per thread.
+// NHWC runs a window position at a time over all channels (contiguous: the compiler vectorizes
+// the compare-and-select), keeping each channel's best value and the window position it came
+// from. Windows that do not overlap (the usual 2x2 / 2) then write every element of theirs once
+// (the gradient or zero), with no separate zeroing pass when they tile the image.
 template <typename T>
 void MaxPoolGradLoop(const Geometry& g, const T* in, const T* dy, T* dx) {
-  std::fill(dx, dx + g.n * g.ih * g.iw * g.ic, T(0));
+  const int64_t image = g.ih * g.iw * g.ic;
+  const bool disjoint = g.sh >= g.kh && g.sw >= g.kw;
+  const bool tiled = disjoint && g.sh == g.kh && g.sw == g.kw && g.pad_top == 0 && g.pad_left == 0 &&
+                     g.oh * g.kh == g.ih && g.ow * g.kw == g.iw;
   ParallelFor(g.n, g.n * g.oh * g.ow * g.ic * g.kh * g.kw, [&](int64_t b0, int64_t b1) {
+    if (g.nchw || !tiled) std::fill(dx + b0 * image, dx + b1 * image, T(0));
+    std::vector<T> best(g.nchw ? 0 : g.ic);
+    std::vector<int32_t> which(g.nchw ? 0 : g.ic);
+    std::vector<int64_t> offsets(g.kh * g.kw);
     for (int64_t b = b0; b < b1; ++b) {
       for (int64_t oy = 0; oy < g.oh; ++oy) {
         for (int64_t ox = 0; ox < g.ow; ++ox) {
           const WindowRange r = PoolWindow(g, oy, ox);
+          if (r.y0 >= r.y1 || r.x0 >= r.x1) continue;
+          if (!g.nchw) {
+            int32_t count = 0;
+            for (int64_t y = r.y0; y < r.y1; ++y) {
+              for (int64_t x = r.x0; x < r.x1; ++x) offsets[count++] = g.In(b, y, x, 0);
+            }
+            std::copy(in + offsets[0], in + offsets[0] + g.ic, best.begin());
+            std::fill(which.begin(), which.end(), 0);
+            T* bv = best.data();
+            int32_t* w = which.data();
+            for (int32_t k = 1; k < count; ++k) {
+              const T* p = in + offsets[k];
+              for (int64_t c = 0; c < g.ic; ++c) {
+                const bool greater = p[c] > bv[c];
+                bv[c] = greater ? p[c] : bv[c];
+                w[c] = greater ? k : w[c];
+              }
+            }
+            const T* d = dy + g.Out(b, oy, ox, 0);
+            if (disjoint) {
+              for (int32_t k = 0; k < count; ++k) {
+                T* o = dx + offsets[k];
+                for (int64_t c = 0; c < g.ic; ++c) o[c] = w[c] == k ? d[c] : T(0);
+              }
+            } else {
+              for (int64_t c = 0; c < g.ic; ++c) dx[offsets[w[c]] + c] += d[c];
+            }
+            continue;
+          }
           for (int64_t c = 0; c < g.ic; ++c) {
-            int64_t best = -1;
+            int64_t best_at = -1;
             for (int64_t y = r.y0; y < r.y1; ++y) {
               for (int64_t x = r.x0; x < r.x1; ++x) {
                 const int64_t at = g.In(b, y, x, c);
-                if (best < 0 || in[at] > in[best]) best = at;
+                if (best_at < 0 || in[at] > in[best_at]) best_at = at;
               }
             }
-            if (best >= 0) dx[best] += dy[g.Out(b, oy, ox, c)];
+            dx[best_at] += dy[g.Out(b, oy, ox, c)];
           }
         }
       }
