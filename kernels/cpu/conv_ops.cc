@@ -26,12 +26,14 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -221,13 +223,29 @@ dnnl::primitive_attr UserScratchpad() {
   return attr;
 }
 
+// An argument a primitive takes in a layout of its own choosing: staged per call through a
+// buffer, reordered from the tensor before the primitive (an input) or to it after (an output).
+struct StagedArg {
+  int arg = 0;  // DNNL_ARG_*
+  memory::desc layout;
+  bool output = false;
+  dnnl::reorder reorder;
+};
+
 struct CachedPrimitive {
   dnnl::primitive primitive;
   memory::desc scratchpad;
-  // A convolution's filter layout when it is not hwio (FilterDesc), with the reorder from
-  // hwio (forward, backward data) or to hwio (backward weights).
-  std::optional<memory::desc> filter_layout;
-  dnnl::reorder filter_reorder;
+  // The arguments whose layout is not the tensor's (the filter when oneDNN picks a blocked one;
+  // the images of a backward-data pass that runs blocked).
+  std::vector<StagedArg> staged;
+
+  // Stages `arg` when the primitive's layout `wanted` differs from the tensor's `user` layout.
+  void Stage(int arg, const memory::desc& wanted, const memory::desc& user, bool output) {
+    if (wanted == user) return;
+    staged.push_back({arg, wanted, output,
+                      output ? dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), wanted, Engine(), user))
+                             : dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), user, Engine(), wanted))});
+  }
 };
 
 // The filter layout a convolution asks for: oneDNN's choice (a blocked layout), reordered from
@@ -246,13 +264,8 @@ memory::desc FilterRequest(const Geometry& g) {
 template <typename PrimitiveDesc, typename Primitive>
 CachedPrimitive ConvPrimitive(const Geometry& g, const PrimitiveDesc& pd, const memory::desc& filter,
                               bool to_hwio) {
-  CachedPrimitive p{Primitive(pd), pd.scratchpad_desc(), std::nullopt, {}};
-  const memory::desc hwio = FilterDesc(g);
-  if (filter != hwio) {
-    p.filter_layout = filter;
-    p.filter_reorder = to_hwio ? dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), filter, Engine(), hwio))
-                               : dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), hwio, Engine(), filter));
-  }
+  CachedPrimitive p{Primitive(pd), pd.scratchpad_desc(), {}};
+  p.Stage(to_hwio ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS, filter, FilterDesc(g), to_hwio);
   return p;
 }
 
@@ -284,31 +297,44 @@ memory Memory(const memory::desc& d, const Tensor& t) {
   return memory(d, Engine(), const_cast<void*>(static_cast<const void*>(t.data<float>())));
 }
 
-// Runs `p` on `args` (DNNL_ARG_* to memory) with a scratchpad of its own; a filter argument
-// (DNNL_ARG_WEIGHTS or DNNL_ARG_DIFF_WEIGHTS) in hwio goes through p's filter reorder.
+// Runs `p` on `args` (DNNL_ARG_* to memory, in the tensors' layouts) with a scratchpad of its
+// own; its staged arguments go through their reorders.
 Status Execute(const CachedPrimitive& p, std::unordered_map<int, memory> args) {
   try {
-    std::vector<uint8_t> scratch(p.scratchpad.get_size());
-    args[DNNL_ARG_SCRATCHPAD] = memory(p.scratchpad, Engine(), scratch.data());
+    // Uninitialized buffers: every byte is written by the reorder or the primitive before it is read.
+    std::unique_ptr<uint8_t[]> scratch(new uint8_t[p.scratchpad.get_size()]);
+    args[DNNL_ARG_SCRATCHPAD] = memory(p.scratchpad, Engine(), scratch.get());
     dnnl::stream stream(Engine());
-    std::vector<uint8_t> filter_buffer;
-    memory user_filter;
-    int filter_arg = 0;
-    if (p.filter_layout) {
-      filter_arg = args.count(DNNL_ARG_WEIGHTS) ? DNNL_ARG_WEIGHTS : DNNL_ARG_DIFF_WEIGHTS;
-      user_filter = args[filter_arg];
-      filter_buffer.resize(p.filter_layout->get_size());
-      args[filter_arg] = memory(*p.filter_layout, Engine(), filter_buffer.data());
-      if (filter_arg == DNNL_ARG_WEIGHTS) p.filter_reorder.execute(stream, user_filter, args[filter_arg]);
+    absl::InlinedVector<std::unique_ptr<uint8_t[]>, 3> buffers(p.staged.size());
+    absl::InlinedVector<memory, 3> user(p.staged.size());
+    for (size_t i = 0; i < p.staged.size(); ++i) {
+      const StagedArg& s = p.staged[i];
+      user[i] = args[s.arg];
+      buffers[i].reset(new uint8_t[s.layout.get_size()]);
+      args[s.arg] = memory(s.layout, Engine(), buffers[i].get());
+      if (!s.output) s.reorder.execute(stream, user[i], args[s.arg]);
     }
     p.primitive.execute(stream, args);
-    if (filter_arg == DNNL_ARG_DIFF_WEIGHTS) p.filter_reorder.execute(stream, args[filter_arg], user_filter);
+    for (size_t i = 0; i < p.staged.size(); ++i) {
+      const StagedArg& s = p.staged[i];
+      if (s.output) s.reorder.execute(stream, args[s.arg], user[i]);
+    }
     stream.wait();
   } catch (const dnnl::error& e) {
     return errors::Internal("oneDNN primitive failed: ", e.what());
   }
   return absl::OkStatus();
 }
+
+// `d`'s sizes in a layout the primitive picks.
+memory::desc AnyLayout(const memory::desc& d) { return memory::desc(d.dims(), d.data_type(), Tag::any); }
+
+// Whether a backward-data pass runs on blocked images (reordered from the gradient and to the
+// result per call). oneDNN's NHWC backward-data kernels run at about half the speed of its
+// blocked ones once both channel counts fill a vector (conv_microbench, LeNet's conv2: 12.9 ms
+// NHWC against 6.9 ms blocked), and the two reorders cost a few percent of that; with few
+// channels (an RGB or grey input) the blocked kernels lose.
+bool BlockedBackwardData(const Geometry& g) { return !g.nchw && g.groups == 1 && g.ic >= 16 && g.oc >= 16; }
 
 dnnl::convolution_forward::desc ConvForwardDesc(const Geometry& g, dnnl::prop_kind kind) {
   return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
@@ -645,10 +671,16 @@ class Conv2DBackpropInputOp : public WindowKernel {
       auto p = cache_.Get(g, [&] {
         dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
                                                        Engine());
-        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
-                                                DstDesc(g), Strides(g), Dilations(g), PadBefore(g), PadAfter(g));
+        const bool blocked = BlockedBackwardData(g);
+        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct,
+                                                blocked ? AnyLayout(SrcDesc(g)) : SrcDesc(g), FilterRequest(g),
+                                                blocked ? AnyLayout(DstDesc(g)) : DstDesc(g), Strides(g),
+                                                Dilations(g), PadBefore(g), PadAfter(g));
         dnnl::convolution_backward_data::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return ConvPrimitive<decltype(pd), dnnl::convolution_backward_data>(g, pd, pd.weights_desc(), false);
+        CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_backward_data>(g, pd, pd.weights_desc(), false);
+        p.Stage(DNNL_ARG_DIFF_DST, pd.diff_dst_desc(), DstDesc(g), false);
+        p.Stage(DNNL_ARG_DIFF_SRC, pd.diff_src_desc(), SrcDesc(g), true);
+        return p;
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
@@ -807,7 +839,7 @@ class PoolOp : public WindowKernel {
       auto p = cache_.Get(g, [&] {
         dnnl::pooling_forward::primitive_desc pd(PoolForwardDesc(g, dnnl::prop_kind::forward_inference, kAlgorithm),
                                                  UserScratchpad(), Engine());
-        return CachedPrimitive{dnnl::pooling_forward(pd), pd.scratchpad_desc(), std::nullopt, {}};
+        return CachedPrimitive{dnnl::pooling_forward(pd), pd.scratchpad_desc(), {}};
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -869,7 +901,7 @@ class AvgPoolGradOp : public WindowKernel {
         dnnl::pooling_backward::desc d(kAlg, SrcDesc(g), DstDesc(g), Strides(g), Window(g), PadBefore(g),
                                        PadAfter(g));
         dnnl::pooling_backward::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return CachedPrimitive{dnnl::pooling_backward(pd), pd.scratchpad_desc(), std::nullopt, {}};
+        return CachedPrimitive{dnnl::pooling_backward(pd), pd.scratchpad_desc(), {}};
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
