@@ -3,13 +3,14 @@
 // AvgPoolGrad.
 //
 // float runs oneDNN's convolution (forward, backward data, backward weights) and pooling
-// (forward, average backward) primitives on the tensors' own layouts: images as nhwc or nchw,
-// filters as hwio (TensorFlow's [height, width, in, out]). With NHWC oneDNN's GEMM convolution
-// takes hwio as it is; with NCHW it has no fast path for hwio (only its reference loop), so the
-// primitive picks its filter layout and the filter (or its gradient) is reordered. A kernel
-// caches its primitives per shape (its attrs are fixed), under a mutex since one kernel may run
-// on several threads at once; each call brings its own scratchpad (scratchpad_mode::user), so
-// concurrent executions of one primitive share nothing. double runs plain loops.
+// (forward, average backward) primitives. Tensors keep TensorFlow's layouts (images nhwc or
+// nchw, filters hwio: [height, width, in, out]); a convolution asks oneDNN for its own filter
+// layout (blocked), and an NHWC convolution with 16 or more channels each way for its own image
+// layouts too where that was measured to pay (BlockedImages), and those arguments are reordered
+// from and to the tensors per call (staged arguments). A kernel caches its primitives per shape (its attrs are fixed),
+// under a mutex since one kernel may run on several threads at once; each call brings its own
+// scratchpad (scratchpad_mode::user), so concurrent executions of one primitive share nothing.
+// double runs plain loops.
 //
 // A depthwise convolution is oneDNN's grouped convolution with one group per input channel:
 // TensorFlow's filter [height, width, in, multiplier] is the grouped weights (g = in, o =
@@ -329,16 +330,39 @@ Status Execute(const CachedPrimitive& p, std::unordered_map<int, memory> args) {
 // `d`'s sizes in a layout the primitive picks.
 memory::desc AnyLayout(const memory::desc& d) { return memory::desc(d.dims(), d.data_type(), Tag::any); }
 
-// Whether a backward-data pass runs on blocked images (reordered from the gradient and to the
-// result per call). oneDNN's NHWC backward-data kernels run at about half the speed of its
-// blocked ones once both channel counts fill a vector (conv_microbench, LeNet's conv2: 12.9 ms
-// NHWC against 6.9 ms blocked), and the two reorders cost a few percent of that; with few
-// channels (an RGB or grey input) the blocked kernels lose.
-bool BlockedBackwardData(const Geometry& g) { return !g.nchw && g.groups == 1 && g.ic >= 16 && g.oc >= 16; }
+// The passes of a convolution.
+enum class ConvPass { kForward, kBackwardData, kBackwardWeights };
 
-dnnl::convolution_forward::desc ConvForwardDesc(const Geometry& g, dnnl::prop_kind kind) {
-  return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
-                                         DstDesc(g), Strides(g), Dilations(g), PadBefore(g), PadAfter(g));
+// Whether a convolution pass runs on blocked images (its NHWC image inputs reordered to
+// oneDNN's choice of layout and its image output back, per call). Measured with
+// bench/conv_microbench (alternating runs, this 2-core VM): with 16 or more channels each way
+// the forward pass gains (LeNet conv2 5.1-5.5 -> 4.7-4.8 ms, VGG-like 56x56x128 3.4-4.1 -> 3.1
+// ms), the input gradient gains at LeNet's batch of 64 (5.8-6.1 -> 5.3-5.4 ms; the primitive
+// alone 9.6 ms NHWC against 3.5 ms blocked) but loses on one 56x56x128 image (3.4-4.0 -> 6.3-7.5
+// ms), and the filter gradient does not gain (4.0-5.2 -> 4.4-6.5 ms). A reorder of LeNet's
+// 64x14x14x64 gradient costs 0.1 ms. With few channels (an RGB or grey input) the reorders of
+// the larger images cost more than they win.
+bool BlockedImages(const Geometry& g, ConvPass pass) {
+  if (g.nchw || g.groups != 1 || g.ic < 16 || g.oc < 16) return false;
+  switch (pass) {
+    case ConvPass::kForward: return true;
+    case ConvPass::kBackwardData: return g.n >= 16;
+    case ConvPass::kBackwardWeights: return false;
+  }
+  return false;
+}
+
+// The layout a pass asks for an image argument: the tensor's own, or any when it runs blocked.
+memory::desc ImageRequest(const Geometry& g, ConvPass pass, const memory::desc& image) {
+  return BlockedImages(g, pass) ? AnyLayout(image) : image;
+}
+
+// The forward description of `pass` (its own, or the hint of a backward pass).
+dnnl::convolution_forward::desc ConvForwardDesc(const Geometry& g, dnnl::prop_kind kind, ConvPass pass) {
+  return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct,
+                                         ImageRequest(g, pass, SrcDesc(g)), FilterRequest(g),
+                                         ImageRequest(g, pass, DstDesc(g)), Strides(g), Dilations(g), PadBefore(g),
+                                         PadAfter(g));
 }
 
 dnnl::pooling_forward::desc PoolForwardDesc(const Geometry& g, dnnl::prop_kind kind, dnnl::algorithm alg) {
@@ -629,9 +653,12 @@ class Conv2DOp : public WindowKernel {
     }
     if constexpr (std::is_same_v<T, float>) {
       auto p = cache_.Get(g, [&] {
-        dnnl::convolution_forward::primitive_desc pd(ConvForwardDesc(g, dnnl::prop_kind::forward_inference),
+        dnnl::convolution_forward::primitive_desc pd(ConvForwardDesc(g, dnnl::prop_kind::forward_inference, ConvPass::kForward),
                                                      UserScratchpad(), Engine());
-        return ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+        CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+        p.Stage(DNNL_ARG_SRC, pd.src_desc(), SrcDesc(g), false);
+        p.Stage(DNNL_ARG_DST, pd.dst_desc(), DstDesc(g), true);
+        return p;
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -669,12 +696,10 @@ class Conv2DBackpropInputOp : public WindowKernel {
     }
     if constexpr (std::is_same_v<T, float>) {
       auto p = cache_.Get(g, [&] {
-        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
+        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training, ConvPass::kBackwardData),
                                                        Engine());
-        const bool blocked = BlockedBackwardData(g);
-        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct,
-                                                blocked ? AnyLayout(SrcDesc(g)) : SrcDesc(g), FilterRequest(g),
-                                                blocked ? AnyLayout(DstDesc(g)) : DstDesc(g), Strides(g),
+        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, ImageRequest(g, ConvPass::kBackwardData, SrcDesc(g)),
+                                                FilterRequest(g), ImageRequest(g, ConvPass::kBackwardData, DstDesc(g)), Strides(g),
                                                 Dilations(g), PadBefore(g), PadAfter(g));
         dnnl::convolution_backward_data::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
         CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_backward_data>(g, pd, pd.weights_desc(), false);
@@ -718,14 +743,17 @@ class Conv2DBackpropFilterOp : public WindowKernel {
     }
     if constexpr (std::is_same_v<T, float>) {
       auto p = cache_.Get(g, [&] {
-        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
+        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training, ConvPass::kBackwardWeights),
                                                        Engine());
-        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g),
-                                                   FilterRequest(g), DstDesc(g), Strides(g), Dilations(g),
-                                                   PadBefore(g), PadAfter(g));
+        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, ImageRequest(g, ConvPass::kBackwardWeights, SrcDesc(g)),
+                                                   FilterRequest(g), ImageRequest(g, ConvPass::kBackwardWeights, DstDesc(g)), Strides(g),
+                                                   Dilations(g), PadBefore(g), PadAfter(g));
         dnnl::convolution_backward_weights::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return ConvPrimitive<decltype(pd), dnnl::convolution_backward_weights>(g, pd, pd.diff_weights_desc(),
-                                                                               true);
+        CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_backward_weights>(
+            g, pd, pd.diff_weights_desc(), true);
+        p.Stage(DNNL_ARG_SRC, pd.src_desc(), SrcDesc(g), false);
+        p.Stage(DNNL_ARG_DIFF_DST, pd.diff_dst_desc(), DstDesc(g), false);
+        return p;
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -782,8 +810,9 @@ class FusedConv2DOp : public WindowKernel {
       if (g.ic > 0) {
         auto p = cache_.Get(g, [&] {
           dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                            SrcDesc(g), FilterRequest(g), BiasDesc(g), DstDesc(g), Strides(g),
-                                            Dilations(g), PadBefore(g), PadAfter(g));
+                                            ImageRequest(g, ConvPass::kForward, SrcDesc(g)), FilterRequest(g), BiasDesc(g),
+                                            ImageRequest(g, ConvPass::kForward, DstDesc(g)), Strides(g), Dilations(g), PadBefore(g),
+                                            PadAfter(g));
           dnnl::primitive_attr attr = UserScratchpad();
           if (relu_) {
             dnnl::post_ops post;
@@ -791,7 +820,10 @@ class FusedConv2DOp : public WindowKernel {
             attr.set_post_ops(post);
           }
           dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
-          return ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+          CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+          p.Stage(DNNL_ARG_SRC, pd.src_desc(), SrcDesc(g), false);
+          p.Stage(DNNL_ARG_DST, pd.dst_desc(), DstDesc(g), true);
+          return p;
         });
         OP_REQUIRES_OK(ctx, p.status());
         OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
