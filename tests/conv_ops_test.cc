@@ -294,14 +294,16 @@ TEST(Conv2DTest, BackpropOpsAreAdjointsOfTheForward) {
 // With 16 or more channels each way NHWC convolutions run in oneDNN's blocked layouts (images
 // reordered per call): the forward pass (alone and fused with BiasAdd + Relu), the input
 // gradient and the filter gradient match the double loops element by element, also for channel
-// counts that are no multiple of the block and strided, padded windows.
+// counts that are no multiple of the block and strided, padded windows (the input gradient
+// runs blocked from a batch of 16).
 TEST(Conv2DTest, BlockedPassesMatchTheDoubleLoops) {
   struct Shape {
     int n, h, w, c, oc, k, stride;
     const char* padding;
   };
   for (const Shape& sh : {Shape{2, 9, 8, 16, 32, 3, 1, "SAME"}, Shape{3, 11, 7, 24, 40, 5, 2, "SAME"},
-                          Shape{1, 10, 10, 17, 16, 3, 2, "VALID"}}) {
+                          Shape{1, 10, 10, 17, 16, 3, 2, "VALID"}, Shape{16, 6, 5, 16, 24, 3, 1, "SAME"},
+                          Shape{17, 7, 7, 20, 16, 3, 2, "SAME"}}) {
     SCOPED_TRACE(absl::StrCat(sh.c, " -> ", sh.oc, " k ", sh.k, " stride ", sh.stride, " ", sh.padding));
     Scope root = Scope::NewRootScope();
     const std::vector<int> strides = {1, sh.stride, sh.stride, 1};
