@@ -80,7 +80,8 @@ Status CheckNdUpdates(const TensorShape& params, const TensorShape& indices, con
                       absl::string_view params_name) {
   SLUICE_ASSIGN_OR_RETURN(TensorShape expected, NdSliceShape(params, indices, params_name));
   if (!expected.IsCompatibleWith(updates)) {
-    return errors::InvalidArgument("updates must have shape indices.shape[:-1] + ", params_name, ".shape[K:] = ",
+    return errors::InvalidArgument("updates must have shape indices.shape[:-1] + ", params_name,
+                                   params_name == "shape" ? "" : ".shape", "[K:] = ",
                                    expected.DebugString(), " (indices ", indices.DebugString(), ", ", params_name,
                                    " ", params.DebugString(), "), got ", updates.DebugString());
   }
