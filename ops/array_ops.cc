@@ -204,7 +204,8 @@ Status BatchGatherGrad(const Scope& s, const Operation& op, const Output& dy, in
   Output indices = op.input(1);
   const int rank = params.shape().rank(), indices_rank = indices.shape().rank();
   if (rank < 0 || indices_rank < 0) {
-    return errors::Unimplemented("the gradient of ", op.name(), " with batch_dims needs params and indices of known rank");
+    return errors::Unimplemented("the gradient of ", op.name(),
+                                 " with batch_dims needs params and indices of known rank");
   }
   if (b < 0) b += indices_rank;
   if (axis < 0) axis += rank;
@@ -212,14 +213,15 @@ Status BatchGatherGrad(const Scope& s, const Operation& op, const Output& dy, in
   const DataType it = indices.dtype();
   Output shape = ops::Shape(s, params);
   Output n = ops::Reshape(s, ops::Slice(s, shape, {a}, {1}), Int32Vector(s, {}));
-  Output values = ops::Reshape(
-      s, dy, ops::ConcatV2(s, {ops::Slice(s, shape, {0}, {a}), Int32Vector(s, {-1}), ops::Slice(s, shape, {a + 1}, {-1})}, 0));
-  std::vector<int32_t> perm, back;
+  Output inner = ops::Slice(s, shape, {a + 1}, {-1});
+  Output values =
+      ops::Reshape(s, dy, ops::ConcatV2(s, {ops::Slice(s, shape, {0}, {a}), Int32Vector(s, {-1}), inner}, 0));
+  std::vector<int32_t> perm;
   for (int i = 0; i < bd; ++i) perm.push_back(i);
   perm.push_back(a);
   for (int i = bd; i < a; ++i) perm.push_back(i);
   for (int i = a + 1; i < rank; ++i) perm.push_back(i);
-  for (size_t i = 0; i < perm.size(); ++i) back.push_back(0);
+  std::vector<int32_t> back(perm.size());  // the inverse permutation
   for (size_t i = 0; i < perm.size(); ++i) back[perm[i]] = static_cast<int32_t>(i);
   Output moved = ops::Transpose(s, values, Int32Vector(s, perm));  // [batch..., m, params[b:axis], inner...]
   Output moved_shape = ops::Shape(s, moved);

@@ -119,7 +119,12 @@ Operation ResourceScatterUpdate(const Scope& scope, const Output& resource, cons
   Output i = indices.ToOutput(scope);
   Output u = updates.ToOutput(scope, HandleDtype(resource));
   if (!u.valid()) return Operation();
-  return NodeBuilder(scope, "ResourceScatterUpdate").Input(resource).Input(i).Input(u).Attr("dtype", u.dtype()).Finalize();
+  return NodeBuilder(scope, "ResourceScatterUpdate")
+      .Input(resource)
+      .Input(i)
+      .Input(u)
+      .Attr("dtype", u.dtype())
+      .Finalize();
 }
 
 Output ScatterNd(const Scope& scope, const Input& indices, const Input& updates, const Input& shape) {

@@ -260,8 +260,9 @@ TEST(TensorScatterTest, UpdateAndAddCopyTheTensor) {
   test::ExpectTensorEqual((*out)[1], F({31, 42, 63, 84}, {2, 2}));
   test::ExpectTensorEqual((*out)[2], F({1, 2, 3, 4}, {2, 2}));  // the input is unchanged
   // Int32 and a bool tensor (TensorScatterUpdate takes any type).
-  auto b = ops::TensorScatterUpdate(root, ops::Const(root, Tensor::FromVector(std::vector<bool>{false, false, false})),
-                                    ops::Const(root, I({2}, {1, 1})), ops::Const(root, Tensor::FromVector(std::vector<bool>{true})));
+  auto flags = ops::Const(root, Tensor::FromVector(std::vector<bool>{false, false, false}));
+  auto b = ops::TensorScatterUpdate(root, flags, ops::Const(root, I({2}, {1, 1})),
+                                    ops::Const(root, Tensor::FromVector(std::vector<bool>{true})));
   test::ExpectTensorEqual(test::RunOne(root, b), Tensor::FromVector(std::vector<bool>{false, false, true}));
 }
 
