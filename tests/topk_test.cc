@@ -56,24 +56,29 @@ TEST(TopKTest, KOfOneZeroAndTheWholeRowAndIntegersAndNan) {
   test::ExpectTensorEqual(test::RunOne(root, withnan.indices), I({1, 2}, {2}));
 }
 
+// k of 1 (a scan), 37 (the heap), 400 and 1000 (nth_element) on rows of 1000 with many ties.
 TEST(TopKTest, LargeInputMatchesAFullSortPerRow) {
-  const int rows = 300, n = 1000, k = 37;
+  const int rows = 300, n = 1000;
   std::vector<float> v(rows * n);
-  for (int i = 0; i < rows * n; ++i) v[i] = static_cast<float>((i * 7919) % 401) - 200.f;  // many ties
+  for (int64_t i = 0; i < rows * n; ++i) v[i] = static_cast<float>((i * 7919) % 401) - 200.f;
   Scope root = Scope::NewRootScope();
   auto x = ops::Placeholder(root, DT_FLOAT, {-1, n});
   auto kk = ops::Placeholder(root, DT_INT32, {});
   auto top = ops::TopKV2(root, x, kk);
-  auto out = test::RunGraph(root, {{x, F(v, {rows, n})}, {kk, Tensor::Scalar<int32_t>(k)}}, {top.values, top.indices});
-  ASSERT_TRUE(out.ok()) << out.status();
-  for (int r = 0; r < rows; ++r) {
-    std::vector<int32_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    const float* row = v.data() + r * n;
-    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return row[a] > row[b]; });
-    for (int j = 0; j < k; ++j) {
-      ASSERT_EQ((*out)[1].data<int32_t>()[r * k + j], order[j]) << "row " << r << " entry " << j;
-      ASSERT_EQ((*out)[0].data<float>()[r * k + j], row[order[j]]);
+  for (int k : {1, 37, 400, 1000}) {
+    SCOPED_TRACE(k);
+    auto out =
+        test::RunGraph(root, {{x, F(v, {rows, n})}, {kk, Tensor::Scalar<int32_t>(k)}}, {top.values, top.indices});
+    ASSERT_TRUE(out.ok()) << out.status();
+    for (int r = 0; r < rows; ++r) {
+      std::vector<int32_t> order(n);
+      std::iota(order.begin(), order.end(), 0);
+      const float* row = v.data() + r * n;
+      std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+      for (int j = 0; j < k; ++j) {
+        ASSERT_EQ((*out)[1].data<int32_t>()[r * k + j], order[j]) << "row " << r << " entry " << j;
+        ASSERT_EQ((*out)[0].data<float>()[r * k + j], row[order[j]]);
+      }
     }
   }
 }

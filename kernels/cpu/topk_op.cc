@@ -1,13 +1,16 @@
 // CPU kernel of TopKV2 and TopK: per row of the last dimension, a selection of the k largest
-// entries (nth_element, then a sort of those k; a single scan for k == 1), rows in parallel.
-// The order is by value, descending, ties by the lower index, NaN above every number (so the
-// comparison is a strict total order and the result deterministic). Output is always sorted,
-// which `sorted = false` (any order) allows.
+// entries, rows in parallel: a single scan for k == 1; for k small next to the row, a heap of
+// the k best seen so far (most entries cost one comparison with its worst); otherwise
+// nth_element over the row's indices, then a sort of the first k. The order is by value,
+// descending, ties by the lower index, NaN above every number (so the comparison is a strict
+// total order and the result deterministic). Output is always sorted, which `sorted = false`
+// (any order) allows.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/kernel.h"
@@ -17,14 +20,62 @@
 namespace sluice {
 namespace {
 
+// Whether entry (x, a) ranks before entry (y, b).
 template <typename T>
-bool Before(const T* row, int32_t a, int32_t b) {
-  const T x = row[a], y = row[b];
+bool Before(T x, int32_t a, T y, int32_t b) {
   if constexpr (std::is_floating_point_v<T>) {
     const bool nx = std::isnan(x), ny = std::isnan(y);
     if (nx || ny) return nx && ny ? a < b : nx;
   }
   return x > y || (x == y && a < b);
+}
+
+// Rows whose length is at least this many times k take the heap.
+constexpr int64_t kHeapRatio = 16;
+
+template <typename T>
+void TopKOfRow(const T* row, int64_t n, int64_t k, std::vector<int32_t>* order,
+               std::vector<std::pair<T, int32_t>>* heap, T* values, int32_t* indices) {
+  if (k == 1) {
+    int32_t best = 0;
+    for (int32_t j = 1; j < n; ++j) {
+      if (Before(row[j], j, row[best], best)) best = j;
+    }
+    indices[0] = best;
+    values[0] = row[best];
+    return;
+  }
+  if (k * kHeapRatio <= n) {
+    // A heap whose top is the worst of the k kept (the "largest" under Before).
+    auto before = [](const std::pair<T, int32_t>& x, const std::pair<T, int32_t>& y) {
+      return Before(x.first, x.second, y.first, y.second);
+    };
+    heap->clear();
+    for (int32_t j = 0; j < k; ++j) heap->emplace_back(row[j], j);
+    std::make_heap(heap->begin(), heap->end(), before);
+    for (int32_t j = static_cast<int32_t>(k); j < n; ++j) {
+      const std::pair<T, int32_t>& worst = heap->front();
+      if (!Before(row[j], j, worst.first, worst.second)) continue;
+      std::pop_heap(heap->begin(), heap->end(), before);
+      heap->back() = {row[j], j};
+      std::push_heap(heap->begin(), heap->end(), before);
+    }
+    std::sort_heap(heap->begin(), heap->end(), before);
+    for (int64_t j = 0; j < k; ++j) {
+      values[j] = (*heap)[j].first;
+      indices[j] = (*heap)[j].second;
+    }
+    return;
+  }
+  order->resize(n);
+  std::iota(order->begin(), order->end(), 0);
+  auto before = [row](int32_t a, int32_t b) { return Before(row[a], a, row[b], b); };
+  if (k < n) std::nth_element(order->begin(), order->begin() + (k - 1), order->end(), before);
+  std::sort(order->begin(), order->begin() + k, before);
+  for (int64_t j = 0; j < k; ++j) {
+    indices[j] = (*order)[j];
+    values[j] = row[(*order)[j]];
+  }
 }
 
 template <typename T>
@@ -60,30 +111,12 @@ class TopKOp : public OpKernel {
     const T* in = input.data<T>();
     T* out_v = values->data<T>();
     int32_t* out_i = indices->data<int32_t>();
-    const int64_t work_per_row = k == 1 ? n : n + k * static_cast<int64_t>(std::log2(static_cast<double>(k) + 1));
+    const int64_t work_per_row = n + k * static_cast<int64_t>(std::log2(static_cast<double>(k) + 1));
     cpu::ParallelFor(rows, rows * work_per_row, [&](int64_t begin, int64_t end) {
-      std::vector<int32_t> order(k == 1 ? 0 : n);
+      std::vector<int32_t> order;
+      std::vector<std::pair<T, int32_t>> heap;
       for (int64_t r = begin; r < end; ++r) {
-        const T* row = in + r * n;
-        T* v = out_v + r * k;
-        int32_t* ix = out_i + r * k;
-        if (k == 1) {
-          int32_t best = 0;
-          for (int32_t j = 1; j < n; ++j) {
-            if (Before(row, j, best)) best = j;
-          }
-          ix[0] = best;
-          v[0] = row[best];
-          continue;
-        }
-        std::iota(order.begin(), order.end(), 0);
-        auto before = [row](int32_t a, int32_t b) { return Before(row, a, b); };
-        if (k < n) std::nth_element(order.begin(), order.begin() + (k - 1), order.end(), before);
-        std::sort(order.begin(), order.begin() + k, before);
-        for (int64_t j = 0; j < k; ++j) {
-          ix[j] = order[j];
-          v[j] = row[order[j]];
-        }
+        TopKOfRow(in + r * n, n, k, &order, &heap, out_v + r * k, out_i + r * k);
       }
     });
   }
