@@ -16,7 +16,6 @@ namespace {
 using ::testing::HasSubstr;
 
 Tensor F(const std::vector<float>& v, const TensorShape& shape) { return Tensor::FromVector(v, shape); }
-Tensor D(const std::vector<double>& v, const TensorShape& shape) { return Tensor::FromVector(v, shape); }
 Tensor I(const std::vector<int32_t>& v, const TensorShape& shape) { return Tensor::FromVector(v, shape); }
 Tensor L(const std::vector<int64_t>& v, const TensorShape& shape) { return Tensor::FromVector(v, shape); }
 
