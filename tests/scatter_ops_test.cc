@@ -2,6 +2,7 @@
 // variables, ResourceScatterUpdate, ScatterNd, TensorScatterUpdate/Add, GatherNd and GatherV2
 // with batch_dims, against hand-computed values; their gradients against numeric ones; and the
 // errors for bad shapes and out-of-range indices (naming the node and the index).
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -155,6 +156,45 @@ TEST(ScatterUpdateTest, BadUpdatesShapeIsABuildErrorAndUninitializedARunError) {
   Status s = test::RunGraph(r2, {}, {up}).status();
   EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
   EXPECT_THAT(s.message(), HasSubstr("Attempting to use uninitialized value raw"));
+}
+
+TEST(ScatterUpdateTest, AValueReadBeforeTheUpdateKeepsItsValues) {
+  Scope root = Scope::NewRootScope();
+  Variable v(root.WithOpName("v"), F({1, 2, 3}, {3}));
+  auto up = ops::ScatterUpdate(root, v.ref(), {1}, {9.f});
+  auto init = ops::GlobalVariablesInitializer(root);
+  ASSERT_TRUE(root.ok()) << root.status();
+  Session session(root);
+  std::vector<Tensor> before, after;
+  ASSERT_OK(session.Run({}, {}, {init}));
+  ASSERT_OK(session.Run({}, {v.value()}, &before));
+  ASSERT_OK(session.Run({}, {up}, &after));
+  test::ExpectTensorEqual(before[0], F({1, 2, 3}, {3}));
+  test::ExpectTensorEqual(after[0], F({1, 9, 3}, {3}));
+}
+
+// Updates lock the variable: concurrent ScatterNdAdd steps lose no increment.
+TEST(ScatterNdRefTest, ConcurrentAddsLoseNothing) {
+  Scope root = Scope::NewRootScope();
+  Variable v(root.WithOpName("v"), F(std::vector<float>(64, 0.f), {8, 8}));
+  std::vector<int32_t> idx;
+  for (int r = 0; r < 8; ++r) idx.push_back(r);
+  auto add =
+      ops::ScatterNdAdd(root, v.ref(), ops::Const(root, I(idx, {8, 1})), F(std::vector<float>(64, 1.f), {8, 8}));
+  auto init = ops::GlobalVariablesInitializer(root);
+  ASSERT_TRUE(root.ok()) << root.status();
+  Session session(root);
+  ASSERT_OK(session.Run({}, {}, {init}));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) EXPECT_OK(session.Run({}, {}, {add.op()}));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {v.value()}, &out));
+  test::ExpectTensorEqual(out[0], F(std::vector<float>(64, 200.f), {8, 8}));
 }
 
 // ---- ResourceScatterUpdate --------------------------------------------------------------------
