@@ -39,7 +39,7 @@ void TopKOfRow(const T* row, int64_t n, int64_t k, std::vector<int32_t>* order,
   if (k == 1) {
     int32_t best = 0;
     for (int32_t j = 1; j < n; ++j) {
-      if (Before(row[j], j, row[best], best)) best = j;
+      if (row[j] > row[best] || (!(row[j] <= row[best]) && Before(row[j], j, row[best], best))) best = j;
     }
     indices[0] = best;
     values[0] = row[best];
@@ -53,12 +53,15 @@ void TopKOfRow(const T* row, int64_t n, int64_t k, std::vector<int32_t>* order,
     heap->clear();
     for (int32_t j = 0; j < k; ++j) heap->emplace_back(row[j], j);
     std::make_heap(heap->begin(), heap->end(), before);
+    T worst = heap->front().first;
     for (int32_t j = static_cast<int32_t>(k); j < n; ++j) {
-      const std::pair<T, int32_t>& worst = heap->front();
-      if (!Before(row[j], j, worst.first, worst.second)) continue;
+      // Most entries fall below the worst kept: one comparison (false for NaN, which goes on).
+      if (row[j] < worst) continue;
+      if (!Before(row[j], j, heap->front().first, heap->front().second)) continue;
       std::pop_heap(heap->begin(), heap->end(), before);
       heap->back() = {row[j], j};
       std::push_heap(heap->begin(), heap->end(), before);
+      worst = heap->front().first;
     }
     std::sort_heap(heap->begin(), heap->end(), before);
     for (int64_t j = 0; j < k; ++j) {
