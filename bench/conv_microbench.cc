@@ -12,6 +12,7 @@
 // than the bare primitive gets, whose parallel regions then wait on descheduled threads (on the
 // shared 2-core VM the NHWC backward-data primitive of lenet_conv1 took 500 ms of CPU against
 // 8 ms through the Session); OMP_NUM_THREADS=1 compares the two on one thread.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,76 @@ void BM_DnnlBlockedBackwardData(benchmark::State& state) {
 void BM_DnnlBlockedBackwardWeights(benchmark::State& state) {
   DnnlPass(state, Pass::kBackwardWeights, DnnlConv::Layout::kAny);
 }
+
+// MaxPool 2x2 / 2 and MaxPoolGrad at LeNet's two pooling shapes (the outputs of its convolutions),
+// through a Session; bytes/s counts the tensors each pass reads and writes once.
+const TensorShape kPoolShapes[] = {{64, 28, 28, 32}, {64, 14, 14, 64}};
+
+void SluicePool(benchmark::State& state, bool grad) {
+  const TensorShape& in_shape = kPoolShapes[state.range(0)];
+  const TensorShape out_shape{in_shape.dim(0), in_shape.dim(1) / 2, in_shape.dim(2) / 2, in_shape.dim(3)};
+  const std::vector<int> window = {1, 2, 2, 1};
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root, DT_FLOAT, in_shape);
+  auto y = ops::MaxPool(root, x, window, window, "VALID");
+  std::vector<std::pair<Output, Tensor>> feeds = {{x, Filled(in_shape)}};
+  Output out = y;
+  if (grad) {
+    auto pooled = ops::Placeholder(root, DT_FLOAT, out_shape), dy = ops::Placeholder(root, DT_FLOAT, out_shape);
+    out = ops::MaxPoolGrad(root, x, pooled, dy, window, window, "VALID");
+    feeds.push_back({pooled, Filled(out_shape)});
+    feeds.push_back({dy, Filled(out_shape)});
+  }
+  Session session(root);
+  std::vector<Tensor> fetched;
+  Status status = session.Run(feeds, {out}, &fetched);
+  for (auto _ : state) {
+    if (!status.ok()) break;
+    status = session.Run(feeds, {out}, &fetched);
+    benchmark::DoNotOptimize(fetched[0].raw_data());
+  }
+  if (!status.ok()) {
+    state.SkipWithError(std::string(status.message()).c_str());
+    return;
+  }
+  const double in_bytes = 4.0 * in_shape.num_elements(), out_bytes = 4.0 * out_shape.num_elements();
+  state.SetLabel(in_shape.DebugString());
+  state.counters["bytes/s"] = benchmark::Counter(grad ? 2 * in_bytes + 2 * out_bytes : in_bytes + out_bytes,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_SluiceMaxPool(benchmark::State& state) { SluicePool(state, false); }
+void BM_SluiceMaxPoolGrad(benchmark::State& state) { SluicePool(state, true); }
+BENCHMARK(BM_SluiceMaxPool)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SluiceMaxPoolGrad)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
+
+// The reorder a staged argument pays per call: an NHWC image to oneDNN's 16-channel blocked
+// layout (what a blocked pass reads) and back, at LeNet conv2's gradient [64, 14, 14, 64].
+void ReorderImage(benchmark::State& state, bool to_blocked) {
+  using memory = dnnl::memory;
+  using Tag = memory::format_tag;
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  const memory::dims dims = {64, 64, 14, 14};
+  memory nhwc({dims, memory::data_type::f32, Tag::nhwc}, engine);
+  memory blocked({dims, memory::data_type::f32, Tag::nChw16c}, engine);
+  std::fill_n(static_cast<float*>(nhwc.get_data_handle()), 64 * 64 * 14 * 14, 0.5f);
+  std::fill_n(static_cast<float*>(blocked.get_data_handle()), 64 * 64 * 14 * 14, 0.5f);
+  memory& from = to_blocked ? nhwc : blocked;
+  memory& to = to_blocked ? blocked : nhwc;
+  dnnl::reorder reorder(from, to);
+  for (auto _ : state) {
+    reorder.execute(stream, from, to);
+    stream.wait();
+  }
+  state.SetLabel("[64,14,14,64]");
+  state.counters["bytes/s"] =
+      benchmark::Counter(2.0 * 4 * 64 * 64 * 14 * 14, benchmark::Counter::kIsIterationInvariantRate);
+}
+void BM_DnnlReorderNhwcToBlocked(benchmark::State& state) { ReorderImage(state, true); }
+void BM_DnnlReorderBlockedToNhwc(benchmark::State& state) { ReorderImage(state, false); }
+BENCHMARK(BM_DnnlReorderNhwcToBlocked)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlReorderBlockedToNhwc)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_SluiceConv2DForward)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DnnlNhwcForward)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);

@@ -195,18 +195,66 @@ Status GatherGradAlong(const Scope& s, const Operation& op, const Output& dy, in
   return s.status();
 }
 
+// batch_dims b > 0 (TF's _GatherV2Grad and _BatchGatherGrad): dy viewed as params[:axis] + [-1]
+// + params[axis+1:], the gathered dim moved next to the batch dims, the batch dims flattened
+// into the segment ids (index + flat batch position * n), summed, and moved back.
+Status BatchGatherGrad(const Scope& s, const Operation& op, const Output& dy, int64_t axis, int64_t b,
+                       std::vector<Output>* dx) {
+  Output params = op.input(0);
+  Output indices = op.input(1);
+  const int rank = params.shape().rank(), indices_rank = indices.shape().rank();
+  if (rank < 0 || indices_rank < 0) {
+    return errors::Unimplemented("the gradient of ", op.name(),
+                                 " with batch_dims needs params and indices of known rank");
+  }
+  if (b < 0) b += indices_rank;
+  if (axis < 0) axis += rank;
+  const int a = static_cast<int>(axis), bd = static_cast<int>(b);
+  const DataType it = indices.dtype();
+  Output shape = ops::Shape(s, params);
+  Output n = ops::Reshape(s, ops::Slice(s, shape, {a}, {1}), Int32Vector(s, {}));
+  Output inner = ops::Slice(s, shape, {a + 1}, {-1});
+  Output values =
+      ops::Reshape(s, dy, ops::ConcatV2(s, {ops::Slice(s, shape, {0}, {a}), Int32Vector(s, {-1}), inner}, 0));
+  std::vector<int32_t> perm;
+  for (int i = 0; i < bd; ++i) perm.push_back(i);
+  perm.push_back(a);
+  for (int i = bd; i < a; ++i) perm.push_back(i);
+  for (int i = a + 1; i < rank; ++i) perm.push_back(i);
+  std::vector<int32_t> back(perm.size());  // the inverse permutation
+  for (size_t i = 0; i < perm.size(); ++i) back[perm[i]] = static_cast<int32_t>(i);
+  Output moved = ops::Transpose(s, values, Int32Vector(s, perm));  // [batch..., m, params[b:axis], inner...]
+  Output moved_shape = ops::Shape(s, moved);
+  Output rest = ops::Slice(s, moved_shape, {bd + 1}, {-1});
+  Output flat_values = ops::Reshape(s, moved, ops::ConcatV2(s, {Int32Vector(s, {-1}), rest}, 0));
+  // Segment ids: indices + (flat batch position) * n, the positions shaped batch + [1, ...].
+  Output batch_shape = ops::Slice(s, ops::Shape(s, indices), {0}, {bd});
+  Output batch = ops::Prod(s, batch_shape, 0);
+  Output n_it = ops::Cast(s, n, it);
+  Output starts = ops::Mul(s, ops::Range(s, ops::Cast(s, 0, it), ops::Cast(s, batch, it), ops::Cast(s, 1, it)), n_it);
+  std::vector<int32_t> ones(indices_rank - bd, 1);
+  Output starts_shape = ops::ConcatV2(s, {batch_shape, Int32Vector(s, ones)}, 0);
+  Output ids = ops::Reshape(s, ops::Add(s, indices, ops::Reshape(s, starts, starts_shape)), Int32Vector(s, {-1}));
+  Output summed = ops::UnsortedSegmentSum(s, flat_values, ids, ops::Mul(s, batch, n));
+  Output unflat = ops::Reshape(
+      s, summed, ops::ConcatV2(s, {ops::Slice(s, moved_shape, {0}, {bd}), ops::Reshape(s, n, {1}), rest}, 0));
+  dx->push_back(ops::Transpose(s, unflat, Int32Vector(s, back)));
+  return s.status();
+}
+
 Status GatherV2Grad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
                     std::vector<Output>* dx) {
   int64_t batch_dims = 0;
   SLUICE_RETURN_IF_ERROR(GetAttr(op.node()->def().attr(), "batch_dims", &batch_dims));
-  if (batch_dims != 0) {
-    return errors::Unimplemented("the gradient of ", op.name(), " with batch_dims = ", batch_dims);
-  }
   const Tensor* axis = op.input(2).node()->const_value();
   if (axis == nullptr) {
     return errors::Unimplemented("the gradient of ", op.name(), " needs a constant axis");
   }
-  SLUICE_RETURN_IF_ERROR(GatherGradAlong(s, op, dy[0], Int64Values(*axis)[0], dx));
+  if (batch_dims != 0) {
+    SLUICE_RETURN_IF_ERROR(BatchGatherGrad(s, op, dy[0], Int64Values(*axis)[0], batch_dims, dx));
+  } else {
+    SLUICE_RETURN_IF_ERROR(GatherGradAlong(s, op, dy[0], Int64Values(*axis)[0], dx));
+  }
   dx->push_back(Output());
   dx->push_back(Output());
   return absl::OkStatus();

@@ -130,8 +130,10 @@ Output OneHot(const Scope& scope, const Input& indices, const Input& depth, cons
 
 // Slices of `params` along `axis` (a scalar, negative from the end) at `indices` (int32 or
 // int64, each in [0, params.shape[axis])): params[:axis] + indices.shape + params[axis+1:]
-// (tf.gather). Its gradient is dense: UnsortedSegmentSum of dy by the indices. batch_dims
-// other than 0 is an Unimplemented error.
+// (tf.gather). Its gradient is dense: UnsortedSegmentSum of dy by the indices. With batch_dims
+// b (negative: from indices' rank) the first b dims of params and indices are batch dims that
+// must match, axis >= b, each batch gathers with its own indices, and the output is
+// params[:axis] + indices.shape[b:] + params[axis+1:]; its gradient needs known ranks.
 Output GatherV2(const Scope& scope, const Input& params, const Input& indices, const Input& axis,
                 int64_t batch_dims = 0);
 // TF1's Gather: GatherV2 along axis 0.

@@ -291,6 +291,55 @@ TEST(Conv2DTest, BackpropOpsAreAdjointsOfTheForward) {
   }
 }
 
+// With 16 or more channels each way NHWC convolutions run in oneDNN's blocked layouts (images
+// reordered per call): the forward pass (alone and fused with BiasAdd + Relu), the input
+// gradient and the filter gradient match the double loops element by element, also for channel
+// counts that are no multiple of the block and strided, padded windows (the input gradient
+// runs blocked from a batch of 16).
+TEST(Conv2DTest, BlockedPassesMatchTheDoubleLoops) {
+  struct Shape {
+    int n, h, w, c, oc, k, stride;
+    const char* padding;
+  };
+  for (const Shape& sh : {Shape{2, 9, 8, 16, 32, 3, 1, "SAME"}, Shape{3, 11, 7, 24, 40, 5, 2, "SAME"},
+                          Shape{1, 10, 10, 17, 16, 3, 2, "VALID"}, Shape{16, 6, 5, 16, 24, 3, 1, "SAME"},
+                          Shape{17, 7, 7, 20, 16, 3, 2, "SAME"}}) {
+    SCOPED_TRACE(absl::StrCat(sh.c, " -> ", sh.oc, " k ", sh.k, " stride ", sh.stride, " ", sh.padding));
+    Scope root = Scope::NewRootScope();
+    const std::vector<int> strides = {1, sh.stride, sh.stride, 1};
+    Tensor f = test::Doubles({sh.k, sh.k, sh.c, sh.oc}, 0.5, 0.1);
+    auto probe = ops::Conv2D(root, test::Doubles({sh.n, sh.h, sh.w, sh.c}), f, strides, sh.padding);
+    auto y = test::RunGraph(root, {}, {probe});
+    ASSERT_TRUE(y.ok()) << y.status();
+    Tensor g = test::Doubles((*y)[0].shape(), 1.0, 0.3);
+    Tensor sizes = Sizes(TensorShape{sh.n, sh.h, sh.w, sh.c});
+    auto dx_double = ops::Conv2DBackpropInput(root, sizes, f, g, strides, sh.padding);
+    auto dx_float = ops::Conv2DBackpropInput(root, sizes, ops::Cast(root, f, DT_FLOAT), ops::Cast(root, g, DT_FLOAT),
+                                             strides, sh.padding);
+    Tensor x = test::Doubles({sh.n, sh.h, sh.w, sh.c}, 1.0, 0.2);
+    Tensor filter_sizes = Tensor::FromVector(std::vector<int>{sh.k, sh.k, sh.c, sh.oc});
+    auto df_double = ops::Conv2DBackpropFilter(root, x, filter_sizes, g, strides, sh.padding);
+    auto df_float = ops::Conv2DBackpropFilter(root, ops::Cast(root, x, DT_FLOAT), filter_sizes,
+                                              ops::Cast(root, g, DT_FLOAT), strides, sh.padding);
+    Tensor bias = test::Doubles({sh.oc}, 0.5, -0.1);
+    auto fwd = [&](DataType dt) {
+      return ops::Relu(root, ops::BiasAdd(root, ops::Conv2D(root, ops::Cast(root, x, dt), ops::Cast(root, f, dt),
+                                                            strides, sh.padding),
+                                          ops::Cast(root, bias, dt)));
+    };
+    auto plain_float = ops::Conv2D(root, ops::Cast(root, x, DT_FLOAT), ops::Cast(root, f, DT_FLOAT), strides,
+                                   sh.padding);
+    auto plain_double = ops::Conv2D(root, x, f, strides, sh.padding);
+    auto out = test::RunGraph(root, {}, {dx_double, dx_float, df_double, df_float, fwd(DT_DOUBLE), fwd(DT_FLOAT),
+                                         plain_double, plain_float});
+    ASSERT_TRUE(out.ok()) << out.status();
+    for (int i = 0; i < 8; i += 2) {
+      SCOPED_TRACE(i);
+      test::ExpectTensorNear(ToDouble((*out)[i + 1]), (*out)[i], 2e-3);
+    }
+  }
+}
+
 // ---- Pooling forward -------------------------------------------------------------------------
 
 TEST(PoolTest, AvgPoolSameDividesByTheValidElements) {
@@ -375,6 +424,52 @@ TEST(PoolTest, MaxPoolGradRoutesTiesToTheFirstMax) {
     test::ExpectTensorEqual(ToDouble((*out)[0]), ToDouble(F({7, 0, 0, 0}, {1, 2, 2, 1})));
     test::ExpectTensorEqual(ToDouble((*out)[1]), ToDouble(F({0, 11, 100, 0}, {1, 1, 4, 1})));
     test::ExpectTensorEqual(ToDouble((*out)[2]), ToDouble(F({0, 1, 2, 0, 0, 0}, {1, 1, 2, 3})));
+  }
+}
+
+// NHWC runs the channels of a window position together (and writes disjoint windows without a
+// zeroing pass); NCHW keeps the loop per channel. On values from a small set (ties everywhere),
+// overlapping, disjoint, tiling and gapped windows, several images and channels, both route
+// every gradient to the same element, and elements outside every window get zero.
+TEST(PoolTest, MaxPoolGradAgreesAcrossLayoutsOnTies) {
+  struct Window {
+    int h, w, k, stride;
+    const char* padding;
+  };
+  for (const Window& win : {Window{7, 6, 3, 2, "SAME"}, Window{8, 6, 2, 2, "VALID"}, Window{7, 7, 2, 2, "SAME"},
+                            Window{7, 7, 2, 2, "VALID"}, Window{8, 7, 2, 3, "VALID"}}) {
+    SCOPED_TRACE(absl::StrCat(win.h, "x", win.w, " window ", win.k, " stride ", win.stride, " ", win.padding));
+    const int n = 3, c = 5;
+    std::vector<float> values(n * win.h * win.w * c), grads;
+    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i * 7919 + i / 3) % 4);
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Const(root, F(values, {n, win.h, win.w, c}));
+    const std::vector<int> ksize = {1, win.k, win.k, 1}, strides = {1, win.stride, win.stride, 1};
+    auto y = ops::MaxPool(root, x, ksize, strides, win.padding);
+    auto shape = test::RunGraph(root, {}, {y});
+    ASSERT_TRUE(shape.ok()) << shape.status();
+    for (int64_t i = 0; i < (*shape)[0].NumElements(); ++i) grads.push_back(static_cast<float>(i + 1));
+    auto dy = ops::Const(root, F(grads, (*shape)[0].shape()));
+    auto dx = ops::MaxPoolGrad(root, x, y, dy, ksize, strides, win.padding);
+    auto to_nchw = [&](const Output& t) { return ops::Transpose(root, t, {0, 3, 1, 2}); };
+    const std::vector<int> ksize_nchw = {1, 1, win.k, win.k}, strides_nchw = {1, 1, win.stride, win.stride};
+    auto y_nchw = ops::MaxPool(root, to_nchw(x), ksize_nchw, strides_nchw, win.padding, "NCHW");
+    auto dx_nchw =
+        ops::MaxPoolGrad(root, to_nchw(x), y_nchw, to_nchw(dy), ksize_nchw, strides_nchw, win.padding, "NCHW");
+    auto out = test::RunGraph(root, {}, {dx, ops::Transpose(root, dx_nchw, {0, 2, 3, 1})});
+    ASSERT_TRUE(out.ok()) << out.status();
+    test::ExpectTensorEqual((*out)[0], (*out)[1]);
+    double sum_dx = 0, sum_dy = 0;
+    for (int64_t i = 0; i < (*out)[0].NumElements(); ++i) sum_dx += (*out)[0].data<float>()[i];
+    for (float g : grads) sum_dy += g;
+    EXPECT_EQ(sum_dx, sum_dy);  // every window's gradient lands somewhere, once
+    if (win.stride > win.k) {   // the rows and columns between windows get nothing
+      for (int b = 0; b < n; ++b) {
+        for (int ch = 0; ch < c; ++ch) {
+          EXPECT_EQ((*out)[0].data<float>()[((b * win.h + win.k) * win.w + 0) * c + ch], 0.0f);
+        }
+      }
+    }
   }
 }
 

@@ -874,27 +874,31 @@ std::string MultiIndex(const TensorShape& shape, int64_t flat) {
   return IntList(idx);
 }
 
-// out[o, j, i] = params[o, indices[j], i] over params viewed as [outer, n, inner].
+// out[b, o, j, i] = params[b, o, indices[b, j], i] over params viewed as [batch, outer, n, inner]
+// and indices as [batch, num_indices / batch] (batch 1 without batch_dims).
 template <typename TI, typename T>
 Status GatherRows(const T* params, const TI* indices, int64_t num_indices, const TensorShape& indices_shape,
-                  int64_t outer, int64_t n, int64_t inner, T* out) {
+                  int64_t batch, int64_t outer, int64_t n, int64_t inner, T* out) {
   for (int64_t j = 0; j < num_indices; ++j) {
     const int64_t k = static_cast<int64_t>(indices[j]);
     if (k < 0 || k >= n) {
       return errors::InvalidArgument("indices", MultiIndex(indices_shape, j), " = ", k, " is not in [0, ", n, ")");
     }
   }
-  cpu::ParallelFor(outer * num_indices, CopyWork(outer * num_indices * inner), [&](int64_t b, int64_t e) {
+  const int64_t per_batch = batch == 0 ? 0 : num_indices / batch;
+  const int64_t rows = batch * outer * per_batch;
+  cpu::ParallelFor(rows, CopyWork(rows * inner), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
-      const int64_t o = r / num_indices, j = r % num_indices;
-      const T* src = params + (o * n + static_cast<int64_t>(indices[j])) * inner;
+      const int64_t j = r % per_batch, bo = r / per_batch, bt = bo / outer;
+      const int64_t k = static_cast<int64_t>(indices[bt * per_batch + j]);
+      const T* src = params + (bo * n + k) * inner;
       std::copy(src, src + inner, out + r * inner);
     }
   });
   return absl::OkStatus();
 }
 
-// GatherV2 (kHasAxis: params, indices, axis) and TF1's Gather (axis 0).
+// GatherV2 (kHasAxis: params, indices, axis; batch_dims) and TF1's Gather (axis 0).
 template <bool kHasAxis>
 class GatherOp : public OpKernel {
  public:
@@ -902,12 +906,18 @@ class GatherOp : public OpKernel {
     if (kHasAxis) c->SetStatus(c->GetAttr("batch_dims", &batch_dims_));
   }
   void Compute(OpKernelContext* ctx) override {
-    OP_REQUIRES(ctx, batch_dims_ == 0,
-                errors::Unimplemented("GatherV2 with batch_dims = ", batch_dims_, " (only 0 is supported)"));
     const Tensor& params = ctx->input(0);
     const Tensor& indices = ctx->input(1);
     const int rank = params.dims();
     OP_REQUIRES(ctx, rank >= 1, errors::InvalidArgument("params must be at least a vector, got a scalar"));
+    int64_t batch_dims = batch_dims_;
+    OP_REQUIRES(ctx, batch_dims >= -indices.dims() && batch_dims <= indices.dims(),
+                errors::InvalidArgument("batch_dims = ", batch_dims, " is not in [", -indices.dims(), ", ",
+                                        indices.dims(), "] for indices ", indices.shape().DebugString()));
+    if (batch_dims < 0) batch_dims += indices.dims();
+    OP_REQUIRES(ctx, batch_dims == 0 || batch_dims < rank,
+                errors::InvalidArgument("batch_dims = ", batch_dims, " must be less than the rank of params ",
+                                        params.shape().DebugString()));
     int64_t axis = 0;
     if (kHasAxis) {
       const Tensor& axis_t = ctx->input(2);
@@ -918,13 +928,23 @@ class GatherOp : public OpKernel {
                   errors::InvalidArgument("Expected axis in the range [", -rank, ", ", rank, "), but got ", axis));
       if (axis < 0) axis += rank;
     }
+    OP_REQUIRES(ctx, axis >= batch_dims,
+                errors::InvalidArgument("axis = ", axis, " must be >= batch_dims = ", batch_dims));
     TensorShape out_shape;
-    int64_t outer = 1, inner = 1;
+    int64_t batch = 1, outer = 1, inner = 1;
     for (int d = 0; d < axis; ++d) {
       out_shape.AddDim(params.dim_size(d));
-      outer *= params.dim_size(d);
+      if (d < batch_dims) {
+        OP_REQUIRES(ctx, params.dim_size(d) == indices.dim_size(d),
+                    errors::InvalidArgument("params.shape[", d, "] = ", params.dim_size(d),
+                                            " must equal indices.shape[", d, "] = ", indices.dim_size(d),
+                                            " (batch_dims = ", batch_dims, ")"));
+        batch *= params.dim_size(d);
+      } else {
+        outer *= params.dim_size(d);
+      }
     }
-    for (int d = 0; d < indices.dims(); ++d) out_shape.AddDim(indices.dim_size(d));
+    for (int d = static_cast<int>(batch_dims); d < indices.dims(); ++d) out_shape.AddDim(indices.dim_size(d));
     for (int d = static_cast<int>(axis) + 1; d < rank; ++d) {
       out_shape.AddDim(params.dim_size(d));
       inner *= params.dim_size(d);
@@ -936,10 +956,10 @@ class GatherOp : public OpKernel {
     bool ok = DispatchByElementSize(params.dtype(), [&]<typename T>() {
       if (indices.dtype() == DT_INT32) {
         status = GatherRows(params.data<T>(), indices.data<int32_t>(), indices.NumElements(), indices.shape(),
-                            outer, n, inner, out->data<T>());
+                            batch, outer, n, inner, out->data<T>());
       } else {
         status = GatherRows(params.data<T>(), indices.data<int64_t>(), indices.NumElements(), indices.shape(),
-                            outer, n, inner, out->data<T>());
+                            batch, outer, n, inner, out->data<T>());
       }
     });
     OP_REQUIRES(ctx, ok, UnsupportedDtype(params.dtype()));

@@ -3,13 +3,14 @@
 // AvgPoolGrad.
 //
 // float runs oneDNN's convolution (forward, backward data, backward weights) and pooling
-// (forward, average backward) primitives on the tensors' own layouts: images as nhwc or nchw,
-// filters as hwio (TensorFlow's [height, width, in, out]). With NHWC oneDNN's GEMM convolution
-// takes hwio as it is; with NCHW it has no fast path for hwio (only its reference loop), so the
-// primitive picks its filter layout and the filter (or its gradient) is reordered. A kernel
-// caches its primitives per shape (its attrs are fixed), under a mutex since one kernel may run
-// on several threads at once; each call brings its own scratchpad (scratchpad_mode::user), so
-// concurrent executions of one primitive share nothing. double runs plain loops.
+// (forward, average backward) primitives. Tensors keep TensorFlow's layouts (images nhwc or
+// nchw, filters hwio: [height, width, in, out]); a convolution asks oneDNN for its own filter
+// layout (blocked), and an NHWC convolution with 16 or more channels each way for its own image
+// layouts too where that was measured to pay (BlockedImages), and those arguments are reordered
+// from and to the tensors per call (staged arguments). A kernel caches its primitives per shape (its attrs are fixed),
+// under a mutex since one kernel may run on several threads at once; each call brings its own
+// scratchpad (scratchpad_mode::user), so concurrent executions of one primitive share nothing.
+// double runs plain loops.
 //
 // A depthwise convolution is oneDNN's grouped convolution with one group per input channel:
 // TensorFlow's filter [height, width, in, multiplier] is the grouped weights (g = in, o =
@@ -26,12 +27,14 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -221,13 +224,29 @@ dnnl::primitive_attr UserScratchpad() {
   return attr;
 }
 
+// An argument a primitive takes in a layout of its own choosing: staged per call through a
+// buffer, reordered from the tensor before the primitive (an input) or to it after (an output).
+struct StagedArg {
+  int arg = 0;  // DNNL_ARG_*
+  memory::desc layout;
+  bool output = false;
+  dnnl::reorder reorder;
+};
+
 struct CachedPrimitive {
   dnnl::primitive primitive;
   memory::desc scratchpad;
-  // A convolution's filter layout when it is not hwio (FilterDesc), with the reorder from
-  // hwio (forward, backward data) or to hwio (backward weights).
-  std::optional<memory::desc> filter_layout;
-  dnnl::reorder filter_reorder;
+  // The arguments whose layout is not the tensor's (the filter when oneDNN picks a blocked one;
+  // the images of a backward-data pass that runs blocked).
+  std::vector<StagedArg> staged;
+
+  // Stages `arg` when the primitive's layout `wanted` differs from the tensor's `user` layout.
+  void Stage(int arg, const memory::desc& wanted, const memory::desc& user, bool output) {
+    if (wanted == user) return;
+    staged.push_back({arg, wanted, output,
+                      output ? dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), wanted, Engine(), user))
+                             : dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), user, Engine(), wanted))});
+  }
 };
 
 // The filter layout a convolution asks for: oneDNN's choice (a blocked layout), reordered from
@@ -246,13 +265,8 @@ memory::desc FilterRequest(const Geometry& g) {
 template <typename PrimitiveDesc, typename Primitive>
 CachedPrimitive ConvPrimitive(const Geometry& g, const PrimitiveDesc& pd, const memory::desc& filter,
                               bool to_hwio) {
-  CachedPrimitive p{Primitive(pd), pd.scratchpad_desc(), std::nullopt, {}};
-  const memory::desc hwio = FilterDesc(g);
-  if (filter != hwio) {
-    p.filter_layout = filter;
-    p.filter_reorder = to_hwio ? dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), filter, Engine(), hwio))
-                               : dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), hwio, Engine(), filter));
-  }
+  CachedPrimitive p{Primitive(pd), pd.scratchpad_desc(), {}};
+  p.Stage(to_hwio ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS, filter, FilterDesc(g), to_hwio);
   return p;
 }
 
@@ -284,25 +298,28 @@ memory Memory(const memory::desc& d, const Tensor& t) {
   return memory(d, Engine(), const_cast<void*>(static_cast<const void*>(t.data<float>())));
 }
 
-// Runs `p` on `args` (DNNL_ARG_* to memory) with a scratchpad of its own; a filter argument
-// (DNNL_ARG_WEIGHTS or DNNL_ARG_DIFF_WEIGHTS) in hwio goes through p's filter reorder.
+// Runs `p` on `args` (DNNL_ARG_* to memory, in the tensors' layouts) with a scratchpad of its
+// own; its staged arguments go through their reorders.
 Status Execute(const CachedPrimitive& p, std::unordered_map<int, memory> args) {
   try {
-    std::vector<uint8_t> scratch(p.scratchpad.get_size());
-    args[DNNL_ARG_SCRATCHPAD] = memory(p.scratchpad, Engine(), scratch.data());
+    // Uninitialized buffers: every byte is written by the reorder or the primitive before it is read.
+    std::unique_ptr<uint8_t[]> scratch(new uint8_t[p.scratchpad.get_size()]);
+    args[DNNL_ARG_SCRATCHPAD] = memory(p.scratchpad, Engine(), scratch.get());
     dnnl::stream stream(Engine());
-    std::vector<uint8_t> filter_buffer;
-    memory user_filter;
-    int filter_arg = 0;
-    if (p.filter_layout) {
-      filter_arg = args.count(DNNL_ARG_WEIGHTS) ? DNNL_ARG_WEIGHTS : DNNL_ARG_DIFF_WEIGHTS;
-      user_filter = args[filter_arg];
-      filter_buffer.resize(p.filter_layout->get_size());
-      args[filter_arg] = memory(*p.filter_layout, Engine(), filter_buffer.data());
-      if (filter_arg == DNNL_ARG_WEIGHTS) p.filter_reorder.execute(stream, user_filter, args[filter_arg]);
+    absl::InlinedVector<std::unique_ptr<uint8_t[]>, 3> buffers(p.staged.size());
+    absl::InlinedVector<memory, 3> user(p.staged.size());
+    for (size_t i = 0; i < p.staged.size(); ++i) {
+      const StagedArg& s = p.staged[i];
+      user[i] = args[s.arg];
+      buffers[i].reset(new uint8_t[s.layout.get_size()]);
+      args[s.arg] = memory(s.layout, Engine(), buffers[i].get());
+      if (!s.output) s.reorder.execute(stream, user[i], args[s.arg]);
     }
     p.primitive.execute(stream, args);
-    if (filter_arg == DNNL_ARG_DIFF_WEIGHTS) p.filter_reorder.execute(stream, args[filter_arg], user_filter);
+    for (size_t i = 0; i < p.staged.size(); ++i) {
+      const StagedArg& s = p.staged[i];
+      if (s.output) s.reorder.execute(stream, args[s.arg], user[i]);
+    }
     stream.wait();
   } catch (const dnnl::error& e) {
     return errors::Internal("oneDNN primitive failed: ", e.what());
@@ -310,9 +327,42 @@ Status Execute(const CachedPrimitive& p, std::unordered_map<int, memory> args) {
   return absl::OkStatus();
 }
 
-dnnl::convolution_forward::desc ConvForwardDesc(const Geometry& g, dnnl::prop_kind kind) {
-  return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
-                                         DstDesc(g), Strides(g), Dilations(g), PadBefore(g), PadAfter(g));
+// `d`'s sizes in a layout the primitive picks.
+memory::desc AnyLayout(const memory::desc& d) { return memory::desc(d.dims(), d.data_type(), Tag::any); }
+
+// The passes of a convolution.
+enum class ConvPass { kForward, kBackwardData, kBackwardWeights };
+
+// Whether a convolution pass runs on blocked images (its NHWC image inputs reordered to
+// oneDNN's choice of layout and its image output back, per call). Measured with
+// bench/conv_microbench (alternating runs, this 2-core VM): with 16 or more channels each way
+// the forward pass gains (LeNet conv2 5.1-5.5 -> 4.7-4.8 ms, VGG-like 56x56x128 3.4-4.1 -> 3.1
+// ms), the input gradient gains at LeNet's batch of 64 (5.8-6.1 -> 5.3-5.4 ms; the primitive
+// alone 9.6 ms NHWC against 3.5 ms blocked) but loses on one 56x56x128 image (3.4-4.0 -> 6.3-7.5
+// ms), and the filter gradient does not gain (4.0-5.2 -> 4.4-6.5 ms). A reorder of LeNet's
+// 64x14x14x64 gradient costs 0.1 ms. With few channels (an RGB or grey input) the reorders of
+// the larger images cost more than they win.
+bool BlockedImages(const Geometry& g, ConvPass pass) {
+  if (g.nchw || g.groups != 1 || g.ic < 16 || g.oc < 16) return false;
+  switch (pass) {
+    case ConvPass::kForward: return true;
+    case ConvPass::kBackwardData: return g.n >= 16;
+    case ConvPass::kBackwardWeights: return false;
+  }
+  return false;
+}
+
+// The layout a pass asks for an image argument: the tensor's own, or any when it runs blocked.
+memory::desc ImageRequest(const Geometry& g, ConvPass pass, const memory::desc& image) {
+  return BlockedImages(g, pass) ? AnyLayout(image) : image;
+}
+
+// The forward description of `pass` (its own, or the hint of a backward pass).
+dnnl::convolution_forward::desc ConvForwardDesc(const Geometry& g, dnnl::prop_kind kind, ConvPass pass) {
+  return dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct,
+                                         ImageRequest(g, pass, SrcDesc(g)), FilterRequest(g),
+                                         ImageRequest(g, pass, DstDesc(g)), Strides(g), Dilations(g), PadBefore(g),
+                                         PadAfter(g));
 }
 
 dnnl::pooling_forward::desc PoolForwardDesc(const Geometry& g, dnnl::prop_kind kind, dnnl::algorithm alg) {
@@ -495,23 +545,63 @@ void AvgPoolGradLoop(const Geometry& g, const T* dy, T* dx) {
 
 // Each window's gradient goes to its first maximum (strictly greater replaces), as in
 // TensorFlow's CPU kernel. Images of the batch are disjoint: one range of them per thread.
+// NHWC runs a window position at a time over all channels (contiguous: the compiler vectorizes
+// the compare-and-select), keeping each channel's best value and the window position it came
+// from. Windows that do not overlap (the usual 2x2 / 2) then write every element of theirs once
+// (the gradient or zero), with no separate zeroing pass when they tile the image.
 template <typename T>
 void MaxPoolGradLoop(const Geometry& g, const T* in, const T* dy, T* dx) {
-  std::fill(dx, dx + g.n * g.ih * g.iw * g.ic, T(0));
+  const int64_t image = g.ih * g.iw * g.ic;
+  const bool disjoint = g.sh >= g.kh && g.sw >= g.kw;
+  const bool tiled = disjoint && g.sh == g.kh && g.sw == g.kw && g.pad_top == 0 && g.pad_left == 0 &&
+                     g.oh * g.kh == g.ih && g.ow * g.kw == g.iw;
   ParallelFor(g.n, g.n * g.oh * g.ow * g.ic * g.kh * g.kw, [&](int64_t b0, int64_t b1) {
+    if (g.nchw || !tiled) std::fill(dx + b0 * image, dx + b1 * image, T(0));
+    std::vector<T> best(g.nchw ? 0 : g.ic);
+    std::vector<int32_t> which(g.nchw ? 0 : g.ic);
+    std::vector<int64_t> offsets(g.kh * g.kw);
     for (int64_t b = b0; b < b1; ++b) {
       for (int64_t oy = 0; oy < g.oh; ++oy) {
         for (int64_t ox = 0; ox < g.ow; ++ox) {
           const WindowRange r = PoolWindow(g, oy, ox);
+          if (r.y0 >= r.y1 || r.x0 >= r.x1) continue;
+          if (!g.nchw) {
+            int32_t count = 0;
+            for (int64_t y = r.y0; y < r.y1; ++y) {
+              for (int64_t x = r.x0; x < r.x1; ++x) offsets[count++] = g.In(b, y, x, 0);
+            }
+            std::copy(in + offsets[0], in + offsets[0] + g.ic, best.begin());
+            std::fill(which.begin(), which.end(), 0);
+            T* bv = best.data();
+            int32_t* w = which.data();
+            for (int32_t k = 1; k < count; ++k) {
+              const T* p = in + offsets[k];
+              for (int64_t c = 0; c < g.ic; ++c) {
+                const bool greater = p[c] > bv[c];
+                bv[c] = greater ? p[c] : bv[c];
+                w[c] = greater ? k : w[c];
+              }
+            }
+            const T* d = dy + g.Out(b, oy, ox, 0);
+            if (disjoint) {
+              for (int32_t k = 0; k < count; ++k) {
+                T* o = dx + offsets[k];
+                for (int64_t c = 0; c < g.ic; ++c) o[c] = w[c] == k ? d[c] : T(0);
+              }
+            } else {
+              for (int64_t c = 0; c < g.ic; ++c) dx[offsets[w[c]] + c] += d[c];
+            }
+            continue;
+          }
           for (int64_t c = 0; c < g.ic; ++c) {
-            int64_t best = -1;
+            int64_t best_at = -1;
             for (int64_t y = r.y0; y < r.y1; ++y) {
               for (int64_t x = r.x0; x < r.x1; ++x) {
                 const int64_t at = g.In(b, y, x, c);
-                if (best < 0 || in[at] > in[best]) best = at;
+                if (best_at < 0 || in[at] > in[best_at]) best_at = at;
               }
             }
-            if (best >= 0) dx[best] += dy[g.Out(b, oy, ox, c)];
+            dx[best_at] += dy[g.Out(b, oy, ox, c)];
           }
         }
       }
@@ -563,9 +653,12 @@ class Conv2DOp : public WindowKernel {
     }
     if constexpr (std::is_same_v<T, float>) {
       auto p = cache_.Get(g, [&] {
-        dnnl::convolution_forward::primitive_desc pd(ConvForwardDesc(g, dnnl::prop_kind::forward_inference),
+        dnnl::convolution_forward::primitive_desc pd(ConvForwardDesc(g, dnnl::prop_kind::forward_inference, ConvPass::kForward),
                                                      UserScratchpad(), Engine());
-        return ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+        CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+        p.Stage(DNNL_ARG_SRC, pd.src_desc(), SrcDesc(g), false);
+        p.Stage(DNNL_ARG_DST, pd.dst_desc(), DstDesc(g), true);
+        return p;
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -603,12 +696,16 @@ class Conv2DBackpropInputOp : public WindowKernel {
     }
     if constexpr (std::is_same_v<T, float>) {
       auto p = cache_.Get(g, [&] {
-        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
+        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training, ConvPass::kBackwardData),
                                                        Engine());
-        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g), FilterRequest(g),
-                                                DstDesc(g), Strides(g), Dilations(g), PadBefore(g), PadAfter(g));
+        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, ImageRequest(g, ConvPass::kBackwardData, SrcDesc(g)),
+                                                FilterRequest(g), ImageRequest(g, ConvPass::kBackwardData, DstDesc(g)), Strides(g),
+                                                Dilations(g), PadBefore(g), PadAfter(g));
         dnnl::convolution_backward_data::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return ConvPrimitive<decltype(pd), dnnl::convolution_backward_data>(g, pd, pd.weights_desc(), false);
+        CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_backward_data>(g, pd, pd.weights_desc(), false);
+        p.Stage(DNNL_ARG_DIFF_DST, pd.diff_dst_desc(), DstDesc(g), false);
+        p.Stage(DNNL_ARG_DIFF_SRC, pd.diff_src_desc(), SrcDesc(g), true);
+        return p;
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},
@@ -646,14 +743,17 @@ class Conv2DBackpropFilterOp : public WindowKernel {
     }
     if constexpr (std::is_same_v<T, float>) {
       auto p = cache_.Get(g, [&] {
-        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training),
+        dnnl::convolution_forward::primitive_desc hint(ConvForwardDesc(g, dnnl::prop_kind::forward_training, ConvPass::kBackwardWeights),
                                                        Engine());
-        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, SrcDesc(g),
-                                                   FilterRequest(g), DstDesc(g), Strides(g), Dilations(g),
-                                                   PadBefore(g), PadAfter(g));
+        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, ImageRequest(g, ConvPass::kBackwardWeights, SrcDesc(g)),
+                                                   FilterRequest(g), ImageRequest(g, ConvPass::kBackwardWeights, DstDesc(g)), Strides(g),
+                                                   Dilations(g), PadBefore(g), PadAfter(g));
         dnnl::convolution_backward_weights::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return ConvPrimitive<decltype(pd), dnnl::convolution_backward_weights>(g, pd, pd.diff_weights_desc(),
-                                                                               true);
+        CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_backward_weights>(
+            g, pd, pd.diff_weights_desc(), true);
+        p.Stage(DNNL_ARG_SRC, pd.src_desc(), SrcDesc(g), false);
+        p.Stage(DNNL_ARG_DIFF_DST, pd.diff_dst_desc(), DstDesc(g), false);
+        return p;
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -710,8 +810,9 @@ class FusedConv2DOp : public WindowKernel {
       if (g.ic > 0) {
         auto p = cache_.Get(g, [&] {
           dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                            SrcDesc(g), FilterRequest(g), BiasDesc(g), DstDesc(g), Strides(g),
-                                            Dilations(g), PadBefore(g), PadAfter(g));
+                                            ImageRequest(g, ConvPass::kForward, SrcDesc(g)), FilterRequest(g), BiasDesc(g),
+                                            ImageRequest(g, ConvPass::kForward, DstDesc(g)), Strides(g), Dilations(g), PadBefore(g),
+                                            PadAfter(g));
           dnnl::primitive_attr attr = UserScratchpad();
           if (relu_) {
             dnnl::post_ops post;
@@ -719,7 +820,10 @@ class FusedConv2DOp : public WindowKernel {
             attr.set_post_ops(post);
           }
           dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
-          return ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+          CachedPrimitive p = ConvPrimitive<decltype(pd), dnnl::convolution_forward>(g, pd, pd.weights_desc(), false);
+          p.Stage(DNNL_ARG_SRC, pd.src_desc(), SrcDesc(g), false);
+          p.Stage(DNNL_ARG_DST, pd.dst_desc(), DstDesc(g), true);
+          return p;
         });
         OP_REQUIRES_OK(ctx, p.status());
         OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -767,7 +871,7 @@ class PoolOp : public WindowKernel {
       auto p = cache_.Get(g, [&] {
         dnnl::pooling_forward::primitive_desc pd(PoolForwardDesc(g, dnnl::prop_kind::forward_inference, kAlgorithm),
                                                  UserScratchpad(), Engine());
-        return CachedPrimitive{dnnl::pooling_forward(pd), pd.scratchpad_desc(), std::nullopt, {}};
+        return CachedPrimitive{dnnl::pooling_forward(pd), pd.scratchpad_desc(), {}};
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_SRC, Memory(SrcDesc(g), input)},
@@ -829,7 +933,7 @@ class AvgPoolGradOp : public WindowKernel {
         dnnl::pooling_backward::desc d(kAlg, SrcDesc(g), DstDesc(g), Strides(g), Window(g), PadBefore(g),
                                        PadAfter(g));
         dnnl::pooling_backward::primitive_desc pd(d, UserScratchpad(), Engine(), hint);
-        return CachedPrimitive{dnnl::pooling_backward(pd), pd.scratchpad_desc(), std::nullopt, {}};
+        return CachedPrimitive{dnnl::pooling_backward(pd), pd.scratchpad_desc(), {}};
       });
       OP_REQUIRES_OK(ctx, p.status());
       OP_REQUIRES_OK(ctx, Execute(*p, {{DNNL_ARG_DIFF_DST, Memory(DstDesc(g), dy)},

@@ -655,32 +655,47 @@ REGISTER_OP("OneHot")
 
 // ---- GatherV2, Gather ------------------------------------------------------------------------
 
-// params[:axis] + indices + params[axis+1:]; `axis_input` < 0: axis 0 (Gather).
+// params[:axis] + indices[batch_dims:] + params[axis+1:]; `axis_input` < 0: axis 0 (Gather).
 Status GatherShapeOf(InferenceContext* c, int axis_input) {
   int64_t batch_dims = 0;
   if (axis_input >= 0) {
     SLUICE_RETURN_IF_ERROR(c->GetAttr("batch_dims", &batch_dims));
-    if (batch_dims != 0) {
-      return errors::Unimplemented("GatherV2 with batch_dims = ", batch_dims, " (only 0 is supported)");
-    }
     SLUICE_RETURN_IF_ERROR(ScalarInput(c, axis_input, "axis"));
   }
   const TensorShape& params = c->input(0);
   const TensorShape& indices = c->input(1);
   if (params.rank() == 0) return errors::InvalidArgument("params must be at least a vector, got a scalar");
   if (params.unknown_rank() || indices.unknown_rank()) return absl::OkStatus();
+  if (batch_dims < -indices.rank() || batch_dims > indices.rank()) {
+    return errors::InvalidArgument("batch_dims = ", batch_dims, " is not in [", -indices.rank(), ", ",
+                                   indices.rank(), "] for indices ", indices.DebugString());
+  }
+  if (batch_dims < 0) batch_dims += indices.rank();
+  if (batch_dims >= params.rank()) {
+    return errors::InvalidArgument("batch_dims = ", batch_dims, " must be less than the rank of params ",
+                                   params.DebugString());
+  }
+  for (int i = 0; i < batch_dims; ++i) {
+    if (!TensorShape{params.dim(i)}.IsCompatibleWith(TensorShape{indices.dim(i)})) {
+      return errors::InvalidArgument("params.shape[", i, "] = ", params.dim(i), " must equal indices.shape[", i,
+                                     "] = ", indices.dim(i), " (batch_dims = ", batch_dims, ")");
+    }
+  }
   int64_t axis = 0;
   if (axis_input >= 0) {
     auto a = ConstInts(c, axis_input);
     if (!a) {
-      c->set_output(0, TensorShape::UnknownDims(params.rank() - 1 + indices.rank()));
+      c->set_output(0, TensorShape::UnknownDims(params.rank() - 1 + indices.rank() - static_cast<int>(batch_dims)));
       return absl::OkStatus();
     }
     SLUICE_ASSIGN_OR_RETURN(axis, CanonicalAxis((*a)[0], params.rank(), "axis"));
+    if (axis < batch_dims) {
+      return errors::InvalidArgument("axis = ", axis, " must be >= batch_dims = ", batch_dims);
+    }
   }
   TensorShape out;
   for (int64_t i = 0; i < axis; ++i) out.AddDim(params.dim(i));
-  for (int i = 0; i < indices.rank(); ++i) out.AddDim(indices.dim(i));
+  for (int i = static_cast<int>(batch_dims); i < indices.rank(); ++i) out.AddDim(indices.dim(i));
   for (int64_t i = axis + 1; i < params.rank(); ++i) out.AddDim(params.dim(i));
   c->set_output(0, out);
   return absl::OkStatus();
