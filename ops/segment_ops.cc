@@ -208,6 +208,29 @@ ops::SparseSegmentGradV2Outputs SparseSegmentGradV2Of(const Scope& s, const char
   return {node.output(0), node.output(1)};
 }
 
+// tf.math.unsorted_segment_mean (sqrt_n): UnsortedSegmentSum divided by max(count, 1) (its
+// square root), the count of each segment's ids.
+Output UnsortedSegmentScaledSum(const Scope& s, const Input& data, const Input& segment_ids,
+                                const Input& num_segments, bool sqrt) {
+  Output d = data.ToOutput(s), ids = segment_ids.ToOutput(s), num = num_segments.ToOutput(s);
+  if (!s.status().ok()) return Output();
+  const DataType dt = BaseType(d.dtype());
+  Output ones = ops::Fill(s, ops::Shape(s, ids), ops::Cast(s, 1, dt));
+  Output counts = ops::Maximum(s, ops::UnsortedSegmentSum(s, ones, ids, num), ops::Cast(s, 1, dt));
+  if (sqrt) counts = ops::Sqrt(s, counts);
+  Output sums = ops::UnsortedSegmentSum(s, d, ids, num);
+  // counts as [num_segments, 1, ...], to broadcast over the sums' rows.
+  Output counts_shape;
+  if (sums.valid() && !sums.shape().unknown_rank()) {
+    std::vector<int32_t> dims(sums.shape().rank(), 1);
+    dims[0] = -1;
+    counts_shape = ops::Const(s, Tensor::FromVector(dims));
+  } else {
+    counts_shape = MaskShape(s, counts, sums);
+  }
+  return ops::Div(s, sums, ops::Reshape(s, counts, counts_shape));
+}
+
 }  // namespace
 
 namespace ops {
@@ -224,22 +247,13 @@ Output UnsortedSegmentProd(const Scope& s, const Input& data, const Input& segme
 
 Output UnsortedSegmentMean(const Scope& scope, const Input& data, const Input& segment_ids,
                            const Input& num_segments) {
-  Scope s = scope.NewSubScope("unsorted_segment_mean");
-  Output d = data.ToOutput(s), ids = segment_ids.ToOutput(s), num = num_segments.ToOutput(s);
-  if (!s.status().ok()) return Output();
-  Output ones = ops::Fill(s, ops::Shape(s, ids), ops::Cast(s, 1, d.dtype()));
-  Output counts = ops::Maximum(s, ops::UnsortedSegmentSum(s, ones, ids, num), ops::Cast(s, 1, d.dtype()));
-  Output sums = ops::UnsortedSegmentSum(s, d, ids, num);
-  // counts as [num_segments, 1, ...], to broadcast over the sums' rows.
-  Output counts_shape;
-  if (sums.valid() && !sums.shape().unknown_rank()) {
-    std::vector<int32_t> dims(sums.shape().rank(), 1);
-    dims[0] = -1;
-    counts_shape = ops::Const(s, Tensor::FromVector(dims));
-  } else {
-    counts_shape = MaskShape(s, counts, sums);
-  }
-  return ops::Div(s, sums, ops::Reshape(s, counts, counts_shape));
+  return UnsortedSegmentScaledSum(scope.NewSubScope("unsorted_segment_mean"), data, segment_ids, num_segments,
+                                  /*sqrt=*/false);
+}
+Output UnsortedSegmentSqrtN(const Scope& scope, const Input& data, const Input& segment_ids,
+                            const Input& num_segments) {
+  return UnsortedSegmentScaledSum(scope.NewSubScope("unsorted_segment_sqrt_n"), data, segment_ids, num_segments,
+                                  /*sqrt=*/true);
 }
 
 Output SegmentSum(const Scope& s, const Input& data, const Input& segment_ids) {

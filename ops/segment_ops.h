@@ -37,6 +37,10 @@ Output UnsortedSegmentProd(const Scope& scope, const Input& data, const Input& s
 // segment (at least 1, so empty segments are 0); built from UnsortedSegmentSum, no op of its own.
 Output UnsortedSegmentMean(const Scope& scope, const Input& data, const Input& segment_ids,
                            const Input& num_segments);
+// tf.math.unsorted_segment_sqrt_n: the same divided by the square root of the count (float or
+// double data).
+Output UnsortedSegmentSqrtN(const Scope& scope, const Input& data, const Input& segment_ids,
+                            const Input& num_segments);
 
 Output SegmentSum(const Scope& scope, const Input& data, const Input& segment_ids);
 Output SegmentMean(const Scope& scope, const Input& data, const Input& segment_ids);

@@ -1,7 +1,8 @@
-// Segment ops (UnsortedSegment{Max,Min,Prod,Mean}, Segment{Sum,Mean,Max,Min,Prod},
-// SparseSegment{Sum,Mean,SqrtN} and their Grad ops), DynamicPartition, DynamicStitch, Unique,
-// and the embedding lookups built on them. Expected values are hand-computed with TensorFlow's
-// rules; every differentiable op gets a numeric gradient check in double.
+// Segment ops (UnsortedSegment{Max,Min,Prod,Mean,SqrtN}, Segment{Sum,Mean,Max,Min,Prod},
+// SparseSegment{Sum,Mean,SqrtN}(WithNumSegments) and their Grad(V2) ops), DynamicPartition,
+// (Parallel)DynamicStitch, Unique, and the embedding lookups built on them. Expected values are
+// hand-computed with TensorFlow's rules; every differentiable op gets a numeric gradient check in
+// double.
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -73,6 +74,9 @@ TEST(UnsortedSegmentTest, MaxMinProdMeanDropNegativeIdsAndFillEmptySegments) {
                           F({-7, -16, 1, 1, 3, 4, 1, 1}, {4, 2}));
   test::ExpectTensorEqual(test::RunOne(root, ops::UnsortedSegmentMean(root, d, ids, 4)),
                           F({-3, 3, 0, 0, 3, 4, 0, 0}, {4, 2}));
+  const float r2 = std::sqrt(2.0f);
+  test::ExpectTensorNear(test::RunOne(root, ops::UnsortedSegmentSqrtN(root, d, ids, 4)),
+                         F({-6 / r2, 6 / r2, 0, 0, 3, 4, 0, 0}, {4, 2}), 1e-6);
   // int64 ids of rank 2 over rank-3 data, an int64 num_segments.
   auto d3 = ops::Reshape(root, d, {2, 2, 2});
   auto ids2 = ops::Const(root, I64({1, 1, 0, 1}, {2, 2}));
@@ -114,7 +118,8 @@ TEST(UnsortedSegmentTest, GradientsOfMaxMinProdMean) {
   auto ids = [](const Scope& r) { return ops::Const(r, I32({0, 1, -1, 0, 1}, {5})); };
   using Builder = Output (*)(const Scope&, const Input&, const Input&, const Input&);
   for (Builder op : {static_cast<Builder>(ops::UnsortedSegmentMax), static_cast<Builder>(ops::UnsortedSegmentMin),
-                     static_cast<Builder>(ops::UnsortedSegmentProd), static_cast<Builder>(ops::UnsortedSegmentMean)}) {
+                     static_cast<Builder>(ops::UnsortedSegmentProd), static_cast<Builder>(ops::UnsortedSegmentMean),
+                     static_cast<Builder>(ops::UnsortedSegmentSqrtN)}) {
     Scope root = Scope::NewRootScope();
     auto p = ops::Placeholder(root, DT_DOUBLE, {5, 2});
     ExpectGradientOk(root, {p}, {x}, WeightedSum(root, op(root, p, ids(root), 2)));
