@@ -33,7 +33,7 @@ struct Assignment {
   Output row;        // the ids' dtype
 };
 
-StatusOr<Assignment> Assign(const Scope& s, const std::vector<Output>& params, const Output& flat_ids,
+StatusOr<Assignment> AssignPartitions(const Scope& s, const std::vector<Output>& params, const Output& flat_ids,
                             const std::string& strategy) {
   const int64_t np = static_cast<int64_t>(params.size());
   const DataType dt = BaseType(flat_ids.dtype());
@@ -113,7 +113,7 @@ Output EmbeddingLookup(const Scope& scope, const std::vector<Output>& params, co
   const int64_t np = static_cast<int64_t>(params.size());
   Output flat_ids = ops::Reshape(s, ids, {-1});
   Output original_indices = ops::Range(s, 0, ops::Size(s, flat_ids), 1);
-  auto assignment = Assign(s, params, flat_ids, partition_strategy);
+  auto assignment = AssignPartitions(s, params, flat_ids, partition_strategy);
   if (!assignment.ok()) return Output();
   std::vector<Output> gather_ids = ops::DynamicPartition(s, assignment->row, assignment->partition, np);
   std::vector<Output> positions = ops::DynamicPartition(s, original_indices, assignment->partition, np);

@@ -3,7 +3,6 @@
 // kernels/cpu/segment_ops.cc.
 #include "ops/segment_ops.h"
 
-#include "core/attr_value.h"
 #include "ops/array_ops.h"
 #include "ops/gradients.h"
 #include "ops/math_ops.h"
@@ -22,14 +21,12 @@ Output MaskShape(const Scope& s, const Output& ids, const Output& like) {
 
 // TF's _GatherDropNegatives: params gathered at max(ids, 0), the rows of negative ids zeroed.
 struct Gathered {
-  Output values;       // params[max(ids, 0)], zero where ids < 0
-  Output kept;         // ids >= 0, reshaped to broadcast against values
-  Output clipped_ids;  // max(ids, 0)
+  Output values;  // params[max(ids, 0)], zero where ids < 0
+  Output kept;    // ids >= 0, reshaped to broadcast against values
 };
 Gathered GatherDropNegatives(const Scope& s, const Output& params, const Output& ids) {
   Gathered g;
-  g.clipped_ids = ops::Maximum(s, ids, ops::ZerosLike(s, ids));
-  Output gathered = ops::GatherV2(s, params, g.clipped_ids, 0);
+  Output gathered = ops::GatherV2(s, params, ops::Maximum(s, ids, ops::ZerosLike(s, ids)), 0);
   g.kept = ops::Reshape(s, ops::GreaterEqual(s, ids, ops::ZerosLike(s, ids)), MaskShape(s, ids, gathered));
   g.values = ops::SelectV2(s, g.kept, gathered, ops::ZerosLike(s, gathered));
   return g;
