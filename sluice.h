@@ -29,6 +29,7 @@
 #include "ops/random_ops.h"
 #include "ops/resource_variable_ops.h"
 #include "ops/saver.h"
+#include "ops/scatter_add_ops.h"
 #include "ops/scope.h"
 #include "ops/state_ops.h"
 #include "ops/summary_ops.h"
