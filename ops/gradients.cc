@@ -35,7 +35,8 @@ const SparseGradFunc* GradientRegistry::LookupSparse(const std::string& op) cons
 Output ToDense(const Scope& scope, const GradientValue& g) {
   if (!g.valid() || !g.is_sparse()) return g.dense();
   const IndexedSlices& x = g.sparse();
-  Output rows = ops::Reshape(scope, ops::Slice(scope, x.dense_shape, {0}, {1}), ops::Const(scope, Tensor::FromVector(std::vector<int32_t>{})));
+  Output rows = ops::Reshape(scope, ops::Slice(scope, x.dense_shape, {0}, {1}),
+                             ops::Const(scope, Tensor::FromVector(std::vector<int32_t>{})));
   return ops::UnsortedSegmentSum(scope, x.values, x.indices, rows);
 }
 
@@ -65,7 +66,8 @@ GradientValue SumGradientValues(const Scope& scope, const std::vector<GradientVa
   if (all_sparse) {
     std::vector<Output> values, indices;
     bool same_index_type = true;
-    for (const GradientValue& g : grads) same_index_type &= g.sparse().indices.dtype() == grads[0].sparse().indices.dtype();
+    for (const GradientValue& g : grads)
+      same_index_type &= g.sparse().indices.dtype() == grads[0].sparse().indices.dtype();
     for (const GradientValue& g : grads) {
       values.push_back(g.sparse().values);
       Output i = g.sparse().indices;

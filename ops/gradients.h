@@ -67,8 +67,8 @@ struct IndexedSlices {
 class GradientValue {
  public:
   GradientValue() = default;
-  GradientValue(Output dense) : dense_(std::move(dense)) {}                                  // NOLINT
-  GradientValue(IndexedSlices slices) : sparse_(std::move(slices)), is_sparse_(true) {}      // NOLINT
+  GradientValue(Output dense) : dense_(std::move(dense)) {}                              // NOLINT
+  GradientValue(IndexedSlices slices) : sparse_(std::move(slices)), is_sparse_(true) {}  // NOLINT
 
   bool valid() const { return is_sparse_ ? sparse_.values.valid() : dense_.valid(); }
   bool is_sparse() const { return is_sparse_; }
@@ -89,9 +89,9 @@ class GradientValue {
 // an invalid g.
 Output ToDense(const Scope& scope, const GradientValue& g);
 
-using SparseGradFunc = std::function<Status(const Scope& scope, const Operation& op,
-                                            const std::vector<GradientValue>& grad_outputs,
-                                            std::vector<GradientValue>* grad_inputs)>;
+using SparseGradFunc =
+    std::function<Status(const Scope& scope, const Operation& op, const std::vector<GradientValue>& grad_outputs,
+                         std::vector<GradientValue>* grad_inputs)>;
 
 class GradientRegistry {
  public:
@@ -166,9 +166,8 @@ struct SparseGradientRegistrar {
 #define SLUICE_GRAD_HELPER(ctr, ...) SLUICE_GRAD_UNIQ(ctr, __VA_ARGS__)
 #define REGISTER_GRADIENT(op, ...) SLUICE_GRAD_HELPER(__COUNTER__, op, __VA_ARGS__)
 #define REGISTER_NO_GRADIENT(op) SLUICE_GRAD_HELPER(__COUNTER__, op)
-#define SLUICE_SPARSE_GRAD_UNIQ(ctr, ...)                                                        \
-  static ::sluice::internal::SparseGradientRegistrar sluice_sparse_grad_registrar_##ctr [[maybe_unused]]( \
-      __VA_ARGS__)
+#define SLUICE_SPARSE_GRAD_UNIQ(ctr, ...) \
+  static ::sluice::internal::SparseGradientRegistrar sluice_sparse_grad_registrar_##ctr [[maybe_unused]] (__VA_ARGS__)
 #define SLUICE_SPARSE_GRAD_HELPER(ctr, ...) SLUICE_SPARSE_GRAD_UNIQ(ctr, __VA_ARGS__)
 #define REGISTER_SPARSE_GRADIENT(op, ...) SLUICE_SPARSE_GRAD_HELPER(__COUNTER__, op, __VA_ARGS__)
 

@@ -229,7 +229,8 @@ Operation GradientDescentOptimizer::ApplySparseDuplicateIndices(UpdateContext* c
                                                                 const IndexedSlices& grad, const Variable& var) {
   Output lr = ctx->Hyper("learning_rate", learning_rate_, var.dtype());
   if (var.is_resource()) {
-    return ops::ResourceScatterAdd(scope, var.handle(), grad.indices, ops::Mul(scope, ops::Neg(scope, grad.values), lr));
+    return ops::ResourceScatterAdd(scope, var.handle(), grad.indices,
+                                   ops::Mul(scope, ops::Neg(scope, grad.values), lr));
   }
   return ops::ScatterSub(scope, var.ref(), grad.indices, ops::Mul(scope, grad.values, lr)).op();
 }
@@ -260,8 +261,7 @@ Operation MomentumOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope,
     return ops::ResourceSparseApplyMomentum(scope, var.handle(), accum.handle(), lr, grad.values, grad.indices,
                                             momentum, use_nesterov_);
   }
-  return ops::SparseApplyMomentum(scope, var.ref(), accum.ref(), lr, grad.values, grad.indices, momentum,
-                                  use_nesterov_)
+  return ops::SparseApplyMomentum(scope, var.ref(), accum.ref(), lr, grad.values, grad.indices, momentum, use_nesterov_)
       .op();
 }
 
@@ -312,16 +312,16 @@ Operation AdamOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, con
   auto decay_then_add = [&](const Variable& slot, const Output& beta, const Output& scaled) -> Output {
     if (slot.is_resource()) {
       Operation decayed = ops::AssignVariableOp(scope, slot.handle(), ops::Mul(scope, slot.value(), beta));
-      Operation added = ops::ResourceScatterAdd(scope.WithControlDependencies({decayed}), slot.handle(), grad.indices,
-                                                scaled);
+      Operation added =
+          ops::ResourceScatterAdd(scope.WithControlDependencies({decayed}), slot.handle(), grad.indices, scaled);
       return ops::ReadVariableOp(scope.WithControlDependencies({added}), slot.handle(), dt);
     }
     Output decayed = ops::Assign(scope, slot.ref(), ops::Mul(scope, slot.value(), beta));
     return ops::ScatterAdd(scope.WithControlDependencies({decayed.op()}), slot.ref(), grad.indices, scaled);
   };
   Output m_t = decay_then_add(m, beta1, ops::Mul(scope, grad.values, ops::Sub(scope, one, beta1)));
-  Output v_t = decay_then_add(
-      v, beta2, ops::Mul(scope, ops::Mul(scope, grad.values, grad.values), ops::Sub(scope, one, beta2)));
+  Output v_t =
+      decay_then_add(v, beta2, ops::Mul(scope, ops::Mul(scope, grad.values, grad.values), ops::Sub(scope, one, beta2)));
   Output step = ops::RealDiv(scope, ops::Mul(scope, lr, m_t), ops::Add(scope, ops::Sqrt(scope, v_t), epsilon));
   Operation var_update = var.is_resource() ? ops::AssignSubVariableOp(scope, var.handle(), step)
                                            : ops::AssignSub(scope, var.ref(), step).op();
@@ -397,8 +397,8 @@ Operation RMSPropOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, 
   Output lr = ctx->Hyper("learning_rate", learning_rate_, dt), decay = ctx->Hyper("decay", decay_, dt);
   Output momentum = ctx->Hyper("momentum", momentum_, dt), epsilon = ctx->Hyper("epsilon", epsilon_, dt);
   if (var.is_resource()) {
-    return ops::ResourceSparseApplyRMSProp(scope, var.handle(), ms.handle(), mom.handle(), lr, decay, momentum,
-                                           epsilon, grad.values, grad.indices);
+    return ops::ResourceSparseApplyRMSProp(scope, var.handle(), ms.handle(), mom.handle(), lr, decay, momentum, epsilon,
+                                           grad.values, grad.indices);
   }
   return ops::SparseApplyRMSProp(scope, var.ref(), ms.ref(), mom.ref(), lr, decay, momentum, epsilon, grad.values,
                                  grad.indices)
@@ -488,8 +488,8 @@ Operation FtrlOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, con
 }
 
 // ApplyFtrl(V2) or, with `indices`, SparseApplyFtrl(V2), of either kind of variable.
-Operation FtrlOptimizer::BuildUpdate(UpdateContext* ctx, const Scope& scope, const Output& grad,
-                                     const Output& indices, const Variable& var) {
+Operation FtrlOptimizer::BuildUpdate(UpdateContext* ctx, const Scope& scope, const Output& grad, const Output& indices,
+                                     const Variable& var) {
   const bool sparse = indices.valid();
   Variable accum = GetSlot(var, "accum"), linear = GetSlot(var, "linear");
   if (!accum.valid() || !linear.valid()) return Operation();
@@ -517,8 +517,8 @@ Operation FtrlOptimizer::BuildUpdate(UpdateContext* ctx, const Scope& scope, con
   if (shrinkage) {
     Output l2_shrinkage = ctx->Hyper("l2_shrinkage_regularization_strength", l2_shrinkage_, dt);
     if (sparse && var.is_resource()) {
-      return ops::ResourceSparseApplyFtrlV2(scope, var.handle(), accum.handle(), linear.handle(), grad, indices, lr,
-                                            l1, l2, l2_shrinkage, lr_power);
+      return ops::ResourceSparseApplyFtrlV2(scope, var.handle(), accum.handle(), linear.handle(), grad, indices, lr, l1,
+                                            l2, l2_shrinkage, lr_power);
     }
     if (sparse) {
       return ops::SparseApplyFtrlV2(scope, var.ref(), accum.ref(), linear.ref(), grad, indices, lr, l1, l2,
@@ -533,8 +533,8 @@ Operation FtrlOptimizer::BuildUpdate(UpdateContext* ctx, const Scope& scope, con
         .op();
   }
   if (sparse && var.is_resource()) {
-    return ops::ResourceSparseApplyFtrl(scope, var.handle(), accum.handle(), linear.handle(), grad, indices, lr, l1,
-                                        l2, lr_power);
+    return ops::ResourceSparseApplyFtrl(scope, var.handle(), accum.handle(), linear.handle(), grad, indices, lr, l1, l2,
+                                        lr_power);
   }
   if (sparse) {
     return ops::SparseApplyFtrl(scope, var.ref(), accum.ref(), linear.ref(), grad, indices, lr, l1, l2, lr_power).op();
@@ -567,8 +567,7 @@ Operation ProximalGradientDescentOptimizer::ApplySparse(UpdateContext* ctx, cons
   Output l1 = ctx->Hyper("l1_regularization_strength", l1_, dt);
   Output l2 = ctx->Hyper("l2_regularization_strength", l2_, dt);
   if (var.is_resource()) {
-    return ops::ResourceSparseApplyProximalGradientDescent(scope, var.handle(), lr, l1, l2, grad.values,
-                                                           grad.indices);
+    return ops::ResourceSparseApplyProximalGradientDescent(scope, var.handle(), lr, l1, l2, grad.values, grad.indices);
   }
   return ops::SparseApplyProximalGradientDescent(scope, var.ref(), lr, l1, l2, grad.values, grad.indices).op();
 }
@@ -670,8 +669,7 @@ Operation AdagradDAOptimizer::BuildUpdate(UpdateContext* ctx, const Scope& scope
                                              l1, l2, local_step);
   }
   if (indices.valid()) {
-    return ops::SparseApplyAdagradDA(scope, var.ref(), g_acc.ref(), gg_acc.ref(), grad, indices, lr, l1, l2,
-                                     local_step)
+    return ops::SparseApplyAdagradDA(scope, var.ref(), g_acc.ref(), gg_acc.ref(), grad, indices, lr, l1, l2, local_step)
         .op();
   }
   if (var.is_resource()) {

@@ -69,7 +69,8 @@ class Optimizer {
   // The gradients of `loss` with respect to each variable's value() (AddSymbolicGradients with
   // gate_gradients, as TF1's default GATE_OP; with respect to a resource variable's handle, so
   // that ResourceGathers count); variables without a gradient path to the loss are omitted. A
-  // gradient that reaches the variable only through gathers is an IndexedSlices, as TF's. Fails when no variable gets a gradient ("No gradients provided for any variable").
+  // gradient that reaches the variable only through gathers is an IndexedSlices, as TF's. Fails when no variable gets a
+  // gradient ("No gradients provided for any variable").
   Status ComputeGradients(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list,
                           std::vector<GradAndVar>* grads_and_vars);
   // Builds the update of each variable by its gradient and returns the train op, which runs
@@ -127,8 +128,7 @@ class Optimizer {
   // The update of one variable by a sparse gradient with unique indices: a SparseApply* op. The
   // default densifies the gradient and calls ApplyDense (TF has no default; an optimizer without
   // a sparse rule still trains, at the cost of a dense update).
-  virtual Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
-                                const Variable& var);
+  virtual Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad, const Variable& var);
   // Groups the updates into the op `named` builds (TF's _finish); subclasses may add work that
   // runs after the updates (Adam's beta powers).
   virtual Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates,

@@ -37,7 +37,8 @@ void ExpectGradientOk(const Scope& root, const std::vector<Output>& xs, const st
   EXPECT_LT(*err, 1e-7);
 }
 
-std::string RunError(const Scope& root, const std::vector<Output>& fetches, const std::vector<Operation>& targets = {}) {
+std::string RunError(const Scope& root, const std::vector<Output>& fetches,
+                     const std::vector<Operation>& targets = {}) {
   if (!root.status().ok()) return std::string(root.status().message());
   auto out = test::RunGraph(root, {}, fetches, targets);
   return out.ok() ? "" : std::string(out.status().message());
@@ -91,7 +92,8 @@ TEST(SparseGradientsTest, DenseResultsPassNumericChecks) {
     auto p = ops::Placeholder(root, DT_DOUBLE, {4, 3});
     auto a = ops::Gather(root, p, ops::Const(root, I32({1, 1}, {2})));
     auto b = ops::GatherV2(root, p, ops::Const(root, I64({0, 1, 3}, {3})), 0);
-    ExpectGradientOk(root, {p}, {kTable}, ops::Add(root, WeightedSum(root, a), WeightedSum(root, ops::Square(root, b))));
+    ExpectGradientOk(root, {p}, {kTable},
+                     ops::Add(root, WeightedSum(root, a), WeightedSum(root, ops::Square(root, b))));
   }
   {
     Scope root = Scope::NewRootScope();
@@ -188,8 +190,8 @@ TEST(ScatterAddTest, RefFormsAccumulateDuplicatesInRankThree) {
   Variable w(r2.WithOpName("w"), Tensor::FromVector(std::vector<int64_t>{5, 5, 5, 5}, {2, 2}));
   auto sub = ops::ScatterSub(r2, w.ref(), ops::Const(r2, I64({1, 1}, {2})),
                              ops::Const(r2, Tensor::FromVector(std::vector<int64_t>{1, 2, 3, 4}, {2, 2})), true);
-  auto scalar = ops::ScatterAdd(r2.WithControlDependencies({sub.op()}), w.ref(), ops::Const(r2, I32({0}, {1})),
-                                int64_t{7});
+  auto scalar =
+      ops::ScatterAdd(r2.WithControlDependencies({sub.op()}), w.ref(), ops::Const(r2, I32({0}, {1})), int64_t{7});
   auto out2 = test::RunGraph(r2, {}, {scalar}, {ops::GlobalVariablesInitializer(r2)});
   ASSERT_OK(out2.status());
   test::ExpectTensorEqual((*out2)[0], Tensor::FromVector(std::vector<int64_t>{12, 12, 1, -1}, {2, 2}));
@@ -200,8 +202,8 @@ TEST(ScatterAddTest, ResourceFormsTouchOnlyTheRows) {
   ResourceVariable v(root.WithOpName("v"), D({1, 2, 3, 4, 5, 6}, {3, 2}));
   auto add = ops::ResourceScatterAdd(root, v.handle(), ops::Const(root, I32({0, 0}, {2})),
                                      ops::Const(root, D({1, 1, 2, 2}, {2, 2})));
-  auto sub = ops::ResourceScatterSub(root.WithControlDependencies({add}), v.handle(),
-                                     ops::Const(root, I64({2}, {1})), ops::Const(root, D({0.5, 0.25}, {1, 2})));
+  auto sub = ops::ResourceScatterSub(root.WithControlDependencies({add}), v.handle(), ops::Const(root, I64({2}, {1})),
+                                     ops::Const(root, D({0.5, 0.25}, {1, 2})));
   auto read = ops::ReadVariableOp(root.WithControlDependencies({sub}), v.handle(), DT_DOUBLE);
   auto out = test::RunGraph(root, {}, {read}, {ops::GlobalVariablesInitializer(root)});
   ASSERT_OK(out.status());
@@ -229,7 +231,8 @@ TEST(ScatterAddTest, BadIndicesAndShapesAreErrors) {
 
   Scope r2 = Scope::NewRootScope();
   Variable x(r2.WithOpName("x"), F({1, 2, 3, 4}, {2, 2}));
-  ops::ScatterAdd(r2.WithOpName("shapes"), x.ref(), ops::Const(r2, I32({0}, {1})), ops::Const(r2, F({1, 1, 1}, {1, 3})));
+  ops::ScatterAdd(r2.WithOpName("shapes"), x.ref(), ops::Const(r2, I32({0}, {1})),
+                  ops::Const(r2, F({1, 1, 1}, {1, 3})));
   EXPECT_THAT(std::string(r2.status().message()), HasSubstr("must be indices.shape + var.shape[1:]"));
 }
 

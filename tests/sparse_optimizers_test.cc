@@ -34,9 +34,9 @@ TEST(SparseApplyKernelTest, MomentumAppliesDuplicateIndicesOneAfterAnother) {
                               : Variable(root.WithOpName("accum"), F({0, 0}, {2, 1}));
     auto grad = ops::Const(root, F({1, 1}, {2, 1}));
     auto idx = ops::Const(root, I32({0, 0}, {2}));
-    Operation update = resource ? ops::ResourceSparseApplyMomentum(root, var.handle(), accum.handle(), 0.1f, grad,
-                                                                   idx, 0.9f)
-                                : ops::SparseApplyMomentum(root, var.ref(), accum.ref(), 0.1f, grad, idx, 0.9f).op();
+    Operation update = resource
+                           ? ops::ResourceSparseApplyMomentum(root, var.handle(), accum.handle(), 0.1f, grad, idx, 0.9f)
+                           : ops::SparseApplyMomentum(root, var.ref(), accum.ref(), 0.1f, grad, idx, 0.9f).op();
     Session session(root);
     std::vector<Tensor> out;
     ASSERT_OK(session.Run({}, {}, {ops::GlobalVariablesInitializer(root)}, &out));
@@ -62,10 +62,10 @@ TEST(SparseApplyKernelTest, AdagradAndFtrlRowsMatchTheDenseFormulas) {
   auto out = test::RunGraph(root, {}, {up, ftrl}, {ops::GlobalVariablesInitializer(root)});
   ASSERT_OK(out.status());
   // Row 1: accum = 0.1 + 4 = 4.1, 0.1 + 1 = 1.1; var = 3 - 0.5 * 2 / sqrt(4.1), 4 + 0.5 / sqrt(1.1).
-  test::ExpectTensorNear((*out)[0],
-                         F({1, 2, static_cast<float>(3 - 1 / std::sqrt(4.1)), static_cast<float>(4 + 0.5 / std::sqrt(1.1))},
-                           {2, 2}),
-                         1e-6);
+  test::ExpectTensorNear(
+      (*out)[0],
+      F({1, 2, static_cast<float>(3 - 1 / std::sqrt(4.1)), static_cast<float>(4 + 0.5 / std::sqrt(1.1))}, {2, 2}),
+      1e-6);
   // FTRL on row 1: new_accum = 9.1; linear = 3 - (sqrt(9.1) - sqrt(0.1)) / 0.1 * -0.5;
   // var = (0.01 * sign(linear) - linear) / (sqrt(9.1) / 0.1).
   const double linear = 3 + (std::sqrt(9.1) - std::sqrt(0.1)) / 0.1 * 0.5;
@@ -95,6 +95,13 @@ TEST(SparseApplyKernelTest, BadInputsAreErrorsAndChangeNothing) {
   ops::SparseApplyAdagrad(r2.WithOpName("shapes"), v2.ref(), a2.ref(), 0.1f, ops::Const(r2, F({1, 1, 1}, {1, 3})),
                           ops::Const(r2, I32({0}, {1})));
   EXPECT_THAT(std::string(r2.status().message()), HasSubstr("must be indices.shape + var.shape[1:]"));
+  Scope r4 = Scope::NewRootScope();
+  Variable v4(r4.WithOpName("v4"), F({1, 2}, {2, 1}));
+  Variable a4(r4.WithOpName("a4"), F({1, 1}, {2, 1}));
+  ops::SparseApplyMomentum(r4.WithOpName("vector_momentum"), v4.ref(), a4.ref(), 0.1f, ops::Const(r4, F({1}, {1, 1})),
+                           ops::Const(r4, I32({0}, {1})), ops::Const(r4, F({0.9f, 0.9f}, {2})));
+  EXPECT_THAT(std::string(r4.status().message()), HasSubstr("momentum must be a scalar"));
+  EXPECT_THAT(std::string(r4.status().message()), HasSubstr("vector_momentum"));
 
   Scope r3 = Scope::NewRootScope();
   Variable v3(r3.WithOpName("v3"), F({1, 2}, {2, 1}));
@@ -111,16 +118,16 @@ struct Case {
   std::string name;
   // Builds the optimizer; `step` is a global step variable (AdagradDA's).
   std::function<std::unique_ptr<train::Optimizer>(const Variable& step)> make;
-  std::string sparse_op;  // an op type the sparse update must contain
+  std::string sparse_op;        // an op type the sparse update must contain
   bool whole_variable = false;  // TF updates every row (Adam)
 };
 
 std::vector<Case> Cases() {
   using namespace train;  // NOLINT
   return {
-      {"GradientDescent", [](const Variable&) { return std::make_unique<GradientDescentOptimizer>(0.1f); },
-       "Scatter"},
-      {"Momentum", [](const Variable&) { return std::make_unique<MomentumOptimizer>(0.1f, 0.9f); }, "SparseApplyMomentum"},
+      {"GradientDescent", [](const Variable&) { return std::make_unique<GradientDescentOptimizer>(0.1f); }, "Scatter"},
+      {"Momentum", [](const Variable&) { return std::make_unique<MomentumOptimizer>(0.1f, 0.9f); },
+       "SparseApplyMomentum"},
       {"Nesterov", [](const Variable&) { return std::make_unique<MomentumOptimizer>(0.1f, 0.9f, true); },
        "SparseApplyMomentum"},
       {"Adagrad", [](const Variable&) { return std::make_unique<AdagradOptimizer>(0.1f); }, "SparseApplyAdagrad"},
@@ -130,8 +137,7 @@ std::vector<Case> Cases() {
        "SparseApplyAdadelta"},
       {"Ftrl", [](const Variable&) { return std::make_unique<FtrlOptimizer>(0.1f, -0.5f, 0.1f, 0.01f, 0.02f); },
        "SparseApplyFtrl"},
-      {"FtrlV2",
-       [](const Variable&) { return std::make_unique<FtrlOptimizer>(0.1f, -0.6f, 0.1f, 0.01f, 0.02f, 0.1f); },
+      {"FtrlV2", [](const Variable&) { return std::make_unique<FtrlOptimizer>(0.1f, -0.6f, 0.1f, 0.01f, 0.02f, 0.1f); },
        "SparseApplyFtrlV2"},
       {"ProximalGradientDescent",
        [](const Variable&) { return std::make_unique<ProximalGradientDescentOptimizer>(0.1f, 0.01f, 0.02f); },
@@ -146,9 +152,8 @@ std::vector<Case> Cases() {
   };
 }
 
-const Tensor kInitial = F({0.5f, -1, 2, 1.5f, 0.25f, -0.75f, 3, 1, -2, 0.1f, 0.9f, -0.3f, 0.2f, 0.4f, -0.6f,
-                           1.1f, -1.2f, 0.7f},
-                          {6, 3});
+const Tensor kInitial =
+    F({0.5f, -1, 2, 1.5f, 0.25f, -0.75f, 3, 1, -2, 0.1f, 0.9f, -0.3f, 0.2f, 0.4f, -0.6f, 1.1f, -1.2f, 0.7f}, {6, 3});
 // Both steps touch the same rows: a sparse update leaves a row alone in a step that does not
 // gather it, where the dense one still moves it by its slots (momentum), as in TF.
 const std::vector<Tensor> kSteps = {I32({1, 4, 1}, {3}), I32({4, 1}, {2})};
@@ -158,14 +163,14 @@ const std::set<int> kTouched = {1, 4};
 // ApplyGradients. Returns the table after them.
 Tensor Train(const Case& c, bool resource, bool sparse, bool* saw_sparse_op) {
   Scope root = Scope::NewRootScope();
-  Variable table = resource ? ResourceVariable(root.WithOpName("table"), kInitial)
-                            : Variable(root.WithOpName("table"), kInitial);
+  Variable table =
+      resource ? ResourceVariable(root.WithOpName("table"), kInitial) : Variable(root.WithOpName("table"), kInitial);
   Variable step = train::CreateGlobalStep(root);
   auto ids = ops::Placeholder(root.WithOpName("ids"), DT_INT32, {-1});
   Output rows = resource ? ops::ResourceGather(root, table.handle(), ids) : ops::Gather(root, table.value(), ids);
   // Gradient rows: rows + 0.3 (nonlinear in the table, so the steps interact).
-  Output loss = ops::Sum(root, ops::Add(root, ops::Mul(root, ops::Square(root, rows), 0.5f), ops::Mul(root, rows, 0.3f)),
-                         {0, 1});
+  Output loss =
+      ops::Sum(root, ops::Add(root, ops::Mul(root, ops::Square(root, rows), 0.5f), ops::Mul(root, rows, 0.3f)), {0, 1});
   std::unique_ptr<train::Optimizer> opt = c.make(step);
   std::vector<train::GradAndVar> grads;
   Status s = opt->ComputeGradients(root, loss, {table}, &grads);
@@ -275,9 +280,9 @@ struct TableStep {
 TableStep TimeTableSteps(int64_t rows, bool resource, train::Optimizer* opt, bool check_rows) {
   TableStep result;
   Scope root = Scope::NewRootScope();
-  Variable table = resource
-                       ? ResourceVariable(root.WithOpName("table"), TensorShape{rows, 64}, init::RandomUniform(-1, 1, 7))
-                       : Variable(root.WithOpName("table"), TensorShape{rows, 64}, init::RandomUniform(-1, 1, 7));
+  Variable table =
+      resource ? ResourceVariable(root.WithOpName("table"), TensorShape{rows, 64}, init::RandomUniform(-1, 1, 7))
+               : Variable(root.WithOpName("table"), TensorShape{rows, 64}, init::RandomUniform(-1, 1, 7));
   auto ids = ops::Placeholder(root.WithOpName("ids"), DT_INT32, {128});
   Output emb = resource ? ops::ResourceGather(root, table.handle(), ids) : ops::Gather(root, table.value(), ids);
   Output loss = ops::Sum(root, ops::Square(root, emb), {0, 1});

@@ -145,7 +145,8 @@ class ResourceGatherOp : public OpKernel {
     OP_REQUIRES(ctx, (*var)->is_initialized(), cpu::UninitializedVariableError((*var)->name()));
     const Tensor& params = *(*var)->tensor();
     OP_REQUIRES(ctx, params.dims() >= 1,
-                errors::InvalidArgument("ResourceGather of variable ", (*var)->name(), ", a scalar: it must be at "
+                errors::InvalidArgument("ResourceGather of variable ", (*var)->name(),
+                                        ", a scalar: it must be at "
                                         "least a vector"));
     const int64_t n = params.dim_size(0);
     const int64_t inner = n == 0 ? 0 : params.NumElements() / n;

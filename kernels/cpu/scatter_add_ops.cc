@@ -30,8 +30,8 @@ Status ScatterInto(Var* var, const Tensor& indices, const Tensor& updates) {
     for (int d = 1; d < shape.rank(); ++d) expected.AddDim(shape.dim(d));
     if (updates.shape() != expected) {
       return errors::InvalidArgument("updates shape ", updates.shape().DebugString(),
-                                     " must be indices.shape + var.shape[1:] = ", expected.DebugString(),
-                                     " (variable ", var->name(), " of shape ", shape.DebugString(), ")");
+                                     " must be indices.shape + var.shape[1:] = ", expected.DebugString(), " (variable ",
+                                     var->name(), " of shape ", shape.DebugString(), ")");
     }
   }
   const std::vector<int64_t> rows = Int64Values(indices);
@@ -120,15 +120,15 @@ class UniqueOp : public OpKernel {
   }
 };
 
-static internal::FamilyKernelRegistrar<NumberTypes, ScatterAddOp> scatter_add_kernels [[maybe_unused]]("ScatterAdd",
-                                                                                                        "T");
-static internal::FamilyKernelRegistrar<NumberTypes, ScatterSubOp> scatter_sub_kernels [[maybe_unused]]("ScatterSub",
-                                                                                                        "T");
+static internal::FamilyKernelRegistrar<NumberTypes, ScatterAddOp> scatter_add_kernels
+    [[maybe_unused]] ("ScatterAdd", "T");
+static internal::FamilyKernelRegistrar<NumberTypes, ScatterSubOp> scatter_sub_kernels
+    [[maybe_unused]] ("ScatterSub", "T");
 static internal::FamilyKernelRegistrar<NumberTypes, ResourceScatterAddOp> resource_scatter_add_kernels
-    [[maybe_unused]]("ResourceScatterAdd", "dtype");
+    [[maybe_unused]] ("ResourceScatterAdd", "dtype");
 static internal::FamilyKernelRegistrar<NumberTypes, ResourceScatterSubOp> resource_scatter_sub_kernels
-    [[maybe_unused]]("ResourceScatterSub", "dtype");
-static internal::FamilyKernelRegistrar<RealNumberTypes, UniqueOp> unique_kernels [[maybe_unused]]("Unique", "T");
+    [[maybe_unused]] ("ResourceScatterSub", "dtype");
+static internal::FamilyKernelRegistrar<RealNumberTypes, UniqueOp> unique_kernels [[maybe_unused]] ("Unique", "T");
 
 }  // namespace
 }  // namespace sluice

@@ -50,8 +50,7 @@ class VarLocks {
 // Apply op. A SparseApply op has `indices` right after `grad`, so the inputs after grad shift by one.
 class RuleInputs {
  public:
-  RuleInputs(OpKernelContext* ctx, int grad_index, bool sparse)
-      : ctx_(ctx), grad_index_(grad_index), sparse_(sparse) {}
+  RuleInputs(OpKernelContext* ctx, int grad_index, bool sparse) : ctx_(ctx), grad_index_(grad_index), sparse_(sparse) {}
   const Tensor& input(int i) const { return ctx_->input(sparse_ && i > grad_index_ ? i + 1 : i); }
 
  private:
@@ -202,8 +201,8 @@ class SparseApplyOp : public OpKernel {
       if (i < Rule::kNumRefs) {
         const TensorShape& s = vars[i]->tensor()->shape();
         if (s != var_shape) {
-          return errors::InvalidArgument("var and ", arg, " do not have the same shape: ", var_shape.DebugString(),
-                                         " ", s.DebugString());
+          return errors::InvalidArgument("var and ", arg, " do not have the same shape: ", var_shape.DebugString(), " ",
+                                         s.DebugString());
         }
       } else if (i == indices_index) {
         if (ctx->input(i).dims() != 1) {
@@ -217,8 +216,8 @@ class SparseApplyOp : public OpKernel {
     TensorShape expected{ctx->input(indices_index).dim_size(0)};
     for (int d = 1; d < var_shape.rank(); ++d) expected.AddDim(var_shape.dim(d));
     if (grad != expected) {
-      return errors::InvalidArgument("grad shape ", grad.DebugString(), " must be indices.shape + var.shape[1:] = ",
-                                     expected.DebugString());
+      return errors::InvalidArgument("grad shape ", grad.DebugString(),
+                                     " must be indices.shape + var.shape[1:] = ", expected.DebugString());
     }
     return absl::OkStatus();
   }
@@ -521,7 +520,7 @@ SLUICE_REGISTER_APPLY("ApplyAdagradDA", AdagradDARule);
 SLUICE_REGISTER_APPLY("ApplyFtrl", FtrlRule<false>);
 SLUICE_REGISTER_APPLY("ApplyFtrlV2", FtrlRule<true>);
 #undef SLUICE_REGISTER_APPLY
-#define SLUICE_REGISTER_SPARSE_APPLY(op, rule)                                        \
+#define SLUICE_REGISTER_SPARSE_APPLY(op, rule)                                      \
   REGISTER_KERNEL_FAMILY(FloatTypes, op, ApplyKernel<rule>::template SparseOfRefs); \
   REGISTER_KERNEL_FAMILY(FloatTypes, "Resource" op, ApplyKernel<rule>::template SparseOfResources)
 SLUICE_REGISTER_SPARSE_APPLY("SparseApplyMomentum", MomentumRule);

@@ -16,8 +16,8 @@ Status CheckScatterShapes(const TensorShape& var, const TensorShape& indices, co
   TensorShape expected(indices.dims());
   for (int d = 1; d < var.rank(); ++d) expected.AddDim(var.dim(d));
   if (!expected.IsCompatibleWith(updates)) {
-    return errors::InvalidArgument("updates shape ", updates.DebugString(), " must be indices.shape + var.shape[1:] = ",
-                                   expected.DebugString());
+    return errors::InvalidArgument("updates shape ", updates.DebugString(),
+                                   " must be indices.shape + var.shape[1:] = ", expected.DebugString());
   }
   return absl::OkStatus();
 }
@@ -42,30 +42,30 @@ Status ScatterResourceShape(InferenceContext* c) {
 
 }  // namespace
 
-#define SLUICE_SCATTER_REF_OP(name, doc)          \
-  REGISTER_OP(name)                               \
-      .Input("ref: Ref(T)")                       \
-      .Input("indices: Tindices")                 \
-      .Input("updates: T")                        \
-      .Output("output_ref: Ref(T)")               \
-      .Attr(NumberTypes::Attr("T"))               \
-      .Attr(IndexTypes::Attr("Tindices"))         \
-      .Attr("use_locking: bool = false")          \
-      .SetShapeFn(ScatterRefShape)                \
+#define SLUICE_SCATTER_REF_OP(name, doc)  \
+  REGISTER_OP(name)                       \
+      .Input("ref: Ref(T)")               \
+      .Input("indices: Tindices")         \
+      .Input("updates: T")                \
+      .Output("output_ref: Ref(T)")       \
+      .Attr(NumberTypes::Attr("T"))       \
+      .Attr(IndexTypes::Attr("Tindices")) \
+      .Attr("use_locking: bool = false")  \
+      .SetShapeFn(ScatterRefShape)        \
       .Doc(doc)
 SLUICE_SCATTER_REF_OP("ScatterAdd", "ref[indices[i], ...] += updates[i, ...]; duplicate indices accumulate.");
 SLUICE_SCATTER_REF_OP("ScatterSub", "ref[indices[i], ...] -= updates[i, ...]; duplicate indices accumulate.");
 #undef SLUICE_SCATTER_REF_OP
 
-#define SLUICE_SCATTER_RESOURCE_OP(name, doc)    \
-  REGISTER_OP(name)                               \
-      .Input("resource: resource")                \
-      .Input("indices: Tindices")                 \
-      .Input("updates: dtype")                    \
-      .Attr(NumberTypes::Attr("dtype"))           \
-      .Attr(IndexTypes::Attr("Tindices"))         \
-      .SetIsStateful()                            \
-      .SetShapeFn(ScatterResourceShape)           \
+#define SLUICE_SCATTER_RESOURCE_OP(name, doc) \
+  REGISTER_OP(name)                           \
+      .Input("resource: resource")            \
+      .Input("indices: Tindices")             \
+      .Input("updates: dtype")                \
+      .Attr(NumberTypes::Attr("dtype"))       \
+      .Attr(IndexTypes::Attr("Tindices"))     \
+      .SetIsStateful()                        \
+      .SetShapeFn(ScatterResourceShape)       \
       .Doc(doc)
 SLUICE_SCATTER_RESOURCE_OP("ResourceScatterAdd",
                            "variable[indices[i], ...] += updates[i, ...]; duplicate indices accumulate.");

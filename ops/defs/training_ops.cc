@@ -56,19 +56,24 @@ ShapeFn ApplyShape(std::vector<ApplyArg> args) {
 // 'g' grad, 'i' indices.
 ShapeFn SparseApplyShape(std::string kinds) {
   return [kinds = std::move(kinds)](InferenceContext* c) -> Status {
+    const OpRegistrationData* reg = OpRegistry::Global()->LookUp(c->node().op());
+    auto arg = [&](int i) -> std::string {
+      if (reg != nullptr && i < reg->op_def.input_arg_size()) return reg->op_def.input_arg(i).name();
+      return absl::StrCat("input ", i);
+    };
     SLUICE_ASSIGN_OR_RETURN(TensorShape var, VariableLikeShape(c, 0));
     int grad = -1, indices = -1;
     for (int i = 1; i < static_cast<int>(kinds.size()); ++i) {
       if (kinds[i] == 'g') grad = i;
       if (kinds[i] == 'i') indices = i;
       if (kinds[i] == 's' && c->input(i).rank() > 0) {
-        return errors::InvalidArgument("input ", i, " must be a scalar, got shape ", c->input(i).DebugString());
+        return errors::InvalidArgument(arg(i), " must be a scalar, got shape ", c->input(i).DebugString());
       }
       if (kinds[i] != 'v') continue;
       SLUICE_ASSIGN_OR_RETURN(const TensorShape slot, VariableLikeShape(c, i));
       auto merged = var.Merge(slot);
       if (!merged.ok()) {
-        return errors::InvalidArgument("var shape ", var.DebugString(), " and input ", i, " shape ",
+        return errors::InvalidArgument("var shape ", var.DebugString(), " and ", arg(i), " shape ",
                                        slot.DebugString(), " must match");
       }
       var = *merged;
@@ -79,8 +84,9 @@ ShapeFn SparseApplyShape(std::string kinds) {
       TensorShape expected(idx.dims());
       for (int d = 1; d < var.rank(); ++d) expected.AddDim(var.dim(d));
       if (var.rank() < 1 || !expected.IsCompatibleWith(g)) {
-        return errors::InvalidArgument("grad shape ", g.DebugString(), " must be indices.shape + var.shape[1:] = ",
-                                       expected.DebugString(), " (var shape ", var.DebugString(), ")");
+        return errors::InvalidArgument("grad shape ", g.DebugString(),
+                                       " must be indices.shape + var.shape[1:] = ", expected.DebugString(),
+                                       " (var shape ", var.DebugString(), ")");
       }
     }
     if (c->num_outputs() > 0) c->set_output(0, var);
@@ -437,7 +443,6 @@ REGISTER_OP("ResourceApplyFtrlV2")
     .Doc("As ApplyFtrl, with linear += grad_with_shrinkage - ..., where grad_with_shrinkage = grad + 2 * "
          "l2_shrinkage * var (accum still adds grad^2). Of resource variables.");
 
-
 // ---- SparseApply*, ResourceSparseApply* ----------------------------------------------------------
 // TF's sparse updates: the dense rule applied to the rows indices[k] of the variable and its
 // slots with the gradient row grad[k], one index after another (a duplicate index is updated
@@ -456,7 +461,9 @@ REGISTER_OP("SparseApplyMomentum")
     .Attr("use_locking: bool = false")
     .Attr("use_nesterov: bool = false")
     .SetShapeFn(SparseApplyShape("vvsgis"))
-    .Doc("accum[i] = momentum * accum[i] + grad; var[i] -= lr * accum[i] (Nesterov: var[i] -= lr * grad + lr * momentum * accum[i]) for each row i = indices[k].");
+    .Doc(
+        "accum[i] = momentum * accum[i] + grad; var[i] -= lr * accum[i] (Nesterov: var[i] -= lr * grad + lr * momentum "
+        "* accum[i]) for each row i = indices[k].");
 
 REGISTER_OP("ResourceSparseApplyMomentum")
     .Input("var: resource")
@@ -471,7 +478,9 @@ REGISTER_OP("ResourceSparseApplyMomentum")
     .Attr("use_nesterov: bool = false")
     .SetIsStateful()
     .SetShapeFn(SparseApplyShape("vvsgis"))
-    .Doc("accum[i] = momentum * accum[i] + grad; var[i] -= lr * accum[i] (Nesterov: var[i] -= lr * grad + lr * momentum * accum[i]) for each row i = indices[k]. Resource variables.");
+    .Doc(
+        "accum[i] = momentum * accum[i] + grad; var[i] -= lr * accum[i] (Nesterov: var[i] -= lr * grad + lr * momentum "
+        "* accum[i]) for each row i = indices[k]. Resource variables.");
 
 REGISTER_OP("SparseApplyAdagrad")
     .Input("var: Ref(T)")
@@ -516,7 +525,9 @@ REGISTER_OP("SparseApplyRMSProp")
     .Attr("Tindices: {int32, int64}")
     .Attr("use_locking: bool = false")
     .SetShapeFn(SparseApplyShape("vvvssssgi"))
-    .Doc("ms[i] = rho * ms[i] + (1 - rho) * grad^2; mom[i] = momentum * mom[i] + lr * grad / sqrt(ms[i] + epsilon); var[i] -= mom[i] for each row i = indices[k].");
+    .Doc(
+        "ms[i] = rho * ms[i] + (1 - rho) * grad^2; mom[i] = momentum * mom[i] + lr * grad / sqrt(ms[i] + epsilon); "
+        "var[i] -= mom[i] for each row i = indices[k].");
 
 REGISTER_OP("ResourceSparseApplyRMSProp")
     .Input("var: resource")
@@ -533,7 +544,9 @@ REGISTER_OP("ResourceSparseApplyRMSProp")
     .Attr("use_locking: bool = false")
     .SetIsStateful()
     .SetShapeFn(SparseApplyShape("vvvssssgi"))
-    .Doc("ms[i] = rho * ms[i] + (1 - rho) * grad^2; mom[i] = momentum * mom[i] + lr * grad / sqrt(ms[i] + epsilon); var[i] -= mom[i] for each row i = indices[k]. Resource variables.");
+    .Doc(
+        "ms[i] = rho * ms[i] + (1 - rho) * grad^2; mom[i] = momentum * mom[i] + lr * grad / sqrt(ms[i] + epsilon); "
+        "var[i] -= mom[i] for each row i = indices[k]. Resource variables.");
 
 REGISTER_OP("SparseApplyAdadelta")
     .Input("var: Ref(T)")
