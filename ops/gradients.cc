@@ -86,6 +86,10 @@ GradientValue SumGradientValues(const Scope& scope, const std::vector<GradientVa
 // over all of them.
 // An IndexedSlices is gated as TF's tuple does it: its values and indices each through an Identity.
 void GateGradients(const Scope& op_scope, std::vector<GradientValue>* in_grads) {
+  // As TF: gated when more than one input gets a gradient (an IndexedSlices counts once).
+  int valid = 0;
+  for (const GradientValue& g : *in_grads) valid += g.valid() ? 1 : 0;
+  if (valid < 2) return;
   std::vector<Operation> computed;
   for (const GradientValue& g : *in_grads) {
     if (!g.valid()) continue;
@@ -96,7 +100,6 @@ void GateGradients(const Scope& op_scope, std::vector<GradientValue>* in_grads) 
       computed.push_back(g.dense().op());
     }
   }
-  if (computed.size() < 2) return;
   Scope tuple = op_scope.NewSubScope("tuple");
   Operation gate = ops::Group(tuple.WithOpName("group_deps"), computed);
   int k = 0;
