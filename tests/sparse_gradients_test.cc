@@ -162,6 +162,24 @@ TEST(ResourceGatherTest, GathersRowsAndItsGradientIsSparse) {
   test::ExpectTensorEqual((*out)[4], I64({4, 2}, {2}));
 }
 
+// ResourceGather's gradient equals Gather's on the same values, which the numeric check covers.
+TEST(ResourceGatherTest, GradientMatchesTheNumericallyCheckedGather) {
+  Scope root = Scope::NewRootScope();
+  ResourceVariable v(root.WithOpName("table"), kTable);
+  auto p = ops::Placeholder(root, DT_DOUBLE, {4, 3});
+  auto ids = ops::Const(root, I32({3, 1, 3, 0, 1}, {5}));
+  auto loss_of = [&](const Output& rows) { return WeightedSum(root, ops::Tanh(root, ops::Mul(root, rows, rows))); };
+  Output by_handle = loss_of(ops::ResourceGather(root, v.handle(), ids));
+  Output by_value = loss_of(ops::Gather(root, p, ids));
+  ExpectGradientOk(root, {p}, {kTable}, by_value);
+  std::vector<Output> g_handle, g_value;
+  ASSERT_OK(AddSymbolicGradients(root, {by_handle}, {v.handle()}, &g_handle));
+  ASSERT_OK(AddSymbolicGradients(root, {by_value}, {p}, &g_value));
+  auto out = test::RunGraph(root, {{p, kTable}}, {g_handle[0], g_value[0]}, {ops::GlobalVariablesInitializer(root)});
+  ASSERT_OK(out.status());
+  test::ExpectTensorNear((*out)[0], (*out)[1], 1e-12);
+}
+
 TEST(ResourceGatherTest, ErrorsNameTheProblem) {
   Scope root = Scope::NewRootScope();
   ResourceVariable v(root.WithOpName("table"), F({1, 2, 3, 4}, {2, 2}));

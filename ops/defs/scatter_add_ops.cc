@@ -1,6 +1,7 @@
 // ScatterAdd, ScatterSub (ref variables) and ResourceScatterAdd, ResourceScatterSub (resource
 // variables) schemas and shape functions, with TensorFlow's signatures: ref[indices[i], ...] +=
-// updates[i, ...], duplicate indices accumulating. The builders are in ops/scatter_add_ops.cc.
+// updates[i, ...], duplicate indices accumulating; and Unique, with which the optimizers sum a
+// sparse gradient's duplicate indices. The builders are in ops/scatter_add_ops.cc.
 #include "core/op_registry.h"
 #include "core/type_lists.h"
 
