@@ -114,9 +114,9 @@ class GradientRegistry {
 // Builds the gradients of sum(ys[i] * grad_ys[i]) with respect to each of xs, under
 // scope "gradients" (like tf.gradients). grad_ys may be empty (ones). Gradients arriving at a
 // tensor by several paths are summed with AddN (sparse ones as described above), and the results
-// are dense (ToDense of sparse ones; the overload below keeps them sparse). Backpropagation stops at ops registered with
-// no gradient (StopGradient among them) and fails with the op and node name for an op whose
-// gradient is missing. An x that no y depends on gets an invalid Output. An x may be a resource
+// are dense (ToDense of sparse ones; the overload below keeps them sparse). Backpropagation stops
+// at ops registered with no gradient (StopGradient among them) and fails with the op and node
+// name for an op whose gradient is missing. An x that no y depends on gets an invalid Output. An x may be a resource
 // variable's handle: its gradient is that of the variable's value (summed over its reads).
 struct GradientOptions {
   // TF's gate_gradients (GATE_OP): the gradients an op's gradient function returns for its
