@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/graph_file.h"
 #include "gtest/gtest.h"
 #include "sluice.h"
 #include "tests/util/test_util.h"
@@ -136,6 +137,78 @@ TEST(SparseOptimizersTfTest, TablesMatchTensorFlow) {
       for (int i = 0; i < 18; ++i) EXPECT_NEAR(actual[i], expected[i], 2e-6) << "element " << i;
     }
   }
+}
+
+// TF1's own training graphs of an embedding (its IndexedSlices gradient machinery, Unique,
+// SparseApply*, ScatterSub, ResourceGather, ResourceScatterAdd...) load and train in sluice to
+// TensorFlow's values.
+TEST(SparseOptimizersTfTest, TensorFlowsSparseTrainingGraphsRunInSluice) {
+  SLUICE_SKIP_WITHOUT_TF();
+  test::TempDir dir("sparse_tf_graphs");
+  const std::string code = R"(import sys
+import numpy as np
+import tensorflow as tf
+tf.compat.v1.disable_eager_execution()
+out = sys.argv[1]
+initial = np.arange(18, dtype=np.float32).reshape(6, 3) / 10 - 0.8
+cases = {
+  'gd': lambda: tf.compat.v1.train.GradientDescentOptimizer(0.1),
+  'adagrad': lambda: tf.compat.v1.train.AdagradOptimizer(0.1),
+  'momentum': lambda: tf.compat.v1.train.MomentumOptimizer(0.1, 0.9),
+  'adam': lambda: tf.compat.v1.train.AdamOptimizer(0.01),
+  'ftrl': lambda: tf.compat.v1.train.FtrlOptimizer(0.1, l1_regularization_strength=0.01),
+}
+for name, make in cases.items():
+  for resource in (0, 1):
+    g = tf.Graph()
+    with g.as_default():
+      table = tf.compat.v1.Variable(initial, name='table', use_resource=bool(resource))
+      ids = tf.compat.v1.placeholder(tf.int32, [None], name='ids')
+      rows = tf.gather(table, ids)
+      loss = tf.reduce_sum(0.5 * tf.square(rows) + 0.3 * rows)
+      train = make().minimize(loss, name='train')
+      init = tf.compat.v1.global_variables_initializer()
+      value = tf.identity(table, name='value')
+      tf.io.write_graph(g.as_graph_def(), out, '%s_%d.pb' % (name, resource), as_text=False)
+      with tf.compat.v1.Session(graph=g) as sess:
+        sess.run(init)
+        for s in ([1, 4, 1], [4, 0]): sess.run(train, {ids: s})
+        t = sess.run(value)
+    print(name, resource, init.name, ' '.join('%.9g' % v for v in t.reshape(-1)))
+)";
+  auto out = test::RunPythonCode(dir.path(), code, dir.path());
+  ASSERT_TRUE(out.ok()) << out.status();
+  int cases = 0;
+  for (const std::string& line : test::Lines(*out)) {
+    std::istringstream in(line);
+    std::string name, init;
+    int resource = 0;
+    in >> name >> resource >> init;
+    std::vector<float> expected;
+    float v;
+    while (in >> v) expected.push_back(v);
+    SCOPED_TRACE(line);
+    ASSERT_EQ(expected.size(), 18u);
+    auto file = ReadGraphFile(dir.path() + "/" + name + "_" + std::to_string(resource) + ".pb");
+    ASSERT_OK(file.status());
+    bool sparse_update = false;
+    for (const NodeDef& n : file->meta_graph.graph_def().node()) {
+      sparse_update |= n.op().find("SparseApply") != std::string::npos || n.op().find("Scatter") != std::string::npos;
+    }
+    EXPECT_TRUE(sparse_update) << "TensorFlow's graph has no sparse update";
+    auto session = Session::Create(file->meta_graph.graph_def());
+    ASSERT_OK(session.status());
+    ASSERT_OK((*session)->Run({}, {}, {init}));
+    for (const std::vector<int32_t>& s : kSteps) {
+      Tensor ids = Tensor::FromVector(s, {static_cast<int64_t>(s.size())});
+      ASSERT_OK((*session)->Run({{"ids", ids}}, {}, {"train"}));
+    }
+    std::vector<Tensor> table;
+    ASSERT_OK((*session)->Run({}, {"value"}, {}, &table));
+    for (int i = 0; i < 18; ++i) EXPECT_NEAR(table[0].data<float>()[i], expected[i], 2e-6) << "element " << i;
+    ++cases;
+  }
+  EXPECT_EQ(cases, 10);
 }
 
 }  // namespace
