@@ -66,8 +66,9 @@ GradientValue SumGradientValues(const Scope& scope, const std::vector<GradientVa
   if (all_sparse) {
     std::vector<Output> values, indices;
     bool same_index_type = true;
-    for (const GradientValue& g : grads)
+    for (const GradientValue& g : grads) {
       same_index_type &= g.sparse().indices.dtype() == grads[0].sparse().indices.dtype();
+    }
     for (const GradientValue& g : grads) {
       values.push_back(g.sparse().values);
       Output i = g.sparse().indices;
@@ -120,10 +121,6 @@ void GateGradients(const Scope& op_scope, std::vector<GradientValue>* in_grads) 
     }
   }
 }
-
-}  // namespace
-
-namespace {
 
 // Both AddSymbolicGradients; `densify` turns the results dense (under "gradients/").
 Status BuildGradients(const Scope& outer, const std::vector<Output>& ys, const std::vector<Output>& xs,
