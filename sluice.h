@@ -30,7 +30,11 @@
 #include "ops/random_ops.h"
 #include "ops/resource_variable_ops.h"
 #include "ops/saver.h"
+<<<<<<< HEAD
 #include "ops/scatter_ops.h"
+=======
+#include "ops/scatter_add_ops.h"
+>>>>>>> h-sparse
 #include "ops/scope.h"
 #include "ops/segment_ops.h"
 #include "ops/state_ops.h"

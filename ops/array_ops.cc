@@ -267,9 +267,51 @@ Status GatherGrad(const Scope& s, const Operation& op, const std::vector<Output>
   return absl::OkStatus();
 }
 
+// The sparse gradients of the gathers along axis 0 (TF's _GatherGrad, _GatherV2Grad): an
+// IndexedSlices of dy's slices at the gathered rows, of params' shape. A sparse dy (a gather of
+// a gather) is densified first, as TF's reshape of it does.
+IndexedSlices GatherSlices(const Scope& s, const Output& params_shape, const Output& indices, const GradientValue& dy) {
+  Output inner = ops::Slice(s, params_shape, {1}, {-1});
+  Output values = ops::Reshape(s, ToDense(s, dy), ops::ConcatV2(s, {Int32Vector(s, {-1}), inner}, 0));
+  return IndexedSlices{values, ops::Reshape(s, indices, {-1}), params_shape};
+}
+
+Status GatherSparseGrad(const Scope& s, const Operation& op, const std::vector<GradientValue>& dy,
+                        std::vector<GradientValue>* dx) {
+  *dx = {GatherSlices(s, ops::Shape(s, op.input(0)), op.input(1), dy[0]), Output()};
+  return s.status();
+}
+
+// Sparse on a constant axis 0 (TF tests `axis == 0` on the constant the same way),
+// else the dense gradient.
+Status GatherV2SparseGrad(const Scope& s, const Operation& op, const std::vector<GradientValue>& dy,
+                          std::vector<GradientValue>* dx) {
+  int64_t batch_dims = 0;
+  SLUICE_RETURN_IF_ERROR(GetAttr(op.node()->def().attr(), "batch_dims", &batch_dims));
+  const Tensor* axis = op.input(2).node()->const_value();
+  if (batch_dims == 0 && axis != nullptr && Int64Values(*axis)[0] == 0) {
+    *dx = {GatherSlices(s, ops::Shape(s, op.input(0)), op.input(1), dy[0]), Output(), Output()};
+    return s.status();
+  }
+  std::vector<Output> dense;
+  SLUICE_RETURN_IF_ERROR(GatherV2Grad(s, op, {ToDense(s, dy[0])}, &dense));
+  dx->assign(dense.begin(), dense.end());
+  return absl::OkStatus();
+}
+
+// Identity passes a sparse gradient on unchanged (TF's _IdGrad).
+Status IdentitySparseGrad(const Scope& s, const Operation& op, const std::vector<GradientValue>& dy,
+                          std::vector<GradientValue>* dx) {
+  *dx = {dy[0]};
+  return absl::OkStatus();
+}
+
 REGISTER_GRADIENT("Identity", IdentityGrad);
+REGISTER_SPARSE_GRADIENT("Identity", IdentitySparseGrad);
 REGISTER_GRADIENT("GatherV2", GatherV2Grad);
 REGISTER_GRADIENT("Gather", GatherGrad);
+REGISTER_SPARSE_GRADIENT("GatherV2", GatherV2SparseGrad);
+REGISTER_SPARSE_GRADIENT("Gather", GatherSparseGrad);
 REGISTER_GRADIENT("PlaceholderWithDefault", IdentityGrad);
 REGISTER_GRADIENT("Reshape", ReshapeBackGrad);
 REGISTER_GRADIENT("ExpandDims", ReshapeBackGrad);

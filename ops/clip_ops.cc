@@ -72,5 +72,25 @@ ClippedByGlobalNorm ClipByGlobalNorm(const Scope& scope, const std::vector<Outpu
   return result;
 }
 
+ClippedGradients ClipGradientsByGlobalNorm(const Scope& scope, const std::vector<GradientValue>& t_list,
+                                           const Input& clip_norm, const Output& use_norm) {
+  std::vector<Output> tensors;
+  for (const GradientValue& g : t_list) tensors.push_back(g.is_sparse() ? g.sparse().values : g.dense());
+  ClippedByGlobalNorm clipped = ClipByGlobalNorm(scope, tensors, clip_norm, use_norm);
+  ClippedGradients result;
+  if (clipped.list.size() != t_list.size()) return result;
+  result.global_norm = clipped.global_norm;
+  for (size_t i = 0; i < t_list.size(); ++i) {
+    if (!t_list[i].is_sparse()) {
+      result.list.emplace_back(clipped.list[i]);
+      continue;
+    }
+    IndexedSlices slices = t_list[i].sparse();
+    slices.values = clipped.list[i];
+    result.list.emplace_back(slices);
+  }
+  return result;
+}
+
 }  // namespace ops
 }  // namespace sluice

@@ -5,9 +5,9 @@
 //   train::GradientDescentOptimizer opt(0.1f);
 //   std::vector<train::GradAndVar> grads;
 //   SLUICE_CHECK_OK(opt.ComputeGradients(root, loss, {}, &grads));
-//   std::vector<Output> g;
+//   std::vector<GradientValue> g;
 //   for (const auto& [grad, var] : grads) g.push_back(grad);
-//   ops::ClippedByGlobalNorm clipped = ops::ClipByGlobalNorm(root, g, 5.0f);
+//   ops::ClippedGradients clipped = ops::ClipGradientsByGlobalNorm(root, g, 5.0f);
 //   for (size_t i = 0; i < grads.size(); ++i) grads[i].first = clipped.list[i];
 //   Operation train_op = opt.ApplyGradients(root, grads);
 //
@@ -18,6 +18,7 @@
 
 #include <vector>
 
+#include "ops/gradients.h"
 #include "ops/scope.h"
 
 namespace sluice {
@@ -40,6 +41,16 @@ struct ClippedByGlobalNorm {
 // `use_norm`, when valid, is the global norm to use instead of computing it.
 ClippedByGlobalNorm ClipByGlobalNorm(const Scope& scope, const std::vector<Output>& t_list, const Input& clip_norm,
                                      const Output& use_norm = Output());
+
+// ClipByGlobalNorm of gradients that may be IndexedSlices, as TF's clip_by_global_norm takes
+// them: a sparse gradient contributes its values to the norm and has its values scaled (its
+// indices and dense_shape stay), so it stays sparse.
+struct ClippedGradients {
+  std::vector<GradientValue> list;
+  Output global_norm;
+};
+ClippedGradients ClipGradientsByGlobalNorm(const Scope& scope, const std::vector<GradientValue>& t_list,
+                                           const Input& clip_norm, const Output& use_norm = Output());
 
 }  // namespace ops
 }  // namespace sluice

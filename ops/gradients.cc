@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "ops/array_ops.h"
+#include "ops/math_ops.h"
 
 namespace sluice {
 
@@ -24,6 +25,21 @@ Status GradientRegistry::Lookup(const std::string& op, const GradFunc** fn) cons
   return absl::OkStatus();
 }
 
+void GradientRegistry::RegisterSparse(const std::string& op, SparseGradFunc fn) { sparse_fns_[op] = std::move(fn); }
+
+const SparseGradFunc* GradientRegistry::LookupSparse(const std::string& op) const {
+  auto it = sparse_fns_.find(op);
+  return it == sparse_fns_.end() ? nullptr : &it->second;
+}
+
+Output ToDense(const Scope& scope, const GradientValue& g) {
+  if (!g.valid() || !g.is_sparse()) return g.dense();
+  const IndexedSlices& x = g.sparse();
+  Output rows = ops::Reshape(scope, ops::Slice(scope, x.dense_shape, {0}, {1}),
+                             ops::Const(scope, Tensor::FromVector(std::vector<int32_t>{})));
+  return ops::UnsortedSegmentSum(scope, x.values, x.indices, rows);
+}
+
 namespace {
 
 // Gradients flow only along floating-point edges, and along resource edges to a variable's
@@ -38,31 +54,78 @@ Output SumGradients(const Scope& scope, const std::vector<Output>& grads) {
   return NodeBuilder(scope, "AddN").InputList(grads).Finalize();
 }
 
+// TF's _AggregatedGrads: dense ones AddN, sparse ones concatenated (TF's
+// _AggregateIndexedSlicesGradients; int64 indices when their dtypes differ), a mix densified.
+GradientValue SumGradientValues(const Scope& scope, const std::vector<GradientValue>& grads) {
+  if (grads.size() == 1) return grads[0];
+  bool all_sparse = true, all_dense = true;
+  for (const GradientValue& g : grads) {
+    all_sparse &= g.is_sparse();
+    all_dense &= !g.is_sparse();
+  }
+  if (all_sparse) {
+    std::vector<Output> values, indices;
+    bool same_index_type = true;
+    for (const GradientValue& g : grads) {
+      same_index_type &= g.sparse().indices.dtype() == grads[0].sparse().indices.dtype();
+    }
+    for (const GradientValue& g : grads) {
+      values.push_back(g.sparse().values);
+      Output i = g.sparse().indices;
+      indices.push_back(same_index_type || i.dtype() == DT_INT64 ? i : ops::Cast(scope, i, DT_INT64));
+    }
+    return IndexedSlices{ops::ConcatV2(scope, values, 0), ops::ConcatV2(scope, indices, 0),
+                         grads[0].sparse().dense_shape};
+  }
+  std::vector<Output> dense;
+  for (const GradientValue& g : grads) dense.push_back(all_dense ? g.dense() : ToDense(scope, g));
+  return SumGradients(scope, dense);
+}
+
 // TF's control_flow_ops.tuple over the valid gradients of one op, when there are several: each
 // becomes an Identity "tuple/control_dependency[_k]" that waits for the NoOp "tuple/group_deps"
 // over all of them.
-void GateGradients(const Scope& op_scope, std::vector<Output>* in_grads) {
+// An IndexedSlices is gated as TF's tuple does it: its values and indices each through an Identity.
+void GateGradients(const Scope& op_scope, std::vector<GradientValue>* in_grads) {
+  // As TF: gated when more than one input gets a gradient (an IndexedSlices counts once).
+  int valid = 0;
+  for (const GradientValue& g : *in_grads) valid += g.valid() ? 1 : 0;
+  if (valid < 2) return;
   std::vector<Operation> computed;
-  for (const Output& g : *in_grads) {
-    if (g.valid()) computed.push_back(g.op());
+  for (const GradientValue& g : *in_grads) {
+    if (!g.valid()) continue;
+    if (g.is_sparse()) {
+      computed.push_back(g.sparse().values.op());
+      computed.push_back(g.sparse().indices.op());
+    } else {
+      computed.push_back(g.dense().op());
+    }
   }
-  if (computed.size() < 2) return;
   Scope tuple = op_scope.NewSubScope("tuple");
   Operation gate = ops::Group(tuple.WithOpName("group_deps"), computed);
   int k = 0;
-  for (Output& g : *in_grads) {
-    if (!g.valid()) continue;
+  auto gated = [&](const Output& t) {
     std::string name = k == 0 ? "control_dependency" : absl::StrCat("control_dependency_", k);
-    g = ops::Identity(tuple.WithControlDependencies({gate}).WithOpName(name), g);
     ++k;
+    return ops::Identity(tuple.WithControlDependencies({gate}).WithOpName(name), t);
+  };
+  for (GradientValue& g : *in_grads) {
+    if (!g.valid()) continue;
+    if (g.is_sparse()) {
+      IndexedSlices x = g.sparse();
+      x.values = gated(x.values);
+      x.indices = gated(x.indices);
+      g = x;
+    } else {
+      g = gated(g.dense());
+    }
   }
 }
 
-}  // namespace
-
-Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
-                            const std::vector<Output>& xs, const std::vector<Output>& grad_ys,
-                            std::vector<Output>* grad_xs, const GradientOptions& options) {
+// Both AddSymbolicGradients; `densify` turns the results dense (under "gradients/").
+Status BuildGradients(const Scope& outer, const std::vector<Output>& ys, const std::vector<Output>& xs,
+                      const std::vector<Output>& grad_ys, bool densify, std::vector<GradientValue>* grad_xs,
+                      const GradientOptions& options) {
   SLUICE_RETURN_IF_ERROR(outer.status());
   if (!grad_ys.empty() && grad_ys.size() != ys.size()) {
     return errors::InvalidArgument("AddSymbolicGradients: ", ys.size(), " ys but ", grad_ys.size(),
@@ -113,7 +176,7 @@ Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
       if (between.contains(in.node) && Differentiable(in)) ++pending[in.node];
     }
   }
-  absl::flat_hash_map<Endpoint, std::vector<Output>> grads;
+  absl::flat_hash_map<Endpoint, std::vector<GradientValue>> grads;
   for (size_t i = 0; i < ys.size(); ++i) {
     if (!between.contains(ys[i].node())) continue;
     Output g = grad_ys.empty()
@@ -121,12 +184,12 @@ Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
                    : grad_ys[i];
     grads[ys[i].endpoint()].push_back(g);
   }
-  absl::flat_hash_map<Endpoint, Output> summed;
-  auto sum_at = [&](const Endpoint& e, const Scope& s) -> Output {
+  absl::flat_hash_map<Endpoint, GradientValue> summed;
+  auto sum_at = [&](const Endpoint& e, const Scope& s) -> GradientValue {
     auto it = summed.find(e);
     if (it != summed.end()) return it->second;
     auto g = grads.find(e);
-    Output out = g == grads.end() || g->second.empty() ? Output() : SumGradients(s, g->second);
+    GradientValue out = g == grads.end() || g->second.empty() ? GradientValue() : SumGradientValues(s, g->second);
     summed[e] = out;
     return out;
   };
@@ -141,19 +204,20 @@ Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
     for (const Endpoint& in : n->inputs()) has_input_in_between |= between.contains(in.node) && Differentiable(in);
     if (has_input_in_between) {
       const GradFunc* fn = nullptr;
-      Status s = GradientRegistry::Global()->Lookup(n->type_string(), &fn);
+      const SparseGradFunc* sparse_fn = GradientRegistry::Global()->LookupSparse(n->type_string());
+      Status s = sparse_fn != nullptr ? absl::OkStatus() : GradientRegistry::Global()->Lookup(n->type_string(), &fn);
       if (!s.ok()) {
         return errors::NotFound("no gradient defined for op ", n->type_string(), " (node '",
                                 n->name(), "')");
       }
       Scope op_scope = scope.NewSubScope(n->name() + "_grad");
-      std::vector<Output> out_grads;
+      std::vector<GradientValue> out_grads;
       bool any = false;
       for (int k = 0; k < n->num_outputs(); ++k) {
         out_grads.push_back(sum_at({n, k}, op_scope));
         any |= out_grads.back().valid();
       }
-      if (fn != nullptr && any) {
+      if ((fn != nullptr || sparse_fn != nullptr) && any) {
         Operation op = Operation(n, scope.data());
         auto it = std::find_if(ys.begin(), ys.end(), [&](const Output& o) { return o.node() == n; });
         if (it != ys.end()) op = it->op();
@@ -161,11 +225,18 @@ Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
           // Zeros for the floating-point outputs nothing depends on; the others (integers,
           // lists, handles) carry no gradient and stay invalid.
           if (!out_grads[k].valid() && IsFloatingType(n->output_type(k))) {
-            out_grads[k] = NodeBuilder(op_scope, "ZerosLike").Input(op.output(k)).Finalize();
+            out_grads[k] = Output(NodeBuilder(op_scope, "ZerosLike").Input(op.output(k)).Finalize());
           }
         }
-        std::vector<Output> in_grads;
-        s = (*fn)(op_scope, op, out_grads, &in_grads);
+        std::vector<GradientValue> in_grads;
+        if (sparse_fn != nullptr) {
+          s = (*sparse_fn)(op_scope, op, out_grads, &in_grads);
+        } else {
+          std::vector<Output> dense_out_grads, dense_in_grads;
+          for (const GradientValue& g : out_grads) dense_out_grads.push_back(ToDense(op_scope, g));
+          s = (*fn)(op_scope, op, dense_out_grads, &dense_in_grads);
+          in_grads.assign(dense_in_grads.begin(), dense_in_grads.end());
+        }
         if (!s.ok()) return errors::Annotate(s, absl::StrCat("gradient of node '", n->name(), "': "));
         SLUICE_RETURN_IF_ERROR(op_scope.status());
         if (static_cast<int>(in_grads.size()) != n->num_inputs()) {
@@ -187,8 +258,29 @@ Status AddSymbolicGradients(const Scope& outer, const std::vector<Output>& ys,
   }
 
   grad_xs->clear();
-  for (const Output& x : xs) grad_xs->push_back(sum_at(x.endpoint(), scope));
+  for (const Output& x : xs) {
+    GradientValue g = sum_at(x.endpoint(), scope);
+    grad_xs->push_back(densify ? GradientValue(ToDense(scope, g)) : g);
+  }
   return scope.status();
+}
+
+}  // namespace
+
+Status AddSymbolicGradients(const Scope& scope, const std::vector<Output>& ys, const std::vector<Output>& xs,
+                            const std::vector<Output>& grad_ys, std::vector<GradientValue>* grad_xs,
+                            const GradientOptions& options) {
+  return BuildGradients(scope, ys, xs, grad_ys, /*densify=*/false, grad_xs, options);
+}
+
+Status AddSymbolicGradients(const Scope& scope, const std::vector<Output>& ys, const std::vector<Output>& xs,
+                            const std::vector<Output>& grad_ys, std::vector<Output>* grad_xs,
+                            const GradientOptions& options) {
+  std::vector<GradientValue> values;
+  SLUICE_RETURN_IF_ERROR(BuildGradients(scope, ys, xs, grad_ys, /*densify=*/true, &values, options));
+  grad_xs->clear();
+  for (const GradientValue& g : values) grad_xs->push_back(g.dense());
+  return absl::OkStatus();
 }
 
 }  // namespace sluice

@@ -1,5 +1,6 @@
 #include "ops/resource_variable_ops.h"
 
+#include "ops/array_ops.h"
 #include "ops/gradients.h"
 
 namespace sluice {
@@ -11,6 +12,37 @@ REGISTER_GRADIENT("ReadVariableOp", [](const Scope& scope, const Operation& op, 
   *dx = {dy[0]};
   return absl::OkStatus();
 });
+REGISTER_SPARSE_GRADIENT("ReadVariableOp",
+                         [](const Scope& scope, const Operation& op, const std::vector<GradientValue>& dy,
+                            std::vector<GradientValue>* dx) -> Status {
+                           *dx = {dy[0]};
+                           return absl::OkStatus();
+                         });
+
+// TF's _GatherGrad for ResourceGather: an IndexedSlices of dy's rows, of the variable's shape
+// (a constant when the handle records a fully defined one, else VariableShape, as TF's
+// variable_shape).
+REGISTER_SPARSE_GRADIENT(
+    "ResourceGather",
+    [](const Scope& s, const Operation& op, const std::vector<GradientValue>& dy,
+       std::vector<GradientValue>* dx) -> Status {
+      Output handle = op.input(0);
+      const HandleShapeAndType* recorded = handle.node()->output_handle_shape_and_type(handle.index());
+      Output params_shape;
+      if (recorded != nullptr && !recorded->shape.unknown_rank() && recorded->shape.IsFullyDefined()) {
+        std::vector<int32_t> dims(recorded->shape.dims().begin(), recorded->shape.dims().end());
+        params_shape = ops::Const(s, Tensor::FromVector(dims));
+      } else {
+        params_shape = ops::VariableShape(s, handle);
+      }
+      Output inner = ops::Slice(s, params_shape, {1}, {-1});
+      Output values =
+          ops::Reshape(s, ToDense(s, dy[0]),
+                       ops::ConcatV2(s, {ops::Const(s, Tensor::FromVector(std::vector<int32_t>{-1})), inner}, 0));
+      *dx = {IndexedSlices{values, ops::Reshape(s, op.input(1), {-1}), params_shape}, GradientValue()};
+      return s.status();
+    });
+REGISTER_NO_GRADIENT("VariableShape");
 REGISTER_NO_GRADIENT("VarHandleOp");
 REGISTER_NO_GRADIENT("AssignVariableOp");
 REGISTER_NO_GRADIENT("AssignAddVariableOp");
@@ -61,6 +93,26 @@ Operation AssignAddVariableOp(const Scope& scope, const Output& resource, const 
 
 Operation AssignSubVariableOp(const Scope& scope, const Output& resource, const Input& value) {
   return UpdateOp(scope, "AssignSubVariableOp", resource, value);
+}
+
+Output ResourceGather(const Scope& scope, const Output& resource, const Input& indices, DataType dtype) {
+  if (!scope.ok() || !resource.valid()) return Output();
+  if (dtype == DT_INVALID) dtype = HandleDtype(resource);
+  if (dtype == DT_INVALID) {
+    scope.UpdateStatus(
+        errors::InvalidArgument("ResourceGather: the handle ", resource.name(), " records no dtype; pass one"));
+    return Output();
+  }
+  return NodeBuilder(scope, "ResourceGather")
+      .Input(resource)
+      .Input(indices.ToOutput(scope))
+      .Attr("dtype", dtype)
+      .Finalize();
+}
+
+Output VariableShape(const Scope& scope, const Output& resource, DataType out_type) {
+  if (!scope.ok() || !resource.valid()) return Output();
+  return NodeBuilder(scope, "VariableShape").Input(resource).Attr("out_type", out_type).Finalize();
 }
 
 Output VarIsInitializedOp(const Scope& scope, const Output& resource) {

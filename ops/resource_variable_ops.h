@@ -37,6 +37,14 @@ Output VarIsInitializedOp(const Scope& scope, const Output& resource);
 // Removes the resource from the session; with ignore_lookup_error a missing one is no error.
 Operation DestroyResourceOp(const Scope& scope, const Output& resource, bool ignore_lookup_error = true);
 
+// The rows `indices` (int32 or int64) of the variable (tf.gather of a resource variable, TF's
+// ResourceGather): indices.shape + var.shape[1:], reading only those rows. Its gradient with
+// respect to the handle is an IndexedSlices (ops/gradients.h), which the optimizers apply
+// sparsely. `dtype` defaults to the one the handle records.
+Output ResourceGather(const Scope& scope, const Output& resource, const Input& indices, DataType dtype = DT_INVALID);
+// The shape of the variable's current value (int32 or int64).
+Output VariableShape(const Scope& scope, const Output& resource, DataType out_type = DT_INT32);
+
 // The dtype of the variable behind `resource` as its producer recorded it (a VarHandleOp,
 // possibly through Identity), else DT_INVALID.
 DataType HandleDtype(const Output& resource);

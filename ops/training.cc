@@ -6,6 +6,8 @@
 #include "ops/initializers.h"
 #include "ops/math_ops.h"
 #include "ops/resource_variable_ops.h"
+#include "ops/scatter_add_ops.h"
+#include "ops/segment_ops.h"
 #include "ops/scope_internal.h"
 #include "ops/state_ops.h"
 #include "ops/training_ops.h"
@@ -114,9 +116,9 @@ Status Optimizer::ComputeGradients(const Scope& scope, const Output& loss,
   std::vector<Output> xs;
   for (const Variable& v : vars) {
     if (!v.valid()) return errors::InvalidArgument(name_, ": invalid variable in var_list");
-    xs.push_back(v.value());
+    xs.push_back(v.is_resource() ? v.handle() : v.value());
   }
-  std::vector<Output> grads;
+  std::vector<GradientValue> grads;
   GradientOptions gating;
   gating.gate_gradients = true;  // TF1's default GATE_OP
   SLUICE_RETURN_IF_ERROR(AddSymbolicGradients(scope, {loss}, xs, {}, &grads, gating));
@@ -162,7 +164,8 @@ Operation Optimizer::ApplyGradients(const Scope& scope, const std::vector<GradAn
   std::vector<Operation> updates;
   for (const auto& [grad, var] : todo) {
     Scope update_scope = ColocatedWith(names.helpers.NewSubScope("update_" + var.name()), var);
-    Operation update = ApplyDense(&ctx, update_scope, grad, var);
+    Operation update = grad.is_sparse() ? ApplySparseDuplicateIndices(&ctx, update_scope, grad.sparse(), var)
+                                        : ApplyDense(&ctx, update_scope, grad.dense(), var);
     if (!update.valid()) {
       scope.UpdateStatus(errors::Internal(name_, ": building the update of ", var.name(), " failed"));
       return Operation();
@@ -182,6 +185,21 @@ Operation Optimizer::ApplyGradients(const Scope& scope, const std::vector<GradAn
   // TF1's apply_gradients adds its op to the TRAIN_OP collection, which a MetaGraphDef keeps.
   if (train_op.valid()) scope.AddToCollection("train_op", train_op.name());
   return train_op;
+}
+
+Operation Optimizer::ApplySparseDuplicateIndices(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                                 const Variable& var) {
+  // TF's _deduplicate_indexed_slices.
+  ops::UniqueOutputs unique = ops::Unique(scope, grad.indices);
+  Output count = ops::Reshape(scope, ops::Slice(scope, ops::Shape(scope, unique.y), {0}, {1}),
+                              ops::Const(scope, Tensor::FromVector(std::vector<int32_t>{})));
+  Output summed = ops::UnsortedSegmentSum(scope, grad.values, unique.idx, count);
+  return ApplySparse(ctx, scope, IndexedSlices{summed, unique.y, grad.dense_shape}, var);
+}
+
+Operation Optimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                 const Variable& var) {
+  return ApplyDense(ctx, scope, ToDense(scope, grad), var);
 }
 
 Operation Optimizer::Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) {
@@ -208,6 +226,16 @@ Operation GradientDescentOptimizer::ApplyDense(UpdateContext* ctx, const Scope& 
   return ops::ApplyGradientDescent(scope, var.ref(), lr, grad).op();
 }
 
+Operation GradientDescentOptimizer::ApplySparseDuplicateIndices(UpdateContext* ctx, const Scope& scope,
+                                                                const IndexedSlices& grad, const Variable& var) {
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, var.dtype());
+  if (var.is_resource()) {
+    return ops::ResourceScatterAdd(scope, var.handle(), grad.indices,
+                                   ops::Mul(scope, ops::Neg(scope, grad.values), lr));
+  }
+  return ops::ScatterSub(scope, var.ref(), grad.indices, ops::Mul(scope, grad.values, lr)).op();
+}
+
 void MomentumOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
   for (const Variable& v : vars) CreateSlot(root, v, "momentum", name(), init::Zeros());
 }
@@ -222,6 +250,20 @@ Operation MomentumOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, 
     return ops::ResourceApplyMomentum(scope, var.handle(), accum.handle(), lr, grad, momentum, use_nesterov_);
   }
   return ops::ApplyMomentum(scope, var.ref(), accum.ref(), lr, grad, momentum, use_nesterov_).op();
+}
+
+Operation MomentumOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                         const Variable& var) {
+  Variable accum = GetSlot(var, "momentum");
+  if (!accum.valid()) return Operation();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, var.dtype());
+  Output momentum = ctx->Hyper("momentum", momentum_, var.dtype());
+  if (var.is_resource()) {
+    return ops::ResourceSparseApplyMomentum(scope, var.handle(), accum.handle(), lr, grad.values, grad.indices,
+                                            momentum, use_nesterov_);
+  }
+  return ops::SparseApplyMomentum(scope, var.ref(), accum.ref(), lr, grad.values, grad.indices, momentum, use_nesterov_)
+      .op();
 }
 
 void AdamOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
@@ -254,6 +296,39 @@ Operation AdamOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, cons
       .op();
 }
 
+// TF1's AdamOptimizer._apply_sparse_shared (see the class comment: the slots and the variable
+// are updated whole).
+Operation AdamOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                     const Variable& var) {
+  Variable m = GetSlot(var, "m"), v = GetSlot(var, "v");
+  if (!m.valid() || !v.valid() || !beta1_power_.valid() || !beta2_power_.valid()) return Operation();
+  DataType dt = var.dtype();
+  Output beta1_power = CastTo(scope, beta1_power_.value(), dt), beta2_power = CastTo(scope, beta2_power_.value(), dt);
+  Output lr_t = ctx->Hyper("learning_rate", learning_rate_, dt), beta1 = ctx->Hyper("beta1", beta1_, dt);
+  Output beta2 = ctx->Hyper("beta2", beta2_, dt), epsilon = ctx->Hyper("epsilon", epsilon_, dt);
+  Output one = ops::OnesLike(scope, beta1);
+  Output lr = ops::RealDiv(scope, ops::Mul(scope, lr_t, ops::Sqrt(scope, ops::Sub(scope, one, beta2_power))),
+                           ops::Sub(scope, one, beta1_power));
+  // slot = slot * beta, then slot[indices] += scaled; the slot's value after both.
+  auto decay_then_add = [&](const Variable& slot, const Output& beta, const Output& scaled) -> Output {
+    if (slot.is_resource()) {
+      Operation decayed = ops::AssignVariableOp(scope, slot.handle(), ops::Mul(scope, slot.value(), beta));
+      Operation added =
+          ops::ResourceScatterAdd(scope.WithControlDependencies({decayed}), slot.handle(), grad.indices, scaled);
+      return ops::ReadVariableOp(scope.WithControlDependencies({added}), slot.handle(), dt);
+    }
+    Output decayed = ops::Assign(scope, slot.ref(), ops::Mul(scope, slot.value(), beta));
+    return ops::ScatterAdd(scope.WithControlDependencies({decayed.op()}), slot.ref(), grad.indices, scaled);
+  };
+  Output m_t = decay_then_add(m, beta1, ops::Mul(scope, grad.values, ops::Sub(scope, one, beta1)));
+  Output v_t =
+      decay_then_add(v, beta2, ops::Mul(scope, ops::Mul(scope, grad.values, grad.values), ops::Sub(scope, one, beta2)));
+  Output step = ops::RealDiv(scope, ops::Mul(scope, lr, m_t), ops::Add(scope, ops::Sqrt(scope, v_t), epsilon));
+  Operation var_update = var.is_resource() ? ops::AssignSubVariableOp(scope, var.handle(), step)
+                                           : ops::AssignSub(scope, var.ref(), step).op();
+  return ops::Group(scope, {var_update, m_t.op(), v_t.op()});
+}
+
 // TF's Adam._finish: after the updates, beta1_power *= beta1 and beta2_power *= beta2.
 Operation AdamOptimizer::Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) {
   Scope after = ctx->scope().WithControlDependencies(updates);
@@ -283,6 +358,17 @@ Operation AdagradOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, c
   return ops::ApplyAdagrad(scope, var.ref(), accum.ref(), lr, grad).op();
 }
 
+Operation AdagradOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                        const Variable& var) {
+  Variable accum = GetSlot(var, "accumulator");
+  if (!accum.valid()) return Operation();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, var.dtype());
+  if (var.is_resource()) {
+    return ops::ResourceSparseApplyAdagrad(scope, var.handle(), accum.handle(), lr, grad.values, grad.indices);
+  }
+  return ops::SparseApplyAdagrad(scope, var.ref(), accum.ref(), lr, grad.values, grad.indices).op();
+}
+
 void RMSPropOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& vars) {
   for (const Variable& v : vars) {
     CreateSlot(root, v, "rms", name(), init::Ones());
@@ -302,6 +388,22 @@ Operation RMSPropOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, c
                                      grad);
   }
   return ops::ApplyRMSProp(scope, var.ref(), ms.ref(), mom.ref(), lr, decay, momentum, epsilon, grad).op();
+}
+
+Operation RMSPropOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                        const Variable& var) {
+  Variable ms = GetSlot(var, "rms"), mom = GetSlot(var, "momentum");
+  if (!ms.valid() || !mom.valid()) return Operation();
+  DataType dt = var.dtype();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt), decay = ctx->Hyper("decay", decay_, dt);
+  Output momentum = ctx->Hyper("momentum", momentum_, dt), epsilon = ctx->Hyper("epsilon", epsilon_, dt);
+  if (var.is_resource()) {
+    return ops::ResourceSparseApplyRMSProp(scope, var.handle(), ms.handle(), mom.handle(), lr, decay, momentum, epsilon,
+                                           grad.values, grad.indices);
+  }
+  return ops::SparseApplyRMSProp(scope, var.ref(), ms.ref(), mom.ref(), lr, decay, momentum, epsilon, grad.values,
+                                 grad.indices)
+      .op();
 }
 
 namespace {
@@ -341,6 +443,22 @@ Operation AdadeltaOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, 
   return ops::ApplyAdadelta(scope, var.ref(), accum.ref(), accum_update.ref(), lr, rho, epsilon, grad).op();
 }
 
+Operation AdadeltaOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                         const Variable& var) {
+  Variable accum = GetSlot(var, "accum"), accum_update = GetSlot(var, "accum_update");
+  if (!accum.valid() || !accum_update.valid()) return Operation();
+  DataType dt = var.dtype();
+  Output lr = ctx->Hyper("lr", learning_rate_, dt), rho = ctx->Hyper("rho", rho_, dt);
+  Output epsilon = ctx->Hyper("epsilon", epsilon_, dt);
+  if (var.is_resource()) {
+    return ops::ResourceSparseApplyAdadelta(scope, var.handle(), accum.handle(), accum_update.handle(), lr, rho,
+                                            epsilon, grad.values, grad.indices);
+  }
+  return ops::SparseApplyAdadelta(scope, var.ref(), accum.ref(), accum_update.ref(), lr, rho, epsilon, grad.values,
+                                  grad.indices)
+      .op();
+}
+
 Status FtrlOptimizer::CheckHyperparameters() const {
   if (initial_accumulator_value_ < 0) {
     return errors::InvalidArgument(name(), ": initial_accumulator_value must be >= 0, got ",
@@ -362,6 +480,18 @@ void FtrlOptimizer::CreateSlots(const Scope& root, const std::vector<Variable>& 
 
 Operation FtrlOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
                                     const Variable& var) {
+  return BuildUpdate(ctx, scope, grad, Output(), var);
+}
+
+Operation FtrlOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                     const Variable& var) {
+  return BuildUpdate(ctx, scope, grad.values, grad.indices, var);
+}
+
+// ApplyFtrl(V2) or, with `indices`, SparseApplyFtrl(V2), of either kind of variable.
+Operation FtrlOptimizer::BuildUpdate(UpdateContext* ctx, const Scope& scope, const Output& grad, const Output& indices,
+                                     const Variable& var) {
+  const bool sparse = indices.valid();
   Variable accum = GetSlot(var, "accum"), linear = GetSlot(var, "linear");
   if (!accum.valid() || !linear.valid()) return Operation();
   DataType dt = var.dtype();
@@ -387,12 +517,28 @@ Operation FtrlOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, cons
   const bool shrinkage = l2_shrinkage_.is_tensor() || l2_shrinkage_.value() > 0;
   if (shrinkage) {
     Output l2_shrinkage = ctx->Hyper("l2_shrinkage_regularization_strength", l2_shrinkage_, dt);
+    if (sparse && var.is_resource()) {
+      return ops::ResourceSparseApplyFtrlV2(scope, var.handle(), accum.handle(), linear.handle(), grad, indices, lr, l1,
+                                            l2, l2_shrinkage, lr_power);
+    }
+    if (sparse) {
+      return ops::SparseApplyFtrlV2(scope, var.ref(), accum.ref(), linear.ref(), grad, indices, lr, l1, l2,
+                                    l2_shrinkage, lr_power)
+          .op();
+    }
     if (var.is_resource()) {
       return ops::ResourceApplyFtrlV2(scope, var.handle(), accum.handle(), linear.handle(), grad, lr, l1, l2,
                                       l2_shrinkage, lr_power);
     }
     return ops::ApplyFtrlV2(scope, var.ref(), accum.ref(), linear.ref(), grad, lr, l1, l2, l2_shrinkage, lr_power)
         .op();
+  }
+  if (sparse && var.is_resource()) {
+    return ops::ResourceSparseApplyFtrl(scope, var.handle(), accum.handle(), linear.handle(), grad, indices, lr, l1, l2,
+                                        lr_power);
+  }
+  if (sparse) {
+    return ops::SparseApplyFtrl(scope, var.ref(), accum.ref(), linear.ref(), grad, indices, lr, l1, l2, lr_power).op();
   }
   if (var.is_resource()) {
     return ops::ResourceApplyFtrl(scope, var.handle(), accum.handle(), linear.handle(), grad, lr, l1, l2, lr_power);
@@ -413,6 +559,18 @@ Operation ProximalGradientDescentOptimizer::ApplyDense(UpdateContext* ctx, const
   Output l2 = ctx->Hyper("l2_regularization_strength", l2_, dt);
   if (var.is_resource()) return ops::ResourceApplyProximalGradientDescent(scope, var.handle(), lr, l1, l2, grad);
   return ops::ApplyProximalGradientDescent(scope, var.ref(), lr, l1, l2, grad).op();
+}
+
+Operation ProximalGradientDescentOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope,
+                                                        const IndexedSlices& grad, const Variable& var) {
+  DataType dt = var.dtype();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt);
+  Output l1 = ctx->Hyper("l1_regularization_strength", l1_, dt);
+  Output l2 = ctx->Hyper("l2_regularization_strength", l2_, dt);
+  if (var.is_resource()) {
+    return ops::ResourceSparseApplyProximalGradientDescent(scope, var.handle(), lr, l1, l2, grad.values, grad.indices);
+  }
+  return ops::SparseApplyProximalGradientDescent(scope, var.ref(), lr, l1, l2, grad.values, grad.indices).op();
 }
 
 Status ProximalAdagradOptimizer::CheckHyperparameters() const {
@@ -444,6 +602,21 @@ Operation ProximalAdagradOptimizer::ApplyDense(UpdateContext* ctx, const Scope& 
   return ops::ApplyProximalAdagrad(scope, var.ref(), accum.ref(), lr, l1, l2, grad).op();
 }
 
+Operation ProximalAdagradOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                                const Variable& var) {
+  Variable accum = GetSlot(var, "accumulator");
+  if (!accum.valid()) return Operation();
+  DataType dt = var.dtype();
+  Output lr = ctx->Hyper("learning_rate", learning_rate_, dt);
+  Output l1 = ctx->Hyper("l1_regularization_strength", l1_, dt);
+  Output l2 = ctx->Hyper("l2_regularization_strength", l2_, dt);
+  if (var.is_resource()) {
+    return ops::ResourceSparseApplyProximalAdagrad(scope, var.handle(), accum.handle(), lr, l1, l2, grad.values,
+                                                   grad.indices);
+  }
+  return ops::SparseApplyProximalAdagrad(scope, var.ref(), accum.ref(), lr, l1, l2, grad.values, grad.indices).op();
+}
+
 Status AdagradDAOptimizer::CheckHyperparameters() const {
   if (!global_step_.valid()) return errors::InvalidArgument(name(), ": global_step is required");
   if (!IsIntegerType(global_step_.dtype())) {
@@ -468,6 +641,17 @@ void AdagradDAOptimizer::CreateSlots(const Scope& root, const std::vector<Variab
 
 Operation AdagradDAOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
                                          const Variable& var) {
+  return BuildUpdate(ctx, scope, grad, Output(), var);
+}
+
+Operation AdagradDAOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                          const Variable& var) {
+  return BuildUpdate(ctx, scope, grad.values, grad.indices, var);
+}
+
+// ApplyAdagradDA or, with `indices`, SparseApplyAdagradDA, of either kind of variable.
+Operation AdagradDAOptimizer::BuildUpdate(UpdateContext* ctx, const Scope& scope, const Output& grad,
+                                          const Output& indices, const Variable& var) {
   Variable g_acc = GetSlot(var, "gradient_accumulator"), gg_acc = GetSlot(var, "gradient_squared_accumulator");
   if (!g_acc.valid() || !gg_acc.valid()) return Operation();
   DataType dt = var.dtype();
@@ -481,6 +665,14 @@ Operation AdagradDAOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope,
     return ops::Add(s, read, int64_t{1});
   });
   Output local_step = ops::Identity(scope, step);
+  if (indices.valid() && var.is_resource()) {
+    return ops::ResourceSparseApplyAdagradDA(scope, var.handle(), g_acc.handle(), gg_acc.handle(), grad, indices, lr,
+                                             l1, l2, local_step);
+  }
+  if (indices.valid()) {
+    return ops::SparseApplyAdagradDA(scope, var.ref(), g_acc.ref(), gg_acc.ref(), grad, indices, lr, l1, l2, local_step)
+        .op();
+  }
   if (var.is_resource()) {
     return ops::ResourceApplyAdagradDA(scope, var.handle(), g_acc.handle(), gg_acc.handle(), grad, lr, l1, l2,
                                        local_step);

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "ops/gradients.h"
 #include "ops/scope.h"
 #include "ops/variables.h"
 
@@ -53,7 +54,9 @@ class Hyperparameter {
 };
 
 // A gradient (the loss's derivative with respect to the variable's value) and its variable.
-using GradAndVar = std::pair<Output, Variable>;
+// The gradient is an IndexedSlices (ops/gradients.h) for a variable used only through gathers
+// (an embedding table), else dense; ApplyGradients updates the first sparsely.
+using GradAndVar = std::pair<GradientValue, Variable>;
 
 class Optimizer {
  public:
@@ -64,13 +67,17 @@ class Optimizer {
   Operation Minimize(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list = {},
                      Variable* global_step = nullptr);
   // The gradients of `loss` with respect to each variable's value() (AddSymbolicGradients with
-  // gate_gradients, as TF1's default GATE_OP); variables without a gradient path to the loss are
-  // omitted. Fails when no variable gets a gradient ("No gradients provided for any variable").
+  // gate_gradients, as TF1's default GATE_OP; with respect to a resource variable's handle, so
+  // that ResourceGathers count); variables without a gradient path to the loss are omitted. A
+  // gradient that reaches the variable only through gathers is an IndexedSlices, as TF's. Fails when no variable gets a
+  // gradient ("No gradients provided for any variable").
   Status ComputeGradients(const Scope& scope, const Output& loss, const std::vector<Variable>& var_list,
                           std::vector<GradAndVar>* grads_and_vars);
   // Builds the update of each variable by its gradient and returns the train op, which runs
   // them all (and then increments `global_step` when given), and adds it to the scope's
-  // "train_op" collection, as TF1 does. Entries with an invalid gradient are skipped.
+  // "train_op" collection, as TF1 does. Entries with an invalid gradient are skipped. A dense
+  // gradient goes to ApplyDense, an IndexedSlices to ApplySparseDuplicateIndices (TF's
+  // _apply_dense / _apply_sparse_duplicate_indices), so only its rows are touched.
   Operation ApplyGradients(const Scope& scope, const std::vector<GradAndVar>& grads_and_vars,
                            Variable* global_step = nullptr);
 
@@ -113,6 +120,15 @@ class Optimizer {
   // in `scope` ("<Name>/update_<var>/").
   virtual Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad,
                                const Variable& var) = 0;
+  // The update of one variable by a sparse gradient. By default (TF's
+  // _apply_sparse_duplicate_indices) the duplicate indices are summed first (Unique +
+  // UnsortedSegmentSum, TF's _deduplicate_indexed_slices) and ApplySparse gets the result.
+  virtual Operation ApplySparseDuplicateIndices(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                                const Variable& var);
+  // The update of one variable by a sparse gradient with unique indices: a SparseApply* op. The
+  // default densifies the gradient and calls ApplyDense (TF has no default; an optimizer without
+  // a sparse rule still trains, at the cost of a dense update).
+  virtual Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad, const Variable& var);
   // Groups the updates into the op `named` builds (TF's _finish); subclasses may add work that
   // runs after the updates (Adam's beta powers).
   virtual Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates,
@@ -136,6 +152,10 @@ class GradientDescentOptimizer : public Optimizer {
 
  protected:
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  // TF1's: no deduplication, ScatterSub(var, indices, values * lr) (a resource variable:
+  // ResourceScatterAdd of -values * lr); duplicates accumulate in the scatter.
+  Operation ApplySparseDuplicateIndices(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                        const Variable& var) override;
 
  private:
   Hyperparameter learning_rate_;
@@ -151,6 +171,8 @@ class MomentumOptimizer : public Optimizer {
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
 
  private:
   Hyperparameter learning_rate_, momentum_;
@@ -159,6 +181,11 @@ class MomentumOptimizer : public Optimizer {
 
 // Adam (Kingma & Ba) with TF1's update: slots "m" and "v" ("<var>/Adam", "<var>/Adam_1") and the
 // non-trainable scalars "beta1_power", "beta2_power", multiplied by beta1, beta2 after each step.
+// A sparse gradient is applied as TF1's AdamOptimizer._apply_sparse_shared does: m = m * beta1
+// and v = v * beta2 over the WHOLE slots, then ScatterAdd of (1 - beta1) * g and (1 - beta2) * g^2
+// into the gradient's rows, then var -= lr_t * m / (sqrt(v) + epsilon) over the whole variable:
+// every row of var, m and v changes, and the step costs time proportional to the table (TF's
+// behaviour; LazyAdam, which updates only the rows, is not TF1's AdamOptimizer).
 class AdamOptimizer : public Optimizer {
  public:
   explicit AdamOptimizer(Hyperparameter learning_rate = 0.001f, Hyperparameter beta1 = 0.9f,
@@ -172,6 +199,8 @@ class AdamOptimizer : public Optimizer {
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
   Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) override;
 
  private:
@@ -189,6 +218,8 @@ class AdagradOptimizer : public Optimizer {
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
 
  private:
   Hyperparameter learning_rate_;
@@ -207,6 +238,8 @@ class RMSPropOptimizer : public Optimizer {
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
 
  private:
   Hyperparameter learning_rate_, decay_, momentum_, epsilon_;
@@ -225,6 +258,8 @@ class AdadeltaOptimizer : public Optimizer {
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
 
  private:
   Hyperparameter learning_rate_, rho_, epsilon_;
@@ -258,8 +293,12 @@ class FtrlOptimizer : public Optimizer {
   Status CheckHyperparameters() const override;
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
 
  private:
+  Operation BuildUpdate(UpdateContext* ctx, const Scope& scope, const Output& grad, const Output& indices,
+                        const Variable& var);
   Hyperparameter learning_rate_, learning_rate_power_;
   float initial_accumulator_value_;
   Hyperparameter l1_, l2_, l2_shrinkage_, beta_;
@@ -281,6 +320,8 @@ class ProximalGradientDescentOptimizer : public Optimizer {
  protected:
   Status CheckHyperparameters() const override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
 
  private:
   Hyperparameter learning_rate_, l1_, l2_;
@@ -305,6 +346,8 @@ class ProximalAdagradOptimizer : public Optimizer {
   Status CheckHyperparameters() const override;
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
 
  private:
   Hyperparameter learning_rate_;
@@ -339,8 +382,12 @@ class AdagradDAOptimizer : public Optimizer {
   Status CheckHyperparameters() const override;
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
+  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                        const Variable& var) override;
 
  private:
+  Operation BuildUpdate(UpdateContext* ctx, const Scope& scope, const Output& grad, const Output& indices,
+                        const Variable& var);
   Hyperparameter learning_rate_;
   Variable global_step_;
   float initial_gradient_squared_accumulator_value_;

@@ -101,6 +101,64 @@ Operation ResourceApplyFtrlV2(const Scope& scope, const Output& var, const Outpu
                               const Input& grad, const Input& lr, const Input& l1, const Input& l2,
                               const Input& l2_shrinkage, const Input& lr_power, bool multiply_linear_by_lr = false);
 
+// The sparse updates (TF's SparseApply*): the update of the op without "Sparse" applied to the
+// rows indices[k] of var and its slots with the gradient row grad[k] (grad is
+// [len(indices)] + var.shape[1:]), one index after another, so a duplicate index is updated
+// twice (the optimizers sum duplicates first). Other rows are not touched. Out-of-range indices
+// are InvalidArgument before any row changes. The inputs are those of the dense op with
+// `indices` (int32 or int64) after `grad`.
+Output SparseApplyMomentum(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                           const Input& grad, const Input& indices, const Input& momentum, bool use_nesterov = false);
+Operation ResourceSparseApplyMomentum(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                                      const Input& grad, const Input& indices, const Input& momentum,
+                                      bool use_nesterov = false);
+Output SparseApplyAdagrad(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                          const Input& grad, const Input& indices, bool update_slots = true);
+Operation ResourceSparseApplyAdagrad(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                                     const Input& grad, const Input& indices, bool update_slots = true);
+Output SparseApplyRMSProp(const Scope& scope, const Output& var, const Output& ms, const Output& mom, const Input& lr,
+                          const Input& rho, const Input& momentum, const Input& epsilon, const Input& grad,
+                          const Input& indices);
+Operation ResourceSparseApplyRMSProp(const Scope& scope, const Output& var, const Output& ms, const Output& mom,
+                                     const Input& lr, const Input& rho, const Input& momentum, const Input& epsilon,
+                                     const Input& grad, const Input& indices);
+Output SparseApplyAdadelta(const Scope& scope, const Output& var, const Output& accum, const Output& accum_update,
+                           const Input& lr, const Input& rho, const Input& epsilon, const Input& grad,
+                           const Input& indices);
+Operation ResourceSparseApplyAdadelta(const Scope& scope, const Output& var, const Output& accum,
+                                      const Output& accum_update, const Input& lr, const Input& rho,
+                                      const Input& epsilon, const Input& grad, const Input& indices);
+Output SparseApplyProximalGradientDescent(const Scope& scope, const Output& var, const Input& alpha, const Input& l1,
+                                          const Input& l2, const Input& grad, const Input& indices);
+Operation ResourceSparseApplyProximalGradientDescent(const Scope& scope, const Output& var, const Input& alpha,
+                                                     const Input& l1, const Input& l2, const Input& grad,
+                                                     const Input& indices);
+Output SparseApplyProximalAdagrad(const Scope& scope, const Output& var, const Output& accum, const Input& lr,
+                                  const Input& l1, const Input& l2, const Input& grad, const Input& indices);
+Operation ResourceSparseApplyProximalAdagrad(const Scope& scope, const Output& var, const Output& accum,
+                                             const Input& lr, const Input& l1, const Input& l2, const Input& grad,
+                                             const Input& indices);
+Output SparseApplyAdagradDA(const Scope& scope, const Output& var, const Output& gradient_accumulator,
+                            const Output& gradient_squared_accumulator, const Input& grad, const Input& indices,
+                            const Input& lr, const Input& l1, const Input& l2, const Input& global_step);
+Operation ResourceSparseApplyAdagradDA(const Scope& scope, const Output& var, const Output& gradient_accumulator,
+                                       const Output& gradient_squared_accumulator, const Input& grad,
+                                       const Input& indices, const Input& lr, const Input& l1, const Input& l2,
+                                       const Input& global_step);
+Output SparseApplyFtrl(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                       const Input& grad, const Input& indices, const Input& lr, const Input& l1, const Input& l2,
+                       const Input& lr_power, bool multiply_linear_by_lr = false);
+Operation ResourceSparseApplyFtrl(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                                  const Input& grad, const Input& indices, const Input& lr, const Input& l1,
+                                  const Input& l2, const Input& lr_power, bool multiply_linear_by_lr = false);
+Output SparseApplyFtrlV2(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                         const Input& grad, const Input& indices, const Input& lr, const Input& l1, const Input& l2,
+                         const Input& l2_shrinkage, const Input& lr_power, bool multiply_linear_by_lr = false);
+Operation ResourceSparseApplyFtrlV2(const Scope& scope, const Output& var, const Output& accum, const Output& linear,
+                                    const Input& grad, const Input& indices, const Input& lr, const Input& l1,
+                                    const Input& l2, const Input& l2_shrinkage, const Input& lr_power,
+                                    bool multiply_linear_by_lr = false);
+
 }  // namespace ops
 }  // namespace sluice
 

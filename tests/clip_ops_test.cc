@@ -93,7 +93,7 @@ TEST(ClipOpsTest, OptimizerAppliesClippedGradients) {
   std::vector<train::GradAndVar> grads;
   ASSERT_OK(opt.ComputeGradients(root, loss, {}, &grads));
   ASSERT_EQ(grads.size(), 2u);
-  std::vector<Output> g = {grads[0].first, grads[1].first};
+  std::vector<Output> g = {grads[0].first.dense(), grads[1].first.dense()};
   ops::ClippedByGlobalNorm clipped = ops::ClipByGlobalNorm(root, g, 6.5f);
   for (size_t i = 0; i < grads.size(); ++i) grads[i].first = clipped.list[i];
   Operation train_op = opt.ApplyGradients(root, grads);

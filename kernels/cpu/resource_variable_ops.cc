@@ -1,8 +1,11 @@
 // CPU kernels of the resource-variable ops: VarHandleOp, ReadVariableOp, AssignVariableOp,
-// AssignAddVariableOp, AssignSubVariableOp, VarIsInitializedOp, DestroyResourceOp. The variable
+// AssignAddVariableOp, AssignSubVariableOp, VarIsInitializedOp, DestroyResourceOp, ResourceGather,
+// VariableShape. The variable
 // is a Var in the session's ResourceMgr, made by its first AssignVariableOp; reads share its
 // buffer and updates copy a buffer a reader still holds (Var::PrepareForUpdate), so a value
 // once read never changes. Every update locks the variable exclusively.
+#include <cstring>
+
 #include "core/kernel.h"
 #include "kernels/cpu/variable_access.h"
 
@@ -122,6 +125,85 @@ class VarIsInitializedOp : public OpKernel {
   }
 };
 
+// Copies the rows `indices` of the variable under its reader lock (the rest is never read).
+// validate_indices is ignored: indices are always checked, as TF's CPU kernel does.
+class ResourceGatherOp : public OpKernel {
+ public:
+  explicit ResourceGatherOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    ctx->SetStatus(ctx->GetAttr("dtype", &dtype_));
+    ctx->SetStatus(ctx->GetAttr("batch_dims", &batch_dims_));
+    if (dtype_ == DT_STRING) ctx->SetStatus(errors::Unimplemented("ResourceGather of a string variable"));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    OP_REQUIRES(ctx, batch_dims_ == 0,
+                errors::Unimplemented("ResourceGather with batch_dims = ", batch_dims_, " (only 0 is supported)"));
+    StatusOr<RefCountPtr<Var>> var = cpu::LookupVariable(ctx, 0, dtype_);
+    OP_REQUIRES_OK(ctx, var.status());
+    const Tensor& indices = ctx->input(1);
+    absl::ReaderMutexLock lock((*var)->mu());
+    OP_REQUIRES(ctx, (*var)->is_initialized(), cpu::UninitializedVariableError((*var)->name()));
+    const Tensor& params = *(*var)->tensor();
+    OP_REQUIRES(ctx, params.dims() >= 1,
+                errors::InvalidArgument("ResourceGather of variable ", (*var)->name(),
+                                        ", a scalar: it must be at "
+                                        "least a vector"));
+    const int64_t n = params.dim_size(0);
+    const int64_t inner = n == 0 ? 0 : params.NumElements() / n;
+    TensorShape out_shape(indices.shape().dims());
+    for (int d = 1; d < params.dims(); ++d) out_shape.AddDim(params.dim_size(d));
+    const std::vector<int64_t> rows = Int64Values(indices);
+    for (size_t k = 0; k < rows.size(); ++k) {
+      OP_REQUIRES(ctx, rows[k] >= 0 && rows[k] < n,
+                  errors::InvalidArgument("indices[", k, "] = ", rows[k], " is not in [0, ", n, ") (variable ",
+                                          (*var)->name(), ")"));
+    }
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    const size_t row_bytes = static_cast<size_t>(inner) * DataTypeSize(params.dtype());
+    const char* src = static_cast<const char*>(params.raw_data());
+    char* dst = static_cast<char*>(out->raw_data());
+    cpu::ParallelFor(static_cast<int64_t>(rows.size()), static_cast<int64_t>(rows.size()) * inner / 4,
+                     [&](int64_t begin, int64_t end) {
+                       for (int64_t k = begin; k < end; ++k) {
+                         std::memcpy(dst + k * row_bytes, src + rows[k] * row_bytes, row_bytes);
+                       }
+                     });
+  }
+
+ private:
+  DataType dtype_ = DT_INVALID;
+  int64_t batch_dims_ = 0;
+};
+
+// The variable's current shape (the declared one may be partial).
+class VariableShapeOp : public OpKernel {
+ public:
+  explicit VariableShapeOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+
+  void Compute(OpKernelContext* ctx) override {
+    StatusOr<const ResourceHandle*> handle = cpu::HandleInput(ctx, 0);
+    OP_REQUIRES_OK(ctx, handle.status());
+    StatusOr<RefCountPtr<Var>> var = ctx->resource_mgr()->Lookup<Var>(**handle);
+    OP_REQUIRES(ctx, var.ok(), cpu::UninitializedVariableError((*handle)->name()));
+    TensorShape shape;
+    {
+      absl::ReaderMutexLock lock((*var)->mu());
+      OP_REQUIRES(ctx, (*var)->is_initialized(), cpu::UninitializedVariableError((*var)->name()));
+      shape = (*var)->tensor()->shape();
+    }
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape{shape.rank()}, &out));
+    for (int d = 0; d < shape.rank(); ++d) {
+      if (out->dtype() == DT_INT32) {
+        out->data<int32_t>()[d] = static_cast<int32_t>(shape.dim(d));
+      } else {
+        out->data<int64_t>()[d] = shape.dim(d);
+      }
+    }
+  }
+};
+
 class DestroyResourceOp : public OpKernel {
  public:
   explicit DestroyResourceOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
@@ -144,6 +226,8 @@ REGISTER_KERNEL(KernelDefBuilder("ReadVariableOp").Device(kDeviceCpu), ReadVaria
 REGISTER_KERNEL(KernelDefBuilder("AssignVariableOp").Device(kDeviceCpu), AssignVariableOp);
 REGISTER_KERNEL(KernelDefBuilder("VarIsInitializedOp").Device(kDeviceCpu), VarIsInitializedOp);
 REGISTER_KERNEL(KernelDefBuilder("DestroyResourceOp").Device(kDeviceCpu), DestroyResourceOp);
+REGISTER_KERNEL(KernelDefBuilder("ResourceGather").Device(kDeviceCpu), ResourceGatherOp);
+REGISTER_KERNEL(KernelDefBuilder("VariableShape").Device(kDeviceCpu), VariableShapeOp);
 static internal::FamilyKernelRegistrar<NumberTypes, AssignAddVariableOp> assign_add_variable_kernels
     [[maybe_unused]]("AssignAddVariableOp", "dtype");
 static internal::FamilyKernelRegistrar<NumberTypes, AssignSubVariableOp> assign_sub_variable_kernels

@@ -1,6 +1,7 @@
 // CPU kernels of the fused optimizer updates (ApplyGradientDescent, ApplyMomentum, ApplyAdam,
 // ApplyAdagrad, ApplyRMSProp, ApplyAdadelta, ApplyProximalGradientDescent, ApplyProximalAdagrad,
-// ApplyAdagradDA, ApplyFtrl, ApplyFtrlV2) and of their resource-variable twins (ResourceApply*), with
+// ApplyAdagradDA, ApplyFtrl, ApplyFtrlV2), of their row-wise SparseApply* forms (all but GradientDescent
+// and Adam, as in TF) and of their resource-variable twins (ResourceApply*, ResourceSparseApply*), with
 // TensorFlow's update formulas, written once per optimizer (a Rule) for both. Each locks its
 // variables exclusively (in address order, so two updates sharing variables cannot deadlock),
 // copies a buffer a reader still holds (Var::PrepareForUpdate), and updates in place.
@@ -45,6 +46,19 @@ class VarLocks {
   int count_ = 0;
 };
 
+// What a Rule reads its scalar inputs through: the op's inputs by their position in the dense
+// Apply op. A SparseApply op has `indices` right after `grad`, so the inputs after grad shift by one.
+class RuleInputs {
+ public:
+  RuleInputs(OpKernelContext* ctx, int grad_index, bool sparse) : ctx_(ctx), grad_index_(grad_index), sparse_(sparse) {}
+  const Tensor& input(int i) const { return ctx_->input(sparse_ && i > grad_index_ ? i + 1 : i); }
+
+ private:
+  OpKernelContext* ctx_;
+  int grad_index_;
+  bool sparse_;
+};
+
 // How an Apply kernel gets its variables: from ref inputs (Apply*, which output the variable's
 // ref) or from resource handles (ResourceApply*, which output nothing).
 enum class VariableInputs { kRefs, kResources };
@@ -76,14 +90,17 @@ class ApplyOp : public OpKernel {
     {
       VarLocks<kNumRefs> locks(vars);
       OP_REQUIRES_OK(ctx, Validate(ctx, vars));
-      if constexpr (requires { rule_.template Check<T>(ctx); }) OP_REQUIRES_OK(ctx, rule_.template Check<T>(ctx));
+      const RuleInputs inputs(ctx, Rule::kGradIndex, /*sparse=*/false);
+      if constexpr (requires { rule_.template Check<T>(inputs); }) {
+        OP_REQUIRES_OK(ctx, rule_.template Check<T>(inputs));
+      }
       std::array<T*, kNumRefs> bufs;
       for (int i = 0; i < kNumRefs; ++i) {
         vars[i]->PrepareForUpdate();
         bufs[i] = vars[i]->tensor()->template data<T>();
       }
       const Tensor& grad = ctx->input(Rule::kGradIndex);
-      rule_.Apply(ctx, bufs, grad.template data<T>(), grad.NumElements());
+      rule_.Apply(inputs, bufs, grad.template data<T>(), grad.NumElements());
     }
     if constexpr (kInputs == VariableInputs::kRefs) ctx->set_output_ref(0, vars[0]);
   }
@@ -114,16 +131,110 @@ class ApplyOp : public OpKernel {
   Rule rule_;
 };
 
+// The kernel shared by all SparseApply ops: the Rule of the dense op applied row by row, to the
+// rows indices[k] of the variable and its slots with the gradient row grad[k], in order (so a
+// duplicate index is updated twice, as TF's kernels do). Every index is checked before any row
+// changes; the work is proportional to the number of indices, not to the variable's size.
+template <typename T, typename Rule, VariableInputs kInputs>
+class SparseApplyOp : public OpKernel {
+ public:
+  explicit SparseApplyOp(OpKernelConstruction* ctx) : OpKernel(ctx), rule_(ctx) {}
+
+  void Compute(OpKernelContext* ctx) override {
+    constexpr int kNumRefs = Rule::kNumRefs;
+    std::array<Var*, kNumRefs> vars;
+    std::array<RefCountPtr<Var>, kInputs == VariableInputs::kResources ? kNumRefs : 0> held;
+    for (int i = 0; i < kNumRefs; ++i) {
+      if constexpr (kInputs == VariableInputs::kResources) {
+        StatusOr<RefCountPtr<Var>> var = cpu::LookupVariable(ctx, i, DataTypeToEnum<T>::value);
+        OP_REQUIRES_OK(ctx, var.status());
+        held[i] = *std::move(var);
+        vars[i] = held[i].get();
+      } else {
+        vars[i] = ctx->input_ref(i);
+      }
+    }
+    {
+      VarLocks<kNumRefs> locks(vars);
+      OP_REQUIRES_OK(ctx, Validate(ctx, vars));
+      const RuleInputs inputs(ctx, Rule::kGradIndex, /*sparse=*/true);
+      if constexpr (requires { rule_.template Check<T>(inputs); }) {
+        OP_REQUIRES_OK(ctx, rule_.template Check<T>(inputs));
+      }
+      const Tensor& indices = ctx->input(Rule::kGradIndex + 1);
+      const std::vector<int64_t> rows = Int64Values(indices);
+      const int64_t first_dim = vars[0]->tensor()->dim_size(0);
+      for (size_t k = 0; k < rows.size(); ++k) {
+        OP_REQUIRES(ctx, rows[k] >= 0 && rows[k] < first_dim,
+                    errors::InvalidArgument("Index ", rows[k], " at offset ", k, " in indices is out of range [0, ",
+                                            first_dim, ")"));
+      }
+      std::array<T*, kNumRefs> bufs;
+      for (int i = 0; i < kNumRefs; ++i) {
+        vars[i]->PrepareForUpdate();
+        bufs[i] = vars[i]->tensor()->template data<T>();
+      }
+      const int64_t inner = first_dim == 0 ? 0 : vars[0]->tensor()->NumElements() / first_dim;
+      const T* grad = ctx->input(Rule::kGradIndex).template data<T>();
+      for (size_t k = 0; k < rows.size(); ++k) {
+        std::array<T*, kNumRefs> row;
+        for (int i = 0; i < kNumRefs; ++i) row[i] = bufs[i] + rows[k] * inner;
+        rule_.Apply(inputs, row, grad + static_cast<int64_t>(k) * inner, inner);
+      }
+    }
+    if constexpr (kInputs == VariableInputs::kRefs) ctx->set_output_ref(0, vars[0]);
+  }
+
+ private:
+  // Requires the variables' locks held. The slots match the variable, indices is a vector, grad is
+  // indices.shape + var.shape[1:], and every other input is a scalar.
+  Status Validate(OpKernelContext* ctx, const std::array<Var*, Rule::kNumRefs>& vars) const {
+    const OpDef& op_def = node().op_def();
+    for (Var* v : vars) {
+      if (!v->is_initialized()) return cpu::UninitializedVariableError(v->name());
+    }
+    const TensorShape& var_shape = vars[0]->tensor()->shape();
+    if (var_shape.rank() < 1) return errors::InvalidArgument("var must be at least 1 dimensional, got a scalar");
+    const int grad_index = Rule::kGradIndex, indices_index = Rule::kGradIndex + 1;
+    for (int i = 1; i < ctx->num_inputs(); ++i) {
+      const std::string& arg = op_def.input_arg(i).name();
+      if (i < Rule::kNumRefs) {
+        const TensorShape& s = vars[i]->tensor()->shape();
+        if (s != var_shape) {
+          return errors::InvalidArgument("var and ", arg, " do not have the same shape: ", var_shape.DebugString(), " ",
+                                         s.DebugString());
+        }
+      } else if (i == indices_index) {
+        if (ctx->input(i).dims() != 1) {
+          return errors::InvalidArgument("indices must be a vector, got shape ", ctx->input(i).shape().DebugString());
+        }
+      } else if (i != grad_index && ctx->input(i).dims() != 0) {
+        return errors::InvalidArgument(arg, " is not a scalar: ", ctx->input(i).shape().DebugString());
+      }
+    }
+    const TensorShape& grad = ctx->input(grad_index).shape();
+    TensorShape expected{ctx->input(indices_index).dim_size(0)};
+    for (int d = 1; d < var_shape.rank(); ++d) expected.AddDim(var_shape.dim(d));
+    if (grad != expected) {
+      return errors::InvalidArgument("grad shape ", grad.DebugString(),
+                                     " must be indices.shape + var.shape[1:] = ", expected.DebugString());
+    }
+    return absl::OkStatus();
+  }
+
+  Rule rule_;
+};
+
 template <typename T>
-T Scalar(OpKernelContext* ctx, int i) {
-  return ctx->input(i).scalar<T>();
+T Scalar(const RuleInputs& ctx, int i) {
+  return ctx.input(i).scalar<T>();
 }
 
 struct GradientDescentRule {
   static constexpr int kNumRefs = 1, kGradIndex = 2;
   explicit GradientDescentRule(OpKernelConstruction*) {}
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 1> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 1> b, const T* g, int64_t n) const {
     const T alpha = Scalar<T>(ctx, 1);
     T* var = b[0];
     ElementwiseLoop(n, 2, [=](int64_t i) { var[i] -= alpha * g[i]; });
@@ -136,7 +247,7 @@ struct MomentumRule {
     ctx->SetStatus(ctx->GetAttr("use_nesterov", &use_nesterov));
   }
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 2> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 2> b, const T* g, int64_t n) const {
     const T lr = Scalar<T>(ctx, 2), momentum = Scalar<T>(ctx, 4);
     T *var = b[0], *accum = b[1];
     if (use_nesterov) {
@@ -160,7 +271,7 @@ struct AdamRule {
     ctx->SetStatus(ctx->GetAttr("use_nesterov", &use_nesterov));
   }
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
     const T beta1_power = Scalar<T>(ctx, 3), beta2_power = Scalar<T>(ctx, 4);
     const T lr = Scalar<T>(ctx, 5), beta1 = Scalar<T>(ctx, 6), beta2 = Scalar<T>(ctx, 7);
     const T epsilon = Scalar<T>(ctx, 8);
@@ -189,7 +300,7 @@ struct AdagradRule {
     ctx->SetStatus(ctx->GetAttr("update_slots", &update_slots));
   }
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 2> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 2> b, const T* g, int64_t n) const {
     const T lr = Scalar<T>(ctx, 2);
     T *var = b[0], *accum = b[1];
     if (update_slots) {
@@ -208,7 +319,7 @@ struct RMSPropRule {
   static constexpr int kNumRefs = 3, kGradIndex = 7;
   explicit RMSPropRule(OpKernelConstruction*) {}
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
     const T lr = Scalar<T>(ctx, 3), rho = Scalar<T>(ctx, 4), momentum = Scalar<T>(ctx, 5);
     const T epsilon = Scalar<T>(ctx, 6);
     T *var = b[0], *ms = b[1], *mom = b[2];
@@ -228,7 +339,7 @@ T Sign(T x) {
 
 // OK when scalar input `i` satisfies `ok`, else TF's message for it, with its value.
 template <typename T, typename Pred>
-Status RequireScalar(OpKernelContext* ctx, int i, const char* what, Pred ok) {
+Status RequireScalar(const RuleInputs& ctx, int i, const char* what, Pred ok) {
   const T v = Scalar<T>(ctx, i);
   if (ok(v)) return absl::OkStatus();
   return errors::InvalidArgument(what, ", got ", static_cast<double>(v));
@@ -238,7 +349,7 @@ struct AdadeltaRule {
   static constexpr int kNumRefs = 3, kGradIndex = 6;
   explicit AdadeltaRule(OpKernelConstruction*) {}
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
     const T lr = Scalar<T>(ctx, 3), rho = Scalar<T>(ctx, 4), epsilon = Scalar<T>(ctx, 5);
     T *var = b[0], *accum = b[1], *accum_update = b[2];
     ElementwiseLoop(n, 16, [=](int64_t i) {
@@ -264,7 +375,7 @@ struct ProximalGradientDescentRule {
   static constexpr int kNumRefs = 1, kGradIndex = 4;
   explicit ProximalGradientDescentRule(OpKernelConstruction*) {}
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 1> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 1> b, const T* g, int64_t n) const {
     const T alpha = Scalar<T>(ctx, 1), l1 = Scalar<T>(ctx, 2), l2 = Scalar<T>(ctx, 3);
     T* var = b[0];
     ElementwiseLoop(n, 8, [=](int64_t i) { var[i] = ProximalStep(var[i], g[i], alpha, l1, l2); });
@@ -275,7 +386,7 @@ struct ProximalAdagradRule {
   static constexpr int kNumRefs = 2, kGradIndex = 5;
   explicit ProximalAdagradRule(OpKernelConstruction*) {}
   template <typename T>
-  Status Check(OpKernelContext* ctx) const {
+  Status Check(const RuleInputs& ctx) const {
     SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, 2, "lr is not a positive scalar", [](T v) { return v > T(0); }));
     SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, 3, "l1 regularization strength is not a non-negative scalar",
                                             [](T v) { return v >= T(0); }));
@@ -283,7 +394,7 @@ struct ProximalAdagradRule {
                             [](T v) { return v >= T(0); });
   }
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 2> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 2> b, const T* g, int64_t n) const {
     const T lr = Scalar<T>(ctx, 2), l1 = Scalar<T>(ctx, 3), l2 = Scalar<T>(ctx, 4);
     T *var = b[0], *accum = b[1];
     ElementwiseLoop(n, 12, [=](int64_t i) {
@@ -298,9 +409,9 @@ struct AdagradDARule {
   static constexpr int kNumRefs = 3, kGradIndex = 3;
   explicit AdagradDARule(OpKernelConstruction*) {}
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
     const T lr = Scalar<T>(ctx, 4), l1 = Scalar<T>(ctx, 5), l2 = Scalar<T>(ctx, 6);
-    const T step = static_cast<T>(static_cast<float>(ctx->input(7).scalar<int64_t>()));
+    const T step = static_cast<T>(static_cast<float>(ctx.input(7).scalar<int64_t>()));
     const T l2_term = l2 * (step * lr);
     T *var = b[0], *gacc = b[1], *gsq = b[2];
     if (l1 > T(0)) {
@@ -330,7 +441,7 @@ struct FtrlRule {
     ctx->SetStatus(ctx->GetAttr("multiply_linear_by_lr", &multiply_linear_by_lr));
   }
   template <typename T>
-  Status Check(OpKernelContext* ctx) const {
+  Status Check(const RuleInputs& ctx) const {
     const bool mult = multiply_linear_by_lr;
     SLUICE_RETURN_IF_ERROR(RequireScalar<T>(ctx, kLr,
                                             mult ? "lr is not a non-negative scalar (multiply_linear_by_lr is set)"
@@ -348,7 +459,7 @@ struct FtrlRule {
     return RequireScalar<T>(ctx, kLrPower, "lr_power is not a non-positive scalar", [](T v) { return v <= T(0); });
   }
   template <typename T>
-  void Apply(OpKernelContext* ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
+  void Apply(const RuleInputs& ctx, std::array<T*, 3> b, const T* g, int64_t n) const {
     const T lr = Scalar<T>(ctx, kLr), l1 = Scalar<T>(ctx, kL1), l2 = Scalar<T>(ctx, kL2);
     const T shrinkage = kShrinkage ? Scalar<T>(ctx, kShrink) : T(0);
     const T lr_power = Scalar<T>(ctx, kLrPower);
@@ -389,6 +500,10 @@ struct ApplyKernel {
   using OfRefs = ApplyOp<T, Rule, VariableInputs::kRefs>;
   template <typename T>
   using OfResources = ApplyOp<T, Rule, VariableInputs::kResources>;
+  template <typename T>
+  using SparseOfRefs = SparseApplyOp<T, Rule, VariableInputs::kRefs>;
+  template <typename T>
+  using SparseOfResources = SparseApplyOp<T, Rule, VariableInputs::kResources>;
 };
 #define SLUICE_REGISTER_APPLY(op, rule)                                          \
   REGISTER_KERNEL_FAMILY(FloatTypes, op, ApplyKernel<rule>::template OfRefs); \
@@ -405,6 +520,19 @@ SLUICE_REGISTER_APPLY("ApplyAdagradDA", AdagradDARule);
 SLUICE_REGISTER_APPLY("ApplyFtrl", FtrlRule<false>);
 SLUICE_REGISTER_APPLY("ApplyFtrlV2", FtrlRule<true>);
 #undef SLUICE_REGISTER_APPLY
+#define SLUICE_REGISTER_SPARSE_APPLY(op, rule)                                      \
+  REGISTER_KERNEL_FAMILY(FloatTypes, op, ApplyKernel<rule>::template SparseOfRefs); \
+  REGISTER_KERNEL_FAMILY(FloatTypes, "Resource" op, ApplyKernel<rule>::template SparseOfResources)
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyMomentum", MomentumRule);
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyAdagrad", AdagradRule);
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyRMSProp", RMSPropRule);
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyAdadelta", AdadeltaRule);
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyProximalGradientDescent", ProximalGradientDescentRule);
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyProximalAdagrad", ProximalAdagradRule);
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyAdagradDA", AdagradDARule);
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyFtrl", FtrlRule<false>);
+SLUICE_REGISTER_SPARSE_APPLY("SparseApplyFtrlV2", FtrlRule<true>);
+#undef SLUICE_REGISTER_SPARSE_APPLY
 
 }  // namespace
 }  // namespace sluice

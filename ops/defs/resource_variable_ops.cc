@@ -52,7 +52,51 @@ Status AssignVariableShape(InferenceContext* c) {
   return absl::OkStatus();
 }
 
+// indices.shape + var.shape[1:] (batch_dims 0).
+Status ResourceGatherShape(InferenceContext* c) {
+  int64_t batch_dims = 0;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("batch_dims", &batch_dims));
+  if (batch_dims != 0) return errors::Unimplemented("ResourceGather with batch_dims = ", batch_dims, " (only 0)");
+  SLUICE_ASSIGN_OR_RETURN(TensorShape var, VariableShape(c));
+  const TensorShape& indices = c->input(1);
+  if (var.unknown_rank() || indices.unknown_rank()) {
+    c->set_output(0, TensorShape::UnknownRank());
+    return absl::OkStatus();
+  }
+  if (var.rank() < 1) return errors::InvalidArgument("ResourceGather needs a variable of rank >= 1, got a scalar");
+  TensorShape out(indices.dims());
+  for (int d = 1; d < var.rank(); ++d) out.AddDim(var.dim(d));
+  c->set_output(0, std::move(out));
+  return absl::OkStatus();
+}
+
+Status VariableShapeShape(InferenceContext* c) {
+  const HandleShapeAndType* handle = c->input_handle_shape_and_type(0);
+  c->set_output(0, TensorShape{handle == nullptr || handle->shape.unknown_rank() ? -1 : handle->shape.rank()});
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+REGISTER_OP("ResourceGather")
+    .Input("resource: resource")
+    .Input("indices: Tindices")
+    .Output("output: dtype")
+    .Attr("batch_dims: int = 0")
+    .Attr("validate_indices: bool = true")
+    .Attr("dtype: type")
+    .Attr("Tindices: {int32, int64}")
+    .SetIsStateful()
+    .SetShapeFn(ResourceGatherShape)
+    .Doc("The rows indices of the variable (tf.gather on a resource variable, reading only those rows).");
+
+REGISTER_OP("VariableShape")
+    .Input("input: resource")
+    .Output("output: out_type")
+    .Attr("out_type: {int32, int64} = DT_INT32")
+    .SetIsStateful()
+    .SetShapeFn(VariableShapeShape)
+    .Doc("The shape of the variable's current value.");
 
 REGISTER_OP("VarHandleOp")
     .Output("resource: resource")
