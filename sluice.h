@@ -2,6 +2,7 @@
 #ifndef SLUICE_SLUICE_H_
 #define SLUICE_SLUICE_H_
 
+#include "core/example_util.h"
 #include "core/file_io.h"
 #include "core/graph_file.h"
 #include "core/npy.h"
@@ -26,6 +27,7 @@
 #include "ops/math_ops.h"
 #include "ops/meta_graph.h"
 #include "ops/nn_ops.h"
+#include "ops/parsing_ops.h"
 #include "ops/random_ops.h"
 #include "ops/resource_variable_ops.h"
 #include "ops/saver.h"
