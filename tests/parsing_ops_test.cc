@@ -107,7 +107,7 @@ TEST(ParseSingleExampleTest, ErrorsNameTheFeatureAndTheRecord) {
 }
 
 TEST(ParseSingleExampleTest, BadSpecsAreBuildErrors) {
-  EXPECT_FALSE(SingleError("", {ops::FixedLenSequenceFeature("s", DT_FLOAT, {}, false)}).ok());
+  EXPECT_FALSE(SingleError("", {ops::FixedLenSequenceFeature("s", DT_FLOAT, TensorShape(), false)}).ok());
   EXPECT_FALSE(SingleError("", {ops::FixedLenFeature("x", DT_FLOAT, {2}, AsTensor<float>({1, 2, 3}, {3}))}).ok());
   EXPECT_FALSE(SingleError("", {ops::FixedLenFeature("x", DT_FLOAT, {}), ops::VarLenFeature("x", DT_FLOAT)}).ok());
 }

@@ -61,7 +61,7 @@ int Cat(const ParsedArgs& args) {
     Status s = ForEachRecord(args.positional[f], *options, &skipped, [&](int64_t i, uint64_t offset, const std::string& r) {
       Example example;
       std::string text;
-      if (!raw && example.ParseFromString(r) && example.features().feature_size() > 0 &&
+      if (!raw && ParseBinaryProto(r, "the record", &example).ok() && example.features().feature_size() > 0 &&
           google::protobuf::TextFormat::PrintToString(example, &text)) {
         std::printf("record %lld (offset %llu, %zu bytes): Example\n%s", static_cast<long long>(i),
                     static_cast<unsigned long long>(offset), r.size(), text.c_str());

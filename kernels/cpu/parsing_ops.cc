@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/file_io.h"
 #include "core/kernel.h"
 #include "proto/example.pb.h"
 
@@ -315,7 +316,7 @@ Status ParseExamples(const Tensor& serialized, const RecordNamer& where, std::ve
   examples->resize(serialized.NumElements());
   for (int64_t b = 0; b < serialized.NumElements(); ++b) {
     const std::string& bytes = serialized.data<std::string>()[b];
-    if (!(*examples)[b].ParseFromString(bytes)) {
+    if (!ParseBinaryProto(bytes, "the record", &(*examples)[b]).ok()) {
       return errors::InvalidArgument(where(b), ": could not parse an Example from its ", bytes.size(), " bytes");
     }
   }
@@ -611,7 +612,7 @@ Status ParseSequenceExamples(const Tensor& serialized, const RecordNamer& where,
   seqs->resize(serialized.NumElements());
   for (int64_t b = 0; b < serialized.NumElements(); ++b) {
     const std::string& bytes = serialized.data<std::string>()[b];
-    if (!(*seqs)[b].ParseFromString(bytes)) {
+    if (!ParseBinaryProto(bytes, "the record", &(*seqs)[b]).ok()) {
       return errors::InvalidArgument(where(b), ": could not parse a SequenceExample from its ", bytes.size(), " bytes");
     }
   }
