@@ -11,6 +11,7 @@ REGISTER_NO_GRADIENT("ParseExample");
 REGISTER_NO_GRADIENT("ParseExampleV2");
 REGISTER_NO_GRADIENT("ParseSingleExample");
 REGISTER_NO_GRADIENT("ParseSequenceExample");
+REGISTER_NO_GRADIENT("ParseSequenceExampleV2");
 REGISTER_NO_GRADIENT("ParseSingleSequenceExample");
 REGISTER_NO_GRADIENT("DecodeCSV");
 REGISTER_NO_GRADIENT("DecodeRaw");

@@ -259,6 +259,58 @@ TEST(ParseSequenceExampleTest, BatchPadsToTheLongestAndReportsLengths) {
   EXPECT_TRUE(absl::StrContains(st.message(), "record 0, step 0 of feature list 'frames': 2 float values")) << st;
 }
 
+// ParseSequenceExampleV2 (what TF2's tf.io.parse_sequence_example builds), by hand: ragged
+// context and feature-list features, missing_assumed_empty as a bool input, a scalar input.
+TEST(ParseSequenceExampleTest, V2RaggedAndScalar) {
+  Scope root = Scope::NewRootScope();
+  auto s = ops::Placeholder(root, DT_STRING, {-1});
+  auto one = ops::Placeholder(root, DT_STRING, {});
+  auto strs = [&](const std::vector<std::string>& v) { return ops::Const(root, Strings(v)); };
+  auto build = [&](const Output& serialized, bool ragged) {
+    return NodeBuilder(root, "ParseSequenceExampleV2")
+        .Input(serialized)
+        .Input(strs({}))
+        .Input(strs({}))
+        .Input(strs({"id"}))
+        .Input(strs(ragged ? std::vector<std::string>{"id"} : std::vector<std::string>{}))
+        .Input(strs({}))
+        .Input(strs({"frames", "absent"}))
+        .Input(strs(ragged ? std::vector<std::string>{"words"} : std::vector<std::string>{}))
+        .Input(ops::Const(root, AsTensor<bool>({false, true}, {2})))
+        .InputList({ops::Const(root, AsTensor<int64_t>({}, {0}))})
+        .Attr("context_ragged_value_types", ragged ? std::vector<DataType>{DT_INT64} : std::vector<DataType>{})
+        .Attr("context_ragged_split_types", ragged ? std::vector<DataType>{DT_INT64} : std::vector<DataType>{})
+        .Attr("context_dense_shapes", std::vector<TensorShape>{TensorShape({})})
+        .Attr("Nfeature_list_dense", 2)
+        .Attr("feature_list_dense_types", std::vector<DataType>{DT_FLOAT, DT_INT64})
+        .Attr("feature_list_dense_shapes", std::vector<TensorShape>{TensorShape({2}), TensorShape({})})
+        .Attr("feature_list_ragged_value_types", ragged ? std::vector<DataType>{DT_STRING} : std::vector<DataType>{})
+        .Attr("feature_list_ragged_split_types", ragged ? std::vector<DataType>{DT_INT32} : std::vector<DataType>{})
+        .Finalize();
+  };
+  Operation batch = build(s, true);
+  Operation single = build(one, false);
+  ASSERT_OK(root.status());
+  // Outputs of `batch`: id, id ragged values, id splits, frames, absent, frames lengths, absent
+  // lengths, words values, outer splits, inner splits.
+  auto out = test::RunGraph(root, {{s, Strings({Sequence(2), Sequence(1)})}, {one, Tensor::Scalar<std::string>(Sequence(2))}},
+                            {batch.output(0), batch.output(1), batch.output(2), batch.output(3), batch.output(5),
+                             batch.output(6), batch.output(7), batch.output(8), batch.output(9), single.output(1),
+                             single.output(3)});
+  ASSERT_OK(out.status());
+  ExpectTensorEqual((*out)[0], AsTensor<int64_t>({2, 1}, {2}));
+  ExpectTensorEqual((*out)[1], AsTensor<int64_t>({2, 1}, {2}));
+  ExpectTensorEqual((*out)[2], AsTensor<int64_t>({0, 1, 2}, {3}));
+  ExpectTensorEqual((*out)[3], AsTensor<float>({0, 0, 1, 10, 0, 0, 0, 0}, {2, 2, 2}));
+  ExpectTensorEqual((*out)[4], AsTensor<int64_t>({2, 1}, {2}));
+  ExpectTensorEqual((*out)[5], AsTensor<int64_t>({0, 0}, {2}));
+  ExpectTensorEqual((*out)[6], Strings({"a", "b", "b", "a"}));
+  ExpectTensorEqual((*out)[7], AsTensor<int32_t>({0, 2, 3}, {3}));
+  ExpectTensorEqual((*out)[8], AsTensor<int32_t>({0, 1, 3, 4}, {4}));
+  ExpectTensorEqual((*out)[9], AsTensor<float>({0, 0, 1, 10}, {2, 2}));
+  ExpectTensorEqual((*out)[10], Tensor::Scalar<int64_t>(2));
+}
+
 // ---- DecodeCSV ----------------------------------------------------------------------------------
 
 std::vector<Tensor> Csv(const std::vector<std::string>& records, const std::vector<Tensor>& defaults,

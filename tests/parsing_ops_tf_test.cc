@@ -2,17 +2,20 @@
 // file of Examples and one of SequenceExamples, parses them with tf.io.parse_example /
 // parse_sequence_example and saves what it gets; sluice reads the same files and must get the
 // same values. Then TensorFlow reads a GZIP TFRecord of Examples that sluice wrote. DecodeCSV and
-// StringSplitV2 are compared on the same inputs.
+// StringSplitV2 are compared on the same inputs. Last, a tf.compat.v1 graph of the parsing ops
+// (as TF itself builds them: ParseExampleV2, DecodeCSV, ...) runs in sluice to TF's values.
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/example_util.h"
+#include "core/file_io.h"
 #include "core/npy.h"
 #include "core/record_io.h"
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
 #include "ops/parsing_ops.h"
+#include "runtime/session.h"
 #include "tests/util/test_util.h"
 #include "tests/util/tf_python.h"
 
@@ -193,6 +196,90 @@ TEST(ParsingOpsTfTest, TensorFlowReadsWhatSluiceWrites) {
   auto out = test::RunPythonCode(tmp.path(), kTfReads, path);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(test::Lines(*out), (std::vector<std::string>{"1.5 -2.0 7 a,b", "0.25 3.0 -1 "}));
+}
+
+
+constexpr char kTfGraph[] = R"PY(
+import sys
+import numpy as np
+import tensorflow as tf
+d = sys.argv[1]
+tf.compat.v1.disable_eager_execution()
+F = tf.train.Feature
+def fl(v): return F(float_list=tf.train.FloatList(value=v))
+def il(v): return F(int64_list=tf.train.Int64List(value=v))
+def ex(**f): return tf.train.Example(features=tf.train.Features(feature=f)).SerializeToString()
+batch = [ex(x=fl([1, 2, 3]), ids=il([4, 5])), ex(x=fl([6, 7, 8]), label=il([9]), ids=il([]))]
+seq = tf.train.SequenceExample()
+seq.context.feature["id"].int64_list.value.append(3)
+for t in range(2): seq.feature_lists.feature_list["frames"].feature.add().float_list.value.extend([t, -t])
+with tf.io.TFRecordWriter(d + "/batch.tfrecord") as w:
+  for r in batch: w.write(r)
+with tf.io.TFRecordWriter(d + "/one.tfrecord") as w:
+  w.write(batch[0])
+  w.write(seq.SerializeToString())
+g = tf.Graph()
+with g.as_default():
+  s = tf.compat.v1.placeholder(tf.string, [None], name="serialized")
+  one = tf.compat.v1.placeholder(tf.string, [], name="one")
+  one_seq = tf.compat.v1.placeholder(tf.string, [], name="one_seq")
+  p = tf.io.parse_example(s, {"x": tf.io.FixedLenFeature([3], tf.float32),
+                              "label": tf.io.FixedLenFeature([], tf.int64, default_value=-1),
+                              "ids": tf.io.VarLenFeature(tf.int64)})
+  q = tf.io.parse_single_example(one, {"x": tf.io.FixedLenFeature([3], tf.float32), "ids": tf.io.VarLenFeature(tf.int64)})
+  ctx, lists = tf.io.parse_single_sequence_example(
+      one_seq, context_features={"id": tf.io.FixedLenFeature([], tf.int64)},
+      sequence_features={"frames": tf.io.FixedLenSequenceFeature([2], tf.float32)})
+  csv = tf.io.decode_csv(tf.constant(["1,2.5", ",7"]), [[0], [1.0]])
+  split = tf.compat.v1.string_split(tf.constant(["a b", "c"]))
+  fetch = {"px": p["x"], "plabel": p["label"], "pids_values": p["ids"].values, "pids_indices": p["ids"].indices,
+           "pids_shape": p["ids"].dense_shape, "qx": q["x"], "qids_indices": q["ids"].indices, "ctx_id": ctx["id"],
+           "frames": lists["frames"], "csv0": csv[0], "csv1": csv[1], "split_indices": split.indices,
+           "raw": tf.io.decode_raw(tf.constant([b"\x01\x00\x02\x00"]), tf.int16),
+           "num": tf.strings.to_number(tf.constant(["1.5", "-2"]), tf.float64)}
+  tf.io.write_graph(g.as_graph_def(), d, "graph.pb", as_text=False)
+  with tf.compat.v1.Session(graph=g) as sess:
+    vals = sess.run(fetch, {s: batch, one: batch[0], one_seq: seq.SerializeToString()})
+for k, t in fetch.items():
+  np.save(d + "/" + k + ".npy", vals[k])
+  print(k, t.name)
+print("ops", " ".join(sorted({n.op for n in g.as_graph_def().node})))
+)PY";
+
+TEST(ParsingOpsTfTest, TensorFlowGraphOfParsingOpsRuns) {
+  SLUICE_SKIP_WITHOUT_TF();
+  test::TempDir tmp;
+  const std::string d = tmp.path();
+  auto out = test::RunPythonCode(d, kTfGraph, d);
+  ASSERT_TRUE(out.ok()) << out.status();
+  GraphDef graph;
+  ASSERT_TRUE(ReadBinaryProto(d + "/graph.pb", &graph).ok());
+  auto session = Session::Create(graph);
+  ASSERT_TRUE(session.ok()) << session.status();
+  Tensor batch = Records(d + "/batch.tfrecord");
+  Tensor one = Records(d + "/one.tfrecord");
+  ASSERT_EQ(one.NumElements(), 2);
+  std::vector<std::string> keys, names;
+  for (const std::string& line : test::Lines(*out)) {
+    const size_t space = line.find(' ');
+    if (line.rfind("ops ", 0) == 0 || space == std::string::npos) continue;
+    keys.push_back(line.substr(0, space));
+    names.push_back(line.substr(space + 1));
+  }
+  ASSERT_EQ(keys.size(), 14u) << *out;
+  for (const char* op : {"ParseExampleV2", "ParseSequenceExampleV2", "DecodeCSV", "StringSplit", "DecodeRaw",
+                         "StringToNumber"}) {
+    EXPECT_NE(Line(*out, "ops").find(op), std::string::npos) << op << " is not in TF's graph: " << Line(*out, "ops");
+  }
+  std::vector<Tensor> values;
+  ASSERT_TRUE((*session)->Run({{"serialized", batch}, {"one", Tensor::Scalar<std::string>(one.data<std::string>()[0])},
+                               {"one_seq", Tensor::Scalar<std::string>(one.data<std::string>()[1])}},
+                              names, {}, &values).ok())
+      << "TF's graph has ops " << Line(*out, "ops");
+  for (size_t i = 0; i < keys.size(); ++i) {
+    SCOPED_TRACE(keys[i] + " (" + names[i] + ")");
+    ExpectNpy(values[i], d + "/" + keys[i] + ".npy");
+  }
 }
 
 }  // namespace

@@ -508,14 +508,28 @@ struct FeatureListDenseConfig {
 struct SequenceConfig {
   std::vector<DenseConfig> context_dense;
   std::vector<SparseConfig> context_sparse;
+  std::vector<RaggedConfig> context_ragged;
   std::vector<FeatureListDenseConfig> list_dense;
   std::vector<SparseConfig> list_sparse;
+  std::vector<RaggedConfig> list_ragged;
 };
 
 struct ParsedSequences {
   ParsedBatch context;
   std::vector<Tensor> list_sparse_indices, list_sparse_values, list_sparse_shapes, list_dense, list_dense_lengths;
+  std::vector<Tensor> list_ragged_values, list_ragged_outer_splits, list_ragged_inner_splits;
 };
+
+// Row splits as a tensor of `dtype` (int32 or int64); InvalidArgument when int32 cannot hold them.
+StatusOr<Tensor> SplitsTensor(const std::vector<int64_t>& splits, DataType dtype, const RecordNamer& where,
+                              const std::string& key) {
+  if (dtype == DT_INT64) return Tensor::FromVector(splits);
+  if (splits.back() > INT32_MAX) {
+    return errors::InvalidArgument(where(0), ", ragged feature '", errors::Echo(key), "': ", splits.back(),
+                                   " entries do not fit int32 row splits");
+  }
+  return Tensor::FromVector(std::vector<int32_t>(splits.begin(), splits.end()));
+}
 
 const FeatureList* FindFeatureList(const SequenceExample& s, const std::string& key) {
   if (!s.has_feature_lists()) return nullptr;
@@ -530,7 +544,8 @@ Status ParseSequenceBatch(const std::vector<SequenceExample>& seqs, const Record
   const int64_t batch = static_cast<int64_t>(seqs.size());
   std::vector<const Features*> context;
   for (const SequenceExample& s : seqs) context.push_back(s.has_context() ? &s.context() : nullptr);
-  SLUICE_RETURN_IF_ERROR(ParseFeaturesBatch(context, where, config.context_dense, config.context_sparse, {}, &out->context));
+  SLUICE_RETURN_IF_ERROR(
+      ParseFeaturesBatch(context, where, config.context_dense, config.context_sparse, config.context_ragged, &out->context));
   for (const FeatureListDenseConfig& c : config.list_dense) {
     int64_t steps = 0;
     Tensor lengths(DT_INT64, TensorShape({batch}));
@@ -604,6 +619,36 @@ Status ParseSequenceBatch(const std::vector<SequenceExample>& seqs, const Record
     out->list_sparse_indices.push_back(std::move(indices));
     out->list_sparse_values.push_back(std::move(values));
     out->list_sparse_shapes.push_back(Tensor::FromVector(std::vector<int64_t>{batch, steps, longest}));
+  }
+  for (const RaggedConfig& c : config.list_ragged) {
+    // outer: steps per record; inner: values per step.
+    std::vector<int64_t> outer = {0}, inner = {0};
+    for (int64_t b = 0; b < batch; ++b) {
+      const FeatureList* list = FindFeatureList(seqs[b], c.key);
+      for (int64_t t = 0; list != nullptr && t < list->feature_size(); ++t) {
+        const Feature& f = list->feature(t);
+        if (FeatureDType(f) != DT_INVALID && FeatureDType(f) != c.dtype) {
+          return WrongType(where, b, absl::StrCat("step ", t, " of feature list"), c.key, FeatureDType(f), c.dtype);
+        }
+        inner.push_back(inner.back() + FeatureSize(f));
+      }
+      outer.push_back(static_cast<int64_t>(inner.size()) - 1);
+    }
+    Tensor values(c.dtype, TensorShape({inner.back()}));
+    int64_t k = 0;
+    for (int64_t b = 0; b < batch; ++b) {
+      const FeatureList* list = FindFeatureList(seqs[b], c.key);
+      for (int64_t t = 0; list != nullptr && t < list->feature_size(); ++t) {
+        if (FeatureDType(list->feature(t)) == DT_INVALID) continue;
+        CopyFeature(list->feature(t), &values, k);
+        k += FeatureSize(list->feature(t));
+      }
+    }
+    out->list_ragged_values.push_back(std::move(values));
+    SLUICE_ASSIGN_OR_RETURN(Tensor o, SplitsTensor(outer, c.splits_dtype, where, c.key));
+    SLUICE_ASSIGN_OR_RETURN(Tensor i, SplitsTensor(inner, c.splits_dtype, where, c.key));
+    out->list_ragged_outer_splits.push_back(std::move(o));
+    out->list_ragged_inner_splits.push_back(std::move(i));
   }
   return absl::OkStatus();
 }
@@ -729,6 +774,125 @@ class ParseSequenceExampleOp : public OpKernel {
   SequenceAttrs attrs_;
   absl::flat_hash_set<std::string> missing_assumed_empty_;
   std::vector<std::string> context_sparse_keys_, context_dense_keys_, list_sparse_keys_, list_dense_keys_;
+};
+
+// ParseSequenceExampleV2: keys are string vector inputs, serialized a scalar or a vector;
+// ragged context features and feature lists.
+class ParseSequenceExampleV2Op : public OpKernel {
+ public:
+  explicit ParseSequenceExampleV2Op(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    ctx->SetStatus(ctx->GetAttr("Ncontext_sparse", &num_context_sparse_));
+    ctx->SetStatus(ctx->GetAttr("Tcontext_dense", &context_dense_types_));
+    ctx->SetStatus(ctx->GetAttr("context_sparse_types", &context_sparse_types_));
+    ctx->SetStatus(ctx->GetAttr("context_ragged_value_types", &context_ragged_value_types_));
+    ctx->SetStatus(ctx->GetAttr("context_ragged_split_types", &context_ragged_split_types_));
+    ctx->SetStatus(ctx->GetAttr("context_dense_shapes", &context_dense_shapes_));
+    ctx->SetStatus(ctx->GetAttr("Nfeature_list_sparse", &num_list_sparse_));
+    ctx->SetStatus(ctx->GetAttr("Nfeature_list_dense", &num_list_dense_));
+    ctx->SetStatus(ctx->GetAttr("feature_list_dense_types", &list_dense_types_));
+    ctx->SetStatus(ctx->GetAttr("feature_list_sparse_types", &list_sparse_types_));
+    ctx->SetStatus(ctx->GetAttr("feature_list_ragged_value_types", &list_ragged_value_types_));
+    ctx->SetStatus(ctx->GetAttr("feature_list_ragged_split_types", &list_ragged_split_types_));
+    ctx->SetStatus(ctx->GetAttr("feature_list_dense_shapes", &list_dense_shapes_));
+    if (!ctx->status().ok()) return;
+    ctx->SetStatus(CheckSameSize(name(), num_context_sparse_, context_sparse_types_.size(), "context sparse"));
+    ctx->SetStatus(CheckSameSize(name(), context_ragged_value_types_.size(), context_ragged_split_types_.size(),
+                                 "context ragged value and split"));
+    ctx->SetStatus(CheckSameSize(name(), num_list_sparse_, list_sparse_types_.size(), "feature list sparse"));
+    ctx->SetStatus(CheckSameSize(name(), num_list_dense_, list_dense_types_.size(), "feature list dense"));
+    ctx->SetStatus(CheckSameSize(name(), num_list_dense_, list_dense_shapes_.size(), "feature list dense shape"));
+    ctx->SetStatus(CheckSameSize(name(), list_ragged_value_types_.size(), list_ragged_split_types_.size(),
+                                 "feature list ragged value and split"));
+  }
+  bool IsExpensive() const override { return true; }
+
+  void Compute(OpKernelContext* ctx) override {
+    OP_REQUIRES_OK(ctx, StringInput(ctx, 0, 1, "serialized"));
+    OP_REQUIRES_OK(ctx, StringInput(ctx, 1, 1, "debug_name"));
+    const char* const kKeyInputs[] = {"context_sparse_keys", "context_dense_keys", "context_ragged_keys",
+                                      "feature_list_sparse_keys", "feature_list_dense_keys", "feature_list_ragged_keys"};
+    std::vector<std::vector<std::string>> keys;
+    for (int i = 0; i < 6; ++i) {
+      OP_REQUIRES_OK(ctx, StringInput(ctx, 2 + i, 1, kKeyInputs[i]));
+      keys.push_back(StringValues(ctx->input(2 + i)));
+    }
+    const Tensor& missing = ctx->input(8);
+    OP_REQUIRES(ctx, missing.dtype() == DT_BOOL && missing.NumElements() == static_cast<int64_t>(keys[4].size()),
+                errors::InvalidArgument(name(), ": feature_list_dense_missing_assumed_empty must be ", keys[4].size(),
+                                        " bools, one per feature_list_dense_keys entry, got ",
+                                        missing.shape().DebugString()));
+    OP_REQUIRES_OK(ctx, CheckSameSize(name(), keys[0].size(), context_sparse_types_.size(), "context sparse"));
+    OP_REQUIRES_OK(ctx, CheckSameSize(name(), keys[2].size(), context_ragged_value_types_.size(), "context ragged"));
+    OP_REQUIRES_OK(ctx, CheckSameSize(name(), keys[3].size(), list_sparse_types_.size(), "feature list sparse"));
+    OP_REQUIRES_OK(ctx, CheckSameSize(name(), keys[4].size(), list_dense_types_.size(), "feature list dense"));
+    OP_REQUIRES_OK(ctx, CheckSameSize(name(), keys[5].size(), list_ragged_value_types_.size(), "feature list ragged"));
+    const Tensor& serialized = ctx->input(0);
+    const bool single = serialized.dims() == 0;
+    OP_REQUIRES(ctx, !single || (keys[2].empty() && keys[5].empty()),
+                errors::Unimplemented(name(), ": ragged features need a vector of serialized records"));
+    const std::vector<std::string> names = StringValues(ctx->input(1));
+    OP_REQUIRES(ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
+                errors::InvalidArgument(name(), ": ", names.size(), " debug names for ", serialized.NumElements(),
+                                        " records"));
+    SequenceConfig config;
+    for (size_t i = 0; i < keys[0].size(); ++i) config.context_sparse.push_back({keys[0][i], context_sparse_types_[i]});
+    std::vector<const Tensor*> defaults;
+    for (size_t i = 0; i < context_dense_types_.size(); ++i) defaults.push_back(&ctx->input(9 + i));
+    OP_REQUIRES_OK(ctx, MakeDenseConfigs(name(), keys[1], context_dense_types_, context_dense_shapes_, defaults,
+                                         &config.context_dense));
+    for (size_t i = 0; i < keys[2].size(); ++i) {
+      config.context_ragged.push_back({keys[2][i], context_ragged_value_types_[i], context_ragged_split_types_[i]});
+    }
+    for (size_t i = 0; i < keys[3].size(); ++i) config.list_sparse.push_back({keys[3][i], list_sparse_types_[i]});
+    for (size_t i = 0; i < keys[4].size(); ++i) {
+      const TensorShape& shape = list_dense_shapes_[i];
+      OP_REQUIRES(ctx, shape.IsFullyDefined(),
+                  errors::InvalidArgument(name(), ": feature list '", errors::Echo(keys[4][i]), "' has shape ",
+                                          shape.DebugString(), ", which is not fully defined"));
+      config.list_dense.push_back({keys[4][i], list_dense_types_[i], shape, shape.num_elements(), missing.data<bool>()[i]});
+    }
+    for (size_t i = 0; i < keys[5].size(); ++i) {
+      config.list_ragged.push_back({keys[5][i], list_ragged_value_types_[i], list_ragged_split_types_[i]});
+    }
+    RecordNamer where(name(), &names);
+    std::vector<SequenceExample> seqs;
+    OP_REQUIRES_OK(ctx, ParseSequenceExamples(serialized, where, &seqs));
+    ParsedSequences p;
+    OP_REQUIRES_OK(ctx, ParseSequenceBatch(seqs, where, config, &p));
+    if (single) {
+      OP_REQUIRES_OK(ctx, DropBatchDim(&p.context));
+      ParsedBatch lists;
+      lists.sparse_indices = std::move(p.list_sparse_indices);
+      lists.sparse_shapes = std::move(p.list_sparse_shapes);
+      lists.dense = std::move(p.list_dense);
+      lists.dense.insert(lists.dense.end(), p.list_dense_lengths.begin(), p.list_dense_lengths.end());
+      OP_REQUIRES_OK(ctx, DropBatchDim(&lists));
+      p.list_sparse_indices = std::move(lists.sparse_indices);
+      p.list_sparse_shapes = std::move(lists.sparse_shapes);
+      p.list_dense_lengths.assign(lists.dense.begin() + keys[4].size(), lists.dense.end());
+      lists.dense.resize(keys[4].size());
+      p.list_dense = std::move(lists.dense);
+    }
+    int out = 0;
+    SetParsedOutputs(ctx, &p.context, &out);
+    SetOutputs(ctx, &p.context.ragged_values, &out);
+    SetOutputs(ctx, &p.context.ragged_splits, &out);
+    SetOutputs(ctx, &p.list_sparse_indices, &out);
+    SetOutputs(ctx, &p.list_sparse_values, &out);
+    SetOutputs(ctx, &p.list_sparse_shapes, &out);
+    SetOutputs(ctx, &p.list_dense, &out);
+    SetOutputs(ctx, &p.list_dense_lengths, &out);
+    SetOutputs(ctx, &p.list_ragged_values, &out);
+    SetOutputs(ctx, &p.list_ragged_outer_splits, &out);
+    SetOutputs(ctx, &p.list_ragged_inner_splits, &out);
+  }
+
+ private:
+  int num_context_sparse_ = 0, num_list_sparse_ = 0, num_list_dense_ = 0;
+  std::vector<DataType> context_dense_types_, context_sparse_types_, context_ragged_value_types_,
+      context_ragged_split_types_, list_dense_types_, list_sparse_types_, list_ragged_value_types_,
+      list_ragged_split_types_;
+  std::vector<TensorShape> context_dense_shapes_, list_dense_shapes_;
 };
 
 class ParseSingleSequenceExampleOp : public OpKernel {
@@ -1147,6 +1311,7 @@ REGISTER_KERNEL(KernelDefBuilder("ParseExample").Device(kDeviceCpu), ParseExampl
 REGISTER_KERNEL(KernelDefBuilder("ParseExampleV2").Device(kDeviceCpu), ParseExampleV2Op);
 REGISTER_KERNEL(KernelDefBuilder("ParseSingleExample").Device(kDeviceCpu), ParseSingleExampleOp);
 REGISTER_KERNEL(KernelDefBuilder("ParseSequenceExample").Device(kDeviceCpu), ParseSequenceExampleOp);
+REGISTER_KERNEL(KernelDefBuilder("ParseSequenceExampleV2").Device(kDeviceCpu), ParseSequenceExampleV2Op);
 REGISTER_KERNEL(KernelDefBuilder("ParseSingleSequenceExample").Device(kDeviceCpu), ParseSingleSequenceExampleOp);
 REGISTER_KERNEL(KernelDefBuilder("DecodeCSV").Device(kDeviceCpu), DecodeCSVOp);
 REGISTER_KERNEL(KernelDefBuilder("DecodeRaw").Device(kDeviceCpu), DecodeRawOp);

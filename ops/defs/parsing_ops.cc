@@ -190,6 +190,72 @@ REGISTER_OP("ParseSequenceExample")
     })
     .Doc("Parses a vector of serialized SequenceExample protos: context features and per-step feature lists.");
 
+REGISTER_OP("ParseSequenceExampleV2")
+    .Input("serialized: string")
+    .Input("debug_name: string")
+    .Input("context_sparse_keys: string")
+    .Input("context_dense_keys: string")
+    .Input("context_ragged_keys: string")
+    .Input("feature_list_sparse_keys: string")
+    .Input("feature_list_dense_keys: string")
+    .Input("feature_list_ragged_keys: string")
+    .Input("feature_list_dense_missing_assumed_empty: bool")
+    .Input("context_dense_defaults: Tcontext_dense")
+    .Output("context_sparse_indices: Ncontext_sparse * int64")
+    .Output("context_sparse_values: context_sparse_types")
+    .Output("context_sparse_shapes: Ncontext_sparse * int64")
+    .Output("context_dense_values: Tcontext_dense")
+    .Output("context_ragged_values: context_ragged_value_types")
+    .Output("context_ragged_row_splits: context_ragged_split_types")
+    .Output("feature_list_sparse_indices: Nfeature_list_sparse * int64")
+    .Output("feature_list_sparse_values: feature_list_sparse_types")
+    .Output("feature_list_sparse_shapes: Nfeature_list_sparse * int64")
+    .Output("feature_list_dense_values: feature_list_dense_types")
+    .Output("feature_list_dense_lengths: Nfeature_list_dense * int64")
+    .Output("feature_list_ragged_values: feature_list_ragged_value_types")
+    .Output("feature_list_ragged_outer_splits: feature_list_ragged_split_types")
+    .Output("feature_list_ragged_inner_splits: feature_list_ragged_split_types")
+    .Attr("Ncontext_sparse: int >= 0 = 0")
+    .Attr(absl::StrCat("Tcontext_dense: list(", kFeatureTypes, ") >= 0 = []"))
+    .Attr(absl::StrCat("context_sparse_types: list(", kFeatureTypes, ") >= 0 = []"))
+    .Attr(absl::StrCat("context_ragged_value_types: list(", kFeatureTypes, ") >= 0 = []"))
+    .Attr("context_ragged_split_types: list({int32, int64}) >= 0 = []")
+    .Attr("context_dense_shapes: list(shape) >= 0 = []")
+    .Attr("Nfeature_list_sparse: int >= 0 = 0")
+    .Attr("Nfeature_list_dense: int >= 0 = 0")
+    .Attr(absl::StrCat("feature_list_dense_types: list(", kFeatureTypes, ") >= 0 = []"))
+    .Attr(absl::StrCat("feature_list_sparse_types: list(", kFeatureTypes, ") >= 0 = []"))
+    .Attr(absl::StrCat("feature_list_ragged_value_types: list(", kFeatureTypes, ") >= 0 = []"))
+    .Attr("feature_list_ragged_split_types: list({int32, int64}) >= 0 = []")
+    .Attr("feature_list_dense_shapes: list(shape) >= 0 = []")
+    .SetShapeFn([](InferenceContext* c) {
+      if (c->input(0).rank() > 1) {
+        return errors::InvalidArgument("serialized must be a scalar or a vector, got shape ", c->input(0).DebugString());
+      }
+      if (c->input(0).unknown_rank()) return shape_fn::UnknownShape(c);
+      int context_sparse, list_sparse, list_dense;
+      std::vector<DataType> context_ragged, list_ragged;
+      SLUICE_RETURN_IF_ERROR(c->GetAttr("Ncontext_sparse", &context_sparse));
+      SLUICE_RETURN_IF_ERROR(c->GetAttr("Nfeature_list_sparse", &list_sparse));
+      SLUICE_RETURN_IF_ERROR(c->GetAttr("Nfeature_list_dense", &list_dense));
+      SLUICE_RETURN_IF_ERROR(c->GetAttr("context_ragged_value_types", &context_ragged));
+      SLUICE_RETURN_IF_ERROR(c->GetAttr("feature_list_ragged_value_types", &list_ragged));
+      const TensorShape& batch = c->input(0);
+      const int rank = batch.rank();
+      int out = 0;
+      SparseOutputs(c, context_sparse, rank + 1, &out);
+      SLUICE_RETURN_IF_ERROR(DenseOutputs(c, batch, "context_dense_shapes", &out));
+      for (size_t i = 0; i < 2 * context_ragged.size(); ++i) c->set_output(out++, TensorShape({-1}));
+      SparseOutputs(c, list_sparse, rank + 2, &out);
+      TensorShape steps = batch;
+      steps.AddDim(-1);
+      SLUICE_RETURN_IF_ERROR(DenseOutputs(c, steps, "feature_list_dense_shapes", &out));
+      for (int i = 0; i < list_dense; ++i) c->set_output(out++, batch);
+      for (size_t i = 0; i < 3 * list_ragged.size(); ++i) c->set_output(out++, TensorShape({-1}));
+      return absl::OkStatus();
+    })
+    .Doc("Parses a scalar or vector of serialized SequenceExample protos; the keys are string vector inputs.");
+
 REGISTER_OP("ParseSingleSequenceExample")
     .Input("serialized: string")
     .Input("feature_list_dense_missing_assumed_empty: string")

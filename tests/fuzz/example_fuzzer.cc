@@ -1,8 +1,9 @@
 // libFuzzer target: Example and SequenceExample protos from outside bytes through the parse
 // kernels (kernels/cpu/parsing_ops.cc), with specs of every feature kind: the bytes as one
-// Example (ParseSingleExample), as a batch of two (ParseExampleV2, with a ragged feature), and
-// as a SequenceExample (ParseSequenceExample). A run either succeeds with sparse indices inside
-// their dense_shape, or fails with a one-line error of bounded length; anything else aborts.
+// Example (ParseSingleExample), as a batch of two (ParseExampleV2), and as a SequenceExample
+// (ParseSequenceExample, and ParseSequenceExampleV2 with ragged features). A run either succeeds
+// with sparse indices inside their dense_shape, or fails with a one-line error of bounded
+// length; anything else aborts.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -60,6 +61,29 @@ struct Graph {
     Collect(s.context);
     Collect(s.sequence);
     for (auto& [k, v] : s.lengths) fetches.push_back(v);
+    // ParseSequenceExampleV2 with ragged context and feature-list features.
+    auto strs = [&](std::vector<std::string> v) {
+      const int64_t n = static_cast<int64_t>(v.size());
+      return ops::Const(root, Tensor::FromVector(v, TensorShape({n})));
+    };
+    Operation v2 = NodeBuilder(root, "ParseSequenceExampleV2")
+                       .Input(seq)
+                       .Input(strs({}))
+                       .Input(strs({}))
+                       .Input(strs({}))
+                       .Input(strs({"len"}))
+                       .Input(strs({}))
+                       .Input(strs({}))
+                       .Input(strs({"words"}))
+                       .Input(ops::Const(root, Tensor::FromVector<bool>({}, TensorShape({0}))))
+                       .InputList({})
+                       .Attr("Tcontext_dense", std::vector<DataType>{})
+                       .Attr("context_ragged_value_types", std::vector<DataType>{DT_INT64})
+                       .Attr("context_ragged_split_types", std::vector<DataType>{DT_INT32})
+                       .Attr("feature_list_ragged_value_types", std::vector<DataType>{DT_STRING})
+                       .Attr("feature_list_ragged_split_types", std::vector<DataType>{DT_INT64})
+                       .Finalize();
+    for (int i = 0; i < v2.num_outputs(); ++i) fetches.push_back(v2.output(i));
     session = std::make_unique<Session>(root);
   }
 
