@@ -1,8 +1,8 @@
 // Parsing op schemas, as TensorFlow's parsing_ops and string_ops: the Example parsers
 // (ParseExample, ParseExampleV2, ParseSingleExample, ParseSequenceExample,
-// ParseSingleSequenceExample), DecodeCSV, DecodeRaw, StringToNumber, StringSplit and
-// StringSplitV2. Kernels: kernels/cpu/parsing_ops.cc; builders: ops/parsing_ops.h. None has a
-// gradient.
+// ParseSequenceExampleV2, ParseSingleSequenceExample), DecodeCSV, DecodeRaw, StringToNumber,
+// StringSplit and StringSplitV2. Kernels: kernels/cpu/parsing_ops.cc; builders:
+// ops/parsing_ops.h. None has a gradient.
 #include "core/op_registry.h"
 
 namespace sluice {
