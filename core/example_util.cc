@@ -26,14 +26,17 @@ StatusOr<Feature> TensorFeature(const Tensor& t) {
   Feature f;
   const int64_t n = t.NumElements();
   switch (t.dtype()) {
-    case DT_FLOAT: f.mutable_float_list()->mutable_value()->Add(t.data<float>(), t.data<float>() + n); return f;
+    case DT_FLOAT:
+      f.mutable_float_list()->mutable_value()->Add(t.data<float>(), t.data<float>() + n);
+      return f;
     case DT_DOUBLE:
       for (int64_t i = 0; i < n; ++i) f.mutable_float_list()->add_value(static_cast<float>(t.data<double>()[i]));
       return f;
     case DT_STRING:
       for (int64_t i = 0; i < n; ++i) f.mutable_bytes_list()->add_value(t.data<std::string>()[i]);
       return f;
-    default: break;
+    default:
+      break;
   }
   Status s;
   const bool known = DispatchType(t.dtype(), [&]<typename T>() {

@@ -202,8 +202,9 @@ Status RecordReader::ReadBody(std::string* record) {
   computed = crc32c::Value(*record);
   if (stored != computed) {
     corrupt_record_bytes_ = kRecordHeaderBytes + length + kRecordFooterBytes;
-    return Corrupt(Corruption::kData, absl::StrFormat("corrupt record: the CRC of its %d bytes of data does not "
-                                                      "match (stored 0x%08x, computed 0x%08x)", length, stored, computed));
+    return Corrupt(Corruption::kData,
+                   absl::StrFormat("corrupt record: the CRC of its %d bytes of data does not match (stored 0x%08x, "
+                                   "computed 0x%08x)", length, stored, computed));
   }
   offset_ += kRecordHeaderBytes + length + kRecordFooterBytes;
   return absl::OkStatus();

@@ -260,7 +260,8 @@ ParsedSequenceFeatures ParseSequenceImpl(const Scope& scope, const Input& serial
 
 }  // namespace
 
-ParsedFeatures ParseSingleExample(const Scope& scope, const Input& serialized, const std::vector<FeatureSpec>& features) {
+ParsedFeatures ParseSingleExample(const Scope& scope, const Input& serialized,
+                                  const std::vector<FeatureSpec>& features) {
   return ParseExampleImpl(scope, serialized, features, {}, true);
 }
 
@@ -311,7 +312,11 @@ Output DecodeRaw(const Scope& scope, const Input& bytes, DataType out_type, bool
   if (!scope.ok()) return Output();
   Output b = bytes.ToOutput(scope);
   if (!b.valid()) return Output();
-  return NodeBuilder(scope, "DecodeRaw").Input(b).Attr("out_type", out_type).Attr("little_endian", little_endian).Finalize();
+  return NodeBuilder(scope, "DecodeRaw")
+      .Input(b)
+      .Attr("out_type", out_type)
+      .Attr("little_endian", little_endian)
+      .Finalize();
 }
 
 Output StringToNumber(const Scope& scope, const Input& string_tensor, DataType out_type) {
@@ -325,8 +330,11 @@ SparseOutput StringSplit(const Scope& scope, const Input& input, const std::stri
   if (!scope.ok()) return {};
   Output in = input.ToOutput(scope);
   if (!in.valid()) return {};
-  Operation op =
-      NodeBuilder(scope, "StringSplit").Input(in).Input(StringScalar(scope, delimiter)).Attr("skip_empty", skip_empty).Finalize();
+  Operation op = NodeBuilder(scope, "StringSplit")
+                     .Input(in)
+                     .Input(StringScalar(scope, delimiter))
+                     .Attr("skip_empty", skip_empty)
+                     .Finalize();
   if (!op.valid()) return {};
   return {op.output(0), op.output(1), op.output(2)};
 }
@@ -335,8 +343,11 @@ SparseOutput StringSplitV2(const Scope& scope, const Input& input, const std::st
   if (!scope.ok()) return {};
   Output in = input.ToOutput(scope);
   if (!in.valid()) return {};
-  Operation op =
-      NodeBuilder(scope, "StringSplitV2").Input(in).Input(StringScalar(scope, sep)).Attr("maxsplit", maxsplit).Finalize();
+  Operation op = NodeBuilder(scope, "StringSplitV2")
+                     .Input(in)
+                     .Input(StringScalar(scope, sep))
+                     .Attr("maxsplit", maxsplit)
+                     .Finalize();
   if (!op.valid()) return {};
   return {op.output(0), op.output(1), op.output(2)};
 }

@@ -62,7 +62,10 @@ struct VarLenFeature {
 struct FixedLenSequenceFeature {
   FixedLenSequenceFeature(std::string key, DataType dtype, TensorShape shape, bool allow_missing = false,
                           Tensor default_value = Tensor())
-      : key(std::move(key)), dtype(dtype), shape(std::move(shape)), allow_missing(allow_missing),
+      : key(std::move(key)),
+        dtype(dtype),
+        shape(std::move(shape)),
+        allow_missing(allow_missing),
         default_value(std::move(default_value)) {}
   std::string key;
   DataType dtype;
@@ -87,7 +90,8 @@ struct ParsedFeatures {
 };
 
 // tf.io.parse_single_example: `serialized` is one Example (a string scalar); a ParseSingleExample node.
-ParsedFeatures ParseSingleExample(const Scope& scope, const Input& serialized, const std::vector<FeatureSpec>& features);
+ParsedFeatures ParseSingleExample(const Scope& scope, const Input& serialized,
+                                  const std::vector<FeatureSpec>& features);
 // tf.io.parse_example: `serialized` is a vector of Examples (dense values get a leading batch
 // dimension); a ParseExampleV2 node. `names` (optional, one per record) appear in errors.
 ParsedFeatures ParseExample(const Scope& scope, const Input& serialized, const std::vector<FeatureSpec>& features,
@@ -113,9 +117,9 @@ ParsedSequenceFeatures ParseSequenceExample(const Scope& scope, const Input& ser
                                             const std::vector<FeatureSpec>& sequence_features);
 
 struct DecodeCSVOptions {
-  std::string field_delim = ",";  // one character
-  bool use_quote_delim = true;    // "a ""quoted"", field" (a field that holds the delimiter)
-  std::string na_value;           // read as a missing field
+  std::string field_delim = ",";     // one character
+  bool use_quote_delim = true;       // "a ""quoted"", field" (a field that holds the delimiter)
+  std::string na_value;              // read as a missing field
   std::vector<int64_t> select_cols;  // the columns to parse (increasing); empty: all
 };
 // tf.io.decode_csv: one output per entry of `record_defaults`, each of records' shape and of the

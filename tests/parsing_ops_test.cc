@@ -3,6 +3,8 @@
 // wrong size, missing key, malformed bytes); DecodeCSV's quoting and defaults; DecodeRaw,
 // StringToNumber, StringSplit(V2). TensorFlow's reading and writing of the same records:
 // tests/parsing_ops_tf_test.cc.
+#include "ops/parsing_ops.h"
+
 #include <string>
 #include <vector>
 
@@ -10,7 +12,6 @@
 #include "core/example_util.h"
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
-#include "ops/parsing_ops.h"
 #include "tests/util/test_util.h"
 
 namespace sluice {
@@ -33,12 +34,12 @@ std::string FullExample() {
 TEST(ParseSingleExampleTest, EveryFeatureKind) {
   Scope root = Scope::NewRootScope();
   auto s = ops::Placeholder(root, DT_STRING, {});
-  ops::ParsedFeatures f = ops::ParseSingleExample(
-      root, s,
-      {ops::FixedLenFeature("x", DT_FLOAT, {3}), ops::FixedLenFeature("label", DT_INT64, {}),
-       ops::FixedLenFeature("missing", DT_INT64, {2}, AsTensor<int64_t>({4, 5}, {2})),
-       ops::VarLenFeature("tags", DT_STRING), ops::VarLenFeature("none", DT_FLOAT),
-       ops::FixedLenSequenceFeature("seq", DT_FLOAT, {2}, true)});
+  ops::ParsedFeatures f =
+      ops::ParseSingleExample(root, s,
+                              {ops::FixedLenFeature("x", DT_FLOAT, {3}), ops::FixedLenFeature("label", DT_INT64, {}),
+                               ops::FixedLenFeature("missing", DT_INT64, {2}, AsTensor<int64_t>({4, 5}, {2})),
+                               ops::VarLenFeature("tags", DT_STRING), ops::VarLenFeature("none", DT_FLOAT),
+                               ops::FixedLenSequenceFeature("seq", DT_FLOAT, {2}, true)});
   ASSERT_OK(root.status());
   auto out = test::RunGraph(root, {{s, Tensor::Scalar<std::string>(FullExample())}},
                             {f.dense.at("x"), f.dense.at("label"), f.dense.at("missing"), f.sparse.at("tags").indices,
@@ -120,7 +121,11 @@ TEST(ParseExampleTest, BatchPadsSequencesAndStacksSparseValues) {
       {ops::FixedLenFeature("label", DT_INT64, {}, Tensor::Scalar<int64_t>(-1)), ops::VarLenFeature("ids", DT_INT64),
        ops::FixedLenSequenceFeature("seq", DT_STRING, {}, true, Tensor::Scalar<std::string>("pad"))});
   ASSERT_OK(root.status());
-  Tensor batch = Strings({ExampleBuilder().AddInt64s("label", {3}).AddInt64s("ids", {10, 11, 12}).AddBytes("seq", {"p"}).SerializeAsString(),
+  Tensor batch = Strings({ExampleBuilder()
+                              .AddInt64s("label", {3})
+                              .AddInt64s("ids", {10, 11, 12})
+                              .AddBytes("seq", {"p"})
+                              .SerializeAsString(),
                           ExampleBuilder().AddInt64s("ids", {20}).SerializeAsString(),
                           ExampleBuilder().AddBytes("seq", {"q", "r", "s"}).SerializeAsString()});
   auto out = test::RunGraph(root, {{s, batch}},
@@ -189,8 +194,9 @@ TEST(ParseExampleTest, RaggedFeaturesOfV2) {
                      .Attr("dense_shapes", std::vector<TensorShape>{})
                      .Finalize();
   ASSERT_OK(root.status());
-  Tensor batch = Strings({ExampleBuilder().AddInt64s("ids", {1, 2}).SerializeAsString(), ExampleBuilder().SerializeAsString(),
-                          ExampleBuilder().AddInt64s("ids", {3}).SerializeAsString()});
+  Tensor batch =
+      Strings({ExampleBuilder().AddInt64s("ids", {1, 2}).SerializeAsString(), ExampleBuilder().SerializeAsString(),
+               ExampleBuilder().AddInt64s("ids", {3}).SerializeAsString()});
   auto out = test::RunGraph(root, {{s, batch}}, {op.output(0), op.output(1)});
   ASSERT_OK(out.status());
   ExpectTensorEqual((*out)[0], AsTensor<int64_t>({1, 2, 3}, {3}));
@@ -215,10 +221,11 @@ TEST(ParseSequenceExampleTest, SingleSequence) {
       {ops::FixedLenSequenceFeature("frames", DT_FLOAT, {2}), ops::VarLenFeature("words", DT_STRING),
        ops::FixedLenSequenceFeature("absent", DT_INT64, {}, true)});
   ASSERT_OK(root.status());
-  auto out = test::RunGraph(root, {{s, Tensor::Scalar<std::string>(Sequence(2))}},
-                            {f.context.dense.at("id"), f.sequence.dense.at("frames"), f.sequence.sparse.at("words").indices,
-                             f.sequence.sparse.at("words").values, f.sequence.sparse.at("words").dense_shape,
-                             f.sequence.dense.at("absent"), f.context.sparse.at("other").dense_shape});
+  auto out =
+      test::RunGraph(root, {{s, Tensor::Scalar<std::string>(Sequence(2))}},
+                     {f.context.dense.at("id"), f.sequence.dense.at("frames"), f.sequence.sparse.at("words").indices,
+                      f.sequence.sparse.at("words").values, f.sequence.sparse.at("words").dense_shape,
+                      f.sequence.dense.at("absent"), f.context.sparse.at("other").dense_shape});
   ASSERT_OK(out.status());
   ExpectTensorEqual((*out)[0], Tensor::Scalar<int64_t>(2));
   ExpectTensorEqual((*out)[1], AsTensor<float>({0, 0, 1, 10}, {2, 2}));
@@ -243,18 +250,21 @@ TEST(ParseSequenceExampleTest, BatchPadsToTheLongestAndReportsLengths) {
   ExpectTensorEqual((*out)[0], AsTensor<int64_t>({1, 3}, {2}));
   ExpectTensorEqual((*out)[1], AsTensor<float>({0, 0, 0, 0, 0, 0, 0, 0, 1, 10, 2, 20}, {2, 3, 2}));
   ExpectTensorEqual((*out)[2], AsTensor<int64_t>({1, 3}, {2}));
-  ExpectTensorEqual((*out)[3], AsTensor<int64_t>({0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 2, 0, 1, 2, 1, 1, 2, 2}, {7, 3}));
+  ExpectTensorEqual((*out)[3],
+                    AsTensor<int64_t>({0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 2, 0, 1, 2, 1, 1, 2, 2}, {7, 3}));
   ExpectTensorEqual((*out)[4], AsTensor<int64_t>({2, 3, 3}, {3}));
 
   // A dense feature list that is not allow_missing must be there; a step of the wrong size.
   Scope r2 = Scope::NewRootScope();
   auto s2 = ops::Placeholder(r2, DT_STRING, {-1});
-  auto g = ops::ParseSequenceExample(r2.WithOpName("seq"), s2, {}, {ops::FixedLenSequenceFeature("absent", DT_FLOAT, {})});
+  auto g =
+      ops::ParseSequenceExample(r2.WithOpName("seq"), s2, {}, {ops::FixedLenSequenceFeature("absent", DT_FLOAT, {})});
   Status st = test::RunGraph(r2, {{s2, Strings({Sequence(1)})}}, {g.sequence.dense.at("absent")}).status();
   EXPECT_TRUE(absl::StrContains(st.message(), "seq: record 0, feature list 'absent' is required but missing")) << st;
   Scope r3 = Scope::NewRootScope();
   auto s3 = ops::Placeholder(r3, DT_STRING, {-1});
-  auto h = ops::ParseSequenceExample(r3.WithOpName("seq"), s3, {}, {ops::FixedLenSequenceFeature("frames", DT_FLOAT, {3})});
+  auto h =
+      ops::ParseSequenceExample(r3.WithOpName("seq"), s3, {}, {ops::FixedLenSequenceFeature("frames", DT_FLOAT, {3})});
   st = test::RunGraph(r3, {{s3, Strings({Sequence(2), Sequence(1)})}}, {h.sequence.dense.at("frames")}).status();
   EXPECT_TRUE(absl::StrContains(st.message(), "record 0, step 0 of feature list 'frames': 2 float values")) << st;
 }
@@ -293,10 +303,10 @@ TEST(ParseSequenceExampleTest, V2RaggedAndScalar) {
   ASSERT_OK(root.status());
   // Outputs of `batch`: id, id ragged values, id splits, frames, absent, frames lengths, absent
   // lengths, words values, outer splits, inner splits.
-  auto out = test::RunGraph(root, {{s, Strings({Sequence(2), Sequence(1)})}, {one, Tensor::Scalar<std::string>(Sequence(2))}},
-                            {batch.output(0), batch.output(1), batch.output(2), batch.output(3), batch.output(5),
-                             batch.output(6), batch.output(7), batch.output(8), batch.output(9), single.output(1),
-                             single.output(3)});
+  auto out = test::RunGraph(
+      root, {{s, Strings({Sequence(2), Sequence(1)})}, {one, Tensor::Scalar<std::string>(Sequence(2))}},
+      {batch.output(0), batch.output(1), batch.output(2), batch.output(3), batch.output(5), batch.output(6),
+       batch.output(7), batch.output(8), batch.output(9), single.output(1), single.output(3)});
   ASSERT_OK(out.status());
   ExpectTensorEqual((*out)[0], AsTensor<int64_t>({2, 1}, {2}));
   ExpectTensorEqual((*out)[1], AsTensor<int64_t>({2, 1}, {2}));
@@ -316,7 +326,8 @@ TEST(ParseSequenceExampleTest, V2RaggedAndScalar) {
 std::vector<Tensor> Csv(const std::vector<std::string>& records, const std::vector<Tensor>& defaults,
                         const ops::DecodeCSVOptions& options = {}, Status* error = nullptr) {
   Scope root = Scope::NewRootScope();
-  std::vector<Output> cols = ops::DecodeCSV(root.WithOpName("csv"), ops::Const(root, Strings(records)), defaults, options);
+  std::vector<Output> cols =
+      ops::DecodeCSV(root.WithOpName("csv"), ops::Const(root, Strings(records)), defaults, options);
   auto out = test::RunGraph(root, {}, cols);
   if (error != nullptr) {
     *error = out.status();
@@ -421,8 +432,9 @@ TEST(StringSplitTest, V1AndV2) {
   auto v1_chars = ops::StringSplit(root, in, "");
   auto v2 = ops::StringSplitV2(root, ops::Const(root, Strings({"  a  b c ", "1<>2<><>3"})));
   auto v2_sep = ops::StringSplitV2(root, ops::Const(root, Strings({"1<>2<><>3"})), "<>", 2);
-  auto out = test::RunGraph(root, {}, {v1.values, v1.indices, v1.dense_shape, v1_keep.values, v1_chars.values,
-                                       v2.values, v2.dense_shape, v2_sep.values});
+  auto out = test::RunGraph(root, {},
+                            {v1.values, v1.indices, v1.dense_shape, v1_keep.values, v1_chars.values, v2.values,
+                             v2.dense_shape, v2_sep.values});
   ASSERT_OK(out.status());
   ExpectTensorEqual((*out)[0], Strings({"a", "b", "c", "xy"}));
   ExpectTensorEqual((*out)[1], AsTensor<int64_t>({0, 0, 0, 1, 0, 2, 2, 0}, {4, 2}));

@@ -138,8 +138,8 @@ TEST(ParsingOpsTfTest, SluiceParsesWhatTensorFlowWrites) {
   Scope root = Scope::NewRootScope();
   ops::ParsedFeatures p = ops::ParseExample(
       root, ops::Const(root, Records(d + "/examples.tfrecord")),
-      {ops::FixedLenFeature("x", DT_FLOAT, {3}), ops::FixedLenFeature("label", DT_INT64, {}, Tensor::Scalar<int64_t>(-1)),
-       ops::VarLenFeature("tags", DT_STRING),
+      {ops::FixedLenFeature("x", DT_FLOAT, {3}),
+       ops::FixedLenFeature("label", DT_INT64, {}, Tensor::Scalar<int64_t>(-1)), ops::VarLenFeature("tags", DT_STRING),
        ops::FixedLenSequenceFeature("seq", DT_FLOAT, {2}, true, Tensor::Scalar<float>(0.5f))});
   ops::ParsedSequenceFeatures s = ops::ParseSequenceExample(
       root, ops::Const(root, Records(d + "/sequences.tfrecord")), {ops::FixedLenFeature("id", DT_INT64, {})},
@@ -147,21 +147,21 @@ TEST(ParsingOpsTfTest, SluiceParsesWhatTensorFlowWrites) {
   Tensor csv = Tensor::FromVector<std::string>({"1,\"a,\"\"b\"\"\",2.5", ",,", "3,\"\",-1e3", "4,x y,NA"}, {4});
   ops::DecodeCSVOptions na;
   na.na_value = "NA";
-  std::vector<Output> cols = ops::DecodeCSV(root, ops::Const(root, csv),
-                                            {Tensor::FromVector<int32_t>({-1}), Tensor::FromVector<std::string>({"d"}),
-                                             Tensor::FromVector<float>({0.5f})},
-                                            na);
+  std::vector<Output> cols = ops::DecodeCSV(
+      root, ops::Const(root, csv),
+      {Tensor::FromVector<int32_t>({-1}), Tensor::FromVector<std::string>({"d"}), Tensor::FromVector<float>({0.5f})},
+      na);
   ops::SparseOutput split =
       ops::StringSplitV2(root, ops::Const(root, Tensor::FromVector<std::string>({"  a  b c ", "1<>2<><>3", ""}, {3})));
   ops::SparseOutput split_sep =
       ops::StringSplitV2(root, ops::Const(root, Tensor::FromVector<std::string>({"1<>2<><>3", "<>"}, {2})), "<>", 2);
   ASSERT_TRUE(root.ok()) << root.status();
-  auto v = test::RunGraph(
-      root, {},
-      {p.dense.at("x"), p.dense.at("label"), p.dense.at("seq"), p.sparse.at("tags").indices, p.sparse.at("tags").dense_shape,
-       p.sparse.at("tags").values, s.context.dense.at("id"), s.sequence.dense.at("frames"), s.lengths.at("frames"),
-       s.sequence.sparse.at("words").indices, s.sequence.sparse.at("words").dense_shape, s.sequence.sparse.at("words").values,
-       cols[0], cols[1], cols[2], split.values, split_sep.values});
+  auto v = test::RunGraph(root, {},
+                          {p.dense.at("x"), p.dense.at("label"), p.dense.at("seq"), p.sparse.at("tags").indices,
+                           p.sparse.at("tags").dense_shape, p.sparse.at("tags").values, s.context.dense.at("id"),
+                           s.sequence.dense.at("frames"), s.lengths.at("frames"), s.sequence.sparse.at("words").indices,
+                           s.sequence.sparse.at("words").dense_shape, s.sequence.sparse.at("words").values, cols[0],
+                           cols[1], cols[2], split.values, split_sep.values});
   ASSERT_TRUE(v.ok()) << v.status();
   const std::vector<std::string> npys = {"x", "label", "seq", "tags_indices", "tags_shape"};
   for (size_t i = 0; i < npys.size(); ++i) {
@@ -190,14 +190,21 @@ TEST(ParsingOpsTfTest, TensorFlowReadsWhatSluiceWrites) {
   options.compression = RecordCompression::kGzip;
   auto writer = RecordWriter::Create(path, options);
   ASSERT_TRUE(writer.ok()) << writer.status();
-  ASSERT_TRUE((*writer)->WriteRecord(ExampleBuilder().AddFloats("x", {1.5f, -2}).AddInt64s("id", {7}).AddBytes("name", {"a", "b"}).SerializeAsString()).ok());
-  ASSERT_TRUE((*writer)->WriteRecord(ExampleBuilder().AddFloats("x", {0.25f, 3}).AddInt64s("id", {-1}).SerializeAsString()).ok());
+  ASSERT_TRUE((*writer)
+                  ->WriteRecord(ExampleBuilder()
+                                    .AddFloats("x", {1.5f, -2})
+                                    .AddInt64s("id", {7})
+                                    .AddBytes("name", {"a", "b"})
+                                    .SerializeAsString())
+                  .ok());
+  ASSERT_TRUE((*writer)
+                  ->WriteRecord(ExampleBuilder().AddFloats("x", {0.25f, 3}).AddInt64s("id", {-1}).SerializeAsString())
+                  .ok());
   ASSERT_TRUE((*writer)->Close().ok());
   auto out = test::RunPythonCode(tmp.path(), kTfReads, path);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(test::Lines(*out), (std::vector<std::string>{"1.5 -2.0 7 a,b", "0.25 3.0 -1 "}));
 }
-
 
 constexpr char kTfGraph[] = R"PY(
 import sys
@@ -267,14 +274,17 @@ TEST(ParsingOpsTfTest, TensorFlowGraphOfParsingOpsRuns) {
     names.push_back(line.substr(space + 1));
   }
   ASSERT_EQ(keys.size(), 14u) << *out;
-  for (const char* op : {"ParseExampleV2", "ParseSequenceExampleV2", "DecodeCSV", "StringSplit", "DecodeRaw",
-                         "StringToNumber"}) {
+  for (const char* op :
+       {"ParseExampleV2", "ParseSequenceExampleV2", "DecodeCSV", "StringSplit", "DecodeRaw", "StringToNumber"}) {
     EXPECT_NE(Line(*out, "ops").find(op), std::string::npos) << op << " is not in TF's graph: " << Line(*out, "ops");
   }
   std::vector<Tensor> values;
-  ASSERT_TRUE((*session)->Run({{"serialized", batch}, {"one", Tensor::Scalar<std::string>(one.data<std::string>()[0])},
-                               {"one_seq", Tensor::Scalar<std::string>(one.data<std::string>()[1])}},
-                              names, {}, &values).ok())
+  ASSERT_TRUE((*session)
+                  ->Run({{"serialized", batch},
+                         {"one", Tensor::Scalar<std::string>(one.data<std::string>()[0])},
+                         {"one_seq", Tensor::Scalar<std::string>(one.data<std::string>()[1])}},
+                        names, {}, &values)
+                  .ok())
       << "TF's graph has ops " << Line(*out, "ops");
   for (size_t i = 0; i < keys.size(); ++i) {
     SCOPED_TRACE(keys[i] + " (" + names[i] + ")");

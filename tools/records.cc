@@ -58,18 +58,19 @@ int Cat(const ParsedArgs& args) {
   const bool raw = args.switches.contains("raw");
   for (size_t f = 1; f < args.positional.size(); ++f) {
     int64_t skipped = 0;
-    Status s = ForEachRecord(args.positional[f], *options, &skipped, [&](int64_t i, uint64_t offset, const std::string& r) {
-      Example example;
-      std::string text;
-      if (!raw && ParseBinaryProto(r, "the record", &example).ok() && example.features().feature_size() > 0 &&
-          google::protobuf::TextFormat::PrintToString(example, &text)) {
-        std::printf("record %lld (offset %llu, %zu bytes): Example\n%s", static_cast<long long>(i),
-                    static_cast<unsigned long long>(offset), r.size(), text.c_str());
-      } else {
-        std::printf("record %lld (offset %llu, %zu bytes): \"%s\"\n", static_cast<long long>(i),
-                    static_cast<unsigned long long>(offset), r.size(), absl::CHexEscape(r).c_str());
-      }
-    });
+    Status s =
+        ForEachRecord(args.positional[f], *options, &skipped, [&](int64_t i, uint64_t offset, const std::string& r) {
+          Example example;
+          std::string text;
+          if (!raw && ParseBinaryProto(r, "the record", &example).ok() && example.features().feature_size() > 0 &&
+              google::protobuf::TextFormat::PrintToString(example, &text)) {
+            std::printf("record %lld (offset %llu, %zu bytes): Example\n%s", static_cast<long long>(i),
+                        static_cast<unsigned long long>(offset), r.size(), text.c_str());
+          } else {
+            std::printf("record %lld (offset %llu, %zu bytes): \"%s\"\n", static_cast<long long>(i),
+                        static_cast<unsigned long long>(offset), r.size(), absl::CHexEscape(r).c_str());
+          }
+        });
     if (!s.ok()) return ReportError(kCommand, s);
   }
   return kExitOk;
@@ -80,7 +81,8 @@ int Count(const ParsedArgs& args) {
   if (!options.ok()) return ReportUsageError(kCommand, options.status().message());
   for (size_t f = 1; f < args.positional.size(); ++f) {
     int64_t n = 0, skipped = 0;
-    Status s = ForEachRecord(args.positional[f], *options, &skipped, [&](int64_t, uint64_t, const std::string&) { ++n; });
+    Status s =
+        ForEachRecord(args.positional[f], *options, &skipped, [&](int64_t, uint64_t, const std::string&) { ++n; });
     if (!s.ok()) return ReportError(kCommand, s);
     if (options->skip_corrupt) {
       std::printf("%s: %lld records (%lld corrupt skipped)\n", args.positional[f].c_str(), static_cast<long long>(n),
@@ -159,7 +161,8 @@ StatusOr<std::vector<Example>> CsvExamples(const std::string& path) {
       const std::string& v = rows[r][c];
       if (types[c] == DT_INT64) {
         int64_t i = 0;
-        b.AddInt64s(header[c], v.empty() || !absl::SimpleAtoi(v, &i) ? std::vector<int64_t>{} : std::vector<int64_t>{i});
+        b.AddInt64s(header[c],
+                    v.empty() || !absl::SimpleAtoi(v, &i) ? std::vector<int64_t>{} : std::vector<int64_t>{i});
       } else if (types[c] == DT_FLOAT) {
         float f = 0;
         b.AddFloats(header[c], v.empty() || !absl::SimpleAtof(v, &f) ? std::vector<float>{} : std::vector<float>{f});
@@ -207,7 +210,8 @@ int Write(const ParsedArgs& args) {
   if (args.positional.size() != 2) return ReportUsageError(kCommand, "write takes one OUTPUT file");
   const std::string csv = args.Last("csv");
   const std::vector<std::string>& features = args.All("feature");
-  if (csv.empty() == features.empty()) return ReportUsageError(kCommand, "write needs --csv FILE or --feature NAME=FILE");
+  if (csv.empty() == features.empty())
+    return ReportUsageError(kCommand, "write needs --csv FILE or --feature NAME=FILE");
   RecordWriterOptions options;
   auto compression = ParseRecordCompression(args.Last("compression"));
   if (!compression.ok()) return ReportUsageError(kCommand, compression.status().message());

@@ -27,28 +27,41 @@ namespace {
 // The dtype of a Feature's values; DT_INVALID for one with no kind set.
 DataType FeatureDType(const Feature& f) {
   switch (f.kind_case()) {
-    case Feature::kFloatList: return DT_FLOAT;
-    case Feature::kInt64List: return DT_INT64;
-    case Feature::kBytesList: return DT_STRING;
-    default: return DT_INVALID;
+    case Feature::kFloatList:
+      return DT_FLOAT;
+    case Feature::kInt64List:
+      return DT_INT64;
+    case Feature::kBytesList:
+      return DT_STRING;
+    default:
+      return DT_INVALID;
   }
 }
 
 int64_t FeatureSize(const Feature& f) {
   switch (f.kind_case()) {
-    case Feature::kFloatList: return f.float_list().value_size();
-    case Feature::kInt64List: return f.int64_list().value_size();
-    case Feature::kBytesList: return f.bytes_list().value_size();
-    default: return 0;
+    case Feature::kFloatList:
+      return f.float_list().value_size();
+    case Feature::kInt64List:
+      return f.int64_list().value_size();
+    case Feature::kBytesList:
+      return f.bytes_list().value_size();
+    default:
+      return 0;
   }
 }
 
 // Copies the values of `f` (of t's dtype) into t's elements from `offset`.
 void CopyFeature(const Feature& f, Tensor* t, int64_t offset) {
   switch (t->dtype()) {
-    case DT_FLOAT: std::copy(f.float_list().value().begin(), f.float_list().value().end(), t->data<float>() + offset); break;
-    case DT_INT64: std::copy(f.int64_list().value().begin(), f.int64_list().value().end(), t->data<int64_t>() + offset); break;
-    default: std::copy(f.bytes_list().value().begin(), f.bytes_list().value().end(), t->data<std::string>() + offset);
+    case DT_FLOAT:
+      std::copy(f.float_list().value().begin(), f.float_list().value().end(), t->data<float>() + offset);
+      break;
+    case DT_INT64:
+      std::copy(f.int64_list().value().begin(), f.int64_list().value().end(), t->data<int64_t>() + offset);
+      break;
+    default:
+      std::copy(f.bytes_list().value().begin(), f.bytes_list().value().end(), t->data<std::string>() + offset);
   }
 }
 
@@ -57,18 +70,28 @@ void CopyFeature(const Feature& f, Tensor* t, int64_t offset) {
 void FillElements(Tensor* t, int64_t offset, int64_t n, const Tensor& value, int64_t index) {
   const bool zero = value.NumElements() == 0;
   switch (t->dtype()) {
-    case DT_FLOAT: std::fill_n(t->data<float>() + offset, n, zero ? 0.0f : value.data<float>()[index]); break;
-    case DT_INT64: std::fill_n(t->data<int64_t>() + offset, n, zero ? int64_t{0} : value.data<int64_t>()[index]); break;
-    default: std::fill_n(t->data<std::string>() + offset, n, zero ? std::string() : value.data<std::string>()[index]);
+    case DT_FLOAT:
+      std::fill_n(t->data<float>() + offset, n, zero ? 0.0f : value.data<float>()[index]);
+      break;
+    case DT_INT64:
+      std::fill_n(t->data<int64_t>() + offset, n, zero ? int64_t{0} : value.data<int64_t>()[index]);
+      break;
+    default:
+      std::fill_n(t->data<std::string>() + offset, n, zero ? std::string() : value.data<std::string>()[index]);
   }
 }
 
 // Copies all of `src` into t's elements from `offset` (same dtype).
 void CopyTensor(const Tensor& src, Tensor* t, int64_t offset) {
   switch (t->dtype()) {
-    case DT_FLOAT: std::copy_n(src.data<float>(), src.NumElements(), t->data<float>() + offset); break;
-    case DT_INT64: std::copy_n(src.data<int64_t>(), src.NumElements(), t->data<int64_t>() + offset); break;
-    default: std::copy_n(src.data<std::string>(), src.NumElements(), t->data<std::string>() + offset);
+    case DT_FLOAT:
+      std::copy_n(src.data<float>(), src.NumElements(), t->data<float>() + offset);
+      break;
+    case DT_INT64:
+      std::copy_n(src.data<int64_t>(), src.NumElements(), t->data<int64_t>() + offset);
+      break;
+    default:
+      std::copy_n(src.data<std::string>(), src.NumElements(), t->data<std::string>() + offset);
   }
 }
 
@@ -77,10 +100,10 @@ std::string TypeName(DataType dt) { return dt == DT_INVALID ? "no" : DataTypeStr
 struct DenseConfig {
   std::string key;
   DataType dtype;
-  TensorShape shape;       // shape.dim(0) == -1 for a variable-length (sequence) feature
+  TensorShape shape;  // shape.dim(0) == -1 for a variable-length (sequence) feature
   bool variable_length;
-  Tensor default_value;    // no elements: required (fixed) or zero padding (variable length)
-  int64_t stride;          // elements per row of a variable-length feature; the whole shape otherwise
+  Tensor default_value;  // no elements: required (fixed) or zero padding (variable length)
+  int64_t stride;        // elements per row of a variable-length feature; the whole shape otherwise
 };
 struct SparseConfig {
   std::string key;
@@ -108,8 +131,8 @@ class RecordNamer {
   const std::vector<std::string>* names_;
 };
 
-Status WrongType(const RecordNamer& where, int64_t b, absl::string_view what, const std::string& key,
-                 DataType got, DataType want) {
+Status WrongType(const RecordNamer& where, int64_t b, absl::string_view what, const std::string& key, DataType got,
+                 DataType want) {
   return errors::InvalidArgument(where(b), ", ", what, " '", errors::Echo(key), "': the record has ", TypeName(got),
                                  " values, the op expects ", DataTypeString(want));
 }
@@ -206,7 +229,8 @@ Status ParseFeaturesBatch(const std::vector<const Features*>& features, const Re
     std::vector<int64_t> splits = {0};
     for (int64_t b = 0; b < batch; ++b) {
       const Feature* f = FindFeature(features[b], c.key);
-      if (f != nullptr && FeatureDType(*f) != c.dtype) return WrongType(where, b, "feature", c.key, FeatureDType(*f), c.dtype);
+      if (f != nullptr && FeatureDType(*f) != c.dtype)
+        return WrongType(where, b, "feature", c.key, FeatureDType(*f), c.dtype);
       splits.push_back(splits.back() + (f == nullptr ? 0 : FeatureSize(*f)));
     }
     Tensor values(c.dtype, TensorShape({splits.back()}));
@@ -244,7 +268,8 @@ Status DropBatchDim(ParsedBatch* p) {
   for (Tensor& t : p->dense) {
     TensorShape shape(t.shape().dims().subspan(1));
     Tensor reshaped;
-    if (!t.Reshaped(shape, &reshaped)) return errors::Internal("cannot drop the batch dimension of ", t.shape().DebugString());
+    if (!t.Reshaped(shape, &reshaped))
+      return errors::Internal("cannot drop the batch dimension of ", t.shape().DebugString());
     t = std::move(reshaped);
   }
   return absl::OkStatus();
@@ -280,10 +305,10 @@ Status MakeDenseConfigs(const std::string& node, const std::vector<std::string>&
     }
     const int64_t n = c.default_value.NumElements();
     if (c.variable_length ? n > 1 : (n != 0 && n != c.stride)) {
-      return errors::InvalidArgument(what, " (shape ", c.shape.DebugString(), ") has a default of shape ",
-                                     c.default_value.shape().DebugString(), c.variable_length
-                                         ? ": a sequence feature's default (its padding) must be a scalar or empty"
-                                         : ": it must be empty (required) or have the shape's elements");
+      return errors::InvalidArgument(
+          what, " (shape ", c.shape.DebugString(), ") has a default of shape ", c.default_value.shape().DebugString(),
+          c.variable_length ? ": a sequence feature's default (its padding) must be a scalar or empty"
+                            : ": it must be empty (required) or have the shape's elements");
     }
     out->push_back(std::move(c));
   }
@@ -292,7 +317,8 @@ Status MakeDenseConfigs(const std::string& node, const std::vector<std::string>&
 
 Status CheckSameSize(const std::string& node, size_t keys, size_t types, absl::string_view what) {
   if (keys != types) {
-    return errors::InvalidArgument(node, ": ", keys, " ", what, " keys and ", types, " ", what, " types (must be equal)");
+    return errors::InvalidArgument(node, ": ", keys, " ", what, " keys and ", types, " ", what,
+                                   " types (must be equal)");
   }
   return absl::OkStatus();
 }
@@ -357,11 +383,13 @@ class ParseExampleOp : public OpKernel {
     OP_REQUIRES_OK(ctx, StringInput(ctx, 0, 1, "serialized"));
     OP_REQUIRES_OK(ctx, StringInput(ctx, 1, 1, "names"));
     const Tensor& serialized = ctx->input(0);
-    OP_REQUIRES(ctx, serialized.dims() == 1,
-                errors::InvalidArgument(name(), ": serialized must be a vector, got ", serialized.shape().DebugString()));
+    OP_REQUIRES(
+        ctx, serialized.dims() == 1,
+        errors::InvalidArgument(name(), ": serialized must be a vector, got ", serialized.shape().DebugString()));
     const std::vector<std::string> names = StringValues(ctx->input(1));
-    OP_REQUIRES(ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
-                errors::InvalidArgument(name(), ": ", names.size(), " names for ", serialized.NumElements(), " records"));
+    OP_REQUIRES(
+        ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
+        errors::InvalidArgument(name(), ": ", names.size(), " names for ", serialized.NumElements(), " records"));
     std::vector<SparseConfig> sparse;
     for (int i = 0; i < num_sparse_; ++i) {
       OP_REQUIRES_OK(ctx, StringInput(ctx, 2 + i, 0, "a sparse key"));
@@ -418,8 +446,9 @@ class ParseExampleV2Op : public OpKernel {
     const Tensor& serialized = ctx->input(0);
     const bool single = serialized.dims() == 0;
     const std::vector<std::string> names = StringValues(ctx->input(1));
-    OP_REQUIRES(ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
-                errors::InvalidArgument(name(), ": ", names.size(), " names for ", serialized.NumElements(), " records"));
+    OP_REQUIRES(
+        ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
+        errors::InvalidArgument(name(), ": ", names.size(), " names for ", serialized.NumElements(), " records"));
     const std::vector<std::string> sparse_keys = StringValues(ctx->input(2));
     const std::vector<std::string> dense_keys = StringValues(ctx->input(3));
     const std::vector<std::string> ragged_keys = StringValues(ctx->input(4));
@@ -544,16 +573,17 @@ Status ParseSequenceBatch(const std::vector<SequenceExample>& seqs, const Record
   const int64_t batch = static_cast<int64_t>(seqs.size());
   std::vector<const Features*> context;
   for (const SequenceExample& s : seqs) context.push_back(s.has_context() ? &s.context() : nullptr);
-  SLUICE_RETURN_IF_ERROR(
-      ParseFeaturesBatch(context, where, config.context_dense, config.context_sparse, config.context_ragged, &out->context));
+  SLUICE_RETURN_IF_ERROR(ParseFeaturesBatch(context, where, config.context_dense, config.context_sparse,
+                                            config.context_ragged, &out->context));
   for (const FeatureListDenseConfig& c : config.list_dense) {
     int64_t steps = 0;
     Tensor lengths(DT_INT64, TensorShape({batch}));
     for (int64_t b = 0; b < batch; ++b) {
       const FeatureList* list = FindFeatureList(seqs[b], c.key);
       if (list == nullptr && !c.missing_assumed_empty) {
-        return errors::InvalidArgument(where(b), ", feature list '", errors::Echo(c.key),
-                                       "' is required but missing (it is not in feature_list_dense_missing_assumed_empty)");
+        return errors::InvalidArgument(
+            where(b), ", feature list '", errors::Echo(c.key),
+            "' is required but missing (it is not in feature_list_dense_missing_assumed_empty)");
       }
       const int64_t n = list == nullptr ? 0 : list->feature_size();
       for (int64_t t = 0; t < n; ++t) {
@@ -562,9 +592,9 @@ Status ParseSequenceBatch(const std::vector<SequenceExample>& seqs, const Record
           return WrongType(where, b, absl::StrCat("step ", t, " of feature list"), c.key, FeatureDType(f), c.dtype);
         }
         if (FeatureSize(f) != c.stride) {
-          return errors::InvalidArgument(where(b), ", step ", t, " of feature list '", errors::Echo(c.key), "': ",
-                                         FeatureSize(f), " ", DataTypeString(c.dtype), " values, the op expects ",
-                                         c.stride, " (shape ", c.shape.DebugString(), ")");
+          return errors::InvalidArgument(where(b), ", step ", t, " of feature list '", errors::Echo(c.key),
+                                         "': ", FeatureSize(f), " ", DataTypeString(c.dtype),
+                                         " values, the op expects ", c.stride, " (shape ", c.shape.DebugString(), ")");
         }
       }
       lengths.data<int64_t>()[b] = n;
@@ -741,9 +771,12 @@ class ParseSequenceExampleOp : public OpKernel {
     ctx->SetStatus(ctx->GetAttr("feature_list_sparse_keys", &list_sparse_keys_));
     ctx->SetStatus(ctx->GetAttr("feature_list_dense_keys", &list_dense_keys_));
     if (!ctx->status().ok()) return;
-    ctx->SetStatus(CheckSameSize(name(), context_sparse_keys_.size(), attrs_.context_sparse_types.size(), "context sparse"));
-    ctx->SetStatus(CheckSameSize(name(), list_sparse_keys_.size(), attrs_.list_sparse_types.size(), "feature list sparse"));
-    ctx->SetStatus(CheckSameSize(name(), list_dense_keys_.size(), attrs_.list_dense_types.size(), "feature list dense"));
+    ctx->SetStatus(
+        CheckSameSize(name(), context_sparse_keys_.size(), attrs_.context_sparse_types.size(), "context sparse"));
+    ctx->SetStatus(
+        CheckSameSize(name(), list_sparse_keys_.size(), attrs_.list_sparse_types.size(), "feature list sparse"));
+    ctx->SetStatus(
+        CheckSameSize(name(), list_dense_keys_.size(), attrs_.list_dense_types.size(), "feature list dense"));
   }
   bool IsExpensive() const override { return true; }
 
@@ -751,12 +784,13 @@ class ParseSequenceExampleOp : public OpKernel {
     OP_REQUIRES_OK(ctx, StringInput(ctx, 0, 1, "serialized"));
     OP_REQUIRES_OK(ctx, StringInput(ctx, 1, 1, "debug_name"));
     const Tensor& serialized = ctx->input(0);
-    OP_REQUIRES(ctx, serialized.dims() == 1,
-                errors::InvalidArgument(name(), ": serialized must be a vector, got ", serialized.shape().DebugString()));
+    OP_REQUIRES(
+        ctx, serialized.dims() == 1,
+        errors::InvalidArgument(name(), ": serialized must be a vector, got ", serialized.shape().DebugString()));
     const std::vector<std::string> names = StringValues(ctx->input(1));
-    OP_REQUIRES(ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
-                errors::InvalidArgument(name(), ": ", names.size(), " debug names for ", serialized.NumElements(),
-                                        " records"));
+    OP_REQUIRES(
+        ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
+        errors::InvalidArgument(name(), ": ", names.size(), " debug names for ", serialized.NumElements(), " records"));
     std::vector<const Tensor*> defaults;
     for (int i = 0; i < attrs_.num_context_dense; ++i) defaults.push_back(&ctx->input(2 + i));
     SequenceConfig config;
@@ -809,18 +843,19 @@ class ParseSequenceExampleV2Op : public OpKernel {
   void Compute(OpKernelContext* ctx) override {
     OP_REQUIRES_OK(ctx, StringInput(ctx, 0, 1, "serialized"));
     OP_REQUIRES_OK(ctx, StringInput(ctx, 1, 1, "debug_name"));
-    const char* const kKeyInputs[] = {"context_sparse_keys", "context_dense_keys", "context_ragged_keys",
-                                      "feature_list_sparse_keys", "feature_list_dense_keys", "feature_list_ragged_keys"};
+    const char* const kKeyInputs[] = {"context_sparse_keys",     "context_dense_keys",
+                                      "context_ragged_keys",     "feature_list_sparse_keys",
+                                      "feature_list_dense_keys", "feature_list_ragged_keys"};
     std::vector<std::vector<std::string>> keys;
     for (int i = 0; i < 6; ++i) {
       OP_REQUIRES_OK(ctx, StringInput(ctx, 2 + i, 1, kKeyInputs[i]));
       keys.push_back(StringValues(ctx->input(2 + i)));
     }
     const Tensor& missing = ctx->input(8);
-    OP_REQUIRES(ctx, missing.dtype() == DT_BOOL && missing.NumElements() == static_cast<int64_t>(keys[4].size()),
-                errors::InvalidArgument(name(), ": feature_list_dense_missing_assumed_empty must be ", keys[4].size(),
-                                        " bools, one per feature_list_dense_keys entry, got ",
-                                        missing.shape().DebugString()));
+    OP_REQUIRES(
+        ctx, missing.dtype() == DT_BOOL && missing.NumElements() == static_cast<int64_t>(keys[4].size()),
+        errors::InvalidArgument(name(), ": feature_list_dense_missing_assumed_empty must be ", keys[4].size(),
+                                " bools, one per feature_list_dense_keys entry, got ", missing.shape().DebugString()));
     OP_REQUIRES_OK(ctx, CheckSameSize(name(), keys[0].size(), context_sparse_types_.size(), "context sparse"));
     OP_REQUIRES_OK(ctx, CheckSameSize(name(), keys[2].size(), context_ragged_value_types_.size(), "context ragged"));
     OP_REQUIRES_OK(ctx, CheckSameSize(name(), keys[3].size(), list_sparse_types_.size(), "feature list sparse"));
@@ -831,9 +866,9 @@ class ParseSequenceExampleV2Op : public OpKernel {
     OP_REQUIRES(ctx, !single || (keys[2].empty() && keys[5].empty()),
                 errors::Unimplemented(name(), ": ragged features need a vector of serialized records"));
     const std::vector<std::string> names = StringValues(ctx->input(1));
-    OP_REQUIRES(ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
-                errors::InvalidArgument(name(), ": ", names.size(), " debug names for ", serialized.NumElements(),
-                                        " records"));
+    OP_REQUIRES(
+        ctx, names.empty() || names.size() == static_cast<size_t>(serialized.NumElements()),
+        errors::InvalidArgument(name(), ": ", names.size(), " debug names for ", serialized.NumElements(), " records"));
     SequenceConfig config;
     for (size_t i = 0; i < keys[0].size(); ++i) config.context_sparse.push_back({keys[0][i], context_sparse_types_[i]});
     std::vector<const Tensor*> defaults;
@@ -849,7 +884,8 @@ class ParseSequenceExampleV2Op : public OpKernel {
       OP_REQUIRES(ctx, shape.IsFullyDefined(),
                   errors::InvalidArgument(name(), ": feature list '", errors::Echo(keys[4][i]), "' has shape ",
                                           shape.DebugString(), ", which is not fully defined"));
-      config.list_dense.push_back({keys[4][i], list_dense_types_[i], shape, shape.num_elements(), missing.data<bool>()[i]});
+      config.list_dense.push_back(
+          {keys[4][i], list_dense_types_[i], shape, shape.num_elements(), missing.data<bool>()[i]});
     }
     for (size_t i = 0; i < keys[5].size(); ++i) {
       config.list_ragged.push_back({keys[5][i], list_ragged_value_types_[i], list_ragged_split_types_[i]});
@@ -922,9 +958,9 @@ class ParseSingleSequenceExampleOp : public OpKernel {
     OP_REQUIRES_OK(ctx, StringInput(ctx, in, 0, "debug_name"));
     const std::vector<std::string> names = {ctx->input(in).scalar<std::string>()};
     SequenceConfig config;
-    OP_REQUIRES_OK(ctx, attrs_.Config(name(), context_sparse_keys, context_dense_keys, defaults, list_sparse_keys,
-                                      list_dense_keys, absl::flat_hash_set<std::string>(missing.begin(), missing.end()),
-                                      &config));
+    OP_REQUIRES_OK(
+        ctx, attrs_.Config(name(), context_sparse_keys, context_dense_keys, defaults, list_sparse_keys, list_dense_keys,
+                           absl::flat_hash_set<std::string>(missing.begin(), missing.end()), &config));
     RecordNamer where(name(), &names);
     std::vector<SequenceExample> seqs;
     OP_REQUIRES_OK(ctx, ParseSequenceExamples(ctx->input(0), where, &seqs));
@@ -959,8 +995,8 @@ class DecodeCSVOp : public OpKernel {
     ctx->SetStatus(ctx->GetAttr("select_cols", &select_cols_));
     if (!ctx->status().ok()) return;
     if (delim.size() != 1) {
-      ctx->SetStatus(errors::InvalidArgument(name(), ": field_delim must be one character, got '",
-                                             errors::Echo(delim), "'"));
+      ctx->SetStatus(
+          errors::InvalidArgument(name(), ": field_delim must be one character, got '", errors::Echo(delim), "'"));
       return;
     }
     delim_ = delim[0];
@@ -984,8 +1020,8 @@ class DecodeCSVOp : public OpKernel {
     for (int f = 0; f < num_cols; ++f) {
       const Tensor& d = ctx->input(1 + f);
       OP_REQUIRES(ctx, d.NumElements() <= 1 && d.dims() <= 1,
-                  errors::InvalidArgument(name(), ": record_defaults[", f, "] must have one element or none, got shape ",
-                                          d.shape().DebugString()));
+                  errors::InvalidArgument(name(), ": record_defaults[", f,
+                                          "] must have one element or none, got shape ", d.shape().DebugString()));
     }
     std::vector<Tensor> outputs;
     for (int f = 0; f < num_cols; ++f) outputs.emplace_back(out_types_[f], records.shape());
@@ -1012,11 +1048,20 @@ class DecodeCSVOp : public OpKernel {
     }
     bool ok = true;
     switch (out->dtype()) {
-      case DT_FLOAT: ok = absl::SimpleAtof(field, out->data<float>() + record); break;
-      case DT_DOUBLE: ok = absl::SimpleAtod(field, out->data<double>() + record); break;
-      case DT_INT32: ok = absl::SimpleAtoi(field, out->data<int32_t>() + record); break;
-      case DT_INT64: ok = absl::SimpleAtoi(field, out->data<int64_t>() + record); break;
-      default: out->data<std::string>()[record] = field;
+      case DT_FLOAT:
+        ok = absl::SimpleAtof(field, out->data<float>() + record);
+        break;
+      case DT_DOUBLE:
+        ok = absl::SimpleAtod(field, out->data<double>() + record);
+        break;
+      case DT_INT32:
+        ok = absl::SimpleAtoi(field, out->data<int32_t>() + record);
+        break;
+      case DT_INT64:
+        ok = absl::SimpleAtoi(field, out->data<int64_t>() + record);
+        break;
+      default:
+        out->data<std::string>()[record] = field;
     }
     if (!ok) {
       return errors::InvalidArgument(name(), ": field ", f, " in record ", record, " is not a valid ",
@@ -1028,11 +1073,20 @@ class DecodeCSVOp : public OpKernel {
   // Element i of `to` is the one element of `from` (same dtype).
   static void CopyScalar(const Tensor& from, Tensor* to, int64_t i) {
     switch (to->dtype()) {
-      case DT_FLOAT: to->data<float>()[i] = from.data<float>()[0]; break;
-      case DT_DOUBLE: to->data<double>()[i] = from.data<double>()[0]; break;
-      case DT_INT32: to->data<int32_t>()[i] = from.data<int32_t>()[0]; break;
-      case DT_INT64: to->data<int64_t>()[i] = from.data<int64_t>()[0]; break;
-      default: to->data<std::string>()[i] = from.data<std::string>()[0];
+      case DT_FLOAT:
+        to->data<float>()[i] = from.data<float>()[0];
+        break;
+      case DT_DOUBLE:
+        to->data<double>()[i] = from.data<double>()[0];
+        break;
+      case DT_INT32:
+        to->data<int32_t>()[i] = from.data<int32_t>()[0];
+        break;
+      case DT_INT64:
+        to->data<int64_t>()[i] = from.data<int64_t>()[0];
+        break;
+      default:
+        to->data<std::string>()[i] = from.data<std::string>()[0];
     }
   }
 
@@ -1162,10 +1216,17 @@ class StringToNumberOp : public OpKernel {
       const std::string& s = in.data<std::string>()[i];
       bool ok = false;
       switch (out_type_) {
-        case DT_FLOAT: ok = absl::SimpleAtof(s, out.data<float>() + i); break;
-        case DT_DOUBLE: ok = absl::SimpleAtod(s, out.data<double>() + i); break;
-        case DT_INT32: ok = absl::SimpleAtoi(s, out.data<int32_t>() + i); break;
-        default: ok = absl::SimpleAtoi(s, out.data<int64_t>() + i);
+        case DT_FLOAT:
+          ok = absl::SimpleAtof(s, out.data<float>() + i);
+          break;
+        case DT_DOUBLE:
+          ok = absl::SimpleAtod(s, out.data<double>() + i);
+          break;
+        case DT_INT32:
+          ok = absl::SimpleAtoi(s, out.data<int32_t>() + i);
+          break;
+        default:
+          ok = absl::SimpleAtoi(s, out.data<int64_t>() + i);
       }
       OP_REQUIRES(ctx, ok,
                   errors::InvalidArgument(name(), ": element ", i, " '", errors::Echo(s), "' is not a valid ",

@@ -230,7 +230,8 @@ REGISTER_OP("ParseSequenceExampleV2")
     .Attr("feature_list_dense_shapes: list(shape) >= 0 = []")
     .SetShapeFn([](InferenceContext* c) {
       if (c->input(0).rank() > 1) {
-        return errors::InvalidArgument("serialized must be a scalar or a vector, got shape ", c->input(0).DebugString());
+        return errors::InvalidArgument("serialized must be a scalar or a vector, got shape ",
+                                       c->input(0).DebugString());
       }
       if (c->input(0).unknown_rank()) return shape_fn::UnknownShape(c);
       int context_sparse, list_sparse, list_dense;
@@ -301,8 +302,8 @@ REGISTER_OP("DecodeCSV")
     .SetShapeFn([](InferenceContext* c) {
       for (int i = 1; i < c->num_inputs(); ++i) {
         if (c->input(i).rank() > 1) {
-          return errors::InvalidArgument("record_defaults[", i - 1, "] must be a scalar or a vector of one or no "
-                                         "element, got shape ", c->input(i).DebugString());
+          return errors::InvalidArgument("record_defaults[", i - 1, "] must be a scalar or a vector, got shape ",
+                                         c->input(i).DebugString());
         }
       }
       for (int i = 0; i < c->num_outputs(); ++i) c->set_output(i, c->input(0));

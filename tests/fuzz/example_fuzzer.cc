@@ -51,13 +51,14 @@ struct Graph {
         ops::FixedLenFeature("x", DT_FLOAT, {2}, Tensor::FromVector<float>({0, 0}, {2})),
         ops::FixedLenFeature("label", DT_INT64, {}, Tensor::Scalar<int64_t>(0)),
         ops::FixedLenFeature("name", DT_STRING, {}, Tensor::Scalar<std::string>("")),
-        ops::VarLenFeature("ids", DT_INT64), ops::VarLenFeature("tags", DT_STRING),
+        ops::VarLenFeature("ids", DT_INT64),
+        ops::VarLenFeature("tags", DT_STRING),
         ops::FixedLenSequenceFeature("rows", DT_FLOAT, {2}, true)};
     Collect(ops::ParseSingleExample(root, single, specs));
     Collect(ops::ParseExample(root, batch, specs));
-    auto s = ops::ParseSequenceExample(root, seq, {ops::FixedLenFeature("len", DT_INT64, {}, Tensor::Scalar<int64_t>(0))},
-                                       {ops::FixedLenSequenceFeature("frames", DT_FLOAT, {2}, true),
-                                        ops::VarLenFeature("words", DT_STRING)});
+    auto s = ops::ParseSequenceExample(
+        root, seq, {ops::FixedLenFeature("len", DT_INT64, {}, Tensor::Scalar<int64_t>(0))},
+        {ops::FixedLenSequenceFeature("frames", DT_FLOAT, {2}, true), ops::VarLenFeature("words", DT_STRING)});
     Collect(s.context);
     Collect(s.sequence);
     for (auto& [k, v] : s.lengths) fetches.push_back(v);
