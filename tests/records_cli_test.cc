@@ -92,7 +92,7 @@ TEST_F(RecordsCliTest, WriteFromCsvThenCountAndCat) {
   EXPECT_THAT(r.out, HasSubstr("value: \"d\""));
 }
 
-TEST_F(RecordsCliTest, WriteFromNpyRows) {
+TEST_F(RecordsCliTest, WriteFromNpyAndIdxRows) {
   const std::string x = dir_ + "/x.npy", y = dir_ + "/y.npy", out = dir_ + "/xy.tfrecord";
   ASSERT_OK(WriteNpy(x, Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {3, 2})));
   ASSERT_OK(WriteNpy(y, Tensor::FromVector<int32_t>({7, 8, 9}, {3})));
@@ -109,6 +109,18 @@ TEST_F(RecordsCliTest, WriteFromNpyRows) {
   r = Cli({"records", "write", out, "--feature", "x=" + x, "--feature", "y=" + y});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("has 2 rows, the files before it 3"));
+  // An IDX file (uint8 [2, 3], big-endian dims) with a .npy of as many rows.
+  const std::string idx = dir_ + "/images.idx";
+  ASSERT_OK(WriteStringToFileAtomic(idx, std::string("\0\0\x08\x02\0\0\0\x02\0\0\0\x03\x01\x02\x03\xff\x00\x07", 18)));
+  ASSERT_OK(WriteNpy(y, Tensor::FromVector<int32_t>({7, 8}, {2})));
+  r = Cli({"records", "write", out, "--feature", "image=@idx:" + idx, "--feature", "label=" + y});
+  ASSERT_EQ(r.code, 0) << r.err;
+  examples = ReadExamples(out);
+  ASSERT_EQ(examples.size(), 2u);
+  const auto& image = examples[1].features().feature().at("image").int64_list().value();
+  EXPECT_THAT(std::vector<int64_t>(image.begin(), image.end()), ::testing::ElementsAre(255, 0, 7));
+  EXPECT_EQ(examples[1].features().feature().at("label").int64_list().value(0), 8);
+
   r = Cli({"records", "write", out});
   EXPECT_EQ(r.code, 2);
   r = Cli({"records", "frobnicate", out});
