@@ -2,6 +2,7 @@
 #ifndef SLUICE_SLUICE_H_
 #define SLUICE_SLUICE_H_
 
+#include "core/example_util.h"
 #include "core/file_io.h"
 #include "core/graph_file.h"
 #include "core/npy.h"
@@ -27,14 +28,12 @@
 #include "ops/math_ops.h"
 #include "ops/meta_graph.h"
 #include "ops/nn_ops.h"
+#include "ops/parsing_ops.h"
 #include "ops/random_ops.h"
 #include "ops/resource_variable_ops.h"
 #include "ops/saver.h"
-<<<<<<< HEAD
-#include "ops/scatter_ops.h"
-=======
 #include "ops/scatter_add_ops.h"
->>>>>>> h-sparse
+#include "ops/scatter_ops.h"
 #include "ops/scope.h"
 #include "ops/segment_ops.h"
 #include "ops/state_ops.h"

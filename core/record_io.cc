@@ -1,6 +1,7 @@
 #include "core/record_io.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/strings/str_format.h"
 
@@ -94,7 +95,8 @@ RecordReader::RecordReader(std::unique_ptr<RandomAccessFile> file, RecordReaderO
 
 RecordReader::~RecordReader() = default;
 
-Status RecordReader::Corrupt(absl::string_view what) const {
+Status RecordReader::Corrupt(Corruption kind, absl::string_view what) {
+  corruption_ = kind;
   std::string where = options_.compression == RecordCompression::kNone
                           ? absl::StrCat("offset ", offset_)
                           : absl::StrCat("offset ", offset_, " of the decompressed ",
@@ -104,29 +106,75 @@ Status RecordReader::Corrupt(absl::string_view what) const {
 
 Status RecordReader::ReadRecord(std::string* record) {
   SLUICE_RETURN_IF_ERROR(failed_);
-  record->clear();
-  Status s = ReadRecordImpl(record);
-  if (!s.ok() && !absl::IsOutOfRange(s)) {
-    failed_ = s;
+  bool resynced = false;
+  for (;;) {
     record->clear();
+    corruption_ = Corruption::kNone;
+    Status s = resynced ? ReadBody(record) : ReadRecordImpl(record);
+    resynced = false;
+    if (s.ok() || absl::IsOutOfRange(s)) return s;
+    if (!options_.skip_corrupt || corruption_ == Corruption::kNone) {
+      failed_ = s;
+      record->clear();
+      return s;
+    }
+    ++skipped_records_;
+    if (options_.on_skip) {
+      options_.on_skip(s);
+    } else {
+      std::fprintf(stderr, "sluice: skipping a corrupt record: %s\n", std::string(s.message()).c_str());
+    }
+    if (corruption_ == Corruption::kData) {
+      offset_ += corrupt_record_bytes_;
+    } else if (corruption_ == Corruption::kHeader) {
+      Status r = Resync();
+      if (absl::IsOutOfRange(r)) return r;
+      if (!r.ok()) {
+        failed_ = r;
+        return r;
+      }
+      resynced = true;
+    }
+    // kTruncated: the next read finds the end of the stream.
   }
-  return s;
+}
+
+Status RecordReader::Resync() {
+  for (;;) {
+    header_.erase(0, 1);
+    ++offset_;
+    SLUICE_RETURN_IF_ERROR(input_->ReadNBytes(1, &header_));
+    if (header_.size() < kRecordHeaderBytes) {
+      offset_ += header_.size();
+      return errors::OutOfRange("'", name(), "': end of file after ", offset_, " bytes");
+    }
+    // A valid header whose length is over the limit is taken for noise, not for a record.
+    const int64_t max_bytes = options_.max_record_bytes < 0 ? MaxTensorBytes() : options_.max_record_bytes;
+    if (crc32c::Unmask(DecodeFixed32(header_.data() + 8)) == crc32c::Value(header_.data(), 8) &&
+        DecodeFixed64(header_.data()) <= static_cast<uint64_t>(max_bytes)) {
+      return absl::OkStatus();
+    }
+  }
 }
 
 Status RecordReader::ReadRecordImpl(std::string* record) {
-  std::string header;
-  SLUICE_RETURN_IF_ERROR(input_->ReadNBytes(kRecordHeaderBytes, &header));
-  if (header.empty()) return errors::OutOfRange("'", name(), "': end of file after ", offset_, " bytes");
-  if (header.size() < kRecordHeaderBytes) {
-    return Corrupt(absl::StrCat("truncated record: the file ends ", header.size(), " bytes into its ",
-                                kRecordHeaderBytes, "-byte header"));
+  header_.clear();
+  SLUICE_RETURN_IF_ERROR(input_->ReadNBytes(kRecordHeaderBytes, &header_));
+  if (header_.empty()) return errors::OutOfRange("'", name(), "': end of file after ", offset_, " bytes");
+  if (header_.size() < kRecordHeaderBytes) {
+    return Corrupt(Corruption::kTruncated, absl::StrCat("truncated record: the file ends ", header_.size(),
+                                                        " bytes into its ", kRecordHeaderBytes, "-byte header"));
   }
-  uint64_t length = DecodeFixed64(header.data());
-  uint32_t stored = crc32c::Unmask(DecodeFixed32(header.data() + 8));
-  uint32_t computed = crc32c::Value(header.data(), 8);
+  return ReadBody(record);
+}
+
+Status RecordReader::ReadBody(std::string* record) {
+  uint64_t length = DecodeFixed64(header_.data());
+  uint32_t stored = crc32c::Unmask(DecodeFixed32(header_.data() + 8));
+  uint32_t computed = crc32c::Value(header_.data(), 8);
   if (stored != computed) {
-    return Corrupt(absl::StrFormat("corrupt record: the CRC of its length does not match (stored 0x%08x, "
-                                   "computed 0x%08x)", stored, computed));
+    return Corrupt(Corruption::kHeader, absl::StrFormat("corrupt record: the CRC of its length does not match "
+                                                        "(stored 0x%08x, computed 0x%08x)", stored, computed));
   }
   int64_t max_bytes = options_.max_record_bytes < 0 ? MaxTensorBytes() : options_.max_record_bytes;
   if (length > static_cast<uint64_t>(max_bytes)) {
@@ -140,21 +188,23 @@ Status RecordReader::ReadRecordImpl(std::string* record) {
     SLUICE_RETURN_IF_ERROR(input_->ReadNBytes(want, record));
     remaining -= record->size() - before;
     if (record->size() - before < want) {
-      return Corrupt(absl::StrCat("truncated record: the file ends ", length - remaining, " bytes into its ",
-                                  length, " bytes of data"));
+      return Corrupt(Corruption::kTruncated, absl::StrCat("truncated record: the file ends ", length - remaining,
+                                                          " bytes into its ", length, " bytes of data"));
     }
   }
   std::string footer;
   SLUICE_RETURN_IF_ERROR(input_->ReadNBytes(kRecordFooterBytes, &footer));
   if (footer.size() < kRecordFooterBytes) {
-    return Corrupt(absl::StrCat("truncated record: the file ends ", footer.size(), " bytes into the CRC after its ",
-                                length, " bytes of data"));
+    return Corrupt(Corruption::kTruncated, absl::StrCat("truncated record: the file ends ", footer.size(),
+                                                        " bytes into the CRC after its ", length, " bytes of data"));
   }
   stored = crc32c::Unmask(DecodeFixed32(footer.data()));
   computed = crc32c::Value(*record);
   if (stored != computed) {
-    return Corrupt(absl::StrFormat("corrupt record: the CRC of its %d bytes of data does not match (stored "
-                                   "0x%08x, computed 0x%08x)", length, stored, computed));
+    corrupt_record_bytes_ = kRecordHeaderBytes + length + kRecordFooterBytes;
+    return Corrupt(Corruption::kData,
+                   absl::StrFormat("corrupt record: the CRC of its %d bytes of data does not match (stored 0x%08x, "
+                                   "computed 0x%08x)", length, stored, computed));
   }
   offset_ += kRecordHeaderBytes + length + kRecordFooterBytes;
   return absl::OkStatus();

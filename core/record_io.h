@@ -16,6 +16,7 @@
 #define SLUICE_CORE_RECORD_IO_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -77,6 +78,14 @@ struct RecordReaderOptions {
   size_t buffer_bytes = 256 << 10;  // read from the file this much at a time
   // Longer records are ResourceExhausted (-1: MaxTensorBytes()).
   int64_t max_record_bytes = -1;
+  // Skip corrupt records instead of failing: a record whose data CRC does not match is skipped
+  // whole; after a length whose CRC does not match, the reader looks byte by byte for the next
+  // valid header; a truncated last record ends the file. Each skip is counted
+  // (RecordReader::skipped_records) and reported to `on_skip` with the DataLoss status that
+  // names the file and offset (nullptr: printed to stderr). Decompression errors and I/O errors
+  // still fail.
+  bool skip_corrupt = false;
+  std::function<void(const Status&)> on_skip;
 };
 
 // Reads the records of a file front to back through a buffer (the file is never loaded whole).
@@ -98,10 +107,19 @@ class RecordReader {
   // The offset of the next record (in the decompressed stream, for a compressed file).
   uint64_t offset() const { return offset_; }
   const std::string& name() const { return file_->name(); }
+  // With skip_corrupt: how many corrupt or truncated records were skipped so far.
+  int64_t skipped_records() const { return skipped_records_; }
 
  private:
+  enum class Corruption { kNone, kHeader, kData, kTruncated };
+
   Status ReadRecordImpl(std::string* record);
-  Status Corrupt(absl::string_view what) const;
+  // Reads the data and footer of the record whose header is header_.
+  Status ReadBody(std::string* record);
+  // After a header whose CRC does not match (header_ at offset_): reads on a byte at a time
+  // until header_ is a valid header (OK, offset_ at it) or the stream ends (OutOfRange).
+  Status Resync();
+  Status Corrupt(Corruption kind, absl::string_view what);
 
   std::unique_ptr<RandomAccessFile> file_;
   RecordReaderOptions options_;
@@ -110,6 +128,10 @@ class RecordReader {
   InputStream* input_;
   uint64_t offset_ = 0;
   Status failed_;
+  std::string header_;
+  Corruption corruption_ = Corruption::kNone;
+  uint64_t corrupt_record_bytes_ = 0;  // the size of a record skipped for its data CRC
+  int64_t skipped_records_ = 0;
 };
 
 }  // namespace sluice

@@ -28,6 +28,7 @@ int FreezeCommand(const std::vector<std::string>& args);   // tools/freeze.cc
 int TrainCommand(const std::vector<std::string>& args);    // tools/train.cc
 int CkptCommand(const std::vector<std::string>& args);     // tools/ckpt.cc
 int GraphCommand(const std::vector<std::string>& args);    // tools/graph.cc
+int RecordsCommand(const std::vector<std::string>& args);  // tools/records.cc
 
 // --verbose (any command): ReportError adds the status code, sluice_main the exit status and time.
 bool Verbose();

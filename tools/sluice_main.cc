@@ -96,6 +96,17 @@ constexpr Command kCommands[] = {
      "  data edges (labelled with the output index when not 0), control edges dashed:\n"
      "  sluice graph model.pb --dot | dot -Tsvg > model.svg",
      "draw a GraphDef as Graphviz dot", GraphCommand},
+    {"records",
+     "sluice records cat|count FILE... [--compression GZIP|ZLIB] [--skip-corrupt] [--raw]\n"
+     "       sluice records write OUTPUT (--csv FILE | --feature NAME=FILE.npy|NAME=@idx:FILE...)\n"
+     "                            [--compression GZIP|ZLIB]\n"
+     "  TFRecord files. cat: each record with its index, offset and size, an Example as its text\n"
+     "  proto (--raw: every record C-escaped); count: the records of each file. --skip-corrupt\n"
+     "  skips corrupt and truncated records (each reported with its file and offset) instead of\n"
+     "  failing. write: one Example per row of a CSV file (its header row names the features;\n"
+     "  a column of integers is int64, of numbers float, else bytes) or of .npy / IDX files (row i\n"
+     "  of each, flattened, is feature NAME of Example i; they must have the same rows).",
+     "print, count or write TFRecord files (Examples from CSV, .npy or IDX)", RecordsCommand},
 };
 
 void PrintUsage(std::FILE* out) {
