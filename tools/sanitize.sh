@@ -6,9 +6,9 @@
 #       packaging tests and the TensorFlow comparisons; see below). With --ci (what CI runs, to
 #       keep CI within its time on two cores): only the programs of CI_PROGRAMS below, the tests
 #       of the runtime, the file formats and every parser of outside bytes, the CLI, the kernels
-#       that index memory (array, conv, batch norm, every kernel's coverage test) and the fuzz
-#       corpora; the library-level tests (losses, layers, optimizers, ...) and the example
-#       trainings run in the plain build only.
+#       that index memory (array, conv, batch norm, scatter, segment, top-k, every kernel's
+#       coverage test) and the fuzz corpora; the library-level tests (losses, layers, optimizers,
+#       ...) and the example trainings run in the plain build only.
 #   tools/sanitize.sh thread [ctest arguments...]    ThreadSanitizer (build-tsan/): the tests
 #       labelled "concurrency" (sessions, executor, variables, the stress test).
 #
@@ -37,8 +37,9 @@ readonly CI_PROGRAMS=(array_ops_test batch_norm_test checkpoint_crash_test cli_t
   concurrency_stress_test control_flow_test conv_ops_test core_test crc32c_test depthwise_conv_test
   device_placement_test env_test file_io_test function_test graph_mutation_test graph_passes_test
   hostile_graph_test idx_test kernel_coverage_test lrn_test meta_graph_test more_ops_test npy_test
-  record_io_test resource_variable_test saver_test session_run_contract_test session_test state_ops_test
-  summary_test table_test tensor_bundle_test tf1_graph_test)
+  parsing_ops_test record_io_test records_cli_test resource_variable_test saver_test scatter_ops_test
+  segment_ops_test session_run_contract_test session_test sparse_gradients_test state_ops_test summary_test
+  table_test tensor_bundle_test tf1_graph_test topk_test)
 log() { echo "[sanitize] $*"; }
 
 tools/setup.sh --no-build
