@@ -95,6 +95,11 @@ TEST(RecsysMetricsTest, DotScoresAndCosineSimilarity) {
   EXPECT_EQ((*similar)[1].first, 2);
   EXPECT_NEAR((*similar)[1].second, std::sqrt(0.5), 1e-6);
   EXPECT_EQ((*similar)[2].first, 1);  // similarity 0, tied with the zero row 4: the lower index
+  similar = recsys::MostSimilarByCosine(items, 2, 0, 2, {3});
+  ASSERT_OK(similar.status());
+  ASSERT_EQ(similar->size(), 2u);
+  EXPECT_EQ((*similar)[0].first, 2);
+  EXPECT_EQ((*similar)[1].first, 1);
   EXPECT_THAT(recsys::MostSimilarByCosine(items, 2, 5, 3).status().message(), HasSubstr("outside [0, 5)"));
   EXPECT_THAT(recsys::MostSimilarByCosine(items, 3, 0, 3).status().message(), HasSubstr("not rows of 3"));
 }

@@ -143,7 +143,8 @@ std::vector<float> DotScores(absl::Span<const float> query, absl::Span<const flo
 }
 
 StatusOr<std::vector<std::pair<int64_t, float>>> MostSimilarByCosine(absl::Span<const float> items, int64_t dim,
-                                                                     int64_t query, int k) {
+                                                                     int64_t query, int k,
+                                                                     const absl::flat_hash_set<int64_t>& exclude) {
   if (dim <= 0 || items.size() % dim != 0) {
     return errors::InvalidArgument("MostSimilarByCosine: ", items.size(), " values are not rows of ", dim);
   }
@@ -165,7 +166,9 @@ StatusOr<std::vector<std::pair<int64_t, float>>> MostSimilarByCosine(absl::Span<
     similarity[j] = static_cast<float>(s / (norm[j] * norm[query]));
   }
   std::vector<std::pair<int64_t, float>> out;
-  for (int64_t j : TopK(similarity, k, {query})) out.emplace_back(j, similarity[j]);
+  absl::flat_hash_set<int64_t> left_out = exclude;
+  left_out.insert(query);
+  for (int64_t j : TopK(similarity, k, left_out)) out.emplace_back(j, similarity[j]);
   return out;
 }
 

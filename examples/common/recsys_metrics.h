@@ -58,11 +58,12 @@ std::vector<float> DotScores(absl::Span<const float> query, absl::Span<const flo
                              absl::Span<const float> item_bias = {});
 
 // The k rows of `items` (row-major [n, dim]) most similar to row `query` by cosine similarity,
-// most similar first, the query itself left out (rows of norm 0 have similarity 0). Each entry
-// is (row, similarity). InvalidArgument for a query outside [0, n) or a size not a multiple of
+// most similar first, the query itself and the rows in `exclude` left out (rows of norm 0 have
+// similarity 0). Each entry is (row, similarity). InvalidArgument for a query outside [0, n) or a size not a multiple of
 // dim.
 StatusOr<std::vector<std::pair<int64_t, float>>> MostSimilarByCosine(absl::Span<const float> items, int64_t dim,
-                                                                     int64_t query, int k);
+                                                                     int64_t query, int k,
+                                                                     const absl::flat_hash_set<int64_t>& exclude = {});
 
 }  // namespace recsys
 }  // namespace sluice

@@ -23,7 +23,7 @@
 // movie not rated in training, NDCG@10, precision@10 and recall@10, "strict" (relevant: the
 // user's validation movies rated >= 4) and "normal" (relevant: all the user's validation
 // movies), per user then averaged; the 10 movies whose embeddings are most similar (cosine) to
-// "Toy Story (1995)"'s. It saves a train::Saver checkpoint, restores it into a new session and
+// "Toy Story (1995)"'s (among the movies with at least 20 training ratings). It saves a train::Saver checkpoint, restores it into a new session and
 // prints the top 10 movies for --user from the restored model. The last line is
 // `val_rmse=X.XXXX`.
 #include <algorithm>
@@ -52,6 +52,9 @@ namespace {
 
 constexpr int kTopK = 10;
 constexpr int64_t kEvalBatch = 8192;
+// Movies with fewer training ratings keep embeddings close to their random start; the similar
+// movies are chosen among the others.
+constexpr int64_t kMinRatingsForSimilar = 20;
 
 struct Flags {
   std::string model = "mf";
@@ -480,9 +483,16 @@ int Main(int argc, char** argv) {
   const int64_t toy_story = data.MovieIndex("Toy Story (1995)");
   if (toy_story >= 0) {
     SLUICE_CHECK_OK(session.Run({}, {model.movie_embedding.value()}, {}, &out));
-    auto similar = recsys::MostSimilarByCosine(out[0].flat<float>(), flags.dim, toy_story, kTopK);
+    std::vector<int64_t> movie_count(data.num_movies(), 0);
+    for (int64_t i : split.train) ++movie_count[data.movie[i]];
+    absl::flat_hash_set<int64_t> rare;
+    for (int64_t j = 0; j < data.num_movies(); ++j) {
+      if (movie_count[j] < kMinRatingsForSimilar) rare.insert(j);
+    }
+    auto similar = recsys::MostSimilarByCosine(out[0].flat<float>(), flags.dim, toy_story, kTopK, rare);
     if (!similar.ok()) return Fail(similar.status());
-    std::printf("most similar to Toy Story (1995) by %s embedding (cosine):\n", flags.model.c_str());
+    std::printf("most similar to Toy Story (1995) by %s embedding (cosine; movies with >= %lld ratings):\n",
+                flags.model.c_str(), static_cast<long long>(kMinRatingsForSimilar));
     for (const auto& [j, sim] : *similar) std::printf("  %.3f  %s\n", sim, data.movies[j].title.c_str());
   }
 
