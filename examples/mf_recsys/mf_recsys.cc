@@ -52,6 +52,7 @@ namespace {
 
 constexpr int kTopK = 10;
 constexpr int64_t kEvalBatch = 8192;
+constexpr int64_t kDnnEvalBatch = 1024;  // each row with its own history
 // Movies with fewer training ratings keep embeddings close to their random start; the similar
 // movies are chosen among the others.
 constexpr int64_t kMinRatingsForSimilar = 20;
@@ -65,6 +66,7 @@ struct Flags {
   float lr = -1;
   int64_t dim = 16;
   float l2 = -1;
+  float decay_rate = -1;  // the learning rate times this after each epoch; -1: the model's default
   float dropout = 0.2f;
   int64_t hidden = 64;
   int64_t seed = 1;
@@ -95,6 +97,10 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     if ((v = value("--learning_rate")) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) continue;
     if ((v = value("--dim")) && absl::SimpleAtoi(v, &f->dim) && f->dim > 0) continue;
     if ((v = value("--l2")) && absl::SimpleAtof(v, &f->l2) && f->l2 >= 0) continue;
+    if ((v = value("--decay_rate")) && absl::SimpleAtof(v, &f->decay_rate) && f->decay_rate > 0 &&
+        f->decay_rate <= 1) {
+      continue;
+    }
     if ((v = value("--dropout")) && absl::SimpleAtof(v, &f->dropout) && f->dropout >= 0 && f->dropout < 1) continue;
     if ((v = value("--hidden")) && absl::SimpleAtoi(v, &f->hidden) && f->hidden > 0) continue;
     if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
@@ -107,6 +113,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
   if (f->epochs < 0) f->epochs = mf ? 12 : dnn ? 10 : 12;
   if (f->lr < 0) f->lr = mf ? 5e-3f : dnn ? 1e-3f : 5e-3f;
   if (f->l2 < 0) f->l2 = mf ? 0.1f : dnn ? 0.05f : 0.1f;
+  if (f->decay_rate < 0) f->decay_rate = dnn ? 0.7f : 1.0f;
   return true;
 }
 
@@ -212,7 +219,9 @@ Model BuildDnn(const Scope& root, const Inputs& in, const MovieLens& data, const
                                    ops::Squeeze(s, Lookup(s, user_bias, in.user), {1}) +
                                    ops::Squeeze(s, Lookup(s, m.movie_bias, in.movie), {1}) + global_bias.value());
   auto mse = ops::Mean(s, ops::Square(s, m.prediction - in.rating), {0});
-  m.loss = mse + ops::Const(s, 0.5f * f.l2 / f.batch) * (SquaredSum(s, ue) + SquaredSum(s, me) + SquaredSum(s, history));
+  auto ub = Lookup(s, user_bias, in.user), mb = Lookup(s, m.movie_bias, in.movie);
+  m.loss = mse + ops::Const(s, 0.5f * f.l2 / f.batch) * (SquaredSum(s, ue) + SquaredSum(s, me) + SquaredSum(s, history) +
+                                                         SquaredSum(s, ub) + SquaredSum(s, mb));
   return m;
 }
 
@@ -254,7 +263,8 @@ class Feeder {
   Feeder(const Inputs& in, const MovieLens& data, const std::vector<std::vector<int64_t>>& history, bool dnn)
       : in_(in), data_(data), history_(history), dnn_(dnn) {}
 
-  // Feeds for the ratings `idx` (indices into data), with the training flag.
+  // Feeds for the ratings `idx` (indices into data), with the training flag; each row's history
+  // leaves out the row's movie.
   std::vector<std::pair<Output, Tensor>> ForRatings(const std::vector<int64_t>& idx, bool training) const {
     std::vector<int64_t> users, movies;
     std::vector<float> ratings;
@@ -263,38 +273,53 @@ class Feeder {
       movies.push_back(data_.movie[i]);
       ratings.push_back(data_.rating[i]);
     }
-    return Feeds(users, movies, ratings, training);
+    return Feeds(users, movies, ratings, training, /*leave_one_out=*/true);
   }
 
-  // Feeds for `user` and every movie (ratings 0: not used).
+  // Feeds for `user` and every movie (ratings 0: not used), with the user's whole history.
   std::vector<std::pair<Output, Tensor>> ForAllMovies(int64_t user) const {
     std::vector<int64_t> users(data_.num_movies(), user), movies(data_.num_movies());
     std::iota(movies.begin(), movies.end(), 0);
-    return Feeds(users, movies, std::vector<float>(users.size(), 0.0f), false);
+    return Feeds(users, movies, std::vector<float>(users.size(), 0.0f), false, /*leave_one_out=*/false);
   }
 
  private:
   std::vector<std::pair<Output, Tensor>> Feeds(const std::vector<int64_t>& users, const std::vector<int64_t>& movies,
-                                               const std::vector<float>& ratings, bool training) const {
+                                               const std::vector<float>& ratings, bool training,
+                                               bool leave_one_out) const {
     std::vector<std::pair<Output, Tensor>> feeds = {{in_.user, Int64Tensor(users)},
                                                     {in_.movie, Int64Tensor(movies)},
                                                     {in_.rating, FloatTensor(ratings)},
                                                     {in_.training, Tensor::Scalar(training)}};
     if (!dnn_) return feeds;
-    // One segment per distinct user of the batch, in order of appearance.
-    absl::flat_hash_map<int64_t, int64_t> segment_of;
     std::vector<int64_t> hist_ids, hist_segment, row_segment;
-    for (int64_t u : users) {
-      auto [it, added] = segment_of.emplace(u, static_cast<int64_t>(segment_of.size()));
-      if (added) {
-        hist_ids.insert(hist_ids.end(), history_[u].begin(), history_[u].end());
-        hist_segment.insert(hist_segment.end(), history_[u].size(), it->second);
+    int64_t num_segments = 0;
+    if (leave_one_out) {
+      // A segment per row: the user's training movies but the row's own, so that training sees
+      // the movie it predicts outside the history, as validation does.
+      for (size_t r = 0; r < users.size(); ++r) {
+        for (int64_t j : history_[users[r]]) {
+          if (j == movies[r]) continue;
+          hist_ids.push_back(j);
+          hist_segment.push_back(num_segments);
+        }
+        row_segment.push_back(num_segments++);
       }
-      row_segment.push_back(it->second);
+    } else {
+      // A segment per distinct user, in order of appearance.
+      absl::flat_hash_map<int64_t, int64_t> segment_of;
+      for (int64_t u : users) {
+        auto [it, added] = segment_of.emplace(u, num_segments);
+        if (added) {
+          hist_ids.insert(hist_ids.end(), history_[u].begin(), history_[u].end());
+          hist_segment.insert(hist_segment.end(), history_[u].size(), num_segments++);
+        }
+        row_segment.push_back(it->second);
+      }
     }
     feeds.push_back({in_.hist_ids, Int64Tensor(hist_ids)});
     feeds.push_back({in_.hist_segment, Int64Tensor(hist_segment)});
-    feeds.push_back({in_.num_segments, Tensor::Scalar(static_cast<int64_t>(segment_of.size()))});
+    feeds.push_back({in_.num_segments, Tensor::Scalar(num_segments)});
     feeds.push_back({in_.row_segment, Int64Tensor(row_segment)});
     return feeds;
   }
@@ -372,7 +397,13 @@ int Main(int argc, char** argv) {
                 : dnn                ? BuildDnn(root, in, data, genres, years, global_mean, flags)
                                      : BuildFm(root, in, data, genres, global_mean, flags);
   Variable global_step = train::CreateGlobalStep(root);
-  Operation train_op = train::AdamOptimizer(flags.lr).Minimize(root, model.loss, {}, &global_step);
+  const int64_t steps_per_epoch = (static_cast<int64_t>(split.train.size()) + flags.batch - 1) / flags.batch;
+  train::Hyperparameter lr = flags.lr;
+  if (flags.decay_rate < 1) {
+    lr = train::ExponentialDecay(root, flags.lr, global_step.value(), steps_per_epoch, flags.decay_rate,
+                                 /*staircase=*/true);
+  }
+  Operation train_op = train::AdamOptimizer(lr).Minimize(root, model.loss, {}, &global_step);
   Operation init = ops::GlobalVariablesInitializer(root);
   train::Saver saver(root);  // after the optimizer: its slots are saved too
   if (!root.ok()) return Fail(root.status());
@@ -383,12 +414,13 @@ int Main(int argc, char** argv) {
   SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
   const Feeder feeder(in, data, history, dnn);
 
-  // Predictions for the ratings `idx`, in batches (grouped by user, as `idx` is sorted).
+  // Predictions for the ratings `idx`, in batches.
   auto predict = [&](Session& sess, const std::vector<int64_t>& idx) {
     std::vector<float> pred;
     pred.reserve(idx.size());
-    for (size_t begin = 0; begin < idx.size(); begin += kEvalBatch) {
-      std::vector<int64_t> part(idx.begin() + begin, idx.begin() + std::min(idx.size(), begin + kEvalBatch));
+    const size_t batch = dnn ? kDnnEvalBatch : kEvalBatch;
+    for (size_t begin = 0; begin < idx.size(); begin += batch) {
+      std::vector<int64_t> part(idx.begin() + begin, idx.begin() + std::min(idx.size(), begin + batch));
       std::vector<Tensor> result;
       SLUICE_CHECK_OK(sess.Run(feeder.ForRatings(part, false), {model.prediction}, {}, &result));
       pred.insert(pred.end(), result[0].flat<float>().begin(), result[0].flat<float>().end());
@@ -409,7 +441,6 @@ int Main(int argc, char** argv) {
   std::vector<int64_t> order = split.train;
   std::mt19937_64 rng(flags.seed);
   const int64_t n = static_cast<int64_t>(order.size());
-  const int64_t steps_per_epoch = (n + flags.batch - 1) / flags.batch;
   int64_t step = 0;
   bool stopped = false;
   double val_rmse = rmse(predict(session, split.validation), val_truth);
