@@ -548,21 +548,22 @@ Result RunMfRecsys(const std::string& cwd, const std::string& args) {
 }
 
 // CI's short mode of each model on the real data: 300 steps of batch 128 (under half an epoch)
-// take the validation RMSE from the global mean's (about 1.06) well below it; the checkpoint is
-// saved, restored and recommends.
+// take the validation RMSE from the global mean's (1.063) well below it (seed 1: mf 0.946, dnn
+// 0.952, fm 0.908); the checkpoint is saved, restored and recommends. The ranking metrics are
+// those of the first 100 users (all 672 take the dnn about 10 s).
 TEST(ExamplesTest, MfRecsysShortModeLearns) {
   if (!HaveMovieLens()) GTEST_SKIP() << "MovieLens not in data/ml-latest-small (tools/setup.sh copies it)";
   test::TempDir tmp("examples");
   ASSERT_FALSE(tmp.path().empty());
   for (const char* model : {"mf", "dnn", "fm"}) {
     SCOPED_TRACE(model);
-    Result r = RunMfRecsys(tmp.path(), absl::StrCat("--model ", model, " --max_steps 300 --checkpoint_dir ckpt_", model));
+    Result r = RunMfRecsys(tmp.path(), absl::StrCat("--model ", model, " --max_steps 300 --rank_users 100 --checkpoint_dir ckpt_", model));
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     const double baseline = ValueAfter(r.out, "): val_rmse ");
     const double val_rmse = ValueAfter(r.out, "val_rmse=");
     EXPECT_GT(baseline, 1.0) << r.out;
     EXPECT_GT(val_rmse, 0) << r.out;
-    EXPECT_LT(val_rmse, 0.96) << r.out;
+    EXPECT_LT(val_rmse, 0.98) << r.out;
     EXPECT_THAT(r.out, HasSubstr("(stopped by --max_steps)  300 steps  train_rmse ")) << r.out;
     EXPECT_GT(ValueAfter(r.out, " auc "), 0.6) << r.out;
     EXPECT_THAT(r.out, HasSubstr("most similar to Toy Story (1995)")) << r.out;
