@@ -24,14 +24,14 @@
 // leaves out the movie it rates (validation movies are never in the history). The seed fixes
 // the split, the initial values, dropout and the batch order.
 //
-// Prints per epoch the training RMSE (of a fixed sample of 10 000 training ratings) and the
-// validation RMSE and the seconds the epoch took; then on the
-// validation set RMSE, MAE, ROC AUC (ratings >= 4 positive), and, ranking for each user every
-// movie not rated in training, NDCG@10, precision@10 and recall@10, "strict" (relevant: the
-// user's validation movies rated >= 4) and "normal" (relevant: all the user's validation
-// movies), per user then averaged; the 10 movies whose embeddings are most similar (cosine) to
-// "Toy Story (1995)"'s (among the movies with at least 20 training ratings). It saves a train::Saver checkpoint, restores it into a new session and
-// prints the top 10 movies for --user from the restored model. The last line is
+// Prints per epoch the training RMSE (of a fixed sample of 10 000 training ratings), the
+// validation RMSE and the seconds the epoch took; then on the validation set RMSE, MAE, ROC AUC
+// (ratings >= 4 positive), and, ranking for each user every movie not rated in training,
+// NDCG@10, precision@10 and recall@10, "strict" (relevant: the user's validation movies rated
+// >= 4) and "normal" (relevant: all the user's validation movies), per user then averaged; the
+// 10 movies whose embeddings are most similar (cosine) to "Toy Story (1995)"'s (among the movies
+// with at least 20 training ratings). It saves a train::Saver checkpoint, restores it into a new
+// session and prints the top 10 movies for --user from the restored model. The last line is
 // `val_rmse=X.XXXX`.
 #include <algorithm>
 #include <chrono>
@@ -158,10 +158,23 @@ Output MeanPooledHistory(const Scope& scope, const Output& table, const Output& 
   return ops::GatherV2(scope, means, row_segment, ops::Const(scope, int64_t{0}));
 }
 
+// Each segment's history embeddings weighted by the user's ratings of them, centred (w = rating
+// - the global mean), summed and divided by the segment's count: the "sum" combiner of
+// tf.nn.embedding_lookup_sparse with sp_weights w / count. Like MeanPooledHistory, one function
+// for ops::EmbeddingLookupSparse to replace.
+Output RatingWeightedHistory(const Scope& scope, const Output& table, const Output& hist_ids,
+                             const Output& hist_weights, const Output& hist_segment, const Output& num_segments,
+                             const Output& row_segment) {
+  auto embedded = ops::GatherV2(scope, table, hist_ids, ops::Const(scope, int64_t{0}));
+  auto weighted = ops::Mul(scope, embedded, ops::ExpandDims(scope, hist_weights, ops::Const(scope, 1)));
+  auto sums = ops::UnsortedSegmentSum(scope, weighted, hist_segment, num_segments);
+  return ops::GatherV2(scope, sums, row_segment, ops::Const(scope, int64_t{0}));
+}
+
 // The graph's inputs. The history inputs are used by the dnn model only.
 struct Inputs {
   Output user, movie, rating, training;
-  Output hist_ids, hist_segment, num_segments, row_segment;
+  Output hist_ids, hist_weights, hist_segment, num_segments, row_segment;
 };
 
 struct Model {
@@ -190,7 +203,8 @@ Model BuildMf(const Scope& root, const Inputs& in, const MovieLens& data, float 
   Variable global_bias(s.WithOpName("global_bias"), TensorShape{1}, init::Constant(global_mean));
   auto ue = Lookup(s, m.user_embedding, in.user), me = Lookup(s, m.movie_embedding, in.movie);
   m.prediction = ops::Identity(root.WithOpName("prediction"),
-                               ops::Sum(s, ops::Mul(s, ue, me), {1}) + ops::Squeeze(s, Lookup(s, user_bias, in.user), {1}) +
+                               ops::Sum(s, ops::Mul(s, ue, me), {1}) +
+                                   ops::Squeeze(s, Lookup(s, user_bias, in.user), {1}) +
                                    ops::Squeeze(s, Lookup(s, m.movie_bias, in.movie), {1}) + global_bias.value());
   auto mse = ops::Mean(s, ops::Square(s, m.prediction - in.rating), {0});
   m.loss = mse + ops::Const(s, 0.5f * f.l2 / f.batch) * (SquaredSum(s, ue) + SquaredSum(s, me));
@@ -217,8 +231,12 @@ Model BuildDnn(const Scope& root, const Inputs& in, const MovieLens& data, const
                                    in.hist_segment, in.num_segments, in.row_segment);
   auto movie_genres = ops::GatherV2(s, ops::Const(s.WithOpName("genres"), genres), in.movie, zero);
   auto movie_year = ops::GatherV2(s, ops::Const(s.WithOpName("years"), years), in.movie, zero);
-  auto user_part = ue + history;
-  auto x = ops::ConcatV2(s, {ue, history, me, movie_genres, movie_year}, ops::Const(s, 1));
+  Variable rated_embedding(s.WithOpName("rated_embedding"), TensorShape{data.num_movies(), d},
+                           init::RandomNormal(0.0f, 0.1f, seed + 8));
+  auto rated = RatingWeightedHistory(s.NewSubScope("rated"), rated_embedding.value(), in.hist_ids, in.hist_weights,
+                                     in.hist_segment, in.num_segments, in.row_segment);
+  auto user_part = ue + history + rated;
+  auto x = ops::ConcatV2(s, {ue, history, rated, me, movie_genres, movie_year}, ops::Const(s, 1));
   auto h = layers::Dense(s.NewSubScope("dense1"), x, f.hidden, ops::Relu, init::GlorotUniform(seed + 3));
   h = layers::Dropout(s.NewSubScope("dropout1"), h, f.dropout, in.training, seed + 4);
   h = layers::Dense(s.NewSubScope("dense2"), h, f.hidden / 2, ops::Relu, init::GlorotUniform(seed + 5));
@@ -230,7 +248,8 @@ Model BuildDnn(const Scope& root, const Inputs& in, const MovieLens& data, const
                                    ops::Squeeze(s, Lookup(s, m.movie_bias, in.movie), {1}) + global_bias.value());
   auto mse = ops::Mean(s, ops::Square(s, m.prediction - in.rating), {0});
   auto ub = Lookup(s, user_bias, in.user), mb = Lookup(s, m.movie_bias, in.movie);
-  m.loss = mse + ops::Const(s, 0.5f * f.l2 / f.batch) * (SquaredSum(s, ue) + SquaredSum(s, me) + SquaredSum(s, history) +
+  m.loss = mse + ops::Const(s, 0.5f * f.l2 / f.batch) * (SquaredSum(s, ue) + SquaredSum(s, me) +
+                                                         SquaredSum(s, history) + SquaredSum(s, rated) +
                                                          SquaredSum(s, ub) + SquaredSum(s, mb));
   return m;
 }
@@ -270,8 +289,10 @@ Model BuildFm(const Scope& root, const Inputs& in, const MovieLens& data, const 
 // What one batch feeds: the rows' users, movies and ratings and (dnn) the users' histories.
 class Feeder {
  public:
-  Feeder(const Inputs& in, const MovieLens& data, const std::vector<std::vector<int64_t>>& history, bool dnn)
-      : in_(in), data_(data), history_(history), dnn_(dnn) {}
+  // history[u]: the training ratings of user u (indices into data).
+  Feeder(const Inputs& in, const MovieLens& data, const std::vector<std::vector<int64_t>>& history, float global_mean,
+         bool dnn)
+      : in_(in), data_(data), history_(history), global_mean_(global_mean), dnn_(dnn) {}
 
   // Feeds for the ratings `idx` (indices into data), with the training flag; each row's history
   // leaves out the row's movie.
@@ -303,31 +324,36 @@ class Feeder {
                                                     {in_.training, Tensor::Scalar(training)}};
     if (!dnn_) return feeds;
     std::vector<int64_t> hist_ids, hist_segment, row_segment;
+    std::vector<float> hist_weights;
     int64_t num_segments = 0;
+    // The ratings `ratings` of a segment: their movies, and their centred ratings over the count.
+    auto add_segment = [&](const std::vector<int64_t>& ratings, int64_t movie_left_out) {
+      const size_t first = hist_ids.size();
+      for (int64_t i : ratings) {
+        if (data_.movie[i] == movie_left_out) continue;
+        hist_ids.push_back(data_.movie[i]);
+        hist_weights.push_back(data_.rating[i] - global_mean_);
+        hist_segment.push_back(num_segments);
+      }
+      const float count = static_cast<float>(std::max<size_t>(hist_ids.size() - first, 1));
+      for (size_t j = first; j < hist_ids.size(); ++j) hist_weights[j] /= count;
+      return num_segments++;
+    };
     if (leave_one_out) {
       // A segment per row: the user's training movies but the row's own, so that training sees
       // the movie it predicts outside the history, as validation does.
-      for (size_t r = 0; r < users.size(); ++r) {
-        for (int64_t j : history_[users[r]]) {
-          if (j == movies[r]) continue;
-          hist_ids.push_back(j);
-          hist_segment.push_back(num_segments);
-        }
-        row_segment.push_back(num_segments++);
-      }
+      for (size_t r = 0; r < users.size(); ++r) row_segment.push_back(add_segment(history_[users[r]], movies[r]));
     } else {
       // A segment per distinct user, in order of appearance.
       absl::flat_hash_map<int64_t, int64_t> segment_of;
       for (int64_t u : users) {
         auto [it, added] = segment_of.emplace(u, num_segments);
-        if (added) {
-          hist_ids.insert(hist_ids.end(), history_[u].begin(), history_[u].end());
-          hist_segment.insert(hist_segment.end(), history_[u].size(), num_segments++);
-        }
+        if (added) add_segment(history_[u], -1);
         row_segment.push_back(it->second);
       }
     }
     feeds.push_back({in_.hist_ids, Int64Tensor(hist_ids)});
+    feeds.push_back({in_.hist_weights, FloatTensor(hist_weights)});
     feeds.push_back({in_.hist_segment, Int64Tensor(hist_segment)});
     feeds.push_back({in_.num_segments, Tensor::Scalar(num_segments)});
     feeds.push_back({in_.row_segment, Int64Tensor(row_segment)});
@@ -337,6 +363,7 @@ class Feeder {
   const Inputs& in_;
   const MovieLens& data_;
   const std::vector<std::vector<int64_t>>& history_;
+  float global_mean_;
   bool dnn_;
 };
 
@@ -371,10 +398,10 @@ int Main(int argc, char** argv) {
   double rating_sum = 0;
   for (int64_t i : split.train) rating_sum += data.rating[i];
   const float global_mean = static_cast<float>(rating_sum / split.train.size());
-  std::vector<std::vector<int64_t>> history(data.num_users());  // training movies per user
+  std::vector<std::vector<int64_t>> history(data.num_users());  // training ratings per user
   std::vector<absl::flat_hash_set<int64_t>> rated(data.num_users());
   for (int64_t i : split.train) {
-    history[data.user[i]].push_back(data.movie[i]);
+    history[data.user[i]].push_back(i);
     rated[data.user[i]].insert(data.movie[i]);
   }
   // Movie features: genres multi-hot (fm: normalized to sum 1) and the year, scaled.
@@ -399,6 +426,7 @@ int Main(int argc, char** argv) {
   const bool dnn = flags.model == "dnn";
   if (dnn) {
     in.hist_ids = ops::Placeholder(root.WithOpName("history_ids"), DT_INT64, {-1});
+    in.hist_weights = ops::Placeholder(root.WithOpName("history_weights"), DT_FLOAT, {-1});
     in.hist_segment = ops::Placeholder(root.WithOpName("history_segment"), DT_INT64, {-1});
     in.num_segments = ops::Placeholder(root.WithOpName("num_segments"), DT_INT64, TensorShape{});
     in.row_segment = ops::Placeholder(root.WithOpName("row_segment"), DT_INT64, {-1});
@@ -422,7 +450,7 @@ int Main(int argc, char** argv) {
   Session session(root);
   std::vector<Tensor> out;
   SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
-  const Feeder feeder(in, data, history, dnn);
+  const Feeder feeder(in, data, history, global_mean, dnn);
 
   // Predictions for the ratings `idx`, in batches.
   auto predict = [&](Session& sess, const std::vector<int64_t>& idx) {
@@ -491,8 +519,8 @@ int Main(int argc, char** argv) {
   auto score_all = [&](Session& sess, int64_t user) -> std::vector<float> {
     std::vector<Tensor> result;
     if (flags.model == "mf") {
-      SLUICE_CHECK_OK(sess.Run({}, {model.user_embedding.value(), model.movie_embedding.value(), model.movie_bias.value()},
-                               {}, &result));
+      SLUICE_CHECK_OK(sess.Run(
+          {}, {model.user_embedding.value(), model.movie_embedding.value(), model.movie_bias.value()}, {}, &result));
       absl::Span<const float> users = result[0].flat<float>();
       return recsys::DotScores(users.subspan(user * flags.dim, flags.dim), result[1].flat<float>(), flags.dim,
                                result[2].flat<float>());
