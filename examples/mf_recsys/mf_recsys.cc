@@ -2,9 +2,10 @@
 // 100 004 ratings), three models over the same seeded 90/10 per-user split:
 //
 //   mf:  matrix factorization, u_i . m_j + b_u + b_m + b_global, L2 on the looked-up embeddings
-//   dnn: user embedding and the mean-pooled embeddings of the user's rated movies, movie
-//        embedding, its genres (multi-hot) and year -> dense ReLU -> dropout -> dense ReLU ->
-//        dropout -> rating (plus the biases and the dot product of the user and movie parts)
+//   dnn: user embedding, the mean-pooled embeddings of the user's rated movies and their
+//        embeddings (a second table) weighted by the user's centred ratings, movie embedding,
+//        its genres (multi-hot) and year -> dense ReLU -> dropout -> dense ReLU -> dropout ->
+//        rating (plus the biases and the dot product of the user and movie parts)
 //   fm:  a factorization machine over one-hot user, one-hot movie and the movie's genres
 //        (normalized to sum 1): w0 + sum w_i x_i + sum_{i<j} <v_i, v_j> x_i x_j
 //
