@@ -17,9 +17,10 @@
 //       random normal (stddev 1), loss mean squared error + 0.01 * 0.5 * (|u|^2 + |m|^2) / 128 of
 //       the batch's embeddings, Adam 1e-3, batch 128 in data order (the mf_epoch of
 //       bench/tf_anchor.py and ../shared/bench/torch_anchor.py); prints mf_epoch_s.
-// mf_dnn: one epoch of examples/mf_recsys's dnn model (without its rating-weighted history) on
-//       the same kind of synthetic data, each movie with 20 random genres (each with probability
-//       0.1) and a year in [0, 1), each user's history the movies of their ratings: [user emb, mean of the history's embeddings, movie
+// mf_dnn: one epoch of a smaller form of examples/mf_recsys's dnn model (no rating-weighted
+//       history, narrower layers, less dropout) on the same kind of synthetic data, each movie
+//       with 20 random genres (each with probability 0.1) and a year in [0, 1), each user's
+//       history the movies of their ratings: [user emb, mean of the history's embeddings, movie
 //       emb, genres, year] -> dense 64 ReLU -> dropout 0.2 -> dense 32 ReLU -> dropout 0.2 ->
 //       dense 1, plus (user emb + history) . movie emb + b_u + b_m + b_global; dim 16, embeddings
 //       random normal (stddev 0.1), dense kernels Glorot uniform, loss mean squared error +

@@ -180,8 +180,9 @@ def mf_epoch(_):
 
 
 def mf_dnn_epoch(_):
-    # examples/mf_recsys's dnn model without its rating-weighted history (sluice_bench mf_dnn):
-    # 100k synthetic ratings of 671 users and 9125 movies with 20 random genres and a year each;
+    # a smaller form of examples/mf_recsys's dnn model (sluice_bench mf_dnn): no rating-weighted
+    # history, narrower layers, less dropout; 100k synthetic ratings of 671 users and 9125
+    # movies with 20 random genres and a year each;
     # each user's history is the movies of their ratings, mean-pooled with
     # embedding_lookup_sparse. [user emb, history, movie emb, genres, year] -> dense 64 relu ->
     # dropout 0.2 -> dense 32 relu -> dropout 0.2 -> dense 1, plus (user emb + history) . movie

@@ -14,7 +14,7 @@
 //   mf_recsys [--model mf|dnn|fm] [--data DIR (default: the repository's data/ml-latest-small)]
 //             [--epochs N] [--max_steps N (stop after N steps; 0: no limit)] [--batch_size 128]
 //             [--learning_rate X] [--decay_rate R (learning rate times R after each epoch; 1)]
-//             [--dim 16] [--l2 X] [--dropout 0.3 (dnn)] [--hidden 64 (dnn: then hidden / 2)]
+//             [--dim 16] [--l2 X] [--dropout 0.5 (dnn)] [--hidden 128 (dnn: then hidden / 2)]
 //             [--seed 1] [--user 1 (userId to recommend for)] [--rank_users N (the ranking
 //             metrics of the first N users only; 0: all)]
 //             [--checkpoint_dir DIR (default mf_recsys_ckpt)]
@@ -76,8 +76,8 @@ struct Flags {
   int64_t dim = 16;
   float l2 = -1;
   float decay_rate = -1;  // the learning rate times this after each epoch; -1: the model's default
-  float dropout = 0.3f;
-  int64_t hidden = 64;
+  float dropout = 0.5f;
+  int64_t hidden = 128;
   int64_t seed = 1;
   int64_t user = 1;
   int64_t rank_users = 0;  // rank for the first N users only; 0: all
@@ -392,6 +392,9 @@ int Main(int argc, char** argv) {
   const int64_t user_index = data.UserIndex(flags.user);
   if (user_index < 0) return Fail(errors::InvalidArgument("--user ", flags.user, " has no ratings in ", flags.data));
   const RatingSplit split = SplitPerUser(data, 0.1, static_cast<uint64_t>(flags.seed));
+  if (split.validation.empty()) {
+    return Fail(errors::InvalidArgument(flags.data, ": too few ratings per user to hold 10% out for validation"));
+  }
   std::printf("%lld users, %lld movies, %lld ratings: %zu for training, %zu for validation\n",
               static_cast<long long>(data.num_users()), static_cast<long long>(data.num_movies()),
               static_cast<long long>(data.num_ratings()), split.train.size(), split.validation.size());
