@@ -16,8 +16,8 @@ workloads=()
 for arg in "$@"; do
   case "$arg" in
     --update-docs) update_docs=1 ;;
-    mlp|tiny|lenet|autoencoder|mf) workloads+=("$arg") ;;
-    *) echo "usage: bench/side_by_side.sh [--update-docs] [mlp|tiny|lenet|autoencoder|mf ...]" >&2; exit 2 ;;
+    mlp|tiny|lenet|autoencoder|mf|mf_dnn) workloads+=("$arg") ;;
+    *) echo "usage: bench/side_by_side.sh [--update-docs] [mlp|tiny|lenet|autoencoder|mf|mf_dnn ...]" >&2; exit 2 ;;
   esac
 done
 ((${#workloads[@]})) || workloads=(mlp tiny)
@@ -39,19 +39,24 @@ if [[ " ${workloads[*]} " == *" lenet "* ]]; then
   build/bin/conv_probe | sed -n 's/^lenet_100_steps_floor_s /floor_lenet_100_steps_s /p' >> "$out/floor"
 fi
 echo "[side_by_side] sluice" >&2
-# sluice_bench has the workloads whose ops sluice has (mlp, lenet, tiny so far); the others show n/a.
+# sluice_bench has the workloads whose ops sluice has (all but autoencoder so far); the others show n/a.
 sluice_workloads=()
-for w in "${workloads[@]}"; do [[ $w == mlp || $w == lenet || $w == tiny ]] && sluice_workloads+=("$w"); done
+for w in "${workloads[@]}"; do [[ $w != autoencoder ]] && sluice_workloads+=("$w"); done
 : > "$out/sluice"
 ((${#sluice_workloads[@]} == 0)) || build/bin/sluice_bench --data "$data" "${sluice_workloads[@]}" > "$out/sluice"
 echo "[side_by_side] tensorflow" >&2
 "$venv/bin/python" bench/tf_anchor.py "$data" "${workloads[@]}" 2>/dev/null > "$out/tf"
+# The PyTorch anchor has no mf_dnn (its column shows nothing there).
+torch_workloads=()
+for w in "${workloads[@]}"; do [[ $w != mf_dnn ]] && torch_workloads+=("$w"); done
 echo "[side_by_side] pytorch (PyPI)" >&2
-"$venv/bin/python" "$anchor" "$data" "${workloads[@]}" > "$out/torch"
+: > "$out/torch"
+((${#torch_workloads[@]} == 0)) || "$venv/bin/python" "$anchor" "$data" "${torch_workloads[@]}" > "$out/torch"
 debian_torch=0
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "[side_by_side] pytorch (Debian)" >&2
-  /usr/bin/python3 "$anchor" "$data" "${workloads[@]}" > "$out/torch_debian"
+  : > "$out/torch_debian"
+  ((${#torch_workloads[@]} == 0)) || /usr/bin/python3 "$anchor" "$data" "${torch_workloads[@]}" > "$out/torch_debian"
   debian_torch=1
 fi
 
@@ -73,7 +78,7 @@ table() {
   for w in "${workloads[@]}"; do
     case "$w" in
       mlp) names=mlp_epoch_s ;; tiny) names="tiny_run_us tiny_callable_us" ;; lenet) names=lenet_100_steps_s ;;
-      autoencoder) names=autoencoder_epoch_s ;; mf) names=mf_epoch_s ;;
+      autoencoder) names=autoencoder_epoch_s ;; mf) names=mf_epoch_s ;; mf_dnn) names=mf_dnn_epoch_s ;;
     esac
     for name in $names; do
     s=$(value "$name" "$out/sluice")

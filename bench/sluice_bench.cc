@@ -1,7 +1,8 @@
 // End-to-end workload benchmarks, the sluice side of ../shared/bench/torch_anchor.py: the same
 // workloads and shapes, printed as `name value unit` lines with the anchor's names.
 //
-//   sluice_bench [--data DIR] [--intra-op-threads N] [workload...]     workloads: mlp lenet tiny (default: all)
+//   sluice_bench [--data DIR] [--intra-op-threads N] [workload...]
+//       workloads: mlp lenet tiny mf mf_dnn (default: all)
 //
 // --intra-op-threads N sets SessionOptions::intra_op_threads (default 0: adapt to the load).
 //
@@ -11,10 +12,26 @@
 //       ReLU, max-pool 2x2, dense 1024 ReLU, dense 10; Glorot-uniform kernels, zero biases),
 //       softmax cross-entropy, batch 64, Adam 1e-4, batches in data order; prints
 //       lenet_100_steps_s (the training loop only).
+// mf:   one epoch of matrix factorization over 100 000 synthetic ratings (671 users, 9 125
+//       movies, ratings 0.5..5): u . m + b_u + b_m + b_global, embeddings dim 16 and biases
+//       random normal (stddev 1), loss mean squared error + 0.01 * 0.5 * (|u|^2 + |m|^2) / 128 of
+//       the batch's embeddings, Adam 1e-3, batch 128 in data order (the mf_epoch of
+//       bench/tf_anchor.py and ../shared/bench/torch_anchor.py); prints mf_epoch_s.
+// mf_dnn: one epoch of a smaller form of examples/mf_recsys's dnn model (no rating-weighted
+//       history, narrower layers, less dropout) on the same kind of synthetic data, each movie
+//       with 20 random genres (each with probability 0.1) and a year in [0, 1), each user's
+//       history the movies of their ratings: [user emb, mean of the history's embeddings, movie
+//       emb, genres, year] -> dense 64 ReLU -> dropout 0.2 -> dense 32 ReLU -> dropout 0.2 ->
+//       dense 1, plus (user emb + history) . movie emb + b_u + b_m + b_global; dim 16, embeddings
+//       random normal (stddev 0.1), dense kernels Glorot uniform, loss mean squared error +
+//       0.01 * 0.5 * (|u|^2 + |m|^2 + |history|^2) / 128, Adam 1e-3, batch 128 in data order (the
+//       mf_dnn_epoch of bench/tf_anchor.py); prints mf_dnn_epoch_s.
 // tiny: Session::Run of a cached plan for y = a * b + c on fed scalars; prints tiny_run_us, then
 // the same through a Callable (Session::MakeCallable); prints tiny_callable_us.
 #include <chrono>
 #include <cstdio>
+#include <numeric>
+#include <random>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -122,6 +139,147 @@ int LenetSteps(const std::string& data) {
   return 0;
 }
 
+// The synthetic ratings of the mf workloads: users, movies and ratings (0.5 .. 5 in halves).
+struct SyntheticRatings {
+  static constexpr int64_t kUsers = 671, kMovies = 9125, kRatings = 100000, kDim = 16, kBatch = 128;
+  std::vector<int64_t> users, movies;
+  std::vector<float> ratings;
+  SyntheticRatings() {
+    std::mt19937_64 rng(0);
+    std::uniform_int_distribution<int64_t> user(0, kUsers - 1), movie(0, kMovies - 1), rating(1, 10);
+    for (int64_t i = 0; i < kRatings; ++i) {
+      users.push_back(user(rng));
+      movies.push_back(movie(rng));
+      ratings.push_back(rating(rng) / 2.0f);
+    }
+  }
+};
+
+template <typename T>
+Tensor VectorTensor(DataType dtype, typename std::vector<T>::const_iterator begin, int64_t n) {
+  Tensor t(dtype, TensorShape{n});
+  std::copy(begin, begin + n, t.data<T>());
+  return t;
+}
+
+Output Rows0(const Scope& s, const Output& table, const Output& ids) {
+  return ops::GatherV2(s, table, ids, ops::Const(s, int64_t{0}));
+}
+
+int MfEpoch() {
+  using R = SyntheticRatings;
+  const R data;
+  Scope root = Scope::NewRootScope();
+  auto u = ops::Placeholder(root.WithOpName("u"), DT_INT64, {-1});
+  auto m = ops::Placeholder(root.WithOpName("m"), DT_INT64, {-1});
+  auto r = ops::Placeholder(root.WithOpName("r"), DT_FLOAT, {-1});
+  Variable users(root.WithOpName("U"), TensorShape{R::kUsers, R::kDim}, init::RandomNormal(0, 1, 1));
+  Variable movies(root.WithOpName("M"), TensorShape{R::kMovies, R::kDim}, init::RandomNormal(0, 1, 2));
+  Variable bu(root.WithOpName("bu"), TensorShape{R::kUsers, 1}, init::RandomNormal(0, 1, 3));
+  Variable bm(root.WithOpName("bm"), TensorShape{R::kMovies, 1}, init::RandomNormal(0, 1, 4));
+  Variable bg(root.WithOpName("bg"), TensorShape{1}, init::Zeros());
+  auto ue = Rows0(root, users.value(), u), me = Rows0(root, movies.value(), m);
+  auto pred = ops::Sum(root, ue * me, {1}) + ops::Squeeze(root, Rows0(root, bu.value(), u), {1}) +
+              ops::Squeeze(root, Rows0(root, bm.value(), m), {1}) + bg.value();
+  auto loss = ops::Mean(root, ops::Square(root, pred - r), {0}) +
+              ops::Const(root, 0.01f * 0.5f / R::kBatch) *
+                  (ops::Sum(root, ops::Square(root, ue), {0, 1}) + ops::Sum(root, ops::Square(root, me), {0, 1}));
+  Operation train_op = train::AdamOptimizer(1e-3f).Minimize(root, loss);
+  Operation init = ops::GlobalVariablesInitializer(root);
+  SLUICE_CHECK_OK(root.status());
+  Session session(root, options);
+  std::vector<Tensor> out;
+  SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
+  std::vector<std::vector<std::pair<Output, Tensor>>> batches;
+  for (int64_t i = 0; i < R::kRatings; i += R::kBatch) {
+    const int64_t n = std::min(R::kBatch, R::kRatings - i);
+    batches.push_back({{u, VectorTensor<int64_t>(DT_INT64, data.users.begin() + i, n)},
+                       {m, VectorTensor<int64_t>(DT_INT64, data.movies.begin() + i, n)},
+                       {r, VectorTensor<float>(DT_FLOAT, data.ratings.begin() + i, n)}});
+  }
+  auto start = Clock::now();
+  for (const auto& feeds : batches) SLUICE_CHECK_OK(session.Run(feeds, {}, {train_op}, &out));
+  double secs = Seconds(start);
+  SLUICE_CHECK_OK(session.Run(batches.back(), {loss}, {}, &out));
+  std::printf("mf_epoch_s %.3f s  (last batch loss %.3f)\n", secs, out[0].scalar<float>());
+  return 0;
+}
+
+int MfDnnEpoch() {
+  using R = SyntheticRatings;
+  constexpr int64_t kGenres = 20;
+  const R data;
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  Tensor genres(DT_FLOAT, TensorShape{R::kMovies, kGenres}), years(DT_FLOAT, TensorShape{R::kMovies, 1});
+  for (int64_t i = 0; i < genres.NumElements(); ++i) genres.data<float>()[i] = unit(rng) < 0.1f ? 1.0f : 0.0f;
+  for (int64_t i = 0; i < R::kMovies; ++i) years.data<float>()[i] = unit(rng);
+  std::vector<std::vector<int64_t>> history(R::kUsers);
+  for (int64_t i = 0; i < R::kRatings; ++i) history[data.users[i]].push_back(data.movies[i]);
+
+  Scope root = Scope::NewRootScope();
+  auto u = ops::Placeholder(root.WithOpName("u"), DT_INT64, {-1});
+  auto m = ops::Placeholder(root.WithOpName("m"), DT_INT64, {-1});
+  auto r = ops::Placeholder(root.WithOpName("r"), DT_FLOAT, {-1});
+  // Row i's history: the ids hist_ids[j] with hist_row[j] == i.
+  auto hist_ids = ops::Placeholder(root.WithOpName("hist_ids"), DT_INT64, {-1});
+  auto hist_row = ops::Placeholder(root.WithOpName("hist_row"), DT_INT64, {-1});
+  auto rows = ops::Placeholder(root.WithOpName("rows"), DT_INT64, TensorShape{});
+  const float stddev = 0.1f;
+  Variable users(root.WithOpName("U"), TensorShape{R::kUsers, R::kDim}, init::RandomNormal(0, stddev, 1));
+  Variable movies(root.WithOpName("M"), TensorShape{R::kMovies, R::kDim}, init::RandomNormal(0, stddev, 2));
+  Variable hist_table(root.WithOpName("H"), TensorShape{R::kMovies, R::kDim}, init::RandomNormal(0, stddev, 3));
+  Variable bu(root.WithOpName("bu"), TensorShape{R::kUsers, 1}, init::Zeros());
+  Variable bm(root.WithOpName("bm"), TensorShape{R::kMovies, 1}, init::Zeros());
+  Variable bg(root.WithOpName("bg"), TensorShape{1}, init::Zeros());
+  auto ue = Rows0(root, users.value(), u), me = Rows0(root, movies.value(), m);
+  // The mean combiner of tf.nn.embedding_lookup_sparse, as examples/mf_recsys computes it.
+  auto sums = ops::UnsortedSegmentSum(root, Rows0(root, hist_table.value(), hist_ids), hist_row, rows);
+  auto counts = ops::UnsortedSegmentSum(root, ops::OnesLike(root, ops::Cast(root, hist_ids, DT_FLOAT)), hist_row, rows);
+  auto hist = ops::Div(root, sums, ops::ExpandDims(root, ops::Maximum(root, counts, 1.0f), ops::Const(root, 1)));
+  auto x = ops::ConcatV2(root,
+                         {ue, hist, me, Rows0(root, ops::Const(root, genres), m), Rows0(root, ops::Const(root, years), m)},
+                         ops::Const(root, 1));
+  auto h = layers::Dense(root.NewSubScope("dense1"), x, 64, ops::Relu, init::GlorotUniform(4));
+  h = layers::Dropout(root.NewSubScope("dropout1"), h, 0.2f, true, 5);
+  h = layers::Dense(root.NewSubScope("dense2"), h, 32, ops::Relu, init::GlorotUniform(6));
+  h = layers::Dropout(root.NewSubScope("dropout2"), h, 0.2f, true, 7);
+  auto mlp = ops::Squeeze(root, layers::Dense(root.NewSubScope("out"), h, 1, nullptr, init::GlorotUniform(8)), {1});
+  auto pred = mlp + ops::Sum(root, (ue + hist) * me, {1}) + ops::Squeeze(root, Rows0(root, bu.value(), u), {1}) +
+              ops::Squeeze(root, Rows0(root, bm.value(), m), {1}) + bg.value();
+  auto squares = [&](const Output& t) { return ops::Sum(root, ops::Square(root, t), {0, 1}); };
+  auto loss = ops::Mean(root, ops::Square(root, pred - r), {0}) +
+              ops::Const(root, 0.01f * 0.5f / R::kBatch) * (squares(ue) + squares(me) + squares(hist));
+  Operation train_op = train::AdamOptimizer(1e-3f).Minimize(root, loss);
+  Operation init = ops::GlobalVariablesInitializer(root);
+  SLUICE_CHECK_OK(root.status());
+  Session session(root, options);
+  std::vector<Tensor> out;
+  SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
+  std::vector<std::vector<std::pair<Output, Tensor>>> batches;
+  for (int64_t i = 0; i < R::kRatings; i += R::kBatch) {
+    const int64_t n = std::min(R::kBatch, R::kRatings - i);
+    std::vector<int64_t> ids, id_rows;
+    for (int64_t row = 0; row < n; ++row) {
+      const std::vector<int64_t>& h = history[data.users[i + row]];
+      ids.insert(ids.end(), h.begin(), h.end());
+      id_rows.insert(id_rows.end(), h.size(), row);
+    }
+    batches.push_back({{u, VectorTensor<int64_t>(DT_INT64, data.users.begin() + i, n)},
+                       {m, VectorTensor<int64_t>(DT_INT64, data.movies.begin() + i, n)},
+                       {r, VectorTensor<float>(DT_FLOAT, data.ratings.begin() + i, n)},
+                       {hist_ids, VectorTensor<int64_t>(DT_INT64, ids.begin(), ids.size())},
+                       {hist_row, VectorTensor<int64_t>(DT_INT64, id_rows.begin(), id_rows.size())},
+                       {rows, Tensor::Scalar(n)}});
+  }
+  auto start = Clock::now();
+  for (const auto& feeds : batches) SLUICE_CHECK_OK(session.Run(feeds, {}, {train_op}, &out));
+  double secs = Seconds(start);
+  SLUICE_CHECK_OK(session.Run(batches.back(), {loss}, {}, &out));
+  std::printf("mf_dnn_epoch_s %.3f s  (last batch loss %.3f)\n", secs, out[0].scalar<float>());
+  return 0;
+}
+
 int TinyRun() {
   Scope root = Scope::NewRootScope();
   auto a = ops::Placeholder(root.WithOpName("a"), DT_FLOAT, TensorShape{});
@@ -173,17 +331,21 @@ int main(int argc, char** argv) {
       data = arg.substr(7);
     } else if (arg == "--intra-op-threads" && i + 1 < argc) {
       sluice::options.intra_op_threads = std::atoi(argv[++i]);
-    } else if (arg == "mlp" || arg == "lenet" || arg == "tiny") {
+    } else if (arg == "mlp" || arg == "lenet" || arg == "tiny" || arg == "mf" || arg == "mf_dnn") {
       workloads.push_back(arg);
     } else {
-      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|lenet|tiny ...]\n");
+      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|lenet|tiny|mf|mf_dnn ...]\n");
       return 2;
     }
   }
-  if (workloads.empty()) workloads = {"mlp", "lenet", "tiny"};
+  if (workloads.empty()) workloads = {"mlp", "lenet", "tiny", "mf", "mf_dnn"};
   int rc = 0;
   for (const std::string& w : workloads) {
-    rc |= w == "mlp" ? sluice::MlpEpoch(data) : w == "lenet" ? sluice::LenetSteps(data) : sluice::TinyRun();
+    rc |= w == "mlp"      ? sluice::MlpEpoch(data)
+          : w == "lenet"  ? sluice::LenetSteps(data)
+          : w == "mf"     ? sluice::MfEpoch()
+          : w == "mf_dnn" ? sluice::MfDnnEpoch()
+                          : sluice::TinyRun();
   }
   return rc;
 }

