@@ -52,6 +52,5 @@ Operation ResourceScatterSub(const Scope& scope, const Output& resource, const I
   return ScatterResource(scope, "ResourceScatterSub", resource, indices, updates);
 }
 
-
 }  // namespace ops
 }  // namespace sluice

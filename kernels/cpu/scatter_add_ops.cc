@@ -6,7 +6,6 @@
 // variable.
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "core/kernel.h"
 #include "core/type_lists.h"
 #include "kernels/cpu/variable_access.h"
@@ -89,9 +88,14 @@ using ResourceScatterAddOp = ScatterResourceOp<T, true>;
 template <typename T>
 using ResourceScatterSubOp = ScatterResourceOp<T, false>;
 
-// y: the distinct values of x in order of first occurrence; idx[i]: x[i]'s position in y.
-template <typename T>
-
+static internal::FamilyKernelRegistrar<NumberTypes, ScatterAddOp> scatter_add_kernels
+    [[maybe_unused]] ("ScatterAdd", "T");
+static internal::FamilyKernelRegistrar<NumberTypes, ScatterSubOp> scatter_sub_kernels
+    [[maybe_unused]] ("ScatterSub", "T");
+static internal::FamilyKernelRegistrar<NumberTypes, ResourceScatterAddOp> resource_scatter_add_kernels
+    [[maybe_unused]] ("ResourceScatterAdd", "dtype");
+static internal::FamilyKernelRegistrar<NumberTypes, ResourceScatterSubOp> resource_scatter_sub_kernels
+    [[maybe_unused]] ("ResourceScatterSub", "dtype");
 
 }  // namespace
 }  // namespace sluice
