@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "core/kernel.h"
 #include "core/strided_slice.h"
+#include "kernels/cpu/element_dispatch.h"
 #include "kernels/cpu/parallel_for.h"
 
 namespace sluice {
@@ -17,27 +18,7 @@ namespace {
 // copies go parallel only when they are large enough for memory bandwidth to matter.
 int64_t CopyWork(int64_t elements) { return elements / 4; }
 
-struct Bytes16 {
-  uint64_t lo, hi;
-};
-
-// Calls fn.template operator()<U>() with a type U of dt's element size (std::string for
-// strings). Returns false for dtypes without a fixed size.
-template <typename Fn>
-bool DispatchByElementSize(DataType dt, Fn&& fn) {
-  if (BaseType(dt) == DT_STRING) {
-    fn.template operator()<std::string>();
-    return true;
-  }
-  switch (DataTypeSize(dt)) {
-    case 1: fn.template operator()<uint8_t>(); return true;
-    case 2: fn.template operator()<uint16_t>(); return true;
-    case 4: fn.template operator()<uint32_t>(); return true;
-    case 8: fn.template operator()<uint64_t>(); return true;
-    case 16: fn.template operator()<Bytes16>(); return true;
-    default: return false;
-  }
-}
+using cpu::DispatchByElementSize;
 
 Status UnsupportedDtype(DataType dt) {
   return errors::Unimplemented("dtype ", DataTypeString(dt), " is not supported");

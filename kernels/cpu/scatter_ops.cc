@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "core/kernel.h"
 #include "core/type_lists.h"
+#include "kernels/cpu/element_dispatch.h"
 #include "kernels/cpu/parallel_for.h"
 #include "kernels/cpu/variable_access.h"
 
@@ -22,27 +23,7 @@ namespace {
 
 enum class Update { kAssign, kAdd, kMul, kDiv, kMin, kMax };
 
-struct Bytes16 {
-  uint64_t lo, hi;
-};
-
-// Calls fn.template operator()<U>() with a type U of dt's element size (std::string for
-// strings): assignments only move elements. False for dtypes without a fixed size.
-template <typename Fn>
-bool DispatchByElementSize(DataType dt, Fn&& fn) {
-  if (BaseType(dt) == DT_STRING) {
-    fn.template operator()<std::string>();
-    return true;
-  }
-  switch (DataTypeSize(dt)) {
-    case 1: fn.template operator()<uint8_t>(); return true;
-    case 2: fn.template operator()<uint16_t>(); return true;
-    case 4: fn.template operator()<uint32_t>(); return true;
-    case 8: fn.template operator()<uint64_t>(); return true;
-    case 16: fn.template operator()<Bytes16>(); return true;
-    default: return false;
-  }
-}
+using cpu::DispatchByElementSize;
 
 std::string ShapeString(absl::Span<const int64_t> dims) { return absl::StrCat("[", absl::StrJoin(dims, ","), "]"); }
 
