@@ -144,32 +144,48 @@ Tensor FloatTensor(const std::vector<float>& v) {
   return t;
 }
 
-// The mean of each segment's history embeddings, gathered to the rows that belong to it: rows
-// of segment s get mean(table[hist_ids[j]] for the j with hist_segment[j] == s). This is what
-// tf.nn.embedding_lookup_sparse(table, sp_ids, None, combiner="mean") computes for the
-// SparseTensor whose row s holds segment s's ids, then a gather by row_segment; kept in this one
-// function so that ops::EmbeddingLookupSparse can replace the GatherV2 + UnsortedSegmentSum.
+// The history as TF's SparseTensor of ids: row s holds segment s's ids (hist_segment is
+// sorted, as the SparseSegment ops under embedding_lookup_sparse require), column j the id's
+// position in the batch's list, dense shape [num_segments, N].
+ops::SparseIds HistoryIds(const Scope& scope, const Output& hist_ids, const Output& hist_segment,
+                          const Output& num_segments) {
+  auto n = ops::Cast(scope, ops::Size(scope, hist_ids), DT_INT64);
+  auto position = ops::Range(scope, ops::Const(scope, int64_t{0}), n, ops::Const(scope, int64_t{1}));
+  return {ops::Pack(scope, {hist_segment, position}, 1), hist_ids, ops::Pack(scope, {num_segments, n})};
+}
+
+// tf.nn.embedding_lookup_sparse's rows for each segment (rows without ids are zero; trailing
+// empty segments, which it leaves out, padded back), gathered to the batch rows of each segment:
+// [rows, dim].
+Output SegmentRows(const Scope& scope, const Output& combined, const Output& num_segments, const Output& row_segment,
+                   int64_t dim) {
+  auto have = ops::Cast(scope, ops::Slice(scope, ops::Shape(scope, combined), {0}, {1}), DT_INT64);
+  auto missing = ops::Sub(scope, ops::Reshape(scope, num_segments, {1}), have);
+  auto zero = ops::Const(scope, Tensor::FromVector(std::vector<int64_t>{0}));
+  auto paddings = ops::Reshape(scope, ops::ConcatV2(scope, {zero, missing, zero, zero}, ops::Const(scope, 0)), {2, 2});
+  auto padded = ops::Reshape(scope, ops::Pad(scope, combined, paddings), {int64_t{-1}, dim});
+  return ops::GatherV2(scope, padded, row_segment, ops::Const(scope, int64_t{0}));
+}
+
+// The mean of each segment's history embeddings, gathered to the rows that belong to it: rows of
+// segment s get mean(table[hist_ids[j]] for the j with hist_segment[j] == s), as
+// tf.nn.embedding_lookup_sparse(table, sp_ids, None, combiner="mean") computes it.
 Output MeanPooledHistory(const Scope& scope, const Output& table, const Output& hist_ids, const Output& hist_segment,
                          const Output& num_segments, const Output& row_segment) {
-  auto embedded = ops::GatherV2(scope, table, hist_ids, ops::Const(scope, int64_t{0}));
-  auto sums = ops::UnsortedSegmentSum(scope, embedded, hist_segment, num_segments);
-  auto ones = ops::OnesLike(scope, ops::Cast(scope, hist_ids, DT_FLOAT));
-  auto counts = ops::Maximum(scope, ops::UnsortedSegmentSum(scope, ones, hist_segment, num_segments), 1.0f);
-  auto means = ops::Div(scope, sums, ops::ExpandDims(scope, counts, ops::Const(scope, 1)));
-  return ops::GatherV2(scope, means, row_segment, ops::Const(scope, int64_t{0}));
+  auto pooled = ops::EmbeddingLookupSparse(scope, {table}, HistoryIds(scope, hist_ids, hist_segment, num_segments),
+                                           std::nullopt, "mean");
+  return SegmentRows(scope, pooled, num_segments, row_segment, table.shape().dim(1));
 }
 
 // Each segment's history embeddings weighted by the user's ratings of them, centred (w = rating
-// - the global mean), summed and divided by the segment's count: the "sum" combiner of
-// tf.nn.embedding_lookup_sparse with sp_weights w / count. Like MeanPooledHistory, one function
-// for ops::EmbeddingLookupSparse to replace.
+// - the global mean) and divided by the segment's count, summed: embedding_lookup_sparse's "sum"
+// combiner with those sp_weights.
 Output RatingWeightedHistory(const Scope& scope, const Output& table, const Output& hist_ids,
                              const Output& hist_weights, const Output& hist_segment, const Output& num_segments,
                              const Output& row_segment) {
-  auto embedded = ops::GatherV2(scope, table, hist_ids, ops::Const(scope, int64_t{0}));
-  auto weighted = ops::Mul(scope, embedded, ops::ExpandDims(scope, hist_weights, ops::Const(scope, 1)));
-  auto sums = ops::UnsortedSegmentSum(scope, weighted, hist_segment, num_segments);
-  return ops::GatherV2(scope, sums, row_segment, ops::Const(scope, int64_t{0}));
+  auto summed = ops::EmbeddingLookupSparse(scope, {table}, HistoryIds(scope, hist_ids, hist_segment, num_segments),
+                                           hist_weights, "sum");
+  return SegmentRows(scope, summed, num_segments, row_segment, table.shape().dim(1));
 }
 
 // The graph's inputs. The history inputs are used by the dnn model only.
