@@ -999,52 +999,5 @@ using CumprodOp = CumulativeOp<T, true>;
 REGISTER_KERNEL_FAMILY(NumberTypes, "Cumsum", CumsumOp);
 REGISTER_KERNEL_FAMILY(NumberTypes, "Cumprod", CumprodOp);
 
-
-// output[segment_ids[j], i] += data[j, i] over data viewed as [num_ids, inner]; negative ids
-// are dropped (TensorFlow's).
-template <typename T>
-class UnsortedSegmentSumOp : public OpKernel {
- public:
-  using OpKernel::OpKernel;
-  void Compute(OpKernelContext* ctx) override {
-    const Tensor& data = ctx->input(0);
-    const Tensor& ids = ctx->input(1);
-    const Tensor& num_t = ctx->input(2);
-    OP_REQUIRES(ctx, num_t.dims() == 0,
-                errors::InvalidArgument("num_segments must be a scalar, got shape ", num_t.shape().DebugString()));
-    const int64_t num = Int64Values(num_t)[0];
-    OP_REQUIRES(ctx, num >= 0, errors::InvalidArgument("num_segments must be non-negative, got ", num));
-    bool prefix = ids.dims() <= data.dims();
-    for (int d = 0; prefix && d < ids.dims(); ++d) prefix = ids.dim_size(d) == data.dim_size(d);
-    OP_REQUIRES(ctx, prefix,
-                errors::InvalidArgument("data.shape = ", data.shape().DebugString(),
-                                        " does not start with segment_ids.shape = ", ids.shape().DebugString()));
-    TensorShape out_shape;
-    out_shape.AddDim(num);
-    int64_t inner = 1;
-    for (int d = ids.dims(); d < data.dims(); ++d) {
-      out_shape.AddDim(data.dim_size(d));
-      inner *= data.dim_size(d);
-    }
-    const std::vector<int64_t> segment = Int64Values(ids);
-    for (size_t j = 0; j < segment.size(); ++j) {
-      OP_REQUIRES(ctx, segment[j] < num,
-                  errors::InvalidArgument("segment_ids[", j, "] = ", segment[j], " is out of range [0, ", num, ")"));
-    }
-    Tensor* out = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
-    T* od = out->data<T>();
-    std::fill(od, od + out->NumElements(), T(0));
-    const T* dd = data.data<T>();
-    for (size_t j = 0; j < segment.size(); ++j) {
-      if (segment[j] < 0) continue;
-      T* row = od + segment[j] * inner;
-      const T* src = dd + j * inner;
-      for (int64_t i = 0; i < inner; ++i) row[i] = cpu::WrapAdd(row[i], src[i]);
-    }
-  }
-};
-REGISTER_KERNEL_FAMILY(NumberTypes, "UnsortedSegmentSum", UnsortedSegmentSumOp);
-
 }  // namespace
 }  // namespace sluice

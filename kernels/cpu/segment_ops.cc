@@ -1,4 +1,4 @@
-// CPU kernels of the segment ops (TensorFlow's semantics): UnsortedSegment{Max,Min,Prod},
+// CPU kernels of the segment ops (TensorFlow's semantics): UnsortedSegment{Sum,Max,Min,Prod},
 // Segment{Sum,Mean,Max,Min,Prod}, SparseSegment{Sum,Mean,SqrtN}(WithNumSegments),
 // SparseSegment{Sum,Mean,SqrtN}Grad(V2), DynamicPartition, (Parallel)DynamicStitch and Unique.
 // Reductions parallelize over what threads can write without sharing: the inner columns for
@@ -50,11 +50,11 @@ int64_t InnerSize(const TensorShape& data, int from, TensorShape* out) {
   return inner;
 }
 
-// ---- UnsortedSegment{Max,Min,Prod} -----------------------------------------------------------
+// ---- UnsortedSegment{Sum,Max,Min,Prod} -----------------------------------------------------------
 
 // output[segment_ids[j], i] = R(output[...], data[j, i]) over data viewed as [num_ids, inner];
-// negative ids are dropped, segments without ids keep R::Empty() (lowest() for Max, max() for
-// Min, 1 for Prod).
+// negative ids are dropped (TensorFlow's), segments without ids keep R::Empty() (0 for Sum,
+// lowest() for Max, max() for Min, 1 for Prod).
 template <typename T, template <typename> class R>
 class UnsortedSegmentReductionOp : public OpKernel {
  public:
@@ -98,11 +98,14 @@ class UnsortedSegmentReductionOp : public OpKernel {
 };
 
 template <typename T>
+using UnsortedSegmentSumOp = UnsortedSegmentReductionOp<T, SumReducer>;
+template <typename T>
 using UnsortedSegmentMaxOp = UnsortedSegmentReductionOp<T, MaxReducer>;
 template <typename T>
 using UnsortedSegmentMinOp = UnsortedSegmentReductionOp<T, MinReducer>;
 template <typename T>
 using UnsortedSegmentProdOp = UnsortedSegmentReductionOp<T, ProdReducer>;
+REGISTER_KERNEL_FAMILY(NumberTypes, "UnsortedSegmentSum", UnsortedSegmentSumOp);
 REGISTER_KERNEL_FAMILY(NumberTypes, "UnsortedSegmentMax", UnsortedSegmentMaxOp);
 REGISTER_KERNEL_FAMILY(NumberTypes, "UnsortedSegmentMin", UnsortedSegmentMinOp);
 REGISTER_KERNEL_FAMILY(NumberTypes, "UnsortedSegmentProd", UnsortedSegmentProdOp);
