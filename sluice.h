@@ -2,6 +2,7 @@
 #ifndef SLUICE_SLUICE_H_
 #define SLUICE_SLUICE_H_
 
+#include "core/dataset.h"
 #include "core/example_util.h"
 #include "core/file_io.h"
 #include "core/graph_file.h"
@@ -15,6 +16,7 @@
 #include "ops/check_ops.h"
 #include "ops/clip_ops.h"
 #include "ops/control_flow_ops.h"
+#include "ops/data_ops.h"
 #include "ops/early_stopping.h"
 #include "ops/embedding_ops.h"
 #include "ops/function.h"

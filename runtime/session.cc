@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
+#include "core/dataset.h"
 #include "core/kernel.h"
 #include "core/resource_mgr.h"
 #include "core/threadpool.h"
@@ -59,6 +60,19 @@ struct Session::Impl {
     placement.log_device_placement = opts.log_device_placement;
     placer = std::make_unique<Placer>(std::move(order), placement);
     functions = std::make_unique<FunctionLibraryRuntime>(&graph->library(), CompileEnvironment());
+  }
+
+  // Iterators go first: an iterator's background thread may still run a function of the
+  // session's library, which the members declared after resource_mgr hold.
+  ~Impl() {
+    std::vector<std::pair<std::string, std::string>> iterators;
+    resource_mgr.ForEach<data::IteratorResource>(
+        [&](const std::string& container, const std::string& name, data::IteratorResource*) {
+          iterators.emplace_back(container, name);
+        });
+    for (const auto& [container, name] : iterators) {
+      resource_mgr.Delete<data::IteratorResource>(container, name).IgnoreError();
+    }
   }
 
   CompiledGraph::Environment CompileEnvironment() {
