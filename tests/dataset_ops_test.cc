@@ -83,7 +83,7 @@ TEST(DatasetTest, RangeNegativeStepAndOtherDtypes) {
 
 TEST(DatasetTest, RangeZeroStepIsAnError) {
   Scope root = Scope::NewRootScope();
-  data::Iterator it = data::RangeDataset(root.WithOpName("zero_step"), 0, 3, 0).MakeInitializableIterator();
+  data::Iterator it = data::RangeDataset(root.NewSubScope("zero_step"), 0, 3, 0).MakeInitializableIterator();
   Session session(root, SessionOptions{});
   Status s = session.Run({}, {}, {it.initializer});
   EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
@@ -127,7 +127,7 @@ TEST(DatasetTest, TensorSlicesOfUnequalLengthsAreAnError) {
   Scope root = Scope::NewRootScope();
   Output x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1});
   Output y = ops::Placeholder(root.WithOpName("y"), DT_FLOAT, {-1});
-  data::Iterator it = data::TensorSliceDataset(root.WithOpName("slices"), {x, y}).MakeInitializableIterator();
+  data::Iterator it = data::TensorSliceDataset(root.NewSubScope("slices"), {x, y}).MakeInitializableIterator();
   Session session(root, SessionOptions{});
   Status s = session.Run({{x, test::AsTensor<float>({1, 2}, {2})}, {y, test::AsTensor<float>({1, 2, 3}, {3})}}, {},
                          {it.initializer});
@@ -460,6 +460,15 @@ TEST(DatasetTest, PrefetchPassesErrorsOn) {
 
 // ---- Iterator state ---------------------------------------------------------------------------
 
+// Component 0 of every element, flattened (int64).
+std::vector<int64_t> Flat(const std::vector<std::vector<Tensor>>& elements) {
+  std::vector<int64_t> out;
+  for (const auto& e : elements) {
+    for (int64_t v : e[0].flat<int64_t>()) out.push_back(v);
+  }
+  return out;
+}
+
 // Saves the iterator's state after `before` elements, reads `after` more, restores and checks
 // that the elements after the save come again.
 void ExpectResumesAfterRestore(const Scope& root, const Dataset& ds, int before, int after) {
@@ -474,12 +483,12 @@ void ExpectResumesAfterRestore(const Scope& root, const Dataset& ds, int before,
   for (int i = 0; i < before; ++i) ASSERT_OK(session.Run({}, {next[0]}, {}, &out));
   std::vector<Tensor> saved;
   ASSERT_OK(session.Run({}, {state}, {}, &saved));
-  auto rest = Ints(Drain(session, next));
+  auto rest = Flat(Drain(session, next));
   ASSERT_GE(rest.size(), static_cast<size_t>(after));
   // A new iterator (re-initialized) moved back to the saved position.
   ASSERT_OK(session.Run({}, {}, {it.initializer}));
   ASSERT_OK(session.Run({{state, saved[0]}}, {}, {restore}));
-  EXPECT_EQ(Ints(Drain(session, next)), rest);
+  EXPECT_EQ(Flat(Drain(session, next)), rest);
 }
 
 TEST(DatasetStateTest, ResumesMidEpoch) {
