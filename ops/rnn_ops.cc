@@ -170,7 +170,8 @@ LSTMBlockFusedCellOutput LSTMBlockFusedCell(const Scope& scope, const Input& x, 
     wcf = vf.value();
     wco = vo.value();
   } else {
-    wci = wcf = wco = ops::Fill(scope, ops::Const(scope, {static_cast<int>(units)}), ops::Const(scope, 0.0f));
+    wci = wcf = wco = ops::Fill(scope, ops::Const(scope, std::vector<int>{static_cast<int>(units)}, TensorShape{1}),
+                               ops::Const(scope, 0.0f));
   }
   Output batch = ops::Gather(scope, ops::Shape(scope, in), 1);
   Output zeros = ops::Fill(scope, ops::Pack(scope, {batch, ops::Const(scope, static_cast<int>(units))}),

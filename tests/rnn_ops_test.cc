@@ -160,8 +160,10 @@ void ExpectSequenceGradientsOk(bool v2, bool peephole) {
   const LstmInputs in = MakeInputs(s);
   Scope root = Scope::NewRootScope();
   auto p = [&](const Tensor& t) { return ops::Placeholder(root, DT_FLOAT, t.shape()); };
-  Output x = p(in.x), cs0 = p(in.cs0), h0 = p(in.h0), w = p(in.w), wci = p(in.wci), wcf = p(in.wcf),
-         wco = p(in.wco), b = p(in.b);
+  // The peepholes are placeholders (checked) only when used.
+  auto q = [&](const Tensor& t) { return peephole ? p(t) : ops::Const(root, t); };
+  Output x = p(in.x), cs0 = p(in.cs0), h0 = p(in.h0), w = p(in.w), wci = q(in.wci), wcf = q(in.wcf),
+         wco = q(in.wco), b = p(in.b);
   // cell_clip off: the clip's derivative is not the identity TensorFlow's gradient assumes.
   ops::LSTMBlockOptions o{.forget_bias = v2 ? 0.0f : 1.0f, .cell_clip = 0.0f, .use_peephole = peephole};
   const int64_t seq_len_max = 3;  // < time
@@ -218,8 +220,9 @@ TEST(LSTMBlockCellGradTest, NumericGradients) {
     auto p = [&](const TensorShape& shape) { return ops::Placeholder(root, DT_FLOAT, shape); };
     Tensor x2;
     ASSERT_TRUE(in.x.Reshaped(TensorShape{3, 2}, &x2));
+    auto q = [&](const Tensor& t) { return peephole ? p(t.shape()) : ops::Const(root, t); };
     Output x = p(x2.shape()), cs0 = p(in.cs0.shape()), h0 = p(in.h0.shape()), w = p(in.w.shape()),
-           wci = p(in.wci.shape()), wcf = p(in.wcf.shape()), wco = p(in.wco.shape()), b = p(in.b.shape());
+           wci = q(in.wci), wcf = q(in.wcf), wco = q(in.wco), b = p(in.b.shape());
     ops::LSTMBlockOutputs r = ops::LSTMBlockCell(root, x, cs0, h0, w, wci, wcf, wco, b,
                                                  {.forget_bias = 1.0f, .cell_clip = -1.0f, .use_peephole = peephole});
     Output loss = WeightedLoss(root, ops::ExpandDims(root, r.cs, 0), ops::ExpandDims(root, r.h, 0),
