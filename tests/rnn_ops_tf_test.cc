@@ -1,6 +1,7 @@
-// TensorFlow's own graphs of tf.raw_ops.BlockLSTM, BlockLSTMV2 and LSTMBlockCell with the
-// gradients tf.gradients builds for them (BlockLSTMGrad, BlockLSTMGradV2, LSTMBlockCellGrad),
-// loaded from a GraphDef and run in sluice: every fetch matches what TensorFlow computed to 1e-5.
+// TensorFlow's own graphs of tf.raw_ops.BlockLSTM and BlockLSTMV2 with the gradients
+// tf.gradients builds for them (BlockLSTMGrad, BlockLSTMGradV2), and of LSTMBlockCell and
+// LSTMBlockCellGrad, loaded from a GraphDef and run in sluice: every fetch matches what
+// TensorFlow computed to 1e-5.
 // Skips where TensorFlow is not installed.
 #include <string>
 #include <vector>
@@ -61,10 +62,13 @@ with g.as_default():
                                      forget_bias=1.0, cell_clip=0.5, use_peephole=True)
     for k in ['i', 'cs', 'f', 'o', 'ci', 'co', 'h']:
         fetches['cell_' + k] = getattr(cell, k)
-    cell_loss = tf1.reduce_sum(cell.cs * wc[0]) + tf1.reduce_sum(cell.h * wh[1])
-    for (pname, p), gr in zip(params.items(), tf1.gradients(cell_loss, list(params.values()))):
-        if gr is not None:
-            fetches['cell_grad_' + pname] = tf1.convert_to_tensor(gr)
+    # TensorFlow 2 registers no gradient for LSTMBlockCell (TF1's was in contrib): its Grad op
+    # directly, on given gradients of cs and h.
+    cell_grad = tf1.raw_ops.LSTMBlockCellGrad(x=x[0], cs_prev=cs0, h_prev=h0, w=w, wci=wci, wcf=wcf, wco=wco, b=b,
+                                              i=cell.i, cs=cell.cs, f=cell.f, o=cell.o, ci=cell.ci, co=cell.co,
+                                              cs_grad=wc[0], h_grad=wh[1], use_peephole=True)
+    for k in ['cs_prev_grad', 'dicfo', 'wci_grad', 'wcf_grad', 'wco_grad']:
+        fetches['cell_' + k] = getattr(cell_grad, k)
     names = {k: tf1.identity(v, name=k).name for k, v in fetches.items()}
     with tf1.Session(graph=g) as s:
         values = s.run(names)
