@@ -51,14 +51,6 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
-Tensor Rows(const Tensor& src, int64_t begin, int64_t n) {
-  TensorShape shape = src.shape();
-  shape.set_dim(0, n);
-  Tensor out(src.dtype(), shape);
-  size_t row_bytes = src.TotalBytes() / src.dim_size(0);
-  std::memcpy(out.raw_data(), static_cast<const char*>(src.raw_data()) + begin * row_bytes, n * row_bytes);
-  return out;
-}
 
 SessionOptions options;
 

@@ -17,13 +17,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
+#include "examples/common/flags.h"
 #include "examples/common/mnist.h"
 #include "sluice.h"
 
@@ -42,46 +41,16 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      size_t n = std::strlen(name);
-      if (arg.compare(0, n, name) != 0) return nullptr;
-      if (arg.size() > n && arg[n] == '=') return argv[i] + n + 1;
-      if (arg.size() == n && i + 1 < argc) return argv[++i];
-      return nullptr;
-    };
-    const char* v;
-    if ((v = value("--epochs")) && absl::SimpleAtoi(v, &f->epochs) && f->epochs >= 0) continue;
-    if ((v = value("--max_steps")) && absl::SimpleAtoi(v, &f->max_steps) && f->max_steps >= 0) continue;
-    if ((v = value("--batch_size")) && absl::SimpleAtoi(v, &f->batch) && f->batch > 0) continue;
-    if ((v = value("--learning_rate")) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) continue;
-    if ((v = value("--units")) && absl::SimpleAtoi(v, &f->units) && f->units > 0) continue;
-    if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
-    if ((v = value("--data_dir"))) {
-      f->data = v;
-      continue;
-    }
-    if ((v = value("--log_every")) && absl::SimpleAtoi(v, &f->log_every) && f->log_every > 0) continue;
-    std::fprintf(stderr, "rnn_mnist: bad argument '%s'\n", arg.c_str());
-    return false;
-  }
-  return true;
-}
-
-// Rows order[begin, begin + n) of `src` (or rows begin.. when order is empty), as a new tensor.
-Tensor Rows(const Tensor& src, const std::vector<int64_t>& order, int64_t begin, int64_t n) {
-  TensorShape shape = src.shape();
-  shape.set_dim(0, n);
-  Tensor out(src.dtype(), shape);
-  const size_t row_bytes = src.TotalBytes() / src.dim_size(0);
-  const char* s = static_cast<const char*>(src.raw_data());
-  char* d = static_cast<char*>(out.raw_data());
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t row = order.empty() ? begin + i : order[begin + i];
-    std::memcpy(d + i * row_bytes, s + row * row_bytes, row_bytes);
-  }
-  return out;
+  FlagParser flags("rnn_mnist");
+  flags.Add("--epochs", &f->epochs, "epochs", [](int v) { return v >= 0; })
+      .Add("--max_steps", &f->max_steps, "stop after N steps (0: no limit)", [](int64_t v) { return v >= 0; })
+      .Add("--batch_size", &f->batch, "images per step", [](int v) { return v > 0; })
+      .Add("--learning_rate", &f->lr, "Adam's learning rate", [](float v) { return v > 0; })
+      .Add("--units", &f->units, "LSTM units", [](int64_t v) { return v > 0; })
+      .Add("--seed", &f->seed, "seed")
+      .Add("--data_dir", &f->data, "the MNIST IDX files")
+      .Add("--log_every", &f->log_every, "steps between progress lines", [](int64_t v) { return v > 0; });
+  return flags.Parse(argc, argv);
 }
 
 int Fail(const Status& s) {
@@ -91,12 +60,7 @@ int Fail(const Status& s) {
 
 int Main(int argc, char** argv) {
   Flags flags;
-  if (!ParseFlags(argc, argv, &flags)) {
-    std::fprintf(stderr,
-                 "usage: rnn_mnist [--epochs N] [--max_steps N] [--batch_size N] [--learning_rate X] [--units N] "
-                 "[--seed N] [--data_dir DIR] [--log_every N]\n");
-    return 2;
-  }
+  if (!ParseFlags(argc, argv, &flags)) return 2;
   auto train_set = LoadMnist(flags.data, /*train=*/true);
   auto test_set = LoadMnist(flags.data, /*train=*/false);
   if (!train_set.ok() || !test_set.ok()) return Fail(train_set.ok() ? test_set.status() : train_set.status());
@@ -133,7 +97,7 @@ int Main(int argc, char** argv) {
     for (int64_t begin = 0; begin < n; begin += 1000) {
       const int64_t count = std::min<int64_t>(1000, n - begin);
       SLUICE_CHECK_OK(session.Run(
-          {{x, Rows(test_set->images, {}, begin, count)}, {y, Rows(test_set->labels, {}, begin, count)}},
+          {{x, Rows(test_set->images, begin, count)}, {y, Rows(test_set->labels, begin, count)}},
           {correct_count}, {}, &out));
       right += out[0].scalar<float>();
     }
@@ -162,7 +126,8 @@ int Main(int argc, char** argv) {
       }
       const int64_t begin = i * flags.batch, count = std::min<int64_t>(flags.batch, n - begin);
       SLUICE_CHECK_OK(session.Run(
-          {{x, Rows(train_set->images, order, begin, count)}, {y, Rows(train_set->labels, order, begin, count)}},
+          {{x, GatherRows(train_set->images, order, begin, count)},
+           {y, GatherRows(train_set->labels, order, begin, count)}},
           {loss}, {train_op}, &out));
       ++step;
       const float batch_loss = out[0].scalar<float>();
