@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
 #include "ops/data_ops.h"
+#include "ops/function.h"
 #include "runtime/session.h"
 #include "tests/util/test_util.h"
 
@@ -521,6 +522,67 @@ TEST(DatasetStateTest, RestoringAnUninitializedIteratorIsAnError) {
   Session session(root, SessionOptions{});
   std::vector<Tensor> out;
   Status s = session.Run({}, {state}, {}, &out);
+  EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+}
+
+// ---- Other iterator ops ---------------------------------------------------------------------------
+
+std::vector<Output> GetNextOf(const Scope& root, const Output& handle) {
+  NodeBuilder b(root, "IteratorGetNext");
+  b.Input(handle).Attr("output_types", absl::Span<const DataType>({DT_INT64}));
+  b.Attr("output_shapes", absl::Span<const TensorShape>({TensorShape()}));
+  Operation op = b.Finalize();
+  return {op.output(0)};
+}
+
+TEST(IteratorOpsTest, OneShotIteratorRunsItsDatasetFactoryOnce) {
+  Scope root = Scope::NewRootScope();
+  Function factory = DefineFunction(root, "MakeRange", {}, [](const Scope& s, const std::vector<Output>&) {
+    return std::vector<Output>{data::RangeDataset(s, 0, 3).Repeat(2).output()};
+  });
+  AttrValue func;
+  func.mutable_func()->set_name(factory.name());
+  NodeBuilder b(root.WithOpName("one_shot"), "OneShotIterator");
+  b.Attr("dataset_factory", func).Attr("output_types", absl::Span<const DataType>({DT_INT64}));
+  b.Attr("output_shapes", absl::Span<const TensorShape>({TensorShape()}));
+  Output handle = b.Finalize();
+  auto next = GetNextOf(root, handle);
+  ASSERT_OK(root.status());
+  Session session(root, SessionOptions{});
+  EXPECT_EQ(Ints(Drain(session, next)), (std::vector<int64_t>{0, 1, 2, 0, 1, 2}));
+  EXPECT_TRUE(Drain(session, next).empty());  // one shot: not made again
+}
+
+TEST(IteratorOpsTest, AnonymousIteratorStringHandlesAndDelete) {
+  Scope root = Scope::NewRootScope();
+  Dataset ds = data::RangeDataset(root, 0, 4);
+  data::Iterator named = ds.MakeInitializableIterator("shared_it");
+  Output string_handle = named.StringHandle();
+  NodeBuilder from(root, "IteratorFromStringHandleV2");
+  from.Input(string_handle).Attr("output_types", absl::Span<const DataType>({DT_INT64}));
+  from.Attr("output_shapes", absl::Span<const TensorShape>({TensorShape()}));
+  Output from_handle = from.Finalize();
+  auto next_from = GetNextOf(root, from_handle);
+
+  NodeBuilder anon(root, "AnonymousIteratorV2");
+  anon.Attr("output_types", absl::Span<const DataType>({DT_INT64}));
+  anon.Attr("output_shapes", absl::Span<const TensorShape>({TensorShape()}));
+  Operation anon_op = anon.Finalize();
+  Operation make = NodeBuilder(root, "MakeIterator").Input(ds.output()).Input(anon_op.output(0)).Finalize();
+  auto next_anon = GetNextOf(root.WithControlDependencies({make}), anon_op.output(0));
+  Operation del = NodeBuilder(root, "DeleteIterator").Input(named.handle).Input(anon_op.output(1)).Finalize();
+  ASSERT_OK(root.status());
+  Session session(root, SessionOptions{});
+  ASSERT_OK(session.Run({}, {}, {named.initializer}));
+  EXPECT_EQ(Ints(Drain(session, next_from)), (std::vector<int64_t>{0, 1, 2, 3}));
+  // Each run makes a new anonymous iterator, initialized by MakeIterator first.
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {next_anon[0]}, {}, &out));
+  EXPECT_EQ(out[0].scalar<int64_t>(), 0);
+  ASSERT_OK(session.Run({}, {next_anon[0]}, {}, &out));
+  EXPECT_EQ(out[0].scalar<int64_t>(), 0);
+  ASSERT_OK(session.Run({}, {}, {del}));
+  Status s = session.Run({}, {named.GetNext()[0]}, {}, &out);
   EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
 }
 
