@@ -100,7 +100,7 @@ TEST(BasicRNNCellTest, NamesShapesValuesAndGradients) {
 }
 
 TEST(BasicLSTMCellTest, GateOrderIJFOForgetBiasValuesAndGradients) {
-  rnn::BasicLSTMCell cell(3, /*forget_bias=*/0.7f);
+  rnn::BasicLSTMCell cell(3, /*forget_bias=*/0.75f);
   CellRun run(cell, {"basic_lstm_cell/kernel", "basic_lstm_cell/bias"});
   ASSERT_OK(run.root.status());
   EXPECT_THAT(VariableNames(run.root), ElementsAre("basic_lstm_cell/bias", "basic_lstm_cell/kernel"));
@@ -108,7 +108,7 @@ TEST(BasicLSTMCellTest, GateOrderIJFOForgetBiasValuesAndGradients) {
   std::vector<Tensor> got = run.Run();
   ASSERT_EQ(got.size(), 3u);
   std::vector<Mat> state{run.Value(1), run.Value(2)};
-  rnn_test::LstmParams p{.kernel = run.Value(3), .bias = run.Value(4), .forget_bias = 0.7};
+  rnn_test::LstmParams p{.kernel = run.Value(3), .bias = run.Value(4), .forget_bias = 0.75};
   Mat h = rnn_test::LstmStep(run.Value(0), state, p);
   ExpectNear(got[0], h);
   ExpectNear(got[1], state[0]);
