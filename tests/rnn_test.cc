@@ -309,6 +309,38 @@ TEST(BidirectionalDynamicRnnTest, TimeMajorWithoutLengthsReversesTheWholeTimeAxi
   test::ExpectTensorNear((*got)[0], TimeMajor(bw), 1e-12);
 }
 
+// An optimizer trains the cell's variables through the loop: an LSTM learns the sum of each
+// sequence's valid inputs (lengths 1 to 6), and the loss falls well below its start.
+TEST(DynamicRnnTest, AdamTrainsTheCellThroughTheLoop) {
+  Scope root = Scope::NewRootScope();
+  constexpr int64_t batch = 16, time = 6;
+  std::vector<float> xs(batch * time), targets(batch);
+  std::vector<int32_t> lengths(batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    lengths[b] = static_cast<int32_t>(1 + b % time);
+    for (int64_t t = 0; t < time; ++t) {
+      xs[b * time + t] = static_cast<float>(std::sin(0.7 * static_cast<double>(b * time + t) + 0.3));
+      if (t < lengths[b]) targets[b] += 0.5f * xs[b * time + t];
+    }
+  }
+  auto x = ops::Const(root, xs, {batch, time, 1});
+  auto len = ops::Const(root, lengths, {batch});
+  rnn::LSTMCell cell(8, {.initializer = init::GlorotUniform(3)});
+  rnn::RnnResult r = rnn::DynamicRnn(root, cell, x, {.sequence_length = len, .dtype = DT_FLOAT});
+  Output pred = ops::Reshape(root, layers::Dense(root.NewSubScope("out"), r.state[1], 1, nullptr, init::GlorotUniform(4)), {-1});
+  Output loss = ops::Mean(root, ops::Square(root, ops::Sub(root, pred, ops::Const(root, targets, {batch}))), {0});
+  Operation step = train::AdamOptimizer(0.02f).Minimize(root, loss);
+  ASSERT_OK(root.status());
+  Session session(root, SessionOptions{});
+  ASSERT_OK(session.Run({}, {}, {ops::GlobalVariablesInitializer(root)}));
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {loss}, {}, &out));
+  const float first = out[0].data<float>()[0];
+  for (int i = 0; i < 300; ++i) ASSERT_OK(session.Run({}, {}, {step}));
+  ASSERT_OK(session.Run({}, {loss}, {}, &out));
+  EXPECT_LT(out[0].data<float>()[0], first / 10) << "from " << first;
+}
+
 TEST(ReverseSequenceTest, ReversesEachPrefixAlongAnyDims) {
   Scope root = Scope::NewRootScope();
   // [batch 2, time 4]: int32 values.
