@@ -33,6 +33,7 @@
 #include "ops/resource_variable_ops.h"
 #include "ops/rnn.h"
 #include "ops/rnn_cell.h"
+#include "ops/rnn_ops.h"
 #include "ops/saver.h"
 #include "ops/scatter_add_ops.h"
 #include "ops/scatter_ops.h"

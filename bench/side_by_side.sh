@@ -16,8 +16,8 @@ workloads=()
 for arg in "$@"; do
   case "$arg" in
     --update-docs) update_docs=1 ;;
-    mlp|tiny|lenet|autoencoder|mf|mf_dnn) workloads+=("$arg") ;;
-    *) echo "usage: bench/side_by_side.sh [--update-docs] [mlp|tiny|lenet|autoencoder|mf|mf_dnn ...]" >&2; exit 2 ;;
+    mlp|tiny|lenet|lstm|autoencoder|mf|mf_dnn) workloads+=("$arg") ;;
+    *) echo "usage: bench/side_by_side.sh [--update-docs] [mlp|tiny|lenet|lstm|autoencoder|mf|mf_dnn ...]" >&2; exit 2 ;;
   esac
 done
 ((${#workloads[@]})) || workloads=(mlp tiny)
@@ -46,17 +46,22 @@ for w in "${workloads[@]}"; do [[ $w != autoencoder ]] && sluice_workloads+=("$w
 ((${#sluice_workloads[@]} == 0)) || build/bin/sluice_bench --data "$data" "${sluice_workloads[@]}" > "$out/sluice"
 echo "[side_by_side] tensorflow" >&2
 "$venv/bin/python" bench/tf_anchor.py "$data" "${workloads[@]}" 2>/dev/null > "$out/tf"
-# The PyTorch anchor has no mf_dnn (its column shows nothing there).
+# The PyTorch anchor has no mf_dnn (its column shows nothing there) and no lstm, which
+# bench/torch_lstm_anchor.py runs.
 torch_workloads=()
-for w in "${workloads[@]}"; do [[ $w != mf_dnn ]] && torch_workloads+=("$w"); done
+for w in "${workloads[@]}"; do [[ $w != mf_dnn && $w != lstm ]] && torch_workloads+=("$w"); done
+torch_lstm=0
+[[ " ${workloads[*]} " == *" lstm "* ]] && torch_lstm=1
 echo "[side_by_side] pytorch (PyPI)" >&2
 : > "$out/torch"
 ((${#torch_workloads[@]} == 0)) || "$venv/bin/python" "$anchor" "$data" "${torch_workloads[@]}" > "$out/torch"
+((torch_lstm == 0)) || "$venv/bin/python" bench/torch_lstm_anchor.py "$data" lstm >> "$out/torch"
 debian_torch=0
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "[side_by_side] pytorch (Debian)" >&2
   : > "$out/torch_debian"
   ((${#torch_workloads[@]} == 0)) || /usr/bin/python3 "$anchor" "$data" "${torch_workloads[@]}" > "$out/torch_debian"
+  ((torch_lstm == 0)) || /usr/bin/python3 bench/torch_lstm_anchor.py "$data" lstm >> "$out/torch_debian"
   debian_torch=1
 fi
 
@@ -77,7 +82,7 @@ table() {
   local name names w floor s
   for w in "${workloads[@]}"; do
     case "$w" in
-      mlp) names=mlp_epoch_s ;; tiny) names="tiny_run_us tiny_callable_us" ;; lenet) names=lenet_100_steps_s ;;
+      mlp) names=mlp_epoch_s ;; tiny) names="tiny_run_us tiny_callable_us" ;; lenet) names=lenet_100_steps_s ;; lstm) names=lstm_100_steps_s ;;
       autoencoder) names=autoencoder_epoch_s ;; mf) names=mf_epoch_s ;; mf_dnn) names=mf_dnn_epoch_s ;;
     esac
     for name in $names; do
