@@ -33,6 +33,8 @@
 #include "ops/parsing_ops.h"
 #include "ops/random_ops.h"
 #include "ops/resource_variable_ops.h"
+#include "ops/rnn.h"
+#include "ops/rnn_cell.h"
 #include "ops/rnn_ops.h"
 #include "ops/saver.h"
 #include "ops/scatter_add_ops.h"

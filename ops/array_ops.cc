@@ -689,6 +689,19 @@ REGISTER_GRADIENT("SplitV", SplitVGrad);
 REGISTER_GRADIENT("Reverse", ReverseGrad);
 REGISTER_GRADIENT("ReverseV2", ReverseGrad);
 
+// Reversing the same prefixes again puts each gradient back where its value came from.
+Status ReverseSequenceGrad(const Scope& s, const Operation& op, const std::vector<Output>& dy,
+                           std::vector<Output>* dx) {
+  const auto& attrs = op.node()->def().attr();
+  int64_t seq_dim = 0, batch_dim = 0;
+  SLUICE_RETURN_IF_ERROR(GetAttr(attrs, "seq_dim", &seq_dim));
+  SLUICE_RETURN_IF_ERROR(GetAttr(attrs, "batch_dim", &batch_dim));
+  dx->push_back(ops::ReverseSequence(s, dy[0], op.input(1), seq_dim, batch_dim));
+  dx->push_back(Output());
+  return s.status();
+}
+REGISTER_GRADIENT("ReverseSequence", ReverseSequenceGrad);
+
 std::vector<Output> OutputsOf(const Operation& op) {
   std::vector<Output> outs;
   if (!op.valid()) return outs;
@@ -736,6 +749,16 @@ Output ReverseV2(const Scope& scope, const Input& tensor, const Input& axis) {
 
 Output Reverse(const Scope& scope, const Input& tensor, const Input& dims) {
   return NodeBuilder(scope, "Reverse").Input(tensor.ToOutput(scope)).Input(dims.ToOutput(scope, DT_BOOL)).Finalize();
+}
+
+Output ReverseSequence(const Scope& scope, const Input& input, const Input& seq_lengths, int64_t seq_dim,
+                       int64_t batch_dim) {
+  return NodeBuilder(scope, "ReverseSequence")
+      .Input(input.ToOutput(scope))
+      .Input(seq_lengths.ToOutput(scope))
+      .Attr("seq_dim", seq_dim)
+      .Attr("batch_dim", batch_dim)
+      .Finalize();
 }
 
 }  // namespace ops

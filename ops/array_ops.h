@@ -175,6 +175,11 @@ std::vector<Output> SplitV(const Scope& scope, const Input& value, const Input& 
 Output ReverseV2(const Scope& scope, const Input& tensor, const Input& axis);
 // TF1's reverse: dims is a bool vector, one entry per dimension of `tensor`.
 Output Reverse(const Scope& scope, const Input& tensor, const Input& dims);
+// tf.reverse_sequence: for each b along batch_dim, the first seq_lengths[b] slices along
+// seq_dim reversed and the rest left as they are. seq_lengths: an int32 or int64 vector of the
+// batch dim's size, each entry in [0, input.shape[seq_dim]].
+Output ReverseSequence(const Scope& scope, const Input& input, const Input& seq_lengths, int64_t seq_dim,
+                       int64_t batch_dim = 0);
 
 // Pad with the scalar constant_values instead of zeros.
 Output PadV2(const Scope& scope, const Input& input, const Input& paddings, const Input& constant_values);

@@ -1241,6 +1241,56 @@ REGISTER_KERNEL(KernelDefBuilder("SplitV").Device(kDeviceCpu), SplitVOp);
 REGISTER_KERNEL(KernelDefBuilder("Reverse").Device(kDeviceCpu), ReverseOp<false>);
 REGISTER_KERNEL(KernelDefBuilder("ReverseV2").Device(kDeviceCpu), ReverseOp<true>);
 
+// ReverseSequence: output element i takes input element i, or, where its position s along
+// seq_dim is below its batch entry's length L, the element at position L - 1 - s.
+class ReverseSequenceOp : public OpKernel {
+ public:
+  explicit ReverseSequenceOp(OpKernelConstruction* c) : OpKernel(c) {
+    c->SetStatus(c->GetAttr("seq_dim", &seq_dim_));
+    if (c->status().ok()) c->SetStatus(c->GetAttr("batch_dim", &batch_dim_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    const Tensor& lengths_t = ctx->input(1);
+    const int rank = in.dims();
+    OP_REQUIRES(ctx, seq_dim_ != batch_dim_ && seq_dim_ >= 0 && seq_dim_ < rank && batch_dim_ >= 0 && batch_dim_ < rank,
+                errors::InvalidArgument("seq_dim ", seq_dim_, " and batch_dim ", batch_dim_,
+                                        " must be distinct dims of the input, of shape ", in.shape().DebugString()));
+    const int sd = static_cast<int>(seq_dim_), bd = static_cast<int>(batch_dim_);
+    OP_REQUIRES(ctx, lengths_t.dims() == 1 && lengths_t.dim_size(0) == in.dim_size(bd),
+                errors::InvalidArgument("seq_lengths must be a vector of ", in.dim_size(bd),
+                                        " entries (the input's dim ", bd, "), got shape ",
+                                        lengths_t.shape().DebugString()));
+    const std::vector<int64_t> lengths = Int64Values(lengths_t);
+    for (size_t b = 0; b < lengths.size(); ++b) {
+      OP_REQUIRES(ctx, lengths[b] >= 0 && lengths[b] <= in.dim_size(sd),
+                  errors::InvalidArgument("seq_lengths[", b, "] = ", lengths[b], " is not in [0, ",
+                                          in.dim_size(sd), "] (input shape ", in.shape().DebugString(), ")"));
+    }
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, in.shape(), &out));
+    const std::vector<int64_t> strides = Strides(in.shape());
+    const int64_t seq_stride = strides[sd], seq_size = in.dim_size(sd);
+    const int64_t batch_stride = strides[bd], batch_size = in.dim_size(bd);
+    const int64_t n = in.NumElements();
+    bool ok = DispatchByElementSize(in.dtype(), [&]<typename T>() {
+      const T* src = in.data<T>();
+      T* dst = out->data<T>();
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t s = (i / seq_stride) % seq_size;
+        const int64_t len = lengths[(i / batch_stride) % batch_size];
+        dst[i] = s < len ? src[i + (len - 1 - 2 * s) * seq_stride] : src[i];
+      }
+    });
+    OP_REQUIRES(ctx, ok, UnsupportedDtype(in.dtype()));
+  }
+
+ private:
+  int64_t seq_dim_ = 0, batch_dim_ = 0;
+};
+
+REGISTER_KERNEL(KernelDefBuilder("ReverseSequence").Device(kDeviceCpu), ReverseSequenceOp);
+
 // ---- Where -----------------------------------------------------------------------------------
 
 template <typename T>

@@ -908,6 +908,47 @@ REGISTER_OP("ReverseV2")
     .Attr("T: type")
     .SetShapeFn(shape_fn::UnchangedShape);
 
+// The input's shape; seq_dim and batch_dim distinct dims of it, seq_lengths a vector of
+// input.shape[batch_dim] entries (where the shapes are known).
+Status ReverseSequenceShape(InferenceContext* c) {
+  int64_t seq_dim = 0, batch_dim = 0;
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("seq_dim", &seq_dim));
+  SLUICE_RETURN_IF_ERROR(c->GetAttr("batch_dim", &batch_dim));
+  const TensorShape& in = c->input(0);
+  const TensorShape& lengths = c->input(1);
+  if (seq_dim == batch_dim) {
+    return errors::InvalidArgument("seq_dim and batch_dim must differ, both are ", seq_dim);
+  }
+  if (!lengths.unknown_rank() && lengths.rank() != 1) {
+    return errors::InvalidArgument("seq_lengths must be a vector, got shape ", lengths.DebugString());
+  }
+  if (!in.unknown_rank()) {
+    const int64_t rank = in.rank();
+    if (seq_dim < 0 || seq_dim >= rank || batch_dim < 0 || batch_dim >= rank) {
+      return errors::InvalidArgument("seq_dim ", seq_dim, " and batch_dim ", batch_dim,
+                                     " must be dims of the input, of shape ", in.DebugString());
+    }
+    const int64_t batch = in.dim(static_cast<int>(batch_dim));
+    if (!lengths.unknown_rank() && batch >= 0 && lengths.dim(0) >= 0 && lengths.dim(0) != batch) {
+      return errors::InvalidArgument("seq_lengths has ", lengths.dim(0), " entries, the input's batch dim ",
+                                     batch_dim, " is ", batch, " (input shape ", in.DebugString(), ")");
+    }
+  }
+  c->set_output(0, in);
+  return absl::OkStatus();
+}
+
+REGISTER_OP("ReverseSequence")
+    .Input("input: T")
+    .Input("seq_lengths: Tlen")
+    .Output("output: T")
+    .Attr("seq_dim: int")
+    .Attr("batch_dim: int = 0")
+    .Attr("T: type")
+    .Attr("Tlen: {int32, int64} = DT_INT64")
+    .Doc("Reverses the first seq_lengths[b] slices along seq_dim of each batch entry b (along batch_dim).")
+    .SetShapeFn(ReverseSequenceShape);
+
 // ---- Where -----------------------------------------------------------------------------------
 
 Status WhereShape(InferenceContext* c) {
