@@ -679,7 +679,8 @@ int Main(int argc, char** argv) {
   SLUICE_CHECK_OK(restored.Run(feeder.ForAllMovies(user_index), {prediction}, {}, &result));
   std::printf("top %d movies for user %lld (from the restored checkpoint; predicted rating):\n", kTopK,
               static_cast<long long>(flags.user));
-  for (int64_t j : recommend(restored, {user_index})[0]) {
+  const std::vector<std::vector<int64_t>> top = recommend(restored, {user_index});
+  for (int64_t j : top[0]) {
     std::printf("  %.2f  %s\n", result[0].flat<float>()[j], data.movies[j].title.c_str());
   }
   std::printf("val_rmse=%.4f\n", val_rmse);
