@@ -76,7 +76,7 @@ StatusOr<std::string> MergedSummary(const std::vector<Tensor>& fetched, size_t f
 
 int TrainCommand(const std::vector<std::string>& args) {
   auto parsed = ParseArgs(args, {"target", "feed", "batch", "steps", "epochs", "report", "save", "every", "restore",
-                                 "init", "log-every", "logdir", "summary", "summary-every"},
+                                 "init", "log-every", "logdir", "summary", "summary-every", "iterator-init"},
                           {});
   if (!parsed.ok()) return ReportUsageError(kCommand, parsed.status().message());
   if (parsed->positional.size() != 1) {
@@ -93,7 +93,6 @@ int TrainCommand(const std::vector<std::string>& args) {
     }
   }
   if ((steps > 0) == (epochs > 0)) return ReportUsageError(kCommand, "give one of --steps N and --epochs N");
-  if (epochs > 0 && batch == 0) return ReportUsageError(kCommand, "--epochs needs --batch N");
   const std::string save_dir = parsed->Last("save");
   if (every > 0 && save_dir.empty()) return ReportUsageError(kCommand, "--every needs --save DIR");
   const std::string logdir = parsed->Last("logdir");
@@ -109,6 +108,14 @@ int TrainCommand(const std::vector<std::string>& args) {
 
   auto meta = LoadModel(model);
   if (!meta.ok()) return ReportError(kCommand, meta.status());
+  // An input pipeline in the graph: its iterators' initializers (--iterator-init, else the graph's
+  // iterator_initializers collection) run before the first step and after each end of sequence.
+  std::vector<std::string> iterator_inits = parsed->All("iterator-init");
+  if (iterator_inits.empty()) iterator_inits = meta->GetCollection("iterator_initializers");
+  const bool pipeline = !iterator_inits.empty();
+  if (epochs > 0 && batch == 0 && !pipeline) {
+    return ReportUsageError(kCommand, "--epochs needs --batch N (or an input pipeline: --iterator-init OP)");
+  }
   std::vector<std::string> targets = parsed->All("target");
   if (targets.empty()) targets = meta->GetCollection("train_op");
   if (targets.empty()) {
@@ -158,8 +165,17 @@ int TrainCommand(const std::vector<std::string>& args) {
     }
     batches_per_epoch = rows / batch;  // a last partial batch is dropped, as drop_remainder does
   }
-  if (epochs > 0) steps = epochs * batches_per_epoch;
-  if (log_every == 0) log_every = std::max<int64_t>(1, steps / 10);
+  // With a pipeline and no --batch, an epoch ends where the iterator's sequence does.
+  const bool epochs_by_pipeline = pipeline && batch == 0 && epochs > 0;
+  if (epochs > 0 && !epochs_by_pipeline) steps = epochs * batches_per_epoch;
+  if (epochs_by_pipeline) steps = INT64_MAX;
+  if (log_every == 0) log_every = epochs_by_pipeline ? 100 : std::max<int64_t>(1, steps / 10);
+  auto init_iterators = [&]() -> Status {
+    if (!pipeline) return absl::OkStatus();
+    return errors::Annotate((*session)->Run({}, {}, iterator_inits), "initializing the input pipeline: ");
+  };
+  if (Status s = init_iterators(); !s.ok()) return ReportError(kCommand, s);
+  int64_t epoch = 1, steps_this_epoch = 0;
   const std::vector<std::string>& reports = parsed->All("report");
   // --logdir: the graph now, the summaries (--summary, else the graph's `summaries` collection)
   // every --summary-every steps and after the last, at the value of the graph's global_step variable if it has one.
@@ -194,10 +210,26 @@ int TrainCommand(const std::vector<std::string>& args) {
     std::vector<std::string> fetches = reports;
     if (summarize) fetches.insert(fetches.end(), summaries.begin(), summaries.end());
     Status s = (*session)->Run(feeds, fetches, targets, &out);
+    if (pipeline && absl::IsOutOfRange(s)) {
+      // The pipeline's end of sequence: the end of an epoch. Start the next one (or stop).
+      if (steps_this_epoch == 0) {
+        return ReportError(kCommand, errors::OutOfRange("the input pipeline of '", model, "' yields no batch: ",
+                                                        s.message()));
+      }
+      std::printf("end of the input pipeline after %lld steps (epoch %lld)\n", static_cast<long long>(steps_this_epoch),
+                  static_cast<long long>(epoch));
+      if (epochs_by_pipeline && epoch == epochs) break;
+      ++epoch;
+      steps_this_epoch = 0;
+      if (Status init = init_iterators(); !init.ok()) return ReportError(kCommand, init);
+      --done;  // the step did not run: try it again in the new epoch
+      continue;
+    }
     if (!s.ok()) {
       return ReportError(kCommand, errors::Annotate(s, absl::StrCat("step ", global_step + 1, " of '", model, "': ")));
     }
     ++global_step;
+    ++steps_this_epoch;
     if (summarize) {
       int64_t event_step = global_step;
       if (reads_global_step) {
@@ -221,8 +253,10 @@ int TrainCommand(const std::vector<std::string>& args) {
     }
     if ((done + 1) % log_every == 0 || done + 1 == steps) {
       double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-      std::string line = absl::StrCat("step ", global_step, " (", done + 1, "/", steps);
+      std::string line = absl::StrCat("step ", global_step, " (", done + 1);
+      if (!epochs_by_pipeline) absl::StrAppend(&line, "/", steps);
       if (batch > 0) absl::StrAppend(&line, ", epoch ", done / batches_per_epoch + 1);
+      if (epochs_by_pipeline) absl::StrAppend(&line, ", epoch ", epoch);
       absl::StrAppend(&line, ")");
       for (size_t i = 0; i < reports.size(); ++i) absl::StrAppend(&line, " ", reports[i], "=", out[i].SummarizeValue(8));
       absl::StrAppend(&line, absl::StrFormat(" %.1f steps/s", seconds > 0 ? (done + 1) / seconds : 0.0));
@@ -235,6 +269,10 @@ int TrainCommand(const std::vector<std::string>& args) {
     }
   }
   std::signal(SIGINT, SIG_DFL);
+  if (epochs_by_pipeline && !interrupted) {
+    std::printf("trained %lld steps in %lld epochs of the input pipeline\n", static_cast<long long>(done),
+                static_cast<long long>(epochs));
+  }
   if (interrupted) std::printf("interrupted after step %lld\n", static_cast<long long>(global_step));
   if (writer != nullptr) {
     Status s = writer->Close();

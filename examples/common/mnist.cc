@@ -1,6 +1,8 @@
 #include "examples/common/mnist.h"
 
 #include <array>
+#include <cstring>
+#include <numeric>
 #include <cstdint>
 #include <vector>
 
@@ -136,5 +138,23 @@ StatusOr<MnistSplit> ParseMnist(std::string images_bytes, std::string labels_byt
 }
 
 std::string RepositoryDataDir(const std::string& name) { return absl::StrCat(SLUICE_DATA_DIR, "/", name); }
+
+// Copies rows order[begin, begin + n) of `src` into a new [n, ...] tensor.
+Tensor GatherRows(const Tensor& src, const std::vector<int64_t>& order, int64_t begin, int64_t n) {
+  TensorShape shape = src.shape();
+  shape.set_dim(0, n);
+  Tensor out(src.dtype(), shape);
+  size_t row_bytes = src.TotalBytes() / src.dim_size(0);
+  const char* s = static_cast<const char*>(src.raw_data());
+  char* d = static_cast<char*>(out.raw_data());
+  for (int64_t i = 0; i < n; ++i) std::memcpy(d + i * row_bytes, s + order[begin + i] * row_bytes, row_bytes);
+  return out;
+}
+
+Tensor Rows(const Tensor& src, int64_t begin, int64_t n) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), begin);
+  return GatherRows(src, order, 0, n);
+}
 
 }  // namespace sluice

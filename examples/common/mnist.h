@@ -3,6 +3,7 @@
 #define SLUICE_EXAMPLES_COMMON_MNIST_H_
 
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -29,6 +30,12 @@ StatusOr<MnistSplit> ParseMnist(std::string images_bytes, std::string labels_byt
 // The repository's data folder for `name` ("mnist" -> "<repository>/data/mnist", where
 // tools/setup.sh puts it), so that the examples find their data wherever they are started from.
 std::string RepositoryDataDir(const std::string& name);
+
+// Rows order[begin, begin + n) of `src` (along its first dimension) as a new [n, ...] tensor: a
+// shuffled batch.
+Tensor GatherRows(const Tensor& src, const std::vector<int64_t>& order, int64_t begin, int64_t n);
+// Rows [begin, begin + n) of `src`.
+Tensor Rows(const Tensor& src, int64_t begin, int64_t n);
 
 }  // namespace sluice
 

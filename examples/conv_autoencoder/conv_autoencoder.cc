@@ -43,6 +43,7 @@
 #include "absl/strings/numbers.h"
 #include "core/file_io.h"
 #include "core/png.h"
+#include "examples/common/flags.h"
 #include "examples/common/mnist.h"
 #include "sluice.h"
 
@@ -67,30 +68,18 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      size_t n = std::strlen(name);
-      if (arg.compare(0, n, name) != 0) return nullptr;
-      if (arg.size() > n && arg[n] == '=') return argv[i] + n + 1;
-      if (arg.size() == n && i + 1 < argc) return argv[++i];
-      return nullptr;
-    };
-    const char* v;
-    if ((v = value("--epochs")) && absl::SimpleAtoi(v, &f->epochs) && f->epochs >= 0) continue;
-    if ((v = value("--max_steps")) && absl::SimpleAtoi(v, &f->max_steps) && f->max_steps >= 0) continue;
-    if ((v = value("--noise_factor")) && absl::SimpleAtof(v, &f->noise_factor) && f->noise_factor >= 0) continue;
-    if ((v = value("--batch_size")) && absl::SimpleAtoi(v, &f->batch_size) && f->batch_size > 0) continue;
-    if ((v = value("--images")) && *v != '\0') { f->images = v; continue; }
-    if ((v = value("--num_images")) && absl::SimpleAtoi(v, &f->num_images) && f->num_images > 0) continue;
-    if ((v = value("--test_size")) && absl::SimpleAtoi(v, &f->test_size) && f->test_size > 0) continue;
-    if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
-    if ((v = value("--data_dir"))) { f->data_dir = v; continue; }
-    if ((v = value("--data"))) { f->data_dir = v; continue; }  // mnist_mlp's name, which LoadMnist's errors give
-    std::fprintf(stderr, "conv_autoencoder: bad argument '%s'\n", arg.c_str());
-    return false;
-  }
-  return true;
+  FlagParser flags("conv_autoencoder");
+  flags.Add("--epochs", &f->epochs, "epochs", [](int v) { return v >= 0; })
+      .Add("--max_steps", &f->max_steps, "stop after N steps", [](int64_t v) { return v >= 0; })
+      .Add("--noise_factor", &f->noise_factor, "noise added to the inputs", [](float v) { return v >= 0; })
+      .Add("--batch_size", &f->batch_size, "images per step", [](int v) { return v > 0; })
+      .Add("--images", &f->images, "write a PNG grid of test reconstructions", [](const std::string& v) { return !v.empty(); })
+      .Add("--num_images", &f->num_images, "images in the grid", [](int v) { return v > 0; })
+      .Add("--test_size", &f->test_size, "test images to evaluate (default: all)", [](int64_t v) { return v > 0; })
+      .Add("--seed", &f->seed, "seed")
+      .Add("--data_dir", &f->data_dir, "the MNIST IDX files")
+      .Alias("--data");  // mnist_mlp's name, which LoadMnist's errors give
+  return flags.Parse(argc, argv);
 }
 
 // Rows order[begin, begin + n) of the [N, 784] images as a clean [n, 28, 28, 1] batch and its
@@ -109,13 +98,6 @@ void MakeBatch(const Tensor& images, const std::vector<int64_t>& order, int64_t 
       d[i * kPixels + p] = std::clamp(c[i * kPixels + p] + noise_factor * normal(*rng), 0.0f, 1.0f);
     }
   }
-}
-
-// Rows [begin, begin + n) of a [N, 28, 28, 1] tensor.
-Tensor Rows(const Tensor& t, int64_t begin, int64_t n) {
-  Tensor out(DT_FLOAT, TensorShape({n, kSide, kSide, 1}));
-  std::memcpy(out.raw_data(), t.data<float>() + begin * kPixels, n * kPixels * sizeof(float));
-  return out;
 }
 
 double MeanSquaredDifference(const Tensor& a, const Tensor& b) {
@@ -172,11 +154,7 @@ int Fail(const Status& s) {
 
 int Main(int argc, char** argv) {
   Flags flags;
-  if (!ParseFlags(argc, argv, &flags)) {
-    std::fprintf(stderr, "usage: conv_autoencoder [--epochs N] [--max_steps N] [--noise_factor X] [--batch_size N] "
-                         "[--images out.png] [--num_images N] [--test_size N] [--seed N] [--data_dir DIR]\n");
-    return 2;
-  }
+  if (!ParseFlags(argc, argv, &flags)) return 2;
   auto train_set = LoadMnist(flags.data_dir, /*train=*/true);
   if (!train_set.ok()) return Fail(train_set.status());
   auto test_set = LoadMnist(flags.data_dir, /*train=*/false);

@@ -37,6 +37,7 @@
 
 #include "absl/strings/numbers.h"
 #include "core/file_io.h"
+#include "examples/common/flags.h"
 #include "examples/common/mnist.h"
 #include "ops/early_stopping.h"
 #include "ops/losses.h"
@@ -64,41 +65,23 @@ struct Flags {
   std::string checkpoint_dir;  // empty: a temporary folder
 };
 
-const char kUsage[] =
-    "usage: fashion_mnist [--epochs N] [--max_steps N] [--patience N] [--monitor val_loss|val_accuracy] "
-    "[--data_dir DIR] [--seed N] [--batch_size N] [--lr X] [--lr_decay X] [--dropout X] [--l2 X] "
-    "[--checkpoint_dir DIR]\n";
-
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      size_t n = std::strlen(name);
-      if (arg.compare(0, n, name) != 0) return nullptr;
-      if (arg.size() > n && arg[n] == '=') return argv[i] + n + 1;
-      if (arg.size() == n && i + 1 < argc) return argv[++i];
-      return nullptr;
-    };
-    const char* v;
-    if ((v = value("--epochs")) && absl::SimpleAtoi(v, &f->epochs) && f->epochs >= 0) continue;
-    if ((v = value("--max_steps")) && absl::SimpleAtoi(v, &f->max_steps) && f->max_steps >= 0) continue;
-    if ((v = value("--patience")) && absl::SimpleAtoi(v, &f->patience) && f->patience >= 1) continue;
-    if ((v = value("--monitor")) && (std::strcmp(v, "val_loss") == 0 || std::strcmp(v, "val_accuracy") == 0)) {
-      f->monitor = v;
-      continue;
-    }
-    if ((v = value("--data_dir")) && *v != '\0') { f->data_dir = v; continue; }
-    if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
-    if ((v = value("--batch_size")) && absl::SimpleAtoi(v, &f->batch_size) && f->batch_size > 0) continue;
-    if ((v = value("--lr")) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) continue;
-    if ((v = value("--lr_decay")) && absl::SimpleAtof(v, &f->lr_decay) && f->lr_decay > 0 && f->lr_decay <= 1) continue;
-    if ((v = value("--dropout")) && absl::SimpleAtof(v, &f->dropout) && f->dropout >= 0 && f->dropout < 1) continue;
-    if ((v = value("--l2")) && absl::SimpleAtof(v, &f->l2) && f->l2 >= 0) continue;
-    if ((v = value("--checkpoint_dir")) && *v != '\0') { f->checkpoint_dir = v; continue; }
-    std::fprintf(stderr, "fashion_mnist: bad argument '%s'\n", arg.c_str());
-    return false;
-  }
-  return true;
+  auto non_empty = [](const std::string& v) { return !v.empty(); };
+  FlagParser flags("fashion_mnist");
+  flags.Add("--epochs", &f->epochs, "most epochs", [](int v) { return v >= 0; })
+      .Add("--max_steps", &f->max_steps, "stop after N steps (0: no limit)", [](int64_t v) { return v >= 0; })
+      .Add("--patience", &f->patience, "epochs without improvement before stopping", [](int v) { return v >= 1; })
+      .Add("--monitor", &f->monitor, "val_loss or val_accuracy",
+           [](const std::string& v) { return v == "val_loss" || v == "val_accuracy"; })
+      .Add("--data_dir", &f->data_dir, "the Fashion-MNIST IDX files", non_empty)
+      .Add("--seed", &f->seed, "seed")
+      .Add("--batch_size", &f->batch_size, "images per step", [](int v) { return v > 0; })
+      .Add("--lr", &f->lr, "Adam's learning rate", [](float v) { return v > 0; })
+      .Add("--lr_decay", &f->lr_decay, "learning rate factor per epoch", [](float v) { return v > 0 && v <= 1; })
+      .Add("--dropout", &f->dropout, "dropout rate", [](float v) { return v >= 0 && v < 1; })
+      .Add("--l2", &f->l2, "L2 penalty of the kernels", [](float v) { return v >= 0; })
+      .Add("--checkpoint_dir", &f->checkpoint_dir, "where checkpoints go (default: a temporary folder)", non_empty);
+  return flags.Parse(argc, argv);
 }
 
 // The first of the four IDX files that `dir` lacks (as neither <name> nor <name>.gz), or "".
@@ -109,25 +92,6 @@ std::string MissingFile(const std::string& dir) {
     if (!FileExists(path) && !FileExists(path + ".gz")) return path;
   }
   return "";
-}
-
-// Copies rows order[begin, begin + n) of `src` into a new [n, ...] tensor.
-Tensor GatherRows(const Tensor& src, const std::vector<int64_t>& order, int64_t begin, int64_t n) {
-  TensorShape shape = src.shape();
-  shape.set_dim(0, n);
-  Tensor out(src.dtype(), shape);
-  size_t row_bytes = src.TotalBytes() / src.dim_size(0);
-  const char* s = static_cast<const char*>(src.raw_data());
-  char* d = static_cast<char*>(out.raw_data());
-  for (int64_t i = 0; i < n; ++i) std::memcpy(d + i * row_bytes, s + order[begin + i] * row_bytes, row_bytes);
-  return out;
-}
-
-// Rows [begin, begin + n) of `src`.
-Tensor Rows(const Tensor& src, int64_t begin, int64_t n) {
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), begin);
-  return GatherRows(src, order, 0, n);
 }
 
 int Fail(const Status& s) {
@@ -146,10 +110,7 @@ struct TempDirRemover {
 
 int Main(int argc, char** argv) {
   Flags flags;
-  if (!ParseFlags(argc, argv, &flags)) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+  if (!ParseFlags(argc, argv, &flags)) return 2;
   if (std::string missing = MissingFile(flags.data_dir); !missing.empty()) {
     std::fprintf(stderr,
                  "fashion_mnist: no Fashion-MNIST in %s (%s[.gz] is missing): install the Debian package %s "

@@ -40,6 +40,7 @@
 
 #include "absl/strings/numbers.h"
 #include "core/file_io.h"
+#include "examples/common/flags.h"
 #include "examples/common/mnist.h"
 #include "runtime/freeze_graph.h"
 #include "sluice.h"
@@ -63,48 +64,25 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      size_t n = std::strlen(name);
-      if (arg.compare(0, n, name) != 0) return nullptr;
-      if (arg.size() > n && arg[n] == '=') return argv[i] + n + 1;
-      if (arg.size() == n && i + 1 < argc) return argv[++i];
-      return nullptr;
-    };
-    const char* v;
-    if ((v = value("--epochs")) && absl::SimpleAtoi(v, &f->epochs) && f->epochs >= 0) continue;
-    if ((v = value("--max_steps")) && absl::SimpleAtoi(v, &f->max_steps) && f->max_steps >= 0) continue;
-    if (((v = value("--batch_size")) || (v = value("--batch"))) && absl::SimpleAtoi(v, &f->batch) && f->batch > 0) {
-      continue;
-    }
-    if (((v = value("--learning_rate")) || (v = value("--lr"))) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) {
-      continue;
-    }
-    if ((v = value("--decay_every")) && absl::SimpleAtoi(v, &f->decay_every) && f->decay_every >= 0) continue;
-    if ((v = value("--decay_rate")) && absl::SimpleAtof(v, &f->decay_rate) && f->decay_rate > 0) continue;
-    if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
-    if (((v = value("--data_dir")) || (v = value("--data")))) { f->data = v; continue; }
-    if ((v = value("--log_every")) && absl::SimpleAtoi(v, &f->log_every) && f->log_every > 0) continue;
-    if ((v = value("--checkpoint_dir")) && *v != '\0') { f->checkpoint_dir = v; continue; }
-    if ((v = value("--logdir"))) { f->logdir = v; continue; }
-    if ((v = value("--out"))) { f->out = v; continue; }
-    std::fprintf(stderr, "mnist_cnn: bad argument '%s'\n", arg.c_str());
-    return false;
-  }
-  return true;
-}
-
-// Copies rows order[begin, begin + n) of `src` into a new [n, ...] tensor.
-Tensor GatherRows(const Tensor& src, const std::vector<int64_t>& order, int64_t begin, int64_t n) {
-  TensorShape shape = src.shape();
-  shape.set_dim(0, n);
-  Tensor out(src.dtype(), shape);
-  size_t row_bytes = src.TotalBytes() / src.dim_size(0);
-  const char* s = static_cast<const char*>(src.raw_data());
-  char* d = static_cast<char*>(out.raw_data());
-  for (int64_t i = 0; i < n; ++i) std::memcpy(d + i * row_bytes, s + order[begin + i] * row_bytes, row_bytes);
-  return out;
+  FlagParser flags("mnist_cnn");
+  flags.Add("--epochs", &f->epochs, "epochs", [](int v) { return v >= 0; })
+      .Add("--max_steps", &f->max_steps, "stop after N steps (0: no limit)", [](int64_t v) { return v >= 0; })
+      .Add("--batch_size", &f->batch, "images per step", [](int v) { return v > 0; })
+      .Alias("--batch")
+      .Add("--learning_rate", &f->lr, "Adam's learning rate", [](float v) { return v > 0; })
+      .Alias("--lr")
+      .Add("--decay_every", &f->decay_every, "steps between learning rate decays (0: constant)",
+           [](int64_t v) { return v >= 0; })
+      .Add("--decay_rate", &f->decay_rate, "the learning rate factor of each decay", [](float v) { return v > 0; })
+      .Add("--seed", &f->seed, "seed")
+      .Add("--data_dir", &f->data, "the MNIST IDX files")
+      .Alias("--data")
+      .Add("--log_every", &f->log_every, "steps between progress lines", [](int64_t v) { return v > 0; })
+      .Add("--checkpoint_dir", &f->checkpoint_dir, "save a meta graph and checkpoints there",
+           [](const std::string& v) { return !v.empty(); })
+      .Add("--logdir", &f->logdir, "write TensorBoard event files there")
+      .Add("--out", &f->out, "write the frozen inference graph there");
+  return flags.Parse(argc, argv);
 }
 
 // Rows [begin, begin + n) of `src`.
@@ -132,13 +110,7 @@ int Fail(const Status& s) {
 
 int Main(int argc, char** argv) {
   Flags flags;
-  if (!ParseFlags(argc, argv, &flags)) {
-    std::fprintf(stderr,
-                 "usage: mnist_cnn [--epochs N] [--max_steps N] [--batch_size N] [--learning_rate X] "
-                 "[--decay_every N --decay_rate R] [--seed N] [--data_dir DIR] [--log_every N] "
-                 "[--checkpoint_dir DIR] [--logdir DIR] [--out model.pb]\n");
-    return 2;
-  }
+  if (!ParseFlags(argc, argv, &flags)) return 2;
   auto train_set = LoadMnist(flags.data, /*train=*/true);
   auto test_set = LoadMnist(flags.data, /*train=*/false);
   if (!train_set.ok() || !test_set.ok()) return Fail(train_set.ok() ? test_set.status() : train_set.status());

@@ -30,6 +30,7 @@
 
 #include "absl/strings/numbers.h"
 #include "core/file_io.h"
+#include "examples/common/flags.h"
 #include "examples/common/mnist.h"
 #include "runtime/freeze_graph.h"
 #include "sluice.h"
@@ -50,29 +51,19 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      size_t n = std::strlen(name);
-      if (arg.compare(0, n, name) != 0) return nullptr;
-      if (arg.size() > n && arg[n] == '=') return argv[i] + n + 1;
-      if (arg.size() == n && i + 1 < argc) return argv[++i];
-      return nullptr;
-    };
-    const char* v;
-    if ((v = value("--epochs")) && absl::SimpleAtoi(v, &f->epochs) && f->epochs >= 0) continue;
-    if ((v = value("--data"))) { f->data = v; continue; }
-    if ((v = value("--batch")) && absl::SimpleAtoi(v, &f->batch) && f->batch > 0) continue;
-    if ((v = value("--optimizer"))) { f->optimizer = v; continue; }
-    if ((v = value("--lr")) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) continue;
-    if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
-    if ((v = value("--out"))) { f->out = v; continue; }
-    if ((v = value("--checkpoint_dir")) && *v != '\0') { f->checkpoint_dir = v; continue; }
-    if ((v = value("--logdir"))) { f->logdir = v; continue; }
-    std::fprintf(stderr, "mnist_mlp: bad argument '%s'\n", arg.c_str());
-    return false;
-  }
-  return f->optimizer == "adam" || f->optimizer == "sgd" || f->optimizer == "momentum";
+  FlagParser flags("mnist_mlp");
+  flags.Add("--epochs", &f->epochs, "epochs", [](int v) { return v >= 0; })
+      .Add("--data", &f->data, "the MNIST IDX files")
+      .Add("--batch", &f->batch, "images per step", [](int v) { return v > 0; })
+      .Add("--optimizer", &f->optimizer, "adam, sgd or momentum",
+           [](const std::string& v) { return v == "adam" || v == "sgd" || v == "momentum"; })
+      .Add("--lr", &f->lr, "learning rate (default: the optimizer's)", [](float v) { return v > 0; })
+      .Add("--seed", &f->seed, "seed")
+      .Add("--out", &f->out, "the frozen inference graph")
+      .Add("--checkpoint_dir", &f->checkpoint_dir, "save a meta graph and a checkpoint per epoch there",
+           [](const std::string& v) { return !v.empty(); })
+      .Add("--logdir", &f->logdir, "write TensorBoard event files there");
+  return flags.Parse(argc, argv);
 }
 
 std::unique_ptr<train::Optimizer> MakeOptimizer(const Flags& f) {
@@ -80,18 +71,6 @@ std::unique_ptr<train::Optimizer> MakeOptimizer(const Flags& f) {
   if (f.optimizer == "momentum") return std::make_unique<train::MomentumOptimizer>(f.lr > 0 ? f.lr : 0.05f, 0.9f);
   // 2e-3 rather than Adam's usual 1e-3: five epochs then land at 0.977-0.980 for every seed tried.
   return std::make_unique<train::AdamOptimizer>(f.lr > 0 ? f.lr : 0.002f);
-}
-
-// Copies rows order[begin, begin + n) of `src` into a new [n, ...] tensor.
-Tensor GatherRows(const Tensor& src, const std::vector<int64_t>& order, int64_t begin, int64_t n) {
-  TensorShape shape = src.shape();
-  shape.set_dim(0, n);
-  Tensor out(src.dtype(), shape);
-  size_t row_bytes = src.TotalBytes() / src.dim_size(0);
-  const char* s = static_cast<const char*>(src.raw_data());
-  char* d = static_cast<char*>(out.raw_data());
-  for (int64_t i = 0; i < n; ++i) std::memcpy(d + i * row_bytes, s + order[begin + i] * row_bytes, row_bytes);
-  return out;
 }
 
 // A progress bar redrawn in place on a terminal; elsewhere (a log, CI) one line per epoch.
@@ -115,11 +94,7 @@ void PrintProgress(int epoch, int epochs, int64_t step, int64_t steps, double ex
 
 int Main(int argc, char** argv) {
   Flags flags;
-  if (!ParseFlags(argc, argv, &flags)) {
-    std::fprintf(stderr, "usage: mnist_mlp [--epochs N] [--data DIR] [--batch N] [--optimizer adam|sgd|momentum] "
-                         "[--lr X] [--seed N] [--out model.pb] [--checkpoint_dir DIR] [--logdir DIR]\n");
-    return 2;
-  }
+  if (!ParseFlags(argc, argv, &flags)) return 2;
   auto train_set = LoadMnist(flags.data, /*train=*/true);
   auto test_set = LoadMnist(flags.data, /*train=*/false);
   if (!train_set.ok() || !test_set.ok()) {
