@@ -132,7 +132,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     std::fprintf(stderr, "mf_recsys: bad argument '%s'\n", arg.c_str());
     return false;
   }
-  const bool mf = f->model == "mf", dnn = f->model == "dnn";
+  const bool dnn = f->model == "dnn";
   if (f->epochs < 0) f->epochs = dnn ? 12 : 3;
   if (f->lr < 0) f->lr = dnn ? 1e-3f : 5e-3f;
   if (f->l2 < 0) f->l2 = dnn ? 0.2f : 0.1f;
