@@ -31,6 +31,7 @@
 #include "ops/parsing_ops.h"
 #include "ops/random_ops.h"
 #include "ops/resource_variable_ops.h"
+#include "ops/rnn_ops.h"
 #include "ops/saver.h"
 #include "ops/scatter_add_ops.h"
 #include "ops/scatter_ops.h"

@@ -17,8 +17,8 @@ workloads=()
 for arg in "$@"; do
   case "$arg" in
     --update-docs) update_docs=1 ;;
-    mlp|tiny|lenet|autoencoder|mf|mf_dnn) workloads+=("$arg") ;;
-    *) echo "usage: bench/side_by_side.sh [--update-docs] [mlp|tiny|lenet|autoencoder|mf|mf_dnn ...]" >&2; exit 2 ;;
+    mlp|tiny|lenet|lstm|autoencoder|mf|mf_dnn) workloads+=("$arg") ;;
+    *) echo "usage: bench/side_by_side.sh [--update-docs] [mlp|tiny|lenet|lstm|autoencoder|mf|mf_dnn ...]" >&2; exit 2 ;;
   esac
 done
 ((${#workloads[@]})) || workloads=(mlp tiny)
@@ -47,19 +47,24 @@ for w in "${workloads[@]}"; do [[ $w != autoencoder ]] && sluice_workloads+=("$w
 ((${#sluice_workloads[@]} == 0)) || build/bin/sluice_bench --data "$data" "${sluice_workloads[@]}" > "$out/sluice"
 echo "[side_by_side] tensorflow" >&2
 "$venv/bin/python" bench/tf_anchor.py "$data" "${workloads[@]}" 2>/dev/null > "$out/tf"
-# The team's PyTorch anchor has no mf_dnn: bench/torch_mf_dnn.py is its twin.
+# The team's PyTorch anchor has no mf_dnn and no lstm: bench/torch_mf_dnn.py and
+# bench/torch_lstm_anchor.py run them.
 torch_workloads=()
-for w in "${workloads[@]}"; do [[ $w != mf_dnn ]] && torch_workloads+=("$w"); done
+for w in "${workloads[@]}"; do [[ $w != mf_dnn && $w != lstm ]] && torch_workloads+=("$w"); done
+torch_lstm=0
+[[ " ${workloads[*]} " == *" lstm "* ]] && torch_lstm=1
 echo "[side_by_side] pytorch (PyPI)" >&2
 : > "$out/torch"
 ((${#torch_workloads[@]} == 0)) || "$venv/bin/python" "$anchor" "$data" "${torch_workloads[@]}" > "$out/torch"
 [[ " ${workloads[*]} " != *" mf_dnn "* ]] || "$venv/bin/python" bench/torch_mf_dnn.py "$data" mf_dnn >> "$out/torch"
+((torch_lstm == 0)) || "$venv/bin/python" bench/torch_lstm_anchor.py "$data" lstm >> "$out/torch"
 debian_torch=0
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "[side_by_side] pytorch (Debian)" >&2
   : > "$out/torch_debian"
   ((${#torch_workloads[@]} == 0)) || /usr/bin/python3 "$anchor" "$data" "${torch_workloads[@]}" > "$out/torch_debian"
   [[ " ${workloads[*]} " != *" mf_dnn "* ]] || /usr/bin/python3 bench/torch_mf_dnn.py "$data" mf_dnn >> "$out/torch_debian"
+  ((torch_lstm == 0)) || /usr/bin/python3 bench/torch_lstm_anchor.py "$data" lstm >> "$out/torch_debian"
   debian_torch=1
 fi
 
@@ -80,7 +85,7 @@ table() {
   local name names w floor s
   for w in "${workloads[@]}"; do
     case "$w" in
-      mlp) names=mlp_epoch_s ;; tiny) names="tiny_run_us tiny_callable_us" ;; lenet) names=lenet_100_steps_s ;;
+      mlp) names=mlp_epoch_s ;; tiny) names="tiny_run_us tiny_callable_us" ;; lenet) names=lenet_100_steps_s ;; lstm) names=lstm_100_steps_s ;;
       autoencoder) names=autoencoder_epoch_s ;; mf) names=mf_epoch_s ;; mf_dnn) names=mf_dnn_epoch_s ;;
     esac
     for name in $names; do

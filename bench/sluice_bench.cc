@@ -2,7 +2,7 @@
 // workloads and shapes, printed as `name value unit` lines with the anchor's names.
 //
 //   sluice_bench [--data DIR] [--intra-op-threads N] [workload...]
-//       workloads: mlp lenet tiny mf mf_dnn (default: all)
+//       workloads: mlp lenet lstm tiny mf mf_dnn (default: all)
 //
 // --intra-op-threads N sets SessionOptions::intra_op_threads (default 0: adapt to the load).
 //
@@ -12,6 +12,10 @@
 //       ReLU, max-pool 2x2, dense 1024 ReLU, dense 10; Glorot-uniform kernels, zero biases),
 //       softmax cross-entropy, batch 64, Adam 1e-4, batches in data order; prints
 //       lenet_100_steps_s (the training loop only).
+// lstm: 100 training steps of examples/rnn_mnist's model (MNIST rows as 28 steps of 28 pixels,
+//       time-major, through a 128-unit LSTM, one fused BlockLSTM; dense 10 from the final h;
+//       Glorot-uniform kernels, zero biases, forget_bias 1), softmax cross-entropy, batch 64,
+//       Adam 1e-3, batches in data order; prints lstm_100_steps_s (the training loop only).
 // mf:   one epoch of matrix factorization over 100 000 synthetic ratings (671 users, 9 125
 //       movies, ratings 0.5..5): u . m + b_u + b_m + b_global, embeddings dim 16 and biases
 //       random normal (stddev 1), loss mean squared error + 0.01 * 0.5 * (|u|^2 + |m|^2) / 128 of
@@ -47,14 +51,6 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
-Tensor Rows(const Tensor& src, int64_t begin, int64_t n) {
-  TensorShape shape = src.shape();
-  shape.set_dim(0, n);
-  Tensor out(src.dtype(), shape);
-  size_t row_bytes = src.TotalBytes() / src.dim_size(0);
-  std::memcpy(out.raw_data(), static_cast<const char*>(src.raw_data()) + begin * row_bytes, n * row_bytes);
-  return out;
-}
 
 SessionOptions options;
 
@@ -90,6 +86,42 @@ int MlpEpoch(const std::string& data) {
   double secs = Seconds(start);
   SLUICE_CHECK_OK(session.Run({{x, test_set->images}, {y, test_set->labels}}, {accuracy}, {}, &out));
   std::printf("mlp_epoch_s %.3f s  (test_acc %.4f)\n", secs, out[0].scalar<float>());
+  return 0;
+}
+
+int LstmSteps(const std::string& data) {
+  auto train_set = LoadMnist(data, true);
+  if (!train_set.ok()) {
+    std::fprintf(stderr, "sluice_bench lstm: %s\n", std::string(train_set.status().message()).c_str());
+    return 1;
+  }
+  constexpr int kSteps = 100, kBatch = 64, kUnits = 128;
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 784});
+  auto y = ops::Placeholder(root.WithOpName("y"), DT_INT64, {-1});
+  auto rows = ops::Transpose(root, ops::Reshape(root, x, {-1, 28, 28}), {1, 0, 2});
+  layers::LSTMBlockFusedCellOptions lstm_options;
+  lstm_options.kernel_init = init::GlorotUniform(1);
+  auto lstm = layers::LSTMBlockFusedCell(root.NewSubScope("lstm_fused_cell"), rows, kUnits, lstm_options);
+  auto logits = layers::Dense(root.NewSubScope("dense"), lstm.h, 10, nullptr, init::GlorotUniform(2));
+  auto loss = ops::Mean(root, ops::SparseSoftmaxCrossEntropyWithLogits(root, logits, y).loss, {0});
+  Operation train_op = train::AdamOptimizer(1e-3f).Minimize(root, loss);
+  Operation init = ops::GlobalVariablesInitializer(root);
+  Session session(root, options);
+  std::vector<Tensor> out;
+  SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
+  const int64_t n = train_set->images.dim_size(0);
+  std::vector<std::pair<Tensor, Tensor>> batches;
+  for (int step = 0; step < kSteps; ++step) {
+    int64_t i = (static_cast<int64_t>(step) * kBatch) % n;
+    int64_t count = std::min<int64_t>(kBatch, n - i);
+    batches.emplace_back(Rows(train_set->images, i, count), Rows(train_set->labels, i, count));
+  }
+  auto start = Clock::now();
+  for (const auto& [bx, by] : batches) SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}}, {}, {train_op}, &out));
+  double secs = Seconds(start);
+  SLUICE_CHECK_OK(session.Run({{x, batches.back().first}, {y, batches.back().second}}, {loss}, {}, &out));
+  std::printf("lstm_100_steps_s %.3f s  (last batch loss %.3f)\n", secs, out[0].scalar<float>());
   return 0;
 }
 
@@ -331,18 +363,19 @@ int main(int argc, char** argv) {
       data = arg.substr(7);
     } else if (arg == "--intra-op-threads" && i + 1 < argc) {
       sluice::options.intra_op_threads = std::atoi(argv[++i]);
-    } else if (arg == "mlp" || arg == "lenet" || arg == "tiny" || arg == "mf" || arg == "mf_dnn") {
+    } else if (arg == "mlp" || arg == "lenet" || arg == "lstm" || arg == "tiny" || arg == "mf" || arg == "mf_dnn") {
       workloads.push_back(arg);
     } else {
-      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|lenet|tiny|mf|mf_dnn ...]\n");
+      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|lenet|lstm|tiny|mf|mf_dnn ...]\n");
       return 2;
     }
   }
-  if (workloads.empty()) workloads = {"mlp", "lenet", "tiny", "mf", "mf_dnn"};
+  if (workloads.empty()) workloads = {"mlp", "lenet", "lstm", "tiny", "mf", "mf_dnn"};
   int rc = 0;
   for (const std::string& w : workloads) {
     rc |= w == "mlp"      ? sluice::MlpEpoch(data)
           : w == "lenet"  ? sluice::LenetSteps(data)
+          : w == "lstm"   ? sluice::LstmSteps(data)
           : w == "mf"     ? sluice::MfEpoch()
           : w == "mf_dnn" ? sluice::MfDnnEpoch()
                           : sluice::TinyRun();

@@ -118,6 +118,54 @@ def lenet_steps(d, steps=100):
     print(f"lenet_100_steps_s {dt:.3f} s")
 
 
+def lstm_cell(units):
+    """tf.compat.v1.nn.rnn_cell.LSTMCell (forget_bias 1, Glorot-uniform kernel, zero bias), or,
+    where that Keras-era class is gone, the same cell as an RNNCell of its own."""
+    try:
+        return tf1.nn.rnn_cell.LSTMCell(units, initializer=tf1.glorot_uniform_initializer())
+    except (AttributeError, ImportError):
+        pass
+    from tensorflow.python.ops import rnn_cell_impl  # noqa: E402  (dynamic_rnn's cell base class)
+
+    class Cell(rnn_cell_impl.RNNCell):
+        state_size = rnn_cell_impl.LSTMStateTuple(units, units)
+        output_size = units
+
+        def __call__(self, x, state, scope=None):
+            c, h = state
+            with tf1.variable_scope(scope or "lstm_cell", reuse=tf1.AUTO_REUSE):
+                k = tf1.get_variable("kernel", [int(x.shape[-1]) + units, 4 * units],
+                                     initializer=tf1.glorot_uniform_initializer())
+                b = tf1.get_variable("bias", [4 * units], initializer=tf1.zeros_initializer())
+            i, j, f, o = tf.split(tf.nn.bias_add(tf.matmul(tf.concat([x, h], 1), k), b), 4, axis=1)
+            c = tf.sigmoid(f + 1.0) * c + tf.sigmoid(i) * tf.tanh(j)
+            h = tf.sigmoid(o) * tf.tanh(c)
+            return h, rnn_cell_impl.LSTMStateTuple(c, h)
+
+    return Cell()
+
+
+def lstm_steps(d, steps=100):
+    """examples/rnn_mnist's model: MNIST rows as 28 steps through a 128-unit LSTM
+    (tf.compat.v1.nn.dynamic_rnn), dense 10 from the final h, Adam 1e-3, batch 64."""
+    xtr, ytr, _, _ = mnist(d)
+    with new_graph().as_default():
+        x = tf1.placeholder(tf.float32, [None, 784])
+        y = tf1.placeholder(tf.int64, [None])
+        _, state = tf1.nn.dynamic_rnn(lstm_cell(128), tf.reshape(x, [-1, 28, 28]), dtype=tf.float32)
+        logits = dense(state[1], 10)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        train = tf1.train.AdamOptimizer(1e-3).minimize(loss)
+        with tf1.Session(config=CONFIG) as s:
+            s.run(tf1.global_variables_initializer())
+            t = time.perf_counter()
+            for step in range(steps):
+                i = (step * 64) % 60000
+                s.run(train, {x: xtr[i:i + 64], y: ytr[i:i + 64]})
+            dt = time.perf_counter() - t
+    print(f"lstm_100_steps_s {dt:.3f} s")
+
+
 def autoencoder_epoch(_):
     rng = np.random.default_rng(0)
     data = np.zeros((5953, 3952), np.float32)
@@ -258,7 +306,7 @@ def tiny_run(_):
     print(f"tiny_run_us {dt / n * 1e6:.2f} us")
 
 
-W = dict(mlp=mlp_epoch, lenet=lenet_steps, autoencoder=autoencoder_epoch, mf=mf_epoch, mf_dnn=mf_dnn_epoch,
+W = dict(mlp=mlp_epoch, lenet=lenet_steps, lstm=lstm_steps, autoencoder=autoencoder_epoch, mf=mf_epoch, mf_dnn=mf_dnn_epoch,
          tiny=tiny_run)
 if __name__ == "__main__":
     if len(sys.argv) < 2:
