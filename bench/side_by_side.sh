@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One run, one machine: sluice (build/bin/sluice_bench), TensorFlow (bench/tf_anchor.py, the
-# TF1 way), PyTorch from PyPI (../shared/bench/torch_anchor.py in bench/.venv), Debian's PyTorch
+# TF1 way), PyTorch from PyPI (../shared/bench/torch_anchor.py, and bench/torch_mf_dnn.py for mf_dnn,
+# in bench/.venv), Debian's PyTorch
 # when /usr/bin/python3 has it, and the GEMM floor of each workload (build/bin/sgemm_probe),
 # printed as one markdown table. The lenet floor also counts the convolutions (build/bin/conv_probe). Run while nothing else runs on the machine.
 #
@@ -46,8 +47,8 @@ for w in "${workloads[@]}"; do [[ $w != autoencoder ]] && sluice_workloads+=("$w
 ((${#sluice_workloads[@]} == 0)) || build/bin/sluice_bench --data "$data" "${sluice_workloads[@]}" > "$out/sluice"
 echo "[side_by_side] tensorflow" >&2
 "$venv/bin/python" bench/tf_anchor.py "$data" "${workloads[@]}" 2>/dev/null > "$out/tf"
-# The PyTorch anchor has no mf_dnn (its column shows nothing there) and no lstm, which
-# bench/torch_lstm_anchor.py runs.
+# The team's PyTorch anchor has no mf_dnn and no lstm: bench/torch_mf_dnn.py and
+# bench/torch_lstm_anchor.py run them.
 torch_workloads=()
 for w in "${workloads[@]}"; do [[ $w != mf_dnn && $w != lstm ]] && torch_workloads+=("$w"); done
 torch_lstm=0
@@ -55,12 +56,14 @@ torch_lstm=0
 echo "[side_by_side] pytorch (PyPI)" >&2
 : > "$out/torch"
 ((${#torch_workloads[@]} == 0)) || "$venv/bin/python" "$anchor" "$data" "${torch_workloads[@]}" > "$out/torch"
+[[ " ${workloads[*]} " != *" mf_dnn "* ]] || "$venv/bin/python" bench/torch_mf_dnn.py "$data" mf_dnn >> "$out/torch"
 ((torch_lstm == 0)) || "$venv/bin/python" bench/torch_lstm_anchor.py "$data" lstm >> "$out/torch"
 debian_torch=0
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "[side_by_side] pytorch (Debian)" >&2
   : > "$out/torch_debian"
   ((${#torch_workloads[@]} == 0)) || /usr/bin/python3 "$anchor" "$data" "${torch_workloads[@]}" > "$out/torch_debian"
+  [[ " ${workloads[*]} " != *" mf_dnn "* ]] || /usr/bin/python3 bench/torch_mf_dnn.py "$data" mf_dnn >> "$out/torch_debian"
   ((torch_lstm == 0)) || /usr/bin/python3 bench/torch_lstm_anchor.py "$data" lstm >> "$out/torch_debian"
   debian_torch=1
 fi

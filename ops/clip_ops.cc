@@ -28,6 +28,16 @@ Output ClipByNorm(const Scope& scope, const Input& t, const Input& clip_norm, co
   return Identity(names.op, RealDiv(h, scaled, Maximum(h, l2norm, clip)));
 }
 
+GradientValue ClipGradientByNorm(const Scope& scope, const GradientValue& t, const Input& clip_norm,
+                                 const std::vector<int>& axes) {
+  if (!t.valid()) return GradientValue();
+  if (!t.is_sparse()) return ClipByNorm(scope, t.dense(), clip_norm, axes);
+  IndexedSlices slices = t.sparse();
+  slices.values = ClipByNorm(scope, slices.values, clip_norm, axes);
+  if (!slices.values.valid()) return GradientValue();
+  return slices;
+}
+
 Output GlobalNorm(const Scope& scope, const std::vector<Output>& t_list) {
   if (!scope.ok()) return Output();
   internal::NameScope names = internal::MakeNameScope(scope, "global_norm");

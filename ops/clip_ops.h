@@ -1,6 +1,7 @@
 // Gradient clipping, as TF1's tf.clip_by_value, tf.clip_by_norm, tf.global_norm and
-// tf.clip_by_global_norm (ops::ClipByValue, in ops/math_ops.h, is the first). With an
-// optimizer, clip between ComputeGradients and ApplyGradients:
+// tf.clip_by_global_norm (ops::ClipByValue, in ops/math_ops.h, is the first), the last two also
+// for gradients that are IndexedSlices. With an optimizer, clip between ComputeGradients and
+// ApplyGradients:
 //
 //   train::GradientDescentOptimizer opt(0.1f);
 //   std::vector<train::GradAndVar> grads;
@@ -27,6 +28,13 @@ namespace ops {
 // t * clip_norm / max(l2norm(t), clip_norm), the L2 norm taken over `axes` (all of them when
 // empty) and broadcast back; t itself where its norm is at most clip_norm (and where it is 0).
 Output ClipByNorm(const Scope& scope, const Input& t, const Input& clip_norm, const std::vector<int>& axes = {});
+
+// ClipByNorm of a gradient that may be an IndexedSlices, as TF1's clip_by_norm takes one: the
+// norm is that of the slices' values (over `axes` of the values; duplicate indices are not
+// summed first), the values are clipped and the indices and dense_shape stay, so the gradient
+// stays sparse. A dense gradient is ClipByNorm's; an invalid one stays invalid.
+GradientValue ClipGradientByNorm(const Scope& scope, const GradientValue& t, const Input& clip_norm,
+                                 const std::vector<int>& axes = {});
 
 // sqrt(sum of the squares of every element of every tensor of `t_list`): a scalar of their
 // (common) dtype. Invalid entries are skipped.

@@ -296,37 +296,11 @@ Operation AdamOptimizer::ApplyDense(UpdateContext* ctx, const Scope& scope, cons
       .op();
 }
 
-// TF1's AdamOptimizer._apply_sparse_shared (see the class comment: the slots and the variable
-// are updated whole).
-Operation AdamOptimizer::ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
-                                     const Variable& var) {
-  Variable m = GetSlot(var, "m"), v = GetSlot(var, "v");
-  if (!m.valid() || !v.valid() || !beta1_power_.valid() || !beta2_power_.valid()) return Operation();
-  DataType dt = var.dtype();
-  Output beta1_power = CastTo(scope, beta1_power_.value(), dt), beta2_power = CastTo(scope, beta2_power_.value(), dt);
-  Output lr_t = ctx->Hyper("learning_rate", learning_rate_, dt), beta1 = ctx->Hyper("beta1", beta1_, dt);
-  Output beta2 = ctx->Hyper("beta2", beta2_, dt), epsilon = ctx->Hyper("epsilon", epsilon_, dt);
-  Output one = ops::OnesLike(scope, beta1);
-  Output lr = ops::RealDiv(scope, ops::Mul(scope, lr_t, ops::Sqrt(scope, ops::Sub(scope, one, beta2_power))),
-                           ops::Sub(scope, one, beta1_power));
-  // slot = slot * beta, then slot[indices] += scaled; the slot's value after both.
-  auto decay_then_add = [&](const Variable& slot, const Output& beta, const Output& scaled) -> Output {
-    if (slot.is_resource()) {
-      Operation decayed = ops::AssignVariableOp(scope, slot.handle(), ops::Mul(scope, slot.value(), beta));
-      Operation added =
-          ops::ResourceScatterAdd(scope.WithControlDependencies({decayed}), slot.handle(), grad.indices, scaled);
-      return ops::ReadVariableOp(scope.WithControlDependencies({added}), slot.handle(), dt);
-    }
-    Output decayed = ops::Assign(scope, slot.ref(), ops::Mul(scope, slot.value(), beta));
-    return ops::ScatterAdd(scope.WithControlDependencies({decayed.op()}), slot.ref(), grad.indices, scaled);
-  };
-  Output m_t = decay_then_add(m, beta1, ops::Mul(scope, grad.values, ops::Sub(scope, one, beta1)));
-  Output v_t =
-      decay_then_add(v, beta2, ops::Mul(scope, ops::Mul(scope, grad.values, grad.values), ops::Sub(scope, one, beta2)));
-  Output step = ops::RealDiv(scope, ops::Mul(scope, lr, m_t), ops::Add(scope, ops::Sqrt(scope, v_t), epsilon));
-  Operation var_update = var.is_resource() ? ops::AssignSubVariableOp(scope, var.handle(), step)
-                                           : ops::AssignSub(scope, var.ref(), step).op();
-  return ops::Group(scope, {var_update, m_t.op(), v_t.op()});
+// TF1's AdamOptimizer._apply_sparse_duplicate_indices and _apply_sparse_shared, as the dense
+// update of the summed gradient (see the class comment).
+Operation AdamOptimizer::ApplySparseDuplicateIndices(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                                     const Variable& var) {
+  return ApplySparse(ctx, scope, grad, var);
 }
 
 // TF's Adam._finish: after the updates, beta1_power *= beta1 and beta2_power *= beta2.

@@ -181,11 +181,14 @@ class MomentumOptimizer : public Optimizer {
 
 // Adam (Kingma & Ba) with TF1's update: slots "m" and "v" ("<var>/Adam", "<var>/Adam_1") and the
 // non-trainable scalars "beta1_power", "beta2_power", multiplied by beta1, beta2 after each step.
-// A sparse gradient is applied as TF1's AdamOptimizer._apply_sparse_shared does: m = m * beta1
-// and v = v * beta2 over the WHOLE slots, then ScatterAdd of (1 - beta1) * g and (1 - beta2) * g^2
-// into the gradient's rows, then var -= lr_t * m / (sqrt(v) + epsilon) over the whole variable:
-// every row of var, m and v changes, and the step costs time proportional to the table (TF's
-// behaviour; LazyAdam, which updates only the rows, is not TF1's AdamOptimizer).
+// A sparse gradient gets TF1's AdamOptimizer._apply_sparse_shared update: m = m * beta1 and
+// v = v * beta2 over the WHOLE slots, plus (1 - beta1) * g and (1 - beta2) * g^2 in the
+// gradient's rows (duplicate indices summed first), then var -= lr_t * m / (sqrt(v) + epsilon)
+// over the whole variable: every row of var, m and v changes, and the step costs time
+// proportional to the table (TF's behaviour; LazyAdam, which updates only the rows, is not TF1's
+// AdamOptimizer). Since that is the dense update of the gradient summed into a zero table, it is
+// computed so: UnsortedSegmentSum (which also sums the duplicates: no Unique) and the fused
+// ApplyAdam, one pass over the table where TF1's graph makes eight.
 class AdamOptimizer : public Optimizer {
  public:
   explicit AdamOptimizer(Hyperparameter learning_rate = 0.001f, Hyperparameter beta1 = 0.9f,
@@ -199,8 +202,9 @@ class AdamOptimizer : public Optimizer {
  protected:
   void CreateSlots(const Scope& root, const std::vector<Variable>& vars) override;
   Operation ApplyDense(UpdateContext* ctx, const Scope& scope, const Output& grad, const Variable& var) override;
-  Operation ApplySparse(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
-                        const Variable& var) override;
+  // The default ApplySparse (ToDense, then ApplyDense), without deduplicating first.
+  Operation ApplySparseDuplicateIndices(UpdateContext* ctx, const Scope& scope, const IndexedSlices& grad,
+                                        const Variable& var) override;
   Operation Finish(UpdateContext* ctx, const std::vector<Operation>& updates, const Scope& named) override;
 
  private:

@@ -1,5 +1,6 @@
-// Gradient clipping (ClipByValue, ClipByNorm, GlobalNorm, ClipByGlobalNorm) against values
-// computed by hand, and clipped gradients applied by an optimizer.
+// Gradient clipping (ClipByValue, ClipByNorm, GlobalNorm, ClipByGlobalNorm, and ClipByNorm of an
+// IndexedSlices gradient) against values computed by hand, and clipped gradients applied by an
+// optimizer.
 #include <cmath>
 #include <limits>
 
@@ -106,6 +107,61 @@ TEST(ClipOpsTest, OptimizerAppliesClippedGradients) {
   EXPECT_FLOAT_EQ(out[0].data<float>()[0], -1.5f);
   EXPECT_FLOAT_EQ(out[0].data<float>()[1], -2.0f);
   EXPECT_FLOAT_EQ(out[1].data<float>()[0], -6.0f);
+}
+
+// A gather's IndexedSlices gradient clipped by norm as TF1's clip_by_norm does: the values'
+// norm (duplicate ids not summed first), the values scaled, the indices kept; then applied
+// sparsely by an optimizer.
+TEST(ClipOpsTest, ClipGradientByNormKeepsIndexedSlicesSparse) {
+  Scope root = Scope::NewRootScope();
+  Tensor initial(DT_FLOAT, TensorShape{6, 3});
+  for (int i = 0; i < 18; ++i) initial.data<float>()[i] = 0.1f * i;
+  Variable emb(root.WithOpName("emb"), initial);
+  Tensor w_value(DT_FLOAT, TensorShape{3, 1});
+  for (int j = 0; j < 3; ++j) w_value.data<float>()[j] = j + 1.0f;
+  // d loss / d gathered row = w^T = (1, 2, 3) for each of the ids 2, 2, 5: values norm sqrt(3 * 14).
+  auto ids = ops::Const(root, Tensor::FromVector(std::vector<int32_t>{2, 2, 5}));
+  Output loss = ops::Sum(root, ops::MatMul(root, ops::Gather(root, emb.value(), ids), ops::Const(root, w_value)), {0, 1});
+  train::GradientDescentOptimizer opt(0.1f);
+  std::vector<train::GradAndVar> grads;
+  ASSERT_OK(opt.ComputeGradients(root, loss, {emb}, &grads));
+  ASSERT_EQ(grads.size(), 1u);
+  ASSERT_TRUE(grads[0].first.is_sparse());
+  GradientValue clipped = ops::ClipGradientByNorm(root, grads[0].first, 1.0f);
+  ASSERT_TRUE(clipped.is_sparse());
+  GradientValue unclipped = ops::ClipGradientByNorm(root, grads[0].first, 100.0f);  // norm below: unchanged
+  GradientValue dense = ops::ClipGradientByNorm(root, ops::Const(root, F({3, 4})), 2.5f);
+  ASSERT_FALSE(dense.is_sparse());
+  EXPECT_FALSE(ops::ClipGradientByNorm(root, GradientValue(), 1.0f).valid());
+  grads[0].first = clipped;
+  Operation train_op = opt.ApplyGradients(root, grads);
+  ASSERT_TRUE(root.ok()) << root.status();
+  Session session(root);
+  std::vector<Tensor> out;
+  ASSERT_OK(session.Run({}, {}, {ops::GlobalVariablesInitializer(root)}, &out));
+  ASSERT_OK(session.Run({}, {clipped.sparse().values, clipped.sparse().indices, unclipped.sparse().values,
+                             dense.dense()}, {}, &out));
+  const double norm = std::sqrt(42.0);
+  ASSERT_EQ(out[0].shape(), TensorShape({3, 3}));
+  for (int r = 0; r < 3; ++r) {
+    for (int j = 0; j < 3; ++j) {
+      EXPECT_NEAR(out[0].data<float>()[r * 3 + j], (j + 1) / norm, 1e-6);
+      EXPECT_FLOAT_EQ(out[2].data<float>()[r * 3 + j], j + 1.0f);
+    }
+  }
+  EXPECT_THAT(std::vector<int32_t>(out[1].data<int32_t>(), out[1].data<int32_t>() + 3), ::testing::ElementsAre(2, 2, 5));
+  EXPECT_FLOAT_EQ(out[3].data<float>()[0], 1.5f);
+  EXPECT_FLOAT_EQ(out[3].data<float>()[1], 2.0f);
+  ASSERT_OK(session.Run({}, {}, {train_op}, &out));
+  ASSERT_OK(session.Run({}, {emb.value()}, {}, &out));
+  // Row 2 moved by 0.1 * 2 * (1, 2, 3) / norm, row 5 by half that; the other rows did not move.
+  const float* e = out[0].data<float>();
+  const float* t = initial.data<float>();
+  for (int j = 0; j < 3; ++j) {
+    EXPECT_NEAR(e[2 * 3 + j], t[2 * 3 + j] - 0.1 * 2 * (j + 1) / norm, 1e-6);
+    EXPECT_NEAR(e[5 * 3 + j], t[5 * 3 + j] - 0.1 * (j + 1) / norm, 1e-6);
+    for (int r : {0, 1, 3, 4}) EXPECT_EQ(e[r * 3 + j], t[r * 3 + j]);
+  }
 }
 
 }  // namespace

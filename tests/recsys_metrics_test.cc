@@ -1,14 +1,18 @@
-// examples/common's recommender metrics, CSV reader and MovieLens loader, against values
-// computed by hand.
+// examples/common's recommender metrics, retrieval graphs (MaskedTopK, CosineSimilarity), CSV
+// reader and MovieLens loader, against values computed by hand.
 #include "examples/common/recsys_metrics.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/file_io.h"
 #include "examples/common/csv.h"
 #include "examples/common/movielens.h"
+#include "examples/common/recsys_retrieval.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sluice.h"
 #include "tests/util/test_util.h"
 
 namespace sluice {
@@ -74,34 +78,82 @@ TEST(RecsysMetricsTest, MeanRankingMetricsAveragesOverUsersWithRelevantItems) {
   EXPECT_THAT(recsys::MeanRankingMetrics({{1}}, {{1}}, 0).status().message(), HasSubstr("k must be > 0"));
 }
 
-TEST(RecsysMetricsTest, TopKTiesByIndexAndExclusions) {
-  const std::vector<float> scores = {0.1f, 0.5f, 0.5f, 0.9f, 0.3f};
-  EXPECT_THAT(recsys::TopK(scores, 3), ElementsAre(3, 1, 2));
-  EXPECT_THAT(recsys::TopK(scores, 3, {1}), ElementsAre(3, 2, 4));
-  EXPECT_THAT(recsys::TopK(scores, 10, {3, 4}), ElementsAre(1, 2, 0));
-  EXPECT_TRUE(recsys::TopK(scores, 0).empty());
+// MaskedTopK and CosineSimilarity run in a session.
+std::vector<Tensor> Fetch(const Scope& root, const std::vector<Output>& fetches) {
+  EXPECT_TRUE(root.ok()) << root.status();
+  Session session(root);
+  std::vector<Tensor> out;
+  Status s = session.Run({}, fetches, &out);
+  EXPECT_TRUE(s.ok()) << s;
+  return out;
+}
+template <typename T>
+std::vector<T> Values(const Tensor& t) {
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.NumElements());
+}
+Tensor Pairs(const std::vector<int64_t>& flat) {
+  Tensor t(DT_INT64, TensorShape{static_cast<int64_t>(flat.size() / 2), 2});
+  std::copy(flat.begin(), flat.end(), t.data<int64_t>());
+  return t;
 }
 
-TEST(RecsysMetricsTest, DotScoresAndCosineSimilarity) {
+TEST(RecsysRetrievalTest, MaskedTopKTiesByIndexAndExclusionsPerRow) {
+  Scope root = Scope::NewRootScope();
+  Tensor scores(DT_FLOAT, TensorShape{2, 5});
+  const std::vector<float> v = {0.1f, 0.5f, 0.5f, 0.9f, 0.3f, /* row 1 */ 3, 2, 1, 0, -1};
+  std::copy(v.begin(), v.end(), scores.data<float>());
+  // Row 0 leaves out item 1 (given twice), row 1 items 0 and 2.
+  auto top = recsys::MaskedTopK(root, ops::Const(root, scores), ops::Const(root, Pairs({0, 1, 1, 0, 1, 2, 0, 1})), 3);
+  auto none = recsys::MaskedTopK(root, ops::Const(root, scores), ops::Const(root, Pairs({})), 3);
+  auto all_but_one = recsys::MaskedTopK(root, ops::Const(root, scores), ops::Const(root, Pairs({0, 0, 0, 1, 0, 2, 0, 3})), 2);
+  auto r = Fetch(root, {top.indices, top.values, none.indices, all_but_one.indices, all_but_one.values});
+  ASSERT_EQ(r.size(), 5u);
+  EXPECT_THAT(Values<int32_t>(r[0]), ElementsAre(3, 2, 4, 1, 3, 4));
+  EXPECT_THAT(Values<float>(r[1]), ElementsAre(0.9f, 0.5f, 0.3f, 2.0f, 0.0f, -1.0f));
+  EXPECT_THAT(Values<int32_t>(r[2]), ElementsAre(3, 1, 2, 0, 1, 2));  // ties: the lower index first
+  // Row 0 has one item left: the second entry is an excluded one, at -inf.
+  EXPECT_EQ(Values<int32_t>(r[3])[0], 4);
+  EXPECT_EQ(Values<float>(r[4])[1], -std::numeric_limits<float>::infinity());
+}
+
+// The status of building and running `fetch`: a graph-building error or the run's.
+Status RunStatus(const Scope& root, const Output& fetch) {
+  if (!root.ok()) return root.status();
+  Session session(root);
+  std::vector<Tensor> out;
+  return session.Run({}, {fetch}, &out);
+}
+
+TEST(RecsysRetrievalTest, MaskedTopKErrors) {
+  Tensor scores(DT_FLOAT, TensorShape{1, 2});
+  scores.data<float>()[0] = scores.data<float>()[1] = 1;
+  {
+    Scope root = Scope::NewRootScope();  // an excluded item outside the row
+    auto top = recsys::MaskedTopK(root, ops::Const(root, scores), ops::Const(root, Pairs({0, 5})), 1);
+    EXPECT_FALSE(RunStatus(root, top.indices).ok());
+  }
+  {
+    Scope root = Scope::NewRootScope();  // k larger than the number of items
+    auto top = recsys::MaskedTopK(root, ops::Const(root, scores), ops::Const(root, Pairs({})), 3);
+    Status s = RunStatus(root, top.indices);
+    EXPECT_FALSE(s.ok());
+    EXPECT_THAT(s.message(), HasSubstr("masked_top_k"));
+  }
+}
+
+TEST(RecsysRetrievalTest, CosineSimilarityOfRows) {
   // Rows [1,0], [0,1], [1,1], [2,0], [0,0].
-  const std::vector<float> items = {1, 0, 0, 1, 1, 1, 2, 0, 0, 0};
-  EXPECT_THAT(recsys::DotScores({2, 3}, items, 2), ElementsAre(2, 3, 5, 4, 0));
-  EXPECT_THAT(recsys::DotScores({2, 3}, items, 2, {1, 1, 1, 1, -1}), ElementsAre(3, 4, 6, 5, -1));
-  auto similar = recsys::MostSimilarByCosine(items, 2, 0, 3);
-  ASSERT_OK(similar.status());
-  ASSERT_EQ(similar->size(), 3u);
-  EXPECT_EQ((*similar)[0].first, 3);  // the same direction, twice as long
-  EXPECT_FLOAT_EQ((*similar)[0].second, 1.0f);
-  EXPECT_EQ((*similar)[1].first, 2);
-  EXPECT_NEAR((*similar)[1].second, std::sqrt(0.5), 1e-6);
-  EXPECT_EQ((*similar)[2].first, 1);  // similarity 0, tied with the zero row 4: the lower index
-  similar = recsys::MostSimilarByCosine(items, 2, 0, 2, {3});
-  ASSERT_OK(similar.status());
-  ASSERT_EQ(similar->size(), 2u);
-  EXPECT_EQ((*similar)[0].first, 2);
-  EXPECT_EQ((*similar)[1].first, 1);
-  EXPECT_THAT(recsys::MostSimilarByCosine(items, 2, 5, 3).status().message(), HasSubstr("outside [0, 5)"));
-  EXPECT_THAT(recsys::MostSimilarByCosine(items, 3, 0, 3).status().message(), HasSubstr("not rows of 3"));
+  Scope root = Scope::NewRootScope();
+  Tensor items(DT_FLOAT, TensorShape{5, 2});
+  const std::vector<float> v = {1, 0, 0, 1, 1, 1, 2, 0, 0, 0};
+  std::copy(v.begin(), v.end(), items.data<float>());
+  auto sim = recsys::CosineSimilarity(root, ops::Const(root, items), ops::Const(root, Tensor::FromVector(std::vector<int64_t>{0, 2})));
+  auto r = Fetch(root, {sim});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].shape(), TensorShape({2, 5}));
+  const float h = static_cast<float>(std::sqrt(0.5));
+  EXPECT_THAT(Values<float>(r[0]), ::testing::Pointwise(::testing::FloatNear(1e-6f),
+                                                        std::vector<float>{1, 0, h, 1, 0, h, h, 1, h, 0}));
 }
 
 TEST(CsvTest, QuotedFieldsCommasQuotesAndLineBreaks) {

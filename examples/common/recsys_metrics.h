@@ -1,6 +1,6 @@
 // Metrics of recommender models: rating errors (RMSE, MAE), the exact ROC AUC, ranking metrics
-// per user (precision@k, recall@k, NDCG@k, then averaged over users), top-k retrieval by a user
-// embedding and most-similar items by cosine similarity. Plain host code over spans.
+// per user (precision@k, recall@k, NDCG@k, then averaged over users). Plain host code over spans;
+// the rankings themselves come from the graph (examples/common/recsys_retrieval.h).
 //
 //   std::vector<float> scores = {0.9f, 0.4f, 0.4f, 0.1f};
 //   std::vector<bool> positive = {true, false, true, false};
@@ -46,24 +46,6 @@ struct RankingMetrics {
 // relevant item; users without one are left out. The two lists must be of the same size.
 StatusOr<RankingMetrics> MeanRankingMetrics(const std::vector<std::vector<int64_t>>& rankings,
                                             const std::vector<absl::flat_hash_set<int64_t>>& relevant, int k);
-
-// The indices of the k largest `scores` (fewer when fewer are left), largest first, ties by the
-// lower index, leaving out the indices in `exclude` (e.g. the items a user has rated already).
-// A host std::partial_sort; one function, to be replaced by the TopKV2 op.
-std::vector<int64_t> TopK(absl::Span<const float> scores, int k, const absl::flat_hash_set<int64_t>& exclude = {});
-
-// Retrieval by a user embedding: the scores query . items[j] + item_bias[j] of every row j of
-// `items` (row-major [n, dim]; item_bias empty or of size n).
-std::vector<float> DotScores(absl::Span<const float> query, absl::Span<const float> items, int64_t dim,
-                             absl::Span<const float> item_bias = {});
-
-// The k rows of `items` (row-major [n, dim]) most similar to row `query` by cosine similarity,
-// most similar first, the query itself and the rows in `exclude` left out (rows of norm 0 have
-// similarity 0). Each entry is (row, similarity). InvalidArgument for a query outside [0, n) or a size not a multiple of
-// dim.
-StatusOr<std::vector<std::pair<int64_t, float>>> MostSimilarByCosine(absl::Span<const float> items, int64_t dim,
-                                                                     int64_t query, int k,
-                                                                     const absl::flat_hash_set<int64_t>& exclude = {});
 
 }  // namespace recsys
 }  // namespace sluice

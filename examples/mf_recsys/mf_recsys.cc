@@ -14,16 +14,25 @@
 //   mf_recsys [--model mf|dnn|fm] [--data DIR (default: the repository's data/ml-latest-small)]
 //             [--epochs N] [--max_steps N (stop after N steps; 0: no limit)] [--batch_size 128]
 //             [--learning_rate X] [--decay_rate R (learning rate times R after each epoch; 1)]
-//             [--dim 16] [--l2 X] [--dropout 0.5 (dnn)] [--hidden 128 (dnn: then hidden / 2)]
+//             [--dim N (16; dnn 32)] [--l2 X] [--dropout 0.5 (dnn)] [--hidden 128 (dnn: then hidden / 2)]
 //             [--seed 1] [--user 1 (userId to recommend for)] [--rank_users N (the ranking
 //             metrics of the first N users only; 0: all)]
-//             [--checkpoint_dir DIR (default mf_recsys_ckpt)]
+//             [--checkpoint_dir DIR (default mf_recsys_ckpt)] [--patience N (early stopping: stop
+//             after N epochs without a better validation RMSE and go back to the best epoch's
+//             checkpoint; 0: train every epoch)]
 //
-// Defaults per model (epochs, learning rate, l2): mf and fm 3, 5e-3, 0.1; dnn 6, 1e-3, 0.2. The
+// Defaults per model (epochs, learning rate, l2, patience, dim): mf and fm 3, 5e-3, 0.1, none, 16;
+// dnn 12, 1e-3, 0.2, 2, 32 (seed 1 stops after epoch 8 and goes back to epoch 6's 0.8497; dim 16
+// reached 0.8524, l2 0.4 and 0.8, or lr 2e-3 decayed by 0.7 an epoch, did worse). The
 // L2 penalty is l2 / 2 times the squared norms of the batch's looked-up embeddings (dnn: also of
 // the pooled history and the biases) over the batch size. Each dnn training row's history
 // leaves out the movie it rates (validation movies are never in the history). The seed fixes
-// the split, the initial values, dropout and the batch order.
+// the split, the initial values, dropout and the batch order. Predictions are clipped to the
+// ratings' range [0.5, 5] for evaluation (the loss sees them unclipped).
+//
+// Rankings run in the graph: TopKV2 over each user's scores with the movies rated in training
+// masked to -inf (mf: u . m_j + b_m from the embeddings, for many users per run; dnn and fm: the
+// model's prediction for every movie), and over the cosine similarities of the movie embeddings.
 //
 // Prints per epoch the training RMSE (of a fixed sample of 10 000 training ratings), the
 // validation RMSE and the seconds the epoch took; then on the validation set RMSE, MAE, ROC AUC
@@ -53,6 +62,7 @@
 #include "examples/common/mnist.h"
 #include "examples/common/movielens.h"
 #include "examples/common/recsys_metrics.h"
+#include "examples/common/recsys_retrieval.h"
 #include "sluice.h"
 
 namespace sluice {
@@ -61,6 +71,7 @@ namespace {
 constexpr int kTopK = 10;
 constexpr int64_t kEvalBatch = 8192;
 constexpr int64_t kDnnEvalBatch = 1024;  // each row with its own history
+constexpr size_t kRankBatch = 128;        // mf: users ranked per run
 constexpr size_t kTrainRmseSample = 10000;
 // Movies with fewer training ratings keep embeddings close to their random start; the similar
 // movies are chosen among the others.
@@ -73,7 +84,7 @@ struct Flags {
   int64_t max_steps = 0;
   int batch = 128;
   float lr = -1;
-  int64_t dim = 16;
+  int64_t dim = -1;  // -1: the model's default
   float l2 = -1;
   float decay_rate = -1;  // the learning rate times this after each epoch; -1: the model's default
   float dropout = 0.5f;
@@ -81,6 +92,7 @@ struct Flags {
   int64_t seed = 1;
   int64_t user = 1;
   int64_t rank_users = 0;  // rank for the first N users only; 0: all
+  int patience = -1;       // early stopping after N epochs without improvement; 0: none; -1: the model's default
   std::string checkpoint_dir = "mf_recsys_ckpt";
 };
 
@@ -117,14 +129,17 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     if ((v = value("--user")) && absl::SimpleAtoi(v, &f->user)) continue;
     if ((v = value("--rank_users")) && absl::SimpleAtoi(v, &f->rank_users) && f->rank_users >= 0) continue;
     if ((v = value("--checkpoint_dir")) && *v != '\0') { f->checkpoint_dir = v; continue; }
+    if ((v = value("--patience")) && absl::SimpleAtoi(v, &f->patience) && f->patience >= 0) continue;
     std::fprintf(stderr, "mf_recsys: bad argument '%s'\n", arg.c_str());
     return false;
   }
-  const bool mf = f->model == "mf", dnn = f->model == "dnn";
-  if (f->epochs < 0) f->epochs = dnn ? 6 : 3;
+  const bool dnn = f->model == "dnn";
+  if (f->epochs < 0) f->epochs = dnn ? 12 : 3;
   if (f->lr < 0) f->lr = dnn ? 1e-3f : 5e-3f;
   if (f->l2 < 0) f->l2 = dnn ? 0.2f : 0.1f;
   if (f->decay_rate < 0) f->decay_rate = 1.0f;
+  if (f->patience < 0) f->patience = dnn ? 2 : 0;
+  if (f->dim < 0) f->dim = dnn ? 32 : 16;
   return true;
 }
 
@@ -136,6 +151,12 @@ int Fail(const Status& s) {
 Tensor Int64Tensor(const std::vector<int64_t>& v) {
   Tensor t(DT_INT64, TensorShape{static_cast<int64_t>(v.size())});
   std::copy(v.begin(), v.end(), t.data<int64_t>());
+  return t;
+}
+// Flattened (row, column) pairs as an int64 [n, 2] tensor.
+Tensor PairsTensor(const std::vector<int64_t>& pairs) {
+  Tensor t(DT_INT64, TensorShape{static_cast<int64_t>(pairs.size() / 2), 2});
+  std::copy(pairs.begin(), pairs.end(), t.data<int64_t>());
   return t;
 }
 Tensor FloatTensor(const std::vector<float>& v) {
@@ -192,14 +213,19 @@ Output RatingWeightedHistory(const Scope& scope, const Output& table, const Outp
 struct Inputs {
   Output user, movie, rating, training;
   Output hist_ids, hist_weights, hist_segment, num_segments, row_segment;
+  // Retrieval: the users to rank for (mf: a row each), the movie to find similar ones to, and
+  // the (row, movie) pairs to leave out of a ranking.
+  Output rank_users, query_movie, exclude;
 };
 
 struct Model {
-  Output prediction;  // [n] predicted ratings
+  Output prediction;  // [n] predicted ratings (not clipped: the loss's)
   Output loss;        // the training loss
-  // For retrieval and similarity: the movie embedding table, and for mf the user table and the
-  // movie biases (ranking by user embedding on the host).
-  Variable movie_embedding, user_embedding, movie_bias;
+  // Every movie's score for each user ranked: [users, movies]. mf: by the embeddings of
+  // rank_users (u . m_j + b_m; the user and global biases do not change the order); the others:
+  // the prediction for one user and every movie (Feeder::ForAllMovies), as a row.
+  Output scores;
+  Variable movie_embedding;  // for the most similar movies
 };
 
 Output Lookup(const Scope& scope, const Variable& table, const Output& ids) {
@@ -211,20 +237,23 @@ Model BuildMf(const Scope& root, const Inputs& in, const MovieLens& data, float 
   Scope s = root.NewSubScope("mf");
   Model m;
   const int64_t d = f.dim, seed = f.seed;
-  m.user_embedding = Variable(s.WithOpName("user_embedding"), TensorShape{data.num_users(), d},
-                              init::RandomNormal(0.0f, 0.1f, seed));
+  Variable user_embedding(s.WithOpName("user_embedding"), TensorShape{data.num_users(), d},
+                          init::RandomNormal(0.0f, 0.1f, seed));
   m.movie_embedding = Variable(s.WithOpName("movie_embedding"), TensorShape{data.num_movies(), d},
                                init::RandomNormal(0.0f, 0.1f, seed + 1));
   Variable user_bias(s.WithOpName("user_bias"), TensorShape{data.num_users(), 1}, init::Zeros());
-  m.movie_bias = Variable(s.WithOpName("movie_bias"), TensorShape{data.num_movies(), 1}, init::Zeros());
+  Variable movie_bias(s.WithOpName("movie_bias"), TensorShape{data.num_movies(), 1}, init::Zeros());
   Variable global_bias(s.WithOpName("global_bias"), TensorShape{1}, init::Constant(global_mean));
-  auto ue = Lookup(s, m.user_embedding, in.user), me = Lookup(s, m.movie_embedding, in.movie);
+  auto ue = Lookup(s, user_embedding, in.user), me = Lookup(s, m.movie_embedding, in.movie);
   m.prediction = ops::Identity(root.WithOpName("prediction"),
                                ops::Sum(s, ops::Mul(s, ue, me), {1}) +
                                    ops::Squeeze(s, Lookup(s, user_bias, in.user), {1}) +
-                                   ops::Squeeze(s, Lookup(s, m.movie_bias, in.movie), {1}) + global_bias.value());
+                                   ops::Squeeze(s, Lookup(s, movie_bias, in.movie), {1}) + global_bias.value());
   auto mse = ops::Mean(s, ops::Square(s, m.prediction - in.rating), {0});
   m.loss = mse + ops::Const(s, 0.5f * f.l2 / f.batch) * (SquaredSum(s, ue) + SquaredSum(s, me));
+  m.scores = ops::MatMul(s, Lookup(s, user_embedding, in.rank_users), m.movie_embedding.value(), false,
+                         /*transpose_b=*/true) +
+             ops::Reshape(s, movie_bias.value(), {int64_t{1}, int64_t{-1}});
   return m;
 }
 
@@ -233,17 +262,17 @@ Model BuildDnn(const Scope& root, const Inputs& in, const MovieLens& data, const
   Scope s = root.NewSubScope("dnn");
   Model m;
   const int64_t d = f.dim, seed = f.seed;
-  m.user_embedding = Variable(s.WithOpName("user_embedding"), TensorShape{data.num_users(), d},
-                              init::RandomNormal(0.0f, 0.1f, seed));
+  Variable user_embedding(s.WithOpName("user_embedding"), TensorShape{data.num_users(), d},
+                          init::RandomNormal(0.0f, 0.1f, seed));
   m.movie_embedding = Variable(s.WithOpName("movie_embedding"), TensorShape{data.num_movies(), d},
                                init::RandomNormal(0.0f, 0.1f, seed + 1));
   Variable history_embedding(s.WithOpName("history_embedding"), TensorShape{data.num_movies(), d},
                              init::RandomNormal(0.0f, 0.1f, seed + 2));
   Variable user_bias(s.WithOpName("user_bias"), TensorShape{data.num_users(), 1}, init::Zeros());
-  m.movie_bias = Variable(s.WithOpName("movie_bias"), TensorShape{data.num_movies(), 1}, init::Zeros());
+  Variable movie_bias(s.WithOpName("movie_bias"), TensorShape{data.num_movies(), 1}, init::Zeros());
   Variable global_bias(s.WithOpName("global_bias"), TensorShape{1}, init::Constant(global_mean));
   auto zero = ops::Const(s, int64_t{0});
-  auto ue = Lookup(s, m.user_embedding, in.user), me = Lookup(s, m.movie_embedding, in.movie);
+  auto ue = Lookup(s, user_embedding, in.user), me = Lookup(s, m.movie_embedding, in.movie);
   auto history = MeanPooledHistory(s.NewSubScope("history"), history_embedding.value(), in.hist_ids,
                                    in.hist_segment, in.num_segments, in.row_segment);
   auto movie_genres = ops::GatherV2(s, ops::Const(s.WithOpName("genres"), genres), in.movie, zero);
@@ -262,12 +291,13 @@ Model BuildDnn(const Scope& root, const Inputs& in, const MovieLens& data, const
   m.prediction = ops::Identity(root.WithOpName("prediction"),
                                out + ops::Sum(s, ops::Mul(s, user_part, me), {1}) +
                                    ops::Squeeze(s, Lookup(s, user_bias, in.user), {1}) +
-                                   ops::Squeeze(s, Lookup(s, m.movie_bias, in.movie), {1}) + global_bias.value());
+                                   ops::Squeeze(s, Lookup(s, movie_bias, in.movie), {1}) + global_bias.value());
   auto mse = ops::Mean(s, ops::Square(s, m.prediction - in.rating), {0});
-  auto ub = Lookup(s, user_bias, in.user), mb = Lookup(s, m.movie_bias, in.movie);
+  auto ub = Lookup(s, user_bias, in.user), mb = Lookup(s, movie_bias, in.movie);
   m.loss = mse + ops::Const(s, 0.5f * f.l2 / f.batch) * (SquaredSum(s, ue) + SquaredSum(s, me) +
                                                          SquaredSum(s, history) + SquaredSum(s, rated) +
                                                          SquaredSum(s, ub) + SquaredSum(s, mb));
+  m.scores = ops::Reshape(s, m.prediction, {int64_t{1}, int64_t{-1}});
   return m;
 }
 
@@ -276,17 +306,17 @@ Model BuildFm(const Scope& root, const Inputs& in, const MovieLens& data, const 
   Scope s = root.NewSubScope("fm");
   Model m;
   const int64_t d = f.dim, seed = f.seed, g = genres.dim_size(1);
-  m.user_embedding = Variable(s.WithOpName("user_factors"), TensorShape{data.num_users(), d},
-                              init::RandomNormal(0.0f, 0.1f, seed));
+  Variable user_factors(s.WithOpName("user_factors"), TensorShape{data.num_users(), d},
+                        init::RandomNormal(0.0f, 0.1f, seed));
   m.movie_embedding = Variable(s.WithOpName("movie_factors"), TensorShape{data.num_movies(), d},
                                init::RandomNormal(0.0f, 0.1f, seed + 1));
   Variable genre_factors(s.WithOpName("genre_factors"), TensorShape{g, d}, init::RandomNormal(0.0f, 0.1f, seed + 2));
   Variable user_weight(s.WithOpName("user_weight"), TensorShape{data.num_users(), 1}, init::Zeros());
-  m.movie_bias = Variable(s.WithOpName("movie_weight"), TensorShape{data.num_movies(), 1}, init::Zeros());
+  Variable movie_weight(s.WithOpName("movie_weight"), TensorShape{data.num_movies(), 1}, init::Zeros());
   Variable genre_weight(s.WithOpName("genre_weight"), TensorShape{g, 1}, init::Zeros());
   Variable w0(s.WithOpName("w0"), TensorShape{1}, init::Constant(global_mean));
   auto x_genres = ops::GatherV2(s, ops::Const(s.WithOpName("genres"), genres), in.movie, ops::Const(s, int64_t{0}));
-  auto vu = Lookup(s, m.user_embedding, in.user), vm = Lookup(s, m.movie_embedding, in.movie);
+  auto vu = Lookup(s, user_factors, in.user), vm = Lookup(s, m.movie_embedding, in.movie);
   // sum_{i<j} <v_i, v_j> x_i x_j = 1/2 sum_f ((sum_i v_if x_i)^2 - sum_i v_if^2 x_i^2); user and
   // movie are one-hot (x = 1), the genres' x their normalized weights.
   auto sum_vx = vu + vm + ops::MatMul(s, x_genres, genre_factors.value());
@@ -294,12 +324,13 @@ Model BuildFm(const Scope& root, const Inputs& in, const MovieLens& data, const 
                   ops::MatMul(s, ops::Square(s, x_genres), ops::Square(s, genre_factors.value()));
   auto pairwise = ops::Const(s, 0.5f) * ops::Sum(s, ops::Square(s, sum_vx) - sum_v2x2, {1});
   auto linear = w0.value() + ops::Squeeze(s, Lookup(s, user_weight, in.user), {1}) +
-                ops::Squeeze(s, Lookup(s, m.movie_bias, in.movie), {1}) +
+                ops::Squeeze(s, Lookup(s, movie_weight, in.movie), {1}) +
                 ops::Squeeze(s, ops::MatMul(s, x_genres, genre_weight.value()), {1});
   m.prediction = ops::Identity(root.WithOpName("prediction"), linear + pairwise);
   auto mse = ops::Mean(s, ops::Square(s, m.prediction - in.rating), {0});
   m.loss = mse + ops::Const(s, 0.5f * f.l2 / f.batch) *
                      (SquaredSum(s, vu) + SquaredSum(s, vm) + SquaredSum(s, genre_factors.value()));
+  m.scores = ops::Reshape(s, m.prediction, {int64_t{1}, int64_t{-1}});
   return m;
 }
 
@@ -394,7 +425,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: mf_recsys [--model mf|dnn|fm] [--data DIR] [--epochs N] [--max_steps N] [--batch_size N] "
                  "[--learning_rate X] [--decay_rate R] [--dim N] [--l2 X] [--dropout X] [--hidden N] [--seed N] "
-                 "[--user ID] [--rank_users N] [--checkpoint_dir DIR]\n");
+                 "[--user ID] [--rank_users N] [--checkpoint_dir DIR] [--patience N]\n");
     return 2;
   }
   auto loaded = LoadMovieLens(flags.data);
@@ -419,11 +450,7 @@ int Main(int argc, char** argv) {
   for (int64_t i : split.train) rating_sum += data.rating[i];
   const float global_mean = static_cast<float>(rating_sum / split.train.size());
   std::vector<std::vector<int64_t>> history(data.num_users());  // training ratings per user
-  std::vector<absl::flat_hash_set<int64_t>> rated(data.num_users());
-  for (int64_t i : split.train) {
-    history[data.user[i]].push_back(i);
-    rated[data.user[i]].insert(data.movie[i]);
-  }
+  for (int64_t i : split.train) history[data.user[i]].push_back(i);
   // Movie features: genres multi-hot (fm: normalized to sum 1) and the year, scaled.
   const int64_t num_genres = static_cast<int64_t>(data.genre_names.size());
   Tensor genres(DT_FLOAT, TensorShape{data.num_movies(), num_genres});
@@ -451,6 +478,9 @@ int Main(int argc, char** argv) {
     in.num_segments = ops::Placeholder(root.WithOpName("num_segments"), DT_INT64, TensorShape{});
     in.row_segment = ops::Placeholder(root.WithOpName("row_segment"), DT_INT64, {-1});
   }
+  in.rank_users = ops::Placeholder(root.WithOpName("rank_users"), DT_INT64, {-1});
+  in.query_movie = ops::Placeholder(root.WithOpName("query_movie"), DT_INT64, {-1});
+  in.exclude = ops::Placeholder(root.WithOpName("exclude"), DT_INT64, {-1, 2});
   Model model = flags.model == "mf"  ? BuildMf(root, in, data, global_mean, flags)
                 : dnn                ? BuildDnn(root, in, data, genres, years, global_mean, flags)
                                      : BuildFm(root, in, data, genres, global_mean, flags);
@@ -463,6 +493,14 @@ int Main(int argc, char** argv) {
   }
   Operation train_op = train::AdamOptimizer(lr).Minimize(root, model.loss, {}, &global_step);
   Operation init = ops::GlobalVariablesInitializer(root);
+  // Evaluation clips the predictions to the ratings' range; the loss sees them unclipped.
+  Output prediction = ops::ClipByValue(root.WithOpName("clipped_prediction"), model.prediction, 0.5f, 5.0f);
+  // Retrieval in the graph: the best unrated movies per user, and the most similar movies.
+  ops::TopKOutput recommended = recsys::MaskedTopK(root.NewSubScope("recommend"), model.scores, in.exclude, kTopK);
+  ops::TopKOutput similar = recsys::MaskedTopK(
+      root.NewSubScope("similar"),
+      recsys::CosineSimilarity(root.NewSubScope("similar"), model.movie_embedding.value(), in.query_movie), in.exclude,
+      kTopK);
   train::Saver saver(root);  // after the optimizer: its slots are saved too
   if (!root.ok()) return Fail(root.status());
   if (!saver.status().ok()) return Fail(saver.status());
@@ -480,7 +518,7 @@ int Main(int argc, char** argv) {
     for (size_t begin = 0; begin < idx.size(); begin += batch) {
       std::vector<int64_t> part(idx.begin() + begin, idx.begin() + std::min(idx.size(), begin + batch));
       std::vector<Tensor> result;
-      SLUICE_CHECK_OK(sess.Run(feeder.ForRatings(part, false), {model.prediction}, {}, &result));
+      SLUICE_CHECK_OK(sess.Run(feeder.ForRatings(part, false), {prediction}, {}, &result));
       pred.insert(pred.end(), result[0].flat<float>().begin(), result[0].flat<float>().end());
     }
     return pred;
@@ -508,6 +546,11 @@ int Main(int argc, char** argv) {
   int64_t step = 0;
   bool stopped = false;
   double val_rmse = rmse(predict(session, split.validation), val_truth);
+  Status dir_status = RecursivelyCreateDir(flags.checkpoint_dir);
+  if (!dir_status.ok()) return Fail(dir_status);
+  const std::string prefix = flags.checkpoint_dir + "/model";
+  train::EarlyStopping stopper({.patience = flags.patience, .mode = train::EarlyStopping::Mode::kMin});
+  std::string best_path;  // the checkpoint of the best epoch so far (--patience)
   for (int epoch = 1; epoch <= flags.epochs && !stopped; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     auto start = std::chrono::steady_clock::now();
@@ -531,22 +574,51 @@ int Main(int argc, char** argv) {
                 flags.epochs, epoch_steps < steps_per_epoch ? " (stopped by --max_steps)" : "",
                 static_cast<long long>(epoch_steps), train_rmse, val_rmse, Seconds(start), train_secs);
     std::fflush(stdout);
+    if (flags.patience > 0) {
+      stopped = stopper.Update(val_rmse) || stopped;
+      if (stopper.best_epoch() == epoch - 1) {
+        Status saved = saver.Save(session, prefix, step, &best_path);
+        if (!saved.ok()) return Fail(saved);
+      }
+      if (stopper.should_stop()) std::printf("early stopping: no improvement for %d epochs\n", flags.patience);
+    }
   }
   std::printf("trained %lld steps\n", static_cast<long long>(step));
+  if (flags.patience > 0 && !best_path.empty() && stopper.best() < val_rmse) {
+    Status restored = saver.Restore(session, best_path);
+    if (!restored.ok()) return Fail(restored);
+    val_rmse = stopper.best();
+    std::printf("restored the best epoch's model (epoch %d, val_rmse %.4f)\n", stopper.best_epoch() + 1, val_rmse);
+  }
 
-  // Scores of every movie for one user: for mf on the host from the embeddings (retrieval by
-  // the user embedding; the user and global biases do not change the order), else the model.
-  auto score_all = [&](Session& sess, int64_t user) -> std::vector<float> {
-    std::vector<Tensor> result;
-    if (flags.model == "mf") {
-      SLUICE_CHECK_OK(sess.Run(
-          {}, {model.user_embedding.value(), model.movie_embedding.value(), model.movie_bias.value()}, {}, &result));
-      absl::Span<const float> users = result[0].flat<float>();
-      return recsys::DotScores(users.subspan(user * flags.dim, flags.dim), result[1].flat<float>(), flags.dim,
-                               result[2].flat<float>());
+  // The top kTopK movies each of `users` has not rated in training, ranked in the graph
+  // (TopKV2 over the scores with the rated movies masked to -inf).
+  auto recommend = [&](Session& sess, const std::vector<int64_t>& users) {
+    std::vector<std::vector<int64_t>> top;
+    const size_t chunk = flags.model == "mf" ? kRankBatch : 1;
+    for (size_t begin = 0; begin < users.size(); begin += chunk) {
+      std::vector<int64_t> part(users.begin() + begin, users.begin() + std::min(users.size(), begin + chunk));
+      std::vector<std::pair<Output, Tensor>> feeds;
+      if (flags.model == "mf") {
+        feeds.push_back({in.rank_users, Int64Tensor(part)});
+      } else {
+        feeds = feeder.ForAllMovies(part[0]);
+      }
+      std::vector<int64_t> pairs;
+      for (size_t r = 0; r < part.size(); ++r) {
+        for (int64_t i : history[part[r]]) pairs.insert(pairs.end(), {static_cast<int64_t>(r), int64_t{data.movie[i]}});
+      }
+      feeds.push_back({in.exclude, PairsTensor(pairs)});
+      std::vector<Tensor> result;
+      SLUICE_CHECK_OK(sess.Run(feeds, {recommended.values, recommended.indices}, {}, &result));
+      for (size_t r = 0; r < part.size(); ++r) {
+        std::vector<int64_t>& row = top.emplace_back();
+        for (int j = 0; j < kTopK; ++j) {  // -inf: a rated movie, when fewer than kTopK are left
+          if (std::isfinite(result[0].flat<float>()[r * kTopK + j])) row.push_back(result[1].flat<int32_t>()[r * kTopK + j]);
+        }
+      }
     }
-    SLUICE_CHECK_OK(sess.Run(feeder.ForAllMovies(user), {model.prediction}, {}, &result));
-    return std::vector<float>(result[0].flat<float>().begin(), result[0].flat<float>().end());
+    return top;
   };
 
   // Validation metrics.
@@ -563,9 +635,10 @@ int Main(int argc, char** argv) {
   const int64_t rank_users = flags.rank_users > 0 ? std::min(flags.rank_users, data.num_users()) : data.num_users();
   relevant_all.resize(rank_users);
   relevant_liked.resize(rank_users);
-  std::vector<std::vector<int64_t>> rankings(rank_users);
+  std::vector<int64_t> ranked_users(rank_users);
+  std::iota(ranked_users.begin(), ranked_users.end(), 0);
   auto rank_start = std::chrono::steady_clock::now();
-  for (int64_t u = 0; u < rank_users; ++u) rankings[u] = recsys::TopK(score_all(session, u), kTopK, rated[u]);
+  const std::vector<std::vector<int64_t>> rankings = recommend(session, ranked_users);
   auto strict = recsys::MeanRankingMetrics(rankings, relevant_liked, kTopK);
   auto normal = recsys::MeanRankingMetrics(rankings, relevant_all, kTopK);
   if (!strict.ok() || !normal.ok()) return Fail(strict.ok() ? normal.status() : strict.status());
@@ -580,36 +653,37 @@ int Main(int argc, char** argv) {
   // Most similar movies by embedding.
   const int64_t toy_story = data.MovieIndex("Toy Story (1995)");
   if (toy_story >= 0) {
-    SLUICE_CHECK_OK(session.Run({}, {model.movie_embedding.value()}, {}, &out));
     std::vector<int64_t> movie_count(data.num_movies(), 0);
     for (int64_t i : split.train) ++movie_count[data.movie[i]];
-    absl::flat_hash_set<int64_t> rare;
+    std::vector<int64_t> left_out = {0, toy_story};  // (row 0, movie) pairs: itself and the rare movies
     for (int64_t j = 0; j < data.num_movies(); ++j) {
-      if (movie_count[j] < kMinRatingsForSimilar) rare.insert(j);
+      if (movie_count[j] < kMinRatingsForSimilar && j != toy_story) left_out.insert(left_out.end(), {0, j});
     }
-    auto similar = recsys::MostSimilarByCosine(out[0].flat<float>(), flags.dim, toy_story, kTopK, rare);
-    if (!similar.ok()) return Fail(similar.status());
+    SLUICE_CHECK_OK(session.Run({{in.query_movie, Int64Tensor({toy_story})}, {in.exclude, PairsTensor(left_out)}},
+                                {similar.values, similar.indices}, {}, &out));
     std::printf("most similar to Toy Story (1995) by %s embedding (cosine; movies with >= %lld ratings):\n",
                 flags.model.c_str(), static_cast<long long>(kMinRatingsForSimilar));
-    for (const auto& [j, sim] : *similar) std::printf("  %.3f  %s\n", sim, data.movies[j].title.c_str());
+    for (int j = 0; j < kTopK; ++j) {
+      const float sim = out[0].flat<float>()[j];
+      if (std::isfinite(sim)) std::printf("  %.3f  %s\n", sim, data.movies[out[1].flat<int32_t>()[j]].title.c_str());
+    }
   }
 
   // Checkpoint, restored into a new session, then recommendations for --user.
   SLUICE_CHECK_OK(session.Run({}, {global_step.value()}, {}, &out));
   std::string path;
-  Status s = RecursivelyCreateDir(flags.checkpoint_dir);
-  if (s.ok()) s = saver.Save(session, flags.checkpoint_dir + "/model", out[0].scalar<int64_t>(), &path);
+  Status s = saver.Save(session, prefix, out[0].scalar<int64_t>(), &path);
   if (!s.ok()) return Fail(s);
   std::printf("saved checkpoint %s\n", path.c_str());
   Session restored(root);
   s = saver.Restore(restored, path);
   if (!s.ok()) return Fail(s);
-  const std::vector<float> scores = score_all(restored, user_index);
   std::vector<Tensor> result;
-  SLUICE_CHECK_OK(restored.Run(feeder.ForAllMovies(user_index), {model.prediction}, {}, &result));
+  SLUICE_CHECK_OK(restored.Run(feeder.ForAllMovies(user_index), {prediction}, {}, &result));
   std::printf("top %d movies for user %lld (from the restored checkpoint; predicted rating):\n", kTopK,
               static_cast<long long>(flags.user));
-  for (int64_t j : recsys::TopK(scores, kTopK, rated[user_index])) {
+  const std::vector<std::vector<int64_t>> top = recommend(restored, {user_index});
+  for (int64_t j : top[0]) {
     std::printf("  %.2f  %s\n", result[0].flat<float>()[j], data.movies[j].title.c_str());
   }
   std::printf("val_rmse=%.4f\n", val_rmse);

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <limits>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/kernel.h"
 #include "core/type_lists.h"
 #include "kernels/cpu/parallel_for.h"
@@ -502,24 +502,33 @@ class UniqueOp : public OpKernel {
     OP_REQUIRES(ctx, x.dims() == 1, errors::InvalidArgument("x must be a vector, got shape ", x.shape().DebugString()));
     const T* xd = x.data<T>();
     const int64_t n = x.NumElements();
-    std::unordered_map<T, int64_t> position;
+    Tensor* idx_t = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, x.shape(), &idx_t));
+    if (ctx->expected_output_dtype(1) == DT_INT32) {
+      OP_REQUIRES(ctx, n <= std::numeric_limits<int32_t>::max(),
+                  errors::InvalidArgument("x has ", n, " elements, too many for int32 idx"));
+      ComputeInto(ctx, xd, n, idx_t->data<int32_t>());
+    } else {
+      ComputeInto(ctx, xd, n, idx_t->data<int64_t>());
+    }
+  }
+
+ private:
+  // One pass over x with an open-addressing map sized for it (the ids of an embedding batch:
+  // node-based maps spent most of the time allocating).
+  template <typename Index>
+  static void ComputeInto(OpKernelContext* ctx, const T* xd, int64_t n, Index* idx) {
+    absl::flat_hash_map<T, Index> position;
+    position.reserve(n);
     std::vector<T> y;
-    std::vector<int64_t> idx(n);
     for (int64_t j = 0; j < n; ++j) {
-      auto [it, inserted] = position.emplace(xd[j], static_cast<int64_t>(y.size()));
+      auto [it, inserted] = position.try_emplace(xd[j], static_cast<Index>(y.size()));
       if (inserted) y.push_back(xd[j]);
       idx[j] = it->second;
     }
     Tensor* y_t = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({static_cast<int64_t>(y.size())}), &y_t));
     std::copy(y.begin(), y.end(), y_t->data<T>());
-    Tensor* idx_t = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, x.shape(), &idx_t));
-    if (ctx->expected_output_dtype(1) == DT_INT32) {
-      std::copy(idx.begin(), idx.end(), idx_t->data<int32_t>());
-    } else {
-      std::copy(idx.begin(), idx.end(), idx_t->data<int64_t>());
-    }
   }
 };
 using UniqueTypes = TypeFamily<float, double, int32_t, int64_t, uint8_t, bool>;
