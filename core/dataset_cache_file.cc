@@ -22,9 +22,10 @@ StatusOr<std::unique_ptr<CacheFileWriter>> CacheFileWriter::Create(const std::st
 }
 
 Status CacheFileWriter::WriteRecord(absl::string_view data) {
-  SLUICE_RETURN_IF_ERROR(file_->Append(EncodeRecordHeader(data.size())));
-  SLUICE_RETURN_IF_ERROR(file_->Append(data));
-  return file_->Append(EncodeRecordFooter(data));
+  std::string record = EncodeRecordHeader(data.size());
+  record.append(data.data(), data.size());
+  record.append(EncodeRecordFooter(data));
+  return file_->Append(record);
 }
 
 Status CacheFileWriter::Append(const std::vector<Tensor>& element) {

@@ -1,8 +1,8 @@
 // Builders of the datasets that read files (ops/defs/data_file_ops.cc), each a data::Dataset
 // (ops/data_ops.h) to go on fluently:
 //
-//   data::Dataset ds = data::TFRecordDataset(root, {"a.tfrecord", "b.tfrecord"}, "GZIP")
-//                          .Map(parse).Shuffle(500, /*seed=*/7).Repeat().Batch(16).Prefetch(1);
+//   data::Dataset ds = data::TFRecordDataset(root, std::vector<std::string>{"a.tfrecord", "b.tfrecord"}, "GZIP")
+//                          .Shuffle(500, /*seed=*/7).Repeat().Batch(16).Prefetch(1);
 //   data::Dataset images = data::IdxDataset(root, "train-images-idx3-ubyte.gz");   // uint8 [28, 28] rows
 //
 // `filenames` is a string scalar or vector: a literal (a Tensor, or the std::vector overloads) or

@@ -199,11 +199,17 @@ class ParallelMapIterator final : public IteratorBase {
   // Waits for the calls in flight, then saves the input's position and the results not yet
   // returned.
   Status SaveInternal(IteratorStateWriter* writer) override {
-    absl::MutexLock input_lock(&input_mu_);
     absl::MutexLock lock(&mu_);
+    saving_ = true;
     mu_.Await(absl::Condition(
         +[](ParallelMapIterator* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return self->in_flight_ == 0; },
         this));
+    Status s = SaveLocked(writer);
+    saving_ = false;
+    return s;
+  }
+
+  Status SaveLocked(IteratorStateWriter* writer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     SLUICE_RETURN_IF_ERROR(input_->Save(writer));
     writer->WriteInt(full_name("results"), static_cast<int64_t>(results_.size()));
     for (size_t i = 0; i < results_.size(); ++i) {
@@ -219,7 +225,6 @@ class ParallelMapIterator final : public IteratorBase {
   }
 
   Status RestoreInternal(IteratorContext* ctx, const IteratorStateReader& reader) override {
-    absl::MutexLock input_lock(&input_mu_);
     absl::MutexLock lock(&mu_);
     if (!threads_.empty()) return errors::FailedPrecondition("Restore needs a fresh iterator");
     SLUICE_RETURN_IF_ERROR(input_->Restore(ctx, reader));
@@ -282,43 +287,41 @@ class ParallelMapIterator final : public IteratorBase {
     for (int i = 0; i < dataset_->num_parallel_calls_; ++i) threads_.emplace_back([this] { Work(); });
   }
 
+  // Takes the next input element (one thread at a time, in the order of the results' slots),
+  // then maps it while others take theirs.
   void Work() {
     IteratorContext ctx;
+    absl::MutexLock lock(&mu_);
     for (;;) {
-      std::shared_ptr<Result> result;
+      mu_.Await(absl::Condition(
+          +[](ParallelMapIterator* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return self->cancelled_ || self->input_ended_ ||
+                   (!self->fetching_ && !self->saving_ &&
+                    static_cast<int>(self->results_.size()) < self->dataset_->num_parallel_calls_);
+          },
+          this));
+      if (cancelled_ || input_ended_) return;
+      auto result = std::make_shared<Result>();
+      results_.push_back(result);
+      ++in_flight_;
+      fetching_ = true;
       std::vector<Tensor> args;
-      {
-        absl::MutexLock input_lock(&input_mu_);
-        {
-          absl::MutexLock lock(&mu_);
-          mu_.Await(absl::Condition(
-              +[](ParallelMapIterator* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-                return self->cancelled_ || self->input_ended_ ||
-                       static_cast<int>(self->results_.size()) < self->dataset_->num_parallel_calls_;
-              },
-              this));
-          if (cancelled_ || input_ended_) return;
-          result = std::make_shared<Result>();
-          results_.push_back(result);
-          ++in_flight_;
-        }
-        bool end = false;
-        Status s = input_->GetNext(&ctx, &args, &end);
-        if (!s.ok() || end) {
-          absl::MutexLock lock(&mu_);
-          result->status = s;
-          result->end = s.ok();
-          if (result->end) input_ended_ = true;
-          result->done = true;
-          --in_flight_;
-          continue;
-        }
+      bool end = false;
+      mu_.Unlock();
+      Status s = input_->GetNext(&ctx, &args, &end);
+      mu_.Lock();
+      fetching_ = false;
+      if (s.ok() && !end) {
+        mu_.Unlock();
+        std::vector<Tensor> value;
+        s = dataset_->Apply(std::move(args), &value);
+        mu_.Lock();
+        result->value = std::move(value);
+      } else if (s.ok()) {
+        result->end = true;
+        input_ended_ = true;
       }
-      std::vector<Tensor> value;
-      Status s = dataset_->Apply(std::move(args), &value);
-      absl::MutexLock lock(&mu_);
       result->status = s;
-      result->value = std::move(value);
       result->done = true;
       --in_flight_;
     }
@@ -326,11 +329,12 @@ class ParallelMapIterator final : public IteratorBase {
 
   std::shared_ptr<const MapDataset> dataset_;
   std::unique_ptr<IteratorBase> input_;
-  absl::Mutex input_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // held while taking an input element and its slot
   absl::Mutex mu_;
   std::deque<std::shared_ptr<Result>> results_ ABSL_GUARDED_BY(mu_);  // in input order
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;                      // results not done yet
   bool input_ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool fetching_ ABSL_GUARDED_BY(mu_) = false;  // a thread is taking an input element
+  bool saving_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;  // started by the first GetNext
 };

@@ -14,7 +14,7 @@ REGISTER_OP("TFRecordDataset")
     .Output("handle: variant")
     .Attr("metadata: string = ''")
     .SetIsStateful(true)
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The records of the TFRecord files `filenames` (a scalar or vector) in order, each a string scalar; "
          "compression_type \"\", \"ZLIB\" or \"GZIP\"; buffer_size bytes read at a time (0: a default). A corrupt "
          "or truncated record is an error naming the file and offset.");
@@ -27,7 +27,7 @@ REGISTER_OP("TFRecordDatasetV2")
     .Output("handle: variant")
     .Attr("metadata: string = ''")
     .SetIsStateful(true)
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("TFRecordDataset reading each file from its byte_offsets entry (empty: from the start); an offset where "
          "no record starts is an error.");
 
@@ -38,7 +38,7 @@ REGISTER_OP("TextLineDataset")
     .Output("handle: variant")
     .Attr("metadata: string = ''")
     .SetIsStateful(true)
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The lines of the files `filenames` in order, each a string scalar without its \"\\n\" or \"\\r\\n\".");
 
 REGISTER_OP("FixedLengthRecordDataset")
@@ -50,7 +50,7 @@ REGISTER_OP("FixedLengthRecordDataset")
     .Output("handle: variant")
     .Attr("metadata: string = ''")
     .SetIsStateful(true)
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The record_bytes-long records of each file between its header_bytes and footer_bytes; bytes left over "
          "that make no whole record are an error naming the file.");
 
@@ -64,7 +64,7 @@ REGISTER_OP("FixedLengthRecordDatasetV2")
     .Output("handle: variant")
     .Attr("metadata: string = ''")
     .SetIsStateful(true)
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("FixedLengthRecordDataset of files that may be ZLIB or GZIP streams (header and footer in the "
          "decompressed bytes).");
 
@@ -74,7 +74,7 @@ REGISTER_OP("IdxDataset")
     .Attr("output_types: list(type) >= 1")
     .Attr("output_shapes: list(shape) >= 1")
     .SetIsStateful(true)
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The rows (along dimension 0) of the IDX file `filename` (gzipped or not; MNIST, Fashion-MNIST), in the "
          "file's element type; output_types and output_shapes (one each) must match what the file holds.");
 
@@ -84,7 +84,7 @@ REGISTER_OP("NpyDataset")
     .Attr("output_types: list(type) >= 1")
     .Attr("output_shapes: list(shape) >= 1")
     .SetIsStateful(true)
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The rows (along dimension 0) of the .npy file `filename` in its dtype; output_types and output_shapes "
          "(one each) must match what the file holds.");
 

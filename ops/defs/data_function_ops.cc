@@ -18,7 +18,7 @@ REGISTER_OP("MapDataset")
     .Attr("use_inter_op_parallelism: bool = true")
     .Attr("preserve_cardinality: bool = false")
     .Attr("force_synchronous: bool = false")
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("f of each input element, in order.");
 
 REGISTER_OP("ParallelMapDataset")
@@ -31,7 +31,7 @@ REGISTER_OP("ParallelMapDataset")
     .Attr("use_inter_op_parallelism: bool = true")
     .Attr("sloppy: bool = false")
     .Attr("preserve_cardinality: bool = false")
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("MapDataset with num_parallel_calls calls at once (-1: one per core); input order unless sloppy.");
 
 REGISTER_OP("ParallelMapDatasetV2")
@@ -45,7 +45,7 @@ REGISTER_OP("ParallelMapDatasetV2")
     .Attr("deterministic: string = 'default'")
     .Attr("preserve_cardinality: bool = false")
     .Attr("use_unbounded_threadpool: bool = false")
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("MapDataset with num_parallel_calls calls at once (-1: one per core); input order unless deterministic "
          "is \"false\".");
 
@@ -55,7 +55,7 @@ REGISTER_OP("FilterDataset")
     .Output("handle: variant")
     .Attr("predicate: func")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The input elements for which predicate (one bool scalar) is true.");
 
 REGISTER_OP("FlatMapDataset")
@@ -64,7 +64,7 @@ REGISTER_OP("FlatMapDataset")
     .Output("handle: variant")
     .Attr("f: func")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The elements of the dataset f makes of each input element, one dataset after the other.");
 
 REGISTER_OP("InterleaveDataset")
@@ -75,7 +75,7 @@ REGISTER_OP("InterleaveDataset")
     .Output("handle: variant")
     .Attr("f: func")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The elements of the datasets f makes of the input elements, cycle_length of them open at once, "
          "block_length elements of each in turn.");
 
@@ -89,7 +89,7 @@ REGISTER_OP("ParallelInterleaveDatasetV2")
     .Attr("f: func")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
     .Attr("sloppy: bool = false")
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("InterleaveDataset (sluice runs it sequentially, in the deterministic order).");
 
 REGISTER_OP("ParallelInterleaveDatasetV3")
@@ -102,7 +102,7 @@ REGISTER_OP("ParallelInterleaveDatasetV3")
     .Attr("f: func")
     .Attr("deterministic: string = 'default'")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("InterleaveDataset (sluice runs it sequentially, in the deterministic order).");
 
 REGISTER_OP("ParallelInterleaveDatasetV4")
@@ -117,14 +117,14 @@ REGISTER_OP("ParallelInterleaveDatasetV4")
     .Attr("f: func")
     .Attr("deterministic: string = 'default'")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("InterleaveDataset (sluice runs it sequentially, in the deterministic order).");
 
 REGISTER_OP("CacheDataset")
     .Input("input_dataset: variant")
     .Input("filename: string")
     .Output("handle: variant") SIGNATURE_ATTRS
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The input, recorded by the first full pass (in memory for filename \"\", else in that file) and read "
          "from the recording by later passes.");
 
@@ -133,13 +133,13 @@ REGISTER_OP("CacheDatasetV2")
     .Input("filename: string")
     .Input("cache: resource")
     .Output("handle: variant") SIGNATURE_ATTRS
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("CacheDataset (the memory cache lives in the dataset; the cache resource is not used).");
 
 REGISTER_OP("DummyMemoryCache")
     .Output("handle: resource")
     .SetIsStateful(true)
-    .SetShapeFn(ScalarShape)
+    .SetShapeFn(shape_fn::ScalarShape)
     .Doc("The cache input of CacheDatasetV2 (which keeps its memory cache itself).");
 
 }  // namespace
