@@ -18,7 +18,12 @@ std::pair<std::string, Scope> NamedNode(const Scope& scope, const std::string& o
 // The function of an element, or an invalid Function (the error recorded on `scope`).
 Function ElementFunction(const Scope& scope, const std::string& node, const DataTypeVector& dtypes,
                          const std::vector<TensorShape>& shapes, const ElementFn& fn) {
-  return DefineFunction(scope, UniqueFunctionName(scope.graph()->library(), node + "_fn"), dtypes, shapes, fn);
+  return DefineFunction(scope, UniqueFunctionName(scope.graph()->library(), node + "_fn"),
+                        sluice::DataTypeVector(dtypes.begin(), dtypes.end()), shapes, fn);
+}
+
+DataTypeVector ResultTypes(const Function& f) {
+  return DataTypeVector(f.output_types().begin(), f.output_types().end());
 }
 
 std::vector<TensorShape> ResultShapes(const Function& f) {
@@ -56,7 +61,7 @@ Dataset Dataset::Map(const ElementFn& fn, int64_t num_parallel_calls, bool deter
       .Attr("output_shapes", absl::Span<const TensorShape>(shapes));
   Operation op_node = b.Finalize();
   if (!op_node.valid()) return Dataset();
-  return Dataset(scope_, op_node.output(0), f.output_types(), std::move(shapes));
+  return Dataset(scope_, op_node.output(0), ResultTypes(f), std::move(shapes));
 }
 
 Dataset Dataset::Filter(const ElementFn& pred) const {
@@ -64,7 +69,7 @@ Dataset Dataset::Filter(const ElementFn& pred) const {
   auto [node, named] = NamedNode(scope_, "FilterDataset");
   Function f = ElementFunction(scope_, node, dtypes_, shapes_, pred);
   if (!f.valid()) return Dataset();
-  if (f.output_types() != DataTypeVector{DT_BOOL} ||
+  if (ResultTypes(f) != DataTypeVector{DT_BOOL} ||
       (!f.output_shapes().empty() && !f.output_shapes()[0].IsCompatibleWith(TensorShape{}))) {
     scope_.UpdateStatus(errors::InvalidArgument("FilterDataset '", node,
                                                 "': the predicate must return one bool scalar, it returns ",
@@ -104,7 +109,7 @@ Dataset InterleaveOf(const Dataset& input, const std::function<Dataset(const Sco
                                  return inner.valid() ? std::vector<Output>{inner.output()} : std::vector<Output>{};
                                });
   if (!f.valid()) return Dataset();
-  if (!inner.valid() || f.output_types() != DataTypeVector{DT_VARIANT}) {
+  if (!inner.valid() || ResultTypes(f) != DataTypeVector{DT_VARIANT}) {
     scope.UpdateStatus(errors::InvalidArgument(op, " '", node, "': the function must return one dataset"));
     return Dataset();
   }

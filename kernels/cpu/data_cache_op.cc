@@ -31,10 +31,10 @@ struct MemoryCache {
 class CacheDataset final : public DatasetBase {
  public:
   CacheDataset(std::string node_name, std::shared_ptr<const DatasetBase> input, std::string filename)
-      : DatasetBase(std::move(node_name), "Cache"), input_(std::move(input)), filename_(std::move(filename)) {}
+      : DatasetBase(std::move(node_name), "Cache", input->output_dtypes(), input->output_shapes()),
+        input_(std::move(input)),
+        filename_(std::move(filename)) {}
 
-  const DataTypeVector& output_dtypes() const override { return input_->output_dtypes(); }
-  const std::vector<TensorShape>& output_shapes() const override { return input_->output_shapes(); }
   std::string DebugString() const override {
     return absl::StrCat("CacheDataset(", filename_.empty() ? "memory" : filename_, ", ", input_->DebugString(), ")");
   }
@@ -116,7 +116,9 @@ class CacheDataset final : public DatasetBase {
       Reset();
       SLUICE_RETURN_IF_ERROR(Start(ctx, /*may_record=*/false));
       if (reading == 0) {
-        if (input_ == nullptr) SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+        if (input_ == nullptr) {
+          SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+        }
         mode_ = Mode::kPassThrough;
         next_ = next;
         return input_->Restore(ctx, reader);

@@ -30,10 +30,10 @@ using RecordOpener = std::function<StatusOr<std::unique_ptr<FileRecordReader>>(c
 class FileRecordDataset final : public DatasetBase {
  public:
   FileRecordDataset(std::string node_name, std::string type, std::vector<std::string> files, RecordOpener open)
-      : DatasetBase(std::move(node_name), std::move(type)), files_(std::move(files)), open_(std::move(open)) {}
+      : DatasetBase(std::move(node_name), std::move(type), {DT_STRING}, {TensorShape{}}),
+        files_(std::move(files)),
+        open_(std::move(open)) {}
 
-  const DataTypeVector& output_dtypes() const override { return dtypes_; }
-  const std::vector<TensorShape>& output_shapes() const override { return shapes_; }
   std::string DebugString() const override {
     return absl::StrCat(type(), "Dataset(", absl::StrJoin(files_, ", "), ")");
   }
@@ -54,7 +54,9 @@ class FileRecordDataset final : public DatasetBase {
       const std::vector<std::string>& files = dataset_->files_;
       std::string record;
       while (file_index_ < static_cast<int64_t>(files.size())) {
-        if (reader_ == nullptr) SLUICE_ASSIGN_OR_RETURN(reader_, dataset_->open_(files[file_index_], file_index_));
+        if (reader_ == nullptr) {
+          SLUICE_ASSIGN_OR_RETURN(reader_, dataset_->open_(files[file_index_], file_index_));
+        }
         Status s = reader_->Next(&record);
         if (s.ok()) {
           Tensor t(DT_STRING, TensorShape{});
@@ -109,8 +111,6 @@ class FileRecordDataset final : public DatasetBase {
 
   const std::vector<std::string> files_;
   const RecordOpener open_;
-  const DataTypeVector dtypes_{DT_STRING};
-  const std::vector<TensorShape> shapes_{TensorShape{}};
 };
 
 // The filenames input: a string scalar or vector.
@@ -215,13 +215,10 @@ REGISTER_KERNEL(KernelDefBuilder("FixedLengthRecordDatasetV2").Device(kDeviceCpu
 class TensorRowsDataset final : public DatasetBase {
  public:
   TensorRowsDataset(std::string node_name, std::string type, Tensor tensor)
-      : DatasetBase(std::move(node_name), std::move(type)), tensor_(std::move(tensor)) {
-    dtypes_ = {tensor_.dtype()};
-    shapes_ = {TensorShape(tensor_.shape().dims().subspan(1))};
-  }
+      : DatasetBase(std::move(node_name), std::move(type), {tensor.dtype()},
+                    {TensorShape(tensor.shape().dims().subspan(1))}),
+        tensor_(std::move(tensor)) {}
 
-  const DataTypeVector& output_dtypes() const override { return dtypes_; }
-  const std::vector<TensorShape>& output_shapes() const override { return shapes_; }
   std::string DebugString() const override {
     return absl::StrCat(type(), "Dataset(", DataTypeString(tensor_.dtype()), " ", tensor_.shape().DebugString(), ")");
   }
@@ -270,8 +267,6 @@ class TensorRowsDataset final : public DatasetBase {
   };
 
   const Tensor tensor_;
-  DataTypeVector dtypes_;
-  std::vector<TensorShape> shapes_;
 };
 
 // IdxDataset / NpyDataset: the file named by input 0, checked against attrs output_types and

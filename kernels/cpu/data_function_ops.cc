@@ -82,17 +82,14 @@ class MapDataset final : public DatasetBase {
   MapDataset(std::string node_name, std::shared_ptr<const DatasetBase> input,
              std::shared_ptr<const CapturedFunction> fn, DataTypeVector dtypes, std::vector<TensorShape> shapes,
              int num_parallel_calls, bool deterministic, bool preserve_cardinality)
-      : DatasetBase(std::move(node_name), num_parallel_calls > 1 ? "ParallelMap" : "Map"),
+      : DatasetBase(std::move(node_name), num_parallel_calls > 1 ? "ParallelMap" : "Map", std::move(dtypes),
+                    std::move(shapes)),
         input_(std::move(input)),
         fn_(std::move(fn)),
-        dtypes_(std::move(dtypes)),
-        shapes_(std::move(shapes)),
         num_parallel_calls_(num_parallel_calls),
         deterministic_(deterministic),
         preserve_cardinality_(preserve_cardinality) {}
 
-  const DataTypeVector& output_dtypes() const override { return dtypes_; }
-  const std::vector<TensorShape>& output_shapes() const override { return shapes_; }
   std::string DebugString() const override {
     return absl::StrCat(type(), "Dataset(", fn_->name(), ", ", input_->DebugString(), ")");
   }
@@ -103,7 +100,8 @@ class MapDataset final : public DatasetBase {
   // The function of one input element, checked against the dataset's signature.
   Status Apply(std::vector<Tensor> args, std::vector<Tensor>* out) const {
     SLUICE_RETURN_IF_ERROR(fn_->Run(std::move(args), out));
-    return data::VerifyElement(*out, dtypes_, shapes_, absl::StrCat("the map function '", fn_->name(), "'"));
+    return data::VerifyElement(*out, output_dtypes(), output_shapes(),
+                               absl::StrCat("the map function '", fn_->name(), "'"));
   }
 
  protected:
@@ -114,8 +112,6 @@ class MapDataset final : public DatasetBase {
   friend class ParallelMapIterator;
   const std::shared_ptr<const DatasetBase> input_;
   const std::shared_ptr<const CapturedFunction> fn_;
-  const DataTypeVector dtypes_;
-  const std::vector<TensorShape> shapes_;
   const int num_parallel_calls_;
   const bool deterministic_;
   const bool preserve_cardinality_;
@@ -245,7 +241,7 @@ class ParallelMapIterator final : public IteratorBase {
       SLUICE_RETURN_IF_ERROR(reader.ReadString(key + "/message", &message));
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/components", &components));
       if (code < 0 || code > static_cast<int64_t>(absl::StatusCode::kUnauthenticated) || components < 0 ||
-          components > static_cast<int64_t>(dataset_->dtypes_.size())) {
+          components > static_cast<int64_t>(dataset_->output_dtypes().size())) {
         return errors::InvalidArgument("the saved result ", i, " has status code ", code, " and ", components,
                                        " components");
       }
@@ -406,10 +402,10 @@ class FilterDataset final : public DatasetBase {
  public:
   FilterDataset(std::string node_name, std::shared_ptr<const DatasetBase> input,
                 std::shared_ptr<const CapturedFunction> predicate)
-      : DatasetBase(std::move(node_name), "Filter"), input_(std::move(input)), predicate_(std::move(predicate)) {}
+      : DatasetBase(std::move(node_name), "Filter", input->output_dtypes(), input->output_shapes()),
+        input_(std::move(input)),
+        predicate_(std::move(predicate)) {}
 
-  const DataTypeVector& output_dtypes() const override { return input_->output_dtypes(); }
-  const std::vector<TensorShape>& output_shapes() const override { return input_->output_shapes(); }
   std::string DebugString() const override {
     return absl::StrCat("FilterDataset(", predicate_->name(), ", ", input_->DebugString(), ")");
   }
@@ -484,16 +480,12 @@ class InterleaveDataset final : public DatasetBase {
   InterleaveDataset(std::string node_name, std::string type, std::shared_ptr<const DatasetBase> input,
                     std::shared_ptr<const CapturedFunction> fn, DataTypeVector dtypes, std::vector<TensorShape> shapes,
                     int64_t cycle_length, int64_t block_length)
-      : DatasetBase(std::move(node_name), std::move(type)),
+      : DatasetBase(std::move(node_name), std::move(type), std::move(dtypes), std::move(shapes)),
         input_(std::move(input)),
         fn_(std::move(fn)),
-        dtypes_(std::move(dtypes)),
-        shapes_(std::move(shapes)),
         cycle_length_(cycle_length),
         block_length_(block_length) {}
 
-  const DataTypeVector& output_dtypes() const override { return dtypes_; }
-  const std::vector<TensorShape>& output_shapes() const override { return shapes_; }
   std::string DebugString() const override {
     return absl::StrCat(type(), "Dataset(", fn_->name(), ", ", input_->DebugString(), ")");
   }
@@ -537,7 +529,7 @@ class InterleaveDataset final : public DatasetBase {
           SLUICE_RETURN_IF_ERROR(slot.iterator->GetNext(ctx, out, &end));
           if (!end) {
             SLUICE_RETURN_IF_ERROR(data::VerifyElement(
-                *out, d.dtypes_, d.shapes_, absl::StrCat("a dataset of the function '", d.fn_->name(), "'")));
+                *out, d.output_dtypes(), d.output_shapes(), absl::StrCat("a dataset of the function '", d.fn_->name(), "'")));
             if (++block_index_ == d.block_length_) Advance();
             *end_of_sequence = false;
             return absl::OkStatus();
@@ -640,8 +632,6 @@ class InterleaveDataset final : public DatasetBase {
 
   const std::shared_ptr<const DatasetBase> input_;
   const std::shared_ptr<const CapturedFunction> fn_;
-  const DataTypeVector dtypes_;
-  const std::vector<TensorShape> shapes_;
   const int64_t cycle_length_;
   const int64_t block_length_;
 };
