@@ -16,6 +16,7 @@
 #include "ops/check_ops.h"
 #include "ops/clip_ops.h"
 #include "ops/control_flow_ops.h"
+#include "ops/data_file_ops.h"
 #include "ops/data_ops.h"
 #include "ops/early_stopping.h"
 #include "ops/embedding_ops.h"

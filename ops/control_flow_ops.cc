@@ -1,9 +1,7 @@
 #include "ops/control_flow_ops.h"
 
-#include <atomic>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "core/function.h"
 #include "ops/array_ops.h"
@@ -14,21 +12,6 @@
 namespace sluice {
 
 namespace {
-
-// A function name that the library does not have yet, from `base` (a node name: '/' and other
-// characters a FunctionDef name may not hold become '_') and a process-wide sequence number, so
-// that a loop built inside another loop's body never takes the name its parent is about to get.
-std::string UniqueFunctionName(const FunctionLibraryDefinition& library, const std::string& base) {
-  static std::atomic<int64_t> sequence{0};
-  std::string clean = base;
-  for (char& c : clean) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
-  }
-  while (true) {
-    std::string name = absl::StrCat(clean, "_", sequence.fetch_add(1));
-    if (library.LookUp(name) == nullptr) return name;
-  }
-}
 
 // Whether function `name` (or a function it calls) has side effects: stateful ops make a
 // functional op stateful (If, While) rather than Stateless*.
@@ -54,12 +37,6 @@ TensorShape MostSpecificCompatible(const TensorShape& a, const TensorShape& b) {
     if (a.dim(i) != b.dim(i)) out.set_dim(i, -1);
   }
   return out;
-}
-
-AttrValue FuncAttr(const std::string& name) {
-  AttrValue v;
-  v.mutable_func()->set_name(name);
-  return v;
 }
 
 const NameAttrList& FuncOf(const Node& node, const char* attr) {

@@ -1,8 +1,11 @@
 #include "ops/function.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "core/function.h"
 #include "ops/array_ops.h"
 
@@ -149,6 +152,24 @@ std::vector<Output> Function::operator()(const Scope& scope, const std::vector<O
   if (!op.valid()) return outputs;
   for (int i = 0; i < op.num_outputs(); ++i) outputs.push_back(op.output(i));
   return outputs;
+}
+
+std::string UniqueFunctionName(const FunctionLibraryDefinition& library, const std::string& base) {
+  static std::atomic<int64_t> sequence{0};
+  std::string clean = base;
+  for (char& c : clean) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+  }
+  while (true) {
+    std::string name = absl::StrCat(clean, "_", sequence.fetch_add(1));
+    if (library.LookUp(name) == nullptr) return name;
+  }
+}
+
+AttrValue FuncAttr(const std::string& name) {
+  AttrValue v;
+  v.mutable_func()->set_name(name);
+  return v;
 }
 
 namespace ops {

@@ -65,6 +65,13 @@ struct ImportedFunction {
 StatusOr<ImportedFunction> ImportFunction(const Scope& scope, const FunctionLibraryDefinition& library,
                                           const NameAttrList& func, const std::vector<TensorShape>& arg_shapes = {});
 
+// A function name that `library` does not have yet, from `base` (a node name: '/' and other
+// characters a FunctionDef name may not hold become '_') and a process-wide sequence number, so
+// that a function built inside another's body never takes the name its parent is about to get.
+std::string UniqueFunctionName(const FunctionLibraryDefinition& library, const std::string& base);
+// A func attr naming function `name`.
+AttrValue FuncAttr(const std::string& name);
+
 namespace ops {
 // PartitionedCall of function `f` (its name) with `args`; `output_types` as the function returns.
 std::vector<Output> PartitionedCall(const Scope& scope, const std::vector<Output>& args, const std::string& f,

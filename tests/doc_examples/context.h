@@ -9,6 +9,7 @@
 
 #include "core/crc32c.h"
 #include "core/env.h"
+#include "core/file_record_reader.h"
 #include "core/kernel.h"
 #include "core/op_registry.h"
 #include "core/record_io.h"

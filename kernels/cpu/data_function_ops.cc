@@ -1,0 +1,680 @@
+// CPU kernels of the datasets that call functions (ops/defs/data_function_ops.cc): MapDataset and
+// ParallelMapDataset(V2), FilterDataset, FlatMapDataset, InterleaveDataset and
+// ParallelInterleaveDatasetV2/V3/V4. A dataset captures the step's FunctionLibrary (the
+// session's, which outlives the session's iterators), an instantiation of its function and the
+// captured inputs (other_arguments), which follow each element's components as the function's
+// arguments.
+#include <algorithm>
+#include <deque>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "core/attr_value.h"
+#include "core/dataset.h"
+#include "core/function.h"
+#include "kernels/cpu/dataset_kernel.h"
+
+namespace sluice {
+namespace {
+
+using data::DatasetBase;
+using data::DataTypeVector;
+using data::IteratorBase;
+using data::IteratorContext;
+using data::IteratorStateReader;
+using data::IteratorStateWriter;
+
+// A function of the graph's library as a dataset calls it.
+class CapturedFunction {
+ public:
+  // Instantiates func attr `attr` of the kernel's node; the captured inputs are
+  // ctx->input(first_captured ..) (as many as attr Targuments lists).
+  static StatusOr<std::shared_ptr<const CapturedFunction>> Create(OpKernelContext* ctx, const char* attr,
+                                                                  int first_captured) {
+    const auto& attrs = ctx->kernel().node().def().attr();
+    auto it = attrs.find(attr);
+    if (it == attrs.end() || it->second.value_case() != AttrValue::kFunc) {
+      return errors::InvalidArgument("attr '", attr, "' must name a function");
+    }
+    const NameAttrList& func = it->second.func();
+    FunctionLibrary* library = ctx->function_library();
+    if (library == nullptr) {
+      return errors::FailedPrecondition("no function library in this step to call '", func.name(), "'");
+    }
+    std::vector<DataType> captured_types;
+    SLUICE_RETURN_IF_ERROR(GetAttr(attrs, "Targuments", &captured_types));
+    if (first_captured + static_cast<int>(captured_types.size()) > ctx->num_inputs()) {
+      return errors::InvalidArgument("Targuments lists ", captured_types.size(), " captured inputs; the node has ",
+                                     ctx->num_inputs() - first_captured);
+    }
+    auto f = std::shared_ptr<CapturedFunction>(new CapturedFunction());
+    f->library_ = library;
+    f->name_ = func.name();
+    SLUICE_ASSIGN_OR_RETURN(f->handle_, library->Instantiate(func.name(), func.attr()));
+    for (size_t i = 0; i < captured_types.size(); ++i) f->captured_.push_back(ctx->input(first_captured + i));
+    return std::shared_ptr<const CapturedFunction>(std::move(f));
+  }
+
+  const std::string& name() const { return name_; }
+  int num_captured() const { return static_cast<int>(captured_.size()); }
+
+  // The function of `args` (an element's components) and the captured inputs.
+  Status Run(std::vector<Tensor> args, std::vector<Tensor>* rets) const {
+    args.insert(args.end(), captured_.begin(), captured_.end());
+    rets->clear();
+    return library_->RunConsumingArgs(handle_, &args, rets);
+  }
+
+ private:
+  CapturedFunction() = default;
+
+  FunctionLibrary* library_ = nullptr;
+  std::string name_;
+  FunctionLibrary::Handle handle_ = -1;
+  std::vector<Tensor> captured_;
+};
+
+// ---- Map, ParallelMap --------------------------------------------------------------------------
+
+class MapDataset final : public DatasetBase {
+ public:
+  MapDataset(std::string node_name, std::shared_ptr<const DatasetBase> input,
+             std::shared_ptr<const CapturedFunction> fn, DataTypeVector dtypes, std::vector<TensorShape> shapes,
+             int num_parallel_calls, bool deterministic, bool preserve_cardinality)
+      : DatasetBase(std::move(node_name), num_parallel_calls > 1 ? "ParallelMap" : "Map", std::move(dtypes),
+                    std::move(shapes)),
+        input_(std::move(input)),
+        fn_(std::move(fn)),
+        num_parallel_calls_(num_parallel_calls),
+        deterministic_(deterministic),
+        preserve_cardinality_(preserve_cardinality) {}
+
+  std::string DebugString() const override {
+    return absl::StrCat(type(), "Dataset(", fn_->name(), ", ", input_->DebugString(), ")");
+  }
+  int64_t Cardinality() const override {
+    return preserve_cardinality_ ? input_->Cardinality() : data::kUnknownCardinality;
+  }
+
+  // The function of one input element, checked against the dataset's signature.
+  Status Apply(std::vector<Tensor> args, std::vector<Tensor>* out) const {
+    SLUICE_RETURN_IF_ERROR(fn_->Run(std::move(args), out));
+    return data::VerifyElement(*out, output_dtypes(), output_shapes(),
+                               absl::StrCat("the map function '", fn_->name(), "'"));
+  }
+
+ protected:
+  std::unique_ptr<IteratorBase> MakeIteratorInternal(const std::string& prefix) const override;
+
+ private:
+  friend class MapIterator;
+  friend class ParallelMapIterator;
+  const std::shared_ptr<const DatasetBase> input_;
+  const std::shared_ptr<const CapturedFunction> fn_;
+  const int num_parallel_calls_;
+  const bool deterministic_;
+  const bool preserve_cardinality_;
+};
+
+class MapIterator final : public IteratorBase {
+ public:
+  MapIterator(std::shared_ptr<const MapDataset> dataset, std::string prefix)
+      : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+
+ protected:
+  Status Initialize(IteratorContext* ctx) override {
+    SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+    return absl::OkStatus();
+  }
+  Status GetNextInternal(IteratorContext* ctx, std::vector<Tensor>* out, bool* end_of_sequence) override {
+    std::vector<Tensor> args;
+    SLUICE_RETURN_IF_ERROR(input_->GetNext(ctx, &args, end_of_sequence));
+    if (*end_of_sequence) return absl::OkStatus();
+    return dataset_->Apply(std::move(args), out);
+  }
+  Status SaveInternal(IteratorStateWriter* writer) override { return input_->Save(writer); }
+  Status RestoreInternal(IteratorContext* ctx, const IteratorStateReader& reader) override {
+    return input_->Restore(ctx, reader);
+  }
+
+ private:
+  std::shared_ptr<const MapDataset> dataset_;
+  std::unique_ptr<IteratorBase> input_;
+};
+
+// num_parallel_calls threads each take the next input element (in turn, so that results queue
+// in input order) and map it; GetNext returns the oldest result (deterministic) or any finished
+// one. At most num_parallel_calls results wait at a time.
+class ParallelMapIterator final : public IteratorBase {
+ public:
+  ParallelMapIterator(std::shared_ptr<const MapDataset> dataset, std::string prefix)
+      : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+
+  ~ParallelMapIterator() override {
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+    }
+    for (std::thread& t : threads_) t.join();
+  }
+
+ protected:
+  Status Initialize(IteratorContext* ctx) override {
+    SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+    return absl::OkStatus();
+  }
+
+  Status GetNextInternal(IteratorContext*, std::vector<Tensor>* out, bool* end_of_sequence) override {
+    StartThreads();
+    std::shared_ptr<Result> result;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](ParallelMapIterator* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return self->ReadyLocked() != self->results_.end() || (self->results_.empty() && self->input_ended_);
+          },
+          this));
+      auto it = ReadyLocked();
+      if (it == results_.end()) {
+        *end_of_sequence = true;
+        return absl::OkStatus();
+      }
+      result = *it;
+      results_.erase(it);
+    }
+    if (result->end) {
+      *end_of_sequence = true;
+      return absl::OkStatus();
+    }
+    SLUICE_RETURN_IF_ERROR(result->status);
+    *out = std::move(result->value);
+    return absl::OkStatus();
+  }
+
+  // Waits for the calls in flight, then saves the input's position and the results not yet
+  // returned.
+  Status SaveInternal(IteratorStateWriter* writer) override {
+    absl::MutexLock lock(&mu_);
+    saving_ = true;
+    mu_.Await(absl::Condition(
+        +[](ParallelMapIterator* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return self->in_flight_ == 0; },
+        this));
+    Status s = SaveLocked(writer);
+    saving_ = false;
+    return s;
+  }
+
+  Status SaveLocked(IteratorStateWriter* writer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    SLUICE_RETURN_IF_ERROR(input_->Save(writer));
+    writer->WriteInt(full_name("results"), static_cast<int64_t>(results_.size()));
+    for (size_t i = 0; i < results_.size(); ++i) {
+      const Result& r = *results_[i];
+      const std::string key = full_name(absl::StrCat("result_", i));
+      writer->WriteInt(key + "/end", r.end ? 1 : 0);
+      writer->WriteInt(key + "/code", static_cast<int64_t>(r.status.code()));
+      writer->WriteString(key + "/message", std::string(r.status.message()));
+      writer->WriteInt(key + "/components", static_cast<int64_t>(r.value.size()));
+      for (size_t j = 0; j < r.value.size(); ++j) writer->WriteTensor(absl::StrCat(key, "/component_", j), r.value[j]);
+    }
+    return absl::OkStatus();
+  }
+
+  Status RestoreInternal(IteratorContext* ctx, const IteratorStateReader& reader) override {
+    absl::MutexLock lock(&mu_);
+    if (!threads_.empty()) return errors::FailedPrecondition("Restore needs a fresh iterator");
+    SLUICE_RETURN_IF_ERROR(input_->Restore(ctx, reader));
+    int64_t count = 0;
+    SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("results"), &count));
+    if (count < 0 || count > dataset_->num_parallel_calls_ + 1) {
+      return errors::InvalidArgument("the saved state holds ", count, " results; this map buffers at most ",
+                                     dataset_->num_parallel_calls_);
+    }
+    results_.clear();
+    for (int64_t i = 0; i < count; ++i) {
+      auto r = std::make_shared<Result>();
+      const std::string key = full_name(absl::StrCat("result_", i));
+      int64_t end = 0, code = 0, components = 0;
+      std::string message;
+      SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/end", &end));
+      SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/code", &code));
+      SLUICE_RETURN_IF_ERROR(reader.ReadString(key + "/message", &message));
+      SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/components", &components));
+      if (code < 0 || code > static_cast<int64_t>(absl::StatusCode::kUnauthenticated) || components < 0 ||
+          components > static_cast<int64_t>(dataset_->output_dtypes().size())) {
+        return errors::InvalidArgument("the saved result ", i, " has status code ", code, " and ", components,
+                                       " components");
+      }
+      r->status = absl::Status(static_cast<absl::StatusCode>(code), message);
+      r->end = end != 0;
+      r->value.resize(components);
+      for (int64_t j = 0; j < components; ++j) {
+        SLUICE_RETURN_IF_ERROR(reader.ReadTensor(absl::StrCat(key, "/component_", j), &r->value[j]));
+      }
+      r->done = true;
+      if (r->end) input_ended_ = true;
+      results_.push_back(std::move(r));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Result {
+    bool done = false;
+    bool end = false;  // the input ended here
+    Status status;
+    std::vector<Tensor> value;
+  };
+
+  std::deque<std::shared_ptr<Result>>::iterator ReadyLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (dataset_->deterministic_) {
+      return !results_.empty() && results_.front()->done ? results_.begin() : results_.end();
+    }
+    // Any finished result; the end only when nothing else is left before it.
+    for (auto it = results_.begin(); it != results_.end(); ++it) {
+      if ((*it)->done && (!(*it)->end || it == results_.begin())) return it;
+    }
+    return results_.end();
+  }
+
+  void StartThreads() {
+    absl::MutexLock lock(&mu_);
+    if (!threads_.empty()) return;
+    for (int i = 0; i < dataset_->num_parallel_calls_; ++i) threads_.emplace_back([this] { Work(); });
+  }
+
+  // Takes the next input element (one thread at a time, in the order of the results' slots),
+  // then maps it while others take theirs.
+  void Work() {
+    IteratorContext ctx;
+    absl::MutexLock lock(&mu_);
+    for (;;) {
+      mu_.Await(absl::Condition(
+          +[](ParallelMapIterator* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return self->cancelled_ || self->input_ended_ ||
+                   (!self->fetching_ && !self->saving_ &&
+                    static_cast<int>(self->results_.size()) < self->dataset_->num_parallel_calls_);
+          },
+          this));
+      if (cancelled_ || input_ended_) return;
+      auto result = std::make_shared<Result>();
+      results_.push_back(result);
+      ++in_flight_;
+      fetching_ = true;
+      std::vector<Tensor> args;
+      bool end = false;
+      mu_.Unlock();
+      Status s = input_->GetNext(&ctx, &args, &end);
+      mu_.Lock();
+      fetching_ = false;
+      if (s.ok() && !end) {
+        mu_.Unlock();
+        std::vector<Tensor> value;
+        s = dataset_->Apply(std::move(args), &value);
+        mu_.Lock();
+        result->value = std::move(value);
+      } else if (s.ok()) {
+        result->end = true;
+        input_ended_ = true;
+      }
+      result->status = s;
+      result->done = true;
+      --in_flight_;
+    }
+  }
+
+  std::shared_ptr<const MapDataset> dataset_;
+  std::unique_ptr<IteratorBase> input_;
+  absl::Mutex mu_;
+  std::deque<std::shared_ptr<Result>> results_ ABSL_GUARDED_BY(mu_);  // in input order
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;                      // results not done yet
+  bool input_ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool fetching_ ABSL_GUARDED_BY(mu_) = false;  // a thread is taking an input element
+  bool saving_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;  // started by the first GetNext
+};
+
+std::unique_ptr<IteratorBase> MapDataset::MakeIteratorInternal(const std::string& prefix) const {
+  if (num_parallel_calls_ > 1) return std::make_unique<ParallelMapIterator>(shared_this<MapDataset>(), prefix);
+  return std::make_unique<MapIterator>(shared_this<MapDataset>(), prefix);
+}
+
+// AUTOTUNE (-1) picks the number of cores.
+int ParallelCalls(int64_t n) {
+  if (n == -1) return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return static_cast<int>(std::min<int64_t>(n, 1 << 12));
+}
+
+enum class MapKind { kMap, kParallelMap, kParallelMapV2 };
+
+template <MapKind kKind>
+class MapDatasetOp : public data::DatasetOpKernel {
+ public:
+  explicit MapDatasetOp(OpKernelConstruction* c) : DatasetOpKernel(c) {
+    c->SetStatus(c->GetAttr("Targuments", &captured_types_));
+    if (c->def().attr().contains("preserve_cardinality")) {
+      c->SetStatus(c->GetAttr("preserve_cardinality", &preserve_cardinality_));
+    }
+    if constexpr (kKind == MapKind::kParallelMap) {
+      bool sloppy = false;
+      c->SetStatus(c->GetAttr("sloppy", &sloppy));
+      deterministic_ = !sloppy;
+    } else if constexpr (kKind == MapKind::kParallelMapV2) {
+      std::string deterministic;
+      c->SetStatus(c->GetAttr("deterministic", &deterministic));
+      if (deterministic != "true" && deterministic != "false" && deterministic != "default") {
+        c->SetStatus(errors::InvalidArgument("deterministic must be \"true\", \"false\" or \"default\", got \"",
+                                             deterministic, "\""));
+      }
+      deterministic_ = deterministic != "false";
+    }
+  }
+
+ protected:
+  StatusOr<std::shared_ptr<DatasetBase>> MakeDataset(OpKernelContext* ctx) override {
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const DatasetBase> input, data::InputDataset(ctx, 0));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CapturedFunction> fn, CapturedFunction::Create(ctx, "f", 1));
+    int parallel = 1;
+    if constexpr (kKind != MapKind::kMap) {
+      SLUICE_ASSIGN_OR_RETURN(int64_t n,
+                              data::ScalarInt64Input(ctx, 1 + fn->num_captured(), "num_parallel_calls"));
+      if (n < 1 && n != -1) return errors::InvalidArgument("num_parallel_calls must be > 0 or -1 (AUTOTUNE), got ", n);
+      parallel = ParallelCalls(n);
+    }
+    return std::make_shared<MapDataset>(name(), std::move(input), std::move(fn), output_dtypes(), output_shapes(),
+                                        parallel, deterministic_, preserve_cardinality_);
+  }
+
+ private:
+  std::vector<DataType> captured_types_;
+  bool preserve_cardinality_ = false;
+  bool deterministic_ = true;
+};
+
+REGISTER_KERNEL(KernelDefBuilder("MapDataset").Device(kDeviceCpu), MapDatasetOp<MapKind::kMap>);
+REGISTER_KERNEL(KernelDefBuilder("ParallelMapDataset").Device(kDeviceCpu), MapDatasetOp<MapKind::kParallelMap>);
+REGISTER_KERNEL(KernelDefBuilder("ParallelMapDatasetV2").Device(kDeviceCpu), MapDatasetOp<MapKind::kParallelMapV2>);
+
+// ---- Filter ------------------------------------------------------------------------------------
+
+class FilterDataset final : public DatasetBase {
+ public:
+  FilterDataset(std::string node_name, std::shared_ptr<const DatasetBase> input,
+                std::shared_ptr<const CapturedFunction> predicate)
+      : DatasetBase(std::move(node_name), "Filter", input->output_dtypes(), input->output_shapes()),
+        input_(std::move(input)),
+        predicate_(std::move(predicate)) {}
+
+  std::string DebugString() const override {
+    return absl::StrCat("FilterDataset(", predicate_->name(), ", ", input_->DebugString(), ")");
+  }
+
+ protected:
+  std::unique_ptr<IteratorBase> MakeIteratorInternal(const std::string& prefix) const override {
+    return std::make_unique<Iterator>(shared_this<FilterDataset>(), prefix);
+  }
+
+ private:
+  class Iterator final : public IteratorBase {
+   public:
+    Iterator(std::shared_ptr<const FilterDataset> dataset, std::string prefix)
+        : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+
+   protected:
+    Status Initialize(IteratorContext* ctx) override {
+      SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+      return absl::OkStatus();
+    }
+    Status GetNextInternal(IteratorContext* ctx, std::vector<Tensor>* out, bool* end_of_sequence) override {
+      std::vector<Tensor> keep;
+      for (;;) {
+        SLUICE_RETURN_IF_ERROR(input_->GetNext(ctx, out, end_of_sequence));
+        if (*end_of_sequence) return absl::OkStatus();
+        SLUICE_RETURN_IF_ERROR(dataset_->predicate_->Run(*out, &keep));
+        if (keep.size() != 1 || keep[0].dtype() != DT_BOOL || keep[0].dims() != 0) {
+          return errors::InvalidArgument("the filter predicate '", dataset_->predicate_->name(),
+                                         "' must return one bool scalar, got ", keep.size(), " value(s)",
+                                         keep.empty() ? "" : absl::StrCat(", the first ", keep[0].DebugString(2)));
+        }
+        if (keep[0].scalar<bool>()) return absl::OkStatus();
+        out->clear();
+      }
+    }
+    Status SaveInternal(IteratorStateWriter* writer) override { return input_->Save(writer); }
+    Status RestoreInternal(IteratorContext* ctx, const IteratorStateReader& reader) override {
+      return input_->Restore(ctx, reader);
+    }
+
+   private:
+    std::shared_ptr<const FilterDataset> dataset_;
+    std::unique_ptr<IteratorBase> input_;
+  };
+
+  const std::shared_ptr<const DatasetBase> input_;
+  const std::shared_ptr<const CapturedFunction> predicate_;
+};
+
+class FilterDatasetOp : public data::DatasetOpKernel {
+ public:
+  using DatasetOpKernel::DatasetOpKernel;
+
+ protected:
+  StatusOr<std::shared_ptr<DatasetBase>> MakeDataset(OpKernelContext* ctx) override {
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const DatasetBase> input, data::InputDataset(ctx, 0));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CapturedFunction> predicate,
+                            CapturedFunction::Create(ctx, "predicate", 1));
+    return std::make_shared<FilterDataset>(name(), std::move(input), std::move(predicate));
+  }
+};
+
+REGISTER_KERNEL(KernelDefBuilder("FilterDataset").Device(kDeviceCpu), FilterDatasetOp);
+
+// ---- FlatMap, Interleave -----------------------------------------------------------------------
+
+// Interleave: up to cycle_length datasets of f(input element) open at once, block_length
+// elements from each in turn; a finished one's place goes to the next input element's. FlatMap
+// is the case cycle_length = block_length = 1. Deterministic whatever num_parallel_calls says.
+class InterleaveDataset final : public DatasetBase {
+ public:
+  InterleaveDataset(std::string node_name, std::string type, std::shared_ptr<const DatasetBase> input,
+                    std::shared_ptr<const CapturedFunction> fn, DataTypeVector dtypes, std::vector<TensorShape> shapes,
+                    int64_t cycle_length, int64_t block_length)
+      : DatasetBase(std::move(node_name), std::move(type), std::move(dtypes), std::move(shapes)),
+        input_(std::move(input)),
+        fn_(std::move(fn)),
+        cycle_length_(cycle_length),
+        block_length_(block_length) {}
+
+  std::string DebugString() const override {
+    return absl::StrCat(type(), "Dataset(", fn_->name(), ", ", input_->DebugString(), ")");
+  }
+
+  // The dataset that f makes of `args`.
+  StatusOr<std::shared_ptr<const DatasetBase>> MakeInner(std::vector<Tensor> args) const {
+    std::vector<Tensor> rets;
+    SLUICE_RETURN_IF_ERROR(fn_->Run(std::move(args), &rets));
+    if (rets.size() != 1 || rets[0].dtype() != DT_VARIANT) {
+      return errors::InvalidArgument("the function '", fn_->name(), "' must return one dataset, got ", rets.size(),
+                                     " value(s)", rets.empty() ? "" : absl::StrCat(", the first ", rets[0].DebugString(2)));
+    }
+    auto inner = data::GetDatasetFromVariantTensor(rets[0]);
+    if (!inner.ok()) return errors::Annotate(inner.status(), absl::StrCat("the function '", fn_->name(), "': "));
+    return inner;
+  }
+
+ protected:
+  std::unique_ptr<IteratorBase> MakeIteratorInternal(const std::string& prefix) const override {
+    return std::make_unique<Iterator>(shared_this<InterleaveDataset>(), prefix);
+  }
+
+ private:
+  class Iterator final : public IteratorBase {
+   public:
+    Iterator(std::shared_ptr<const InterleaveDataset> dataset, std::string prefix)
+        : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)), slots_(dataset_->cycle_length_) {}
+
+   protected:
+    Status Initialize(IteratorContext* ctx) override {
+      SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+      return absl::OkStatus();
+    }
+
+    Status GetNextInternal(IteratorContext* ctx, std::vector<Tensor>* out, bool* end_of_sequence) override {
+      const InterleaveDataset& d = *dataset_;
+      while (!end_of_input_ || num_open_ > 0) {
+        Slot& slot = slots_[cycle_index_];
+        if (slot.iterator != nullptr) {
+          bool end = false;
+          SLUICE_RETURN_IF_ERROR(slot.iterator->GetNext(ctx, out, &end));
+          if (!end) {
+            SLUICE_RETURN_IF_ERROR(data::VerifyElement(
+                *out, d.output_dtypes(), d.output_shapes(), absl::StrCat("a dataset of the function '", d.fn_->name(), "'")));
+            if (++block_index_ == d.block_length_) Advance();
+            *end_of_sequence = false;
+            return absl::OkStatus();
+          }
+          slot = Slot();
+          --num_open_;
+          Advance();
+        } else if (!end_of_input_) {
+          std::vector<Tensor> args;
+          SLUICE_RETURN_IF_ERROR(input_->GetNext(ctx, &args, &end_of_input_));
+          if (!end_of_input_) {
+            SLUICE_RETURN_IF_ERROR(Open(ctx, std::move(args), &slot));
+            ++num_open_;
+          }
+        } else {
+          Advance();
+        }
+      }
+      *end_of_sequence = true;
+      return absl::OkStatus();
+    }
+
+    Status SaveInternal(IteratorStateWriter* writer) override {
+      SLUICE_RETURN_IF_ERROR(input_->Save(writer));
+      writer->WriteInt(full_name("cycle_index"), cycle_index_);
+      writer->WriteInt(full_name("block_index"), block_index_);
+      writer->WriteInt(full_name("end_of_input"), end_of_input_ ? 1 : 0);
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        const Slot& slot = slots_[i];
+        if (slot.iterator == nullptr) continue;
+        const std::string key = full_name(absl::StrCat("slot_", i));
+        writer->WriteInt(key + "/args", static_cast<int64_t>(slot.args.size()));
+        for (size_t j = 0; j < slot.args.size(); ++j) writer->WriteTensor(absl::StrCat(key, "/arg_", j), slot.args[j]);
+        SLUICE_RETURN_IF_ERROR(slot.iterator->Save(writer));
+      }
+      return absl::OkStatus();
+    }
+
+    Status RestoreInternal(IteratorContext* ctx, const IteratorStateReader& reader) override {
+      SLUICE_RETURN_IF_ERROR(input_->Restore(ctx, reader));
+      int64_t cycle_index = 0, block_index = 0, end_of_input = 0;
+      SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("cycle_index"), &cycle_index));
+      SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("block_index"), &block_index));
+      SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("end_of_input"), &end_of_input));
+      if (cycle_index < 0 || cycle_index >= dataset_->cycle_length_ || block_index < 0 ||
+          block_index >= dataset_->block_length_) {
+        return errors::InvalidArgument("the saved position (cycle ", cycle_index, ", block ", block_index,
+                                       ") does not fit cycle_length ", dataset_->cycle_length_, ", block_length ",
+                                       dataset_->block_length_);
+      }
+      cycle_index_ = cycle_index;
+      block_index_ = block_index;
+      end_of_input_ = end_of_input != 0;
+      num_open_ = 0;
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        slots_[i] = Slot();
+        const std::string key = full_name(absl::StrCat("slot_", i));
+        if (!reader.Contains(key + "/args")) continue;
+        int64_t num_args = 0;
+        SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/args", &num_args));
+        if (num_args < 0 || num_args > 1 << 16) return errors::InvalidArgument("slot ", i, ": ", num_args, " args");
+        std::vector<Tensor> args(num_args);
+        for (int64_t j = 0; j < num_args; ++j) {
+          SLUICE_RETURN_IF_ERROR(reader.ReadTensor(absl::StrCat(key, "/arg_", j), &args[j]));
+        }
+        SLUICE_RETURN_IF_ERROR(Open(ctx, std::move(args), &slots_[i], static_cast<int>(i)));
+        SLUICE_RETURN_IF_ERROR(slots_[i].iterator->Restore(ctx, reader));
+        ++num_open_;
+      }
+      return absl::OkStatus();
+    }
+
+   private:
+    struct Slot {
+      std::vector<Tensor> args;  // the input element the slot's dataset was made of
+      std::unique_ptr<IteratorBase> iterator;
+    };
+
+    void Advance() {
+      block_index_ = 0;
+      cycle_index_ = (cycle_index_ + 1) % dataset_->cycle_length_;
+    }
+
+    Status Open(IteratorContext* ctx, std::vector<Tensor> args, Slot* slot, int index = -1) {
+      if (index < 0) index = static_cast<int>(slot - slots_.data());
+      SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const DatasetBase> inner, dataset_->MakeInner(args));
+      SLUICE_ASSIGN_OR_RETURN(slot->iterator, MakeInputIterator(ctx, *inner, absl::StrCat("slot_", index)));
+      slot->args = std::move(args);
+      return absl::OkStatus();
+    }
+
+    std::shared_ptr<const InterleaveDataset> dataset_;
+    std::unique_ptr<IteratorBase> input_;
+    std::vector<Slot> slots_;
+    int64_t cycle_index_ = 0;
+    int64_t block_index_ = 0;
+    int64_t num_open_ = 0;
+    bool end_of_input_ = false;
+  };
+
+  const std::shared_ptr<const DatasetBase> input_;
+  const std::shared_ptr<const CapturedFunction> fn_;
+  const int64_t cycle_length_;
+  const int64_t block_length_;
+};
+
+// The parallel interleaves (V2: sloppy, V3/V4: deterministic attrs; V4 also buffer_output_elements
+// and prefetch_input_elements) run as Interleave: sequentially, in the deterministic order.
+enum class InterleaveKind { kFlatMap, kInterleave, kParallel };
+
+template <InterleaveKind kKind>
+class InterleaveDatasetOp : public data::DatasetOpKernel {
+ public:
+  using DatasetOpKernel::DatasetOpKernel;
+
+ protected:
+  StatusOr<std::shared_ptr<DatasetBase>> MakeDataset(OpKernelContext* ctx) override {
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const DatasetBase> input, data::InputDataset(ctx, 0));
+    SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const CapturedFunction> fn, CapturedFunction::Create(ctx, "f", 1));
+    int64_t cycle_length = 1, block_length = 1;
+    const char* type = "FlatMap";
+    if constexpr (kKind != InterleaveKind::kFlatMap) {
+      type = kKind == InterleaveKind::kInterleave ? "Interleave" : "ParallelInterleave";
+      const int first = 1 + fn->num_captured();
+      SLUICE_ASSIGN_OR_RETURN(cycle_length, data::ScalarInt64Input(ctx, first, "cycle_length"));
+      SLUICE_ASSIGN_OR_RETURN(block_length, data::ScalarInt64Input(ctx, first + 1, "block_length"));
+      if (cycle_length == -1) cycle_length = ParallelCalls(-1);
+      if (cycle_length < 1) return errors::InvalidArgument("cycle_length must be > 0 or -1 (AUTOTUNE), got ", cycle_length);
+      if (block_length < 1) return errors::InvalidArgument("block_length must be > 0, got ", block_length);
+      if (cycle_length > 1 << 16) return errors::InvalidArgument("cycle_length ", cycle_length, " is too large");
+    }
+    return std::make_shared<InterleaveDataset>(name(), type, std::move(input), std::move(fn), output_dtypes(),
+                                               output_shapes(), cycle_length, block_length);
+  }
+};
+
+REGISTER_KERNEL(KernelDefBuilder("FlatMapDataset").Device(kDeviceCpu), InterleaveDatasetOp<InterleaveKind::kFlatMap>);
+REGISTER_KERNEL(KernelDefBuilder("InterleaveDataset").Device(kDeviceCpu),
+                InterleaveDatasetOp<InterleaveKind::kInterleave>);
+REGISTER_KERNEL(KernelDefBuilder("ParallelInterleaveDatasetV2").Device(kDeviceCpu),
+                InterleaveDatasetOp<InterleaveKind::kParallel>);
+REGISTER_KERNEL(KernelDefBuilder("ParallelInterleaveDatasetV3").Device(kDeviceCpu),
+                InterleaveDatasetOp<InterleaveKind::kParallel>);
+REGISTER_KERNEL(KernelDefBuilder("ParallelInterleaveDatasetV4").Device(kDeviceCpu),
+                InterleaveDatasetOp<InterleaveKind::kParallel>);
+
+}  // namespace
+}  // namespace sluice
