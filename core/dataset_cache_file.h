@@ -1,8 +1,7 @@
 // The file of CacheDataset(filename): the elements of one full pass over its input, so that later
-// passes read them instead of recomputing them. A TFRecord file (uncompressed, CRC-checked):
-//   record 0:   "sluice.CacheDataset.v1 <components>"
-//   then per element, one record per component: its serialized TensorProto
-//   last record: "end <elements>"
+// passes read them instead of recomputing them. A TFRecord file (uncompressed, CRC-checked) whose
+// record 0 is "sluice.CacheDataset.v1 <components>", followed per element by one record per
+// component (its serialized TensorProto) and a last record "end <elements>".
 // It is written to a temporary file that becomes `path` only when Finish is called after the
 // last element: a pass that stops early leaves no cache behind.
 #ifndef SLUICE_CORE_DATASET_CACHE_FILE_H_

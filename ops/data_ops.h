@@ -33,9 +33,10 @@ class Iterator;
 class Dataset {
  public:
   Dataset() = default;
-  // `variant`: a dataset op's output; its elements have `dtypes` and `shapes`.
+  // `variant`: a dataset op's output; its elements have `dtypes` and `shapes`. The ops built on
+  // it later go into `scope` without its WithOpName name (that named the dataset op).
   Dataset(const Scope& scope, Output variant, DataTypeVector dtypes, std::vector<TensorShape> shapes)
-      : scope_(scope), variant_(std::move(variant)), dtypes_(std::move(dtypes)), shapes_(std::move(shapes)) {}
+      : scope_(scope.NewSubScope("")), variant_(std::move(variant)), dtypes_(std::move(dtypes)), shapes_(std::move(shapes)) {}
 
   bool valid() const { return variant_.valid(); }
   const Scope& scope() const { return scope_; }

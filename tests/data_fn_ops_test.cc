@@ -269,6 +269,7 @@ TEST(MapDatasetTest, MapsInOrderSequentialAndParallel) {
   EXPECT_THAT(Ints(sloppy.All()), UnorderedElementsAreArray(want));
   // Re-initialized mid-way: starts again (and the old iterator's threads end).
   std::vector<Tensor> out;
+  par.Init();
   ASSERT_OK(par.Next(&out));
   ASSERT_OK(par.Next(&out));
   par.Init();
