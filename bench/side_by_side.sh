@@ -17,8 +17,8 @@ workloads=()
 for arg in "$@"; do
   case "$arg" in
     --update-docs) update_docs=1 ;;
-    mlp|tiny|lenet|lstm|autoencoder|mf|mf_dnn) workloads+=("$arg") ;;
-    *) echo "usage: bench/side_by_side.sh [--update-docs] [mlp|tiny|lenet|lstm|autoencoder|mf|mf_dnn ...]" >&2; exit 2 ;;
+    mlp|tiny|lenet|lstm|autoencoder|mf|mf_dnn|pipeline) workloads+=("$arg") ;;
+    *) echo "usage: bench/side_by_side.sh [--update-docs] [mlp|tiny|lenet|lstm|autoencoder|mf|mf_dnn|pipeline ...]" >&2; exit 2 ;;
   esac
 done
 ((${#workloads[@]})) || workloads=(mlp tiny)
@@ -47,10 +47,10 @@ for w in "${workloads[@]}"; do [[ $w != autoencoder ]] && sluice_workloads+=("$w
 ((${#sluice_workloads[@]} == 0)) || build/bin/sluice_bench --data "$data" "${sluice_workloads[@]}" > "$out/sluice"
 echo "[side_by_side] tensorflow" >&2
 "$venv/bin/python" bench/tf_anchor.py "$data" "${workloads[@]}" 2>/dev/null > "$out/tf"
-# The team's PyTorch anchor has no mf_dnn and no lstm: bench/torch_mf_dnn.py and
-# bench/torch_lstm_anchor.py run them.
+# The team's PyTorch anchor has no mf_dnn, no lstm and no pipeline: bench/torch_mf_dnn.py and
+# bench/torch_lstm_anchor.py run the first two; the pipeline has no PyTorch column.
 torch_workloads=()
-for w in "${workloads[@]}"; do [[ $w != mf_dnn && $w != lstm ]] && torch_workloads+=("$w"); done
+for w in "${workloads[@]}"; do [[ $w != mf_dnn && $w != lstm && $w != pipeline ]] && torch_workloads+=("$w"); done
 torch_lstm=0
 [[ " ${workloads[*]} " == *" lstm "* ]] && torch_lstm=1
 echo "[side_by_side] pytorch (PyPI)" >&2
@@ -87,6 +87,7 @@ table() {
     case "$w" in
       mlp) names=mlp_epoch_s ;; tiny) names="tiny_run_us tiny_callable_us" ;; lenet) names=lenet_100_steps_s ;; lstm) names=lstm_100_steps_s ;;
       autoencoder) names=autoencoder_epoch_s ;; mf) names=mf_epoch_s ;; mf_dnn) names=mf_dnn_epoch_s ;;
+      pipeline) names="pipeline_records_per_s pipeline_step_ms pipeline_step_noprefetch_ms" ;;
     esac
     for name in $names; do
     s=$(value "$name" "$out/sluice")

@@ -2,7 +2,8 @@
 // workloads and shapes, printed as `name value unit` lines with the anchor's names.
 //
 //   sluice_bench [--data DIR] [--intra-op-threads N] [workload...]
-//       workloads: mlp lenet lstm tiny mf mf_dnn (default: all)
+//       workloads: mlp lenet lstm tiny mf mf_dnn pipeline (default: all but pipeline, which writes
+//       1.6 GB of TFRecord files the first time)
 //
 // --intra-op-threads N sets SessionOptions::intra_op_threads (default 0: adapt to the load).
 //
@@ -30,6 +31,15 @@
 //       random normal (stddev 0.1), dense kernels Glorot uniform, loss mean squared error +
 //       0.01 * 0.5 * (|u|^2 + |m|^2 + |history|^2) / 128, Adam 1e-3, batch 128 in data order (the
 //       mf_dnn_epoch of bench/tf_anchor.py); prints mf_dnn_epoch_s.
+// pipeline: the input pipeline of examples/autoencoder_recsys over 100 000 Examples of 3 952
+//       floats (movie_ratings, 2% of them nonzero) in 10 TFRecord files under
+//       $SLUICE_PIPELINE_DIR (default build/bench_pipeline; written on first use, then reused, also by
+//       bench/tf_anchor.py pipeline): TFRecordDataset -> Map(ParseSingleExample) -> Shuffle(500,
+//       seed 1) -> Batch(16) -> Prefetch(1), one Session::Run per batch fetching its sum and size;
+//       prints pipeline_records_per_s. Then a training step of the autoencoder (3 952 -> 128 ->
+//       128 -> 128 sigmoid -> 3 952, masked squared error, Adam 5e-4) fed by the same pipeline
+//       with Repeat(), with and without the Prefetch(1): pipeline_step_ms and
+//       pipeline_step_noprefetch_ms (the mean of 200 steps after 50 warm-up steps).
 // tiny: Session::Run of a cached plan for y = a * b + c on fed scalars; prints tiny_run_us, then
 // the same through a Callable (Session::MakeCallable); prints tiny_callable_us.
 #include <chrono>
@@ -41,6 +51,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
+#include "core/env.h"
+#include "core/example_util.h"
+#include "core/file_io.h"
+#include "core/record_io.h"
 #include "examples/common/mnist.h"
 #include "sluice.h"
 
@@ -312,6 +327,114 @@ int MfDnnEpoch() {
   return 0;
 }
 
+constexpr int64_t kPipelineRecords = 100000, kPipelineWidth = 3952, kPipelineFiles = 10, kPipelineBatch = 16;
+
+std::string PipelineDir() {
+  const char* dir = std::getenv("SLUICE_PIPELINE_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : "build/bench_pipeline";
+}
+
+// The pipeline's files, written first when the directory lacks them (a file "complete" marks a
+// finished set, so an interrupted write is redone).
+StatusOr<std::vector<std::string>> PipelineFiles() {
+  const std::string dir = PipelineDir();
+  std::vector<std::string> files;
+  for (int64_t f = 0; f < kPipelineFiles; ++f) {
+    files.push_back(absl::StrFormat("%s/ratings-%05d-of-%05d.tfrecord", dir, f, kPipelineFiles));
+  }
+  if (ReadFileToString(dir + "/complete").ok()) return files;
+  std::fprintf(stderr, "[sluice_bench] writing %lld Examples of %lld floats into %s\n",
+               static_cast<long long>(kPipelineRecords), static_cast<long long>(kPipelineWidth), dir.c_str());
+  SLUICE_RETURN_IF_ERROR(RecursivelyCreateDir(dir));
+  std::mt19937_64 rng(0);
+  std::uniform_int_distribution<int> rated(0, 49), stars(1, 5);
+  std::vector<float> ratings(kPipelineWidth);
+  for (int64_t f = 0; f < kPipelineFiles; ++f) {
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> file, AtomicFileWriter::Create(files[f]));
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer, RecordWriter::Create(std::move(file)));
+    for (int64_t r = 0; r < kPipelineRecords / kPipelineFiles; ++r) {
+      for (float& v : ratings) v = rated(rng) == 0 ? static_cast<float>(stars(rng)) : 0.0f;
+      SLUICE_RETURN_IF_ERROR(writer->WriteRecord(ExampleBuilder().AddFloats("movie_ratings", ratings).SerializeAsString()));
+    }
+    SLUICE_RETURN_IF_ERROR(writer->Close());
+  }
+  SLUICE_RETURN_IF_ERROR(WriteStringToFileAtomic(dir + "/complete", "ok\n"));
+  return files;
+}
+
+// TFRecordDataset(files) -> Map(parse movie_ratings) -> Shuffle(500, 1) [-> Repeat()] -> Batch(16).
+data::Dataset RatingsPipeline(const Scope& root, const std::vector<std::string>& files, bool repeat) {
+  data::Dataset ds = data::TFRecordDataset(root, files)
+                         .Map([](const Scope& s, const std::vector<Output>& record) {
+                           return std::vector<Output>{ops::ParseSingleExample(s, record[0],
+                               {ops::FixedLenFeature("movie_ratings", DT_FLOAT, {kPipelineWidth})})
+                                                          .dense.at("movie_ratings")};
+                         })
+                         .Shuffle(500, 1);
+  if (repeat) ds = ds.Repeat();
+  return ds.Batch(kPipelineBatch);
+}
+
+int PipelineRun() {
+  auto files = PipelineFiles();
+  SLUICE_CHECK_OK(files.status());
+  {
+    Scope root = Scope::NewRootScope();
+    data::Iterator it = RatingsPipeline(root, *files, false).Prefetch(1).MakeInitializableIterator();
+    Output batch = it.GetNext()[0];
+    Output sum = ops::ReduceSum(root, batch, {0, 1});
+    Output size = ops::Slice(root, ops::Shape(root, batch), {0}, {1});
+    SLUICE_CHECK_OK(root.status());
+    Session session(root, options);
+    SLUICE_CHECK_OK(session.Run({}, {}, {it.initializer}));
+    std::vector<Tensor> out;
+    int64_t records = 0;
+    const auto start = Clock::now();
+    for (;;) {
+      Status s = session.Run({}, {sum, size}, {}, &out);
+      if (absl::IsOutOfRange(s)) break;
+      SLUICE_CHECK_OK(s);
+      records += out[1].data<int32_t>()[0];
+    }
+    const double secs = Seconds(start);
+    if (records != kPipelineRecords) {
+      std::fprintf(stderr, "sluice_bench pipeline: read %lld records, not %lld\n", static_cast<long long>(records),
+                   static_cast<long long>(kPipelineRecords));
+      return 1;
+    }
+    std::printf("pipeline_records_per_s %.0f records/s  (%lld records in %.2f s)\n", records / secs,
+                static_cast<long long>(records), secs);
+  }
+  for (bool prefetch : {true, false}) {
+    Scope root = Scope::NewRootScope();
+    data::Dataset ds = RatingsPipeline(root, *files, true);
+    if (prefetch) ds = ds.Prefetch(1);
+    data::Iterator it = ds.MakeInitializableIterator();
+    Output x = it.GetNext()[0];
+    Output h = x;
+    for (int i = 0; i < 3; ++i) h = layers::Dense(root.NewSubScope(absl::StrCat("hidden", i)), h, 128, ops::Sigmoid);
+    Output y = layers::Dense(root.NewSubScope("output"), h, kPipelineWidth);
+    Output mask = ops::Cast(root, ops::NotEqual(root, x, 0.0f), DT_FLOAT);
+    Output loss = ops::RealDiv(root, ops::ReduceSum(root, ops::Mul(root, mask, ops::SquaredDifference(root, y, x)), {0, 1}),
+                               ops::Maximum(root, ops::ReduceSum(root, mask, {0, 1}), 1.0f));
+    Operation train_op = train::AdamOptimizer(5e-4f).Minimize(root, loss);
+    Operation init = ops::GlobalVariablesInitializer(root);
+    SLUICE_CHECK_OK(root.status());
+    Session session(root, options);
+    SLUICE_CHECK_OK(session.Run({}, {}, {init, it.initializer}));
+    std::vector<Tensor> out;
+    for (int i = 0; i < 50; ++i) SLUICE_CHECK_OK(session.Run({}, {}, {train_op}, &out));
+    constexpr int kSteps = 200;
+    const auto start = Clock::now();
+    for (int i = 0; i < kSteps; ++i) SLUICE_CHECK_OK(session.Run({}, {}, {train_op}, &out));
+    const double ms = Seconds(start) / kSteps * 1e3;
+    SLUICE_CHECK_OK(session.Run({}, {loss}, {}, &out));
+    std::printf("%s %.3f ms  (loss %.3f)\n", prefetch ? "pipeline_step_ms" : "pipeline_step_noprefetch_ms", ms,
+                out[0].scalar<float>());
+  }
+  return 0;
+}
+
 int TinyRun() {
   Scope root = Scope::NewRootScope();
   auto a = ops::Placeholder(root.WithOpName("a"), DT_FLOAT, TensorShape{});
@@ -363,10 +486,12 @@ int main(int argc, char** argv) {
       data = arg.substr(7);
     } else if (arg == "--intra-op-threads" && i + 1 < argc) {
       sluice::options.intra_op_threads = std::atoi(argv[++i]);
-    } else if (arg == "mlp" || arg == "lenet" || arg == "lstm" || arg == "tiny" || arg == "mf" || arg == "mf_dnn") {
+    } else if (arg == "mlp" || arg == "lenet" || arg == "lstm" || arg == "tiny" || arg == "mf" || arg == "mf_dnn" ||
+               arg == "pipeline") {
       workloads.push_back(arg);
     } else {
-      std::fprintf(stderr, "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|lenet|lstm|tiny|mf|mf_dnn ...]\n");
+      std::fprintf(stderr,
+                   "usage: sluice_bench [--data DIR] [--intra-op-threads N] [mlp|lenet|lstm|tiny|mf|mf_dnn|pipeline ...]\n");
       return 2;
     }
   }
@@ -378,6 +503,7 @@ int main(int argc, char** argv) {
           : w == "lstm"   ? sluice::LstmSteps(data)
           : w == "mf"     ? sluice::MfEpoch()
           : w == "mf_dnn" ? sluice::MfDnnEpoch()
+          : w == "pipeline" ? sluice::PipelineRun()
                           : sluice::TinyRun();
   }
   return rc;

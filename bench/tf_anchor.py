@@ -8,6 +8,7 @@ The workloads, shapes, optimizers, batch sizes and figure names are those of
     bench/.venv/bin/python bench/tf_anchor.py MNIST_DIR [workload...]
 
 MNIST_DIR holds the IDX files, plain or gzip. Prints 'name value unit' lines."""
+import glob
 import gzip
 import os
 import struct
@@ -306,8 +307,40 @@ def tiny_run(_):
     print(f"tiny_run_us {dt / n * 1e6:.2f} us")
 
 
+# The files sluice_bench pipeline writes (and reads): 100 000 Examples of 3 952 floats.
+PIPELINE_DIR = os.environ.get("SLUICE_PIPELINE_DIR", "build/bench_pipeline")
+PIPELINE_WIDTH = 3952
+
+
+def pipeline_records(_):
+    """tf.data the TF1 way: TFRecordDataset -> map(parse_single_example) -> shuffle(500) -> batch(16)
+    -> prefetch(1), an initializable iterator, one Session.run per batch fetching the batch's sum and size."""
+    files = sorted(glob.glob(f"{PIPELINE_DIR}/*.tfrecord"))
+    if not files:
+        sys.exit(f"tf_anchor: no {PIPELINE_DIR}/*.tfrecord (build/bin/sluice_bench pipeline writes them)")
+    feature = {"movie_ratings": tf1.FixedLenFeature([PIPELINE_WIDTH], tf.float32)}
+    with new_graph().as_default():
+        ds = tf1.data.TFRecordDataset(files)
+        ds = ds.map(lambda r: tf1.parse_single_example(r, feature)["movie_ratings"])
+        ds = ds.shuffle(500, seed=1).batch(16).prefetch(1)
+        it = tf1.data.make_initializable_iterator(ds)
+        batch = it.get_next()
+        fetch = [tf.reduce_sum(batch), tf.shape(batch)[0]]
+        with tf1.Session(config=CONFIG) as s:
+            s.run(it.initializer)
+            t = time.perf_counter()
+            records = 0
+            try:
+                while True:
+                    records += s.run(fetch)[1]
+            except tf.errors.OutOfRangeError:
+                pass
+            dt = time.perf_counter() - t
+    print(f"pipeline_records_per_s {records / dt:.0f} records/s  ({records} records in {dt:.2f} s)")
+
+
 W = dict(mlp=mlp_epoch, lenet=lenet_steps, lstm=lstm_steps, autoencoder=autoencoder_epoch, mf=mf_epoch, mf_dnn=mf_dnn_epoch,
-         tiny=tiny_run)
+         tiny=tiny_run, pipeline=pipeline_records)
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)

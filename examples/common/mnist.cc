@@ -11,6 +11,11 @@
 
 namespace sluice {
 
+std::string IdxPath(const std::string& dir, const std::string& name) {
+  const std::string raw = absl::StrCat(dir, "/", name);
+  return FileExists(raw) || !FileExists(raw + ".gz") ? raw : raw + ".gz";
+}
+
 namespace {
 
 constexpr uint32_t kImagesMagic = 0x00000803;  // unsigned bytes, 3 dimensions

@@ -31,6 +31,9 @@ StatusOr<MnistSplit> ParseMnist(std::string images_bytes, std::string labels_byt
 // tools/setup.sh puts it), so that the examples find their data wherever they are started from.
 std::string RepositoryDataDir(const std::string& name);
 
+// "<dir>/<name>" when that file exists or "<dir>/<name>.gz" does not, else the latter.
+std::string IdxPath(const std::string& dir, const std::string& name);
+
 // Rows order[begin, begin + n) of `src` (along its first dimension) as a new [n, ...] tensor: a
 // shuffled batch.
 Tensor GatherRows(const Tensor& src, const std::vector<int64_t>& order, int64_t begin, int64_t n);

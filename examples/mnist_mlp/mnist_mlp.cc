@@ -48,6 +48,7 @@ struct Flags {
   std::string out = "model.pb";
   std::string checkpoint_dir;  // empty: no checkpoints
   std::string logdir;  // empty: no event files
+  bool pipeline = false;  // read the training batches through an in-graph input pipeline
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -62,7 +63,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       .Add("--out", &f->out, "the frozen inference graph")
       .Add("--checkpoint_dir", &f->checkpoint_dir, "save a meta graph and a checkpoint per epoch there",
            [](const std::string& v) { return !v.empty(); })
-      .Add("--logdir", &f->logdir, "write TensorBoard event files there");
+      .Add("--logdir", &f->logdir, "write TensorBoard event files there")
+      .Add("--pipeline", &f->pipeline, "read the training batches through an in-graph pipeline of the IDX files");
   return flags.Parse(argc, argv);
 }
 
@@ -112,8 +114,29 @@ int Main(int argc, char** argv) {
   // MNIST as its IDX files hold it, uint8 images [n,28,28] and labels [n], scaled and cast in the
   // graph: x and y default to them, so `sluice run model.meta --feed images=@idx:IMAGES --feed
   // labels=@idx:LABELS --fetch accuracy` evaluates a checkpoint. Training feeds x and y directly.
-  auto images = ops::Placeholder(root.WithOpName("images"), DT_UINT8, {-1, 28, 28});
-  auto labels = ops::Placeholder(root.WithOpName("labels"), DT_UINT8, {-1});
+  //
+  // --pipeline: images and labels default to the batches of an input pipeline over the training
+  // IDX files (shuffled each epoch, then batched, repeated), so that a training step feeds
+  // nothing; feeding them (or x and y) still evaluates other data.
+  Output images, labels;
+  data::Iterator train_iterator;
+  if (flags.pipeline) {
+    Scope in = root.NewSubScope("input");
+    train_iterator = data::Zip(in, {data::IdxDataset(in, IdxPath(flags.data, "train-images-idx3-ubyte")),
+                                    data::IdxDataset(in, IdxPath(flags.data, "train-labels-idx1-ubyte"))})
+                         .Shuffle(60000, flags.seed)
+                         .Batch(flags.batch)
+                         .Repeat()
+                         .Prefetch(1)
+                         .MakeInitializableIterator("train_iterator");
+    std::vector<Output> next = train_iterator.GetNext();
+    images = ops::PlaceholderWithDefault(root.WithOpName("images"), next[0], {-1, 28, 28});
+    labels = ops::PlaceholderWithDefault(root.WithOpName("labels"), next[1], {-1});
+    root.AddToCollection("iterator_initializers", train_iterator.initializer.name());
+  } else {
+    images = ops::Placeholder(root.WithOpName("images"), DT_UINT8, {-1, 28, 28});
+    labels = ops::Placeholder(root.WithOpName("labels"), DT_UINT8, {-1});
+  }
   auto pixels = ops::Reshape(root, ops::Div(root, ops::Cast(root, images, DT_FLOAT), 255.0f), {-1, 784});
   auto x = ops::PlaceholderWithDefault(root.WithOpName("x"), pixels, {-1, 784});
   auto y = ops::PlaceholderWithDefault(root.WithOpName("y"), ops::Cast(root, labels, DT_INT64), {-1});
@@ -172,6 +195,7 @@ int Main(int argc, char** argv) {
   Session session(root);
   std::vector<Tensor> out;
   SLUICE_CHECK_OK(session.Run({}, {}, {init}, &out));
+  if (flags.pipeline) SLUICE_CHECK_OK(session.Run({}, {}, {train_iterator.initializer}, &out));
 
   const int64_t n = train_set->images.dim_size(0);
   const int64_t steps = (n + flags.batch - 1) / flags.batch;
@@ -185,14 +209,17 @@ int Main(int argc, char** argv) {
     for (int64_t step = 0; step < steps; ++step) {
       int64_t begin = step * flags.batch;
       int64_t count = std::min<int64_t>(flags.batch, n - begin);
-      Tensor bx = GatherRows(train_set->images, order, begin, count);
-      Tensor by = GatherRows(train_set->labels, order, begin, count);
+      std::vector<std::pair<Output, Tensor>> feeds;
+      if (!flags.pipeline) {
+        feeds = {{x, GatherRows(train_set->images, order, begin, count)},
+                 {y, GatherRows(train_set->labels, order, begin, count)}};
+      }
       const bool log = (step + 1) % 20 == 0 || step + 1 == steps;
       if (log && train_writer != nullptr) {
-        SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}}, {loss, train_summaries}, {train_op}, &out));
+        SLUICE_CHECK_OK(session.Run(feeds, {loss, train_summaries}, {train_op}, &out));
         SLUICE_CHECK_OK(train_writer->AddSummary(out[1].scalar<std::string>(), (epoch - 1) * steps + step + 1));
       } else {
-        SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}}, {loss}, {train_op}, &out));
+        SLUICE_CHECK_OK(session.Run(feeds, {loss}, {train_op}, &out));
       }
       loss_sum += out[0].scalar<float>();
       if (log) {
