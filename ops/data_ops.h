@@ -76,7 +76,8 @@ class Dataset {
   Dataset FlatMap(const std::function<Dataset(const Scope&, const std::vector<Output>&)>& fn) const;
   Dataset Interleave(const std::function<Dataset(const Scope&, const std::vector<Output>&)>& fn, int64_t cycle_length,
                      int64_t block_length = 1, int64_t num_parallel_calls = 0) const;
-  // The elements, cached in memory (filename "") or in files with that prefix after the first pass.
+  // The elements, cached in memory (filename "") or in the file `filename` (written atomically at
+  // the end of the first full pass; a pass that stops early leaves none), read on later passes.
   Dataset Cache(const std::string& filename = "") const;
 
   // An iterator to (re)start with its initializer. shared_name "": the node's own name.
