@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 #include <vector>
@@ -728,6 +729,103 @@ TEST(ExamplesTest, MnistMlpPipelineTrainsFromTheIdxFiles) {
   const double loss = ValueAfter(r.out, "loss:0=");
   EXPECT_GT(loss, 0) << r.out;
   EXPECT_LT(loss, 0.5) << r.out;
+}
+
+// ---- examples/lstm_timeseries and examples/lstm_sentiment ---------------------------------------
+
+// The last line of `out`, without its line break.
+std::string LastLine(const std::string& out) {
+  const size_t end = out.empty() || out.back() != '\n' ? out.size() : out.size() - 1;
+  const size_t begin = out.rfind('\n', end == 0 ? 0 : end - 1);
+  return out.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1));
+}
+
+bool HaveSeattleWeather() { return FileExists(SLUICE_SOURCE_DIR "/data/vega/seattle-weather.csv"); }
+
+// CI's short mode on the generated sine: the training loss falls from the first epoch to the
+// last, and the LSTM forecasts the next point better than repeating the last one.
+TEST(ExamplesTest, LstmTimeseriesShortModeBeatsTheLastValueOnTheSine) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series sine --length 1200 --epochs 4");
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_THAT(r.out, HasSubstr("series sine: 1200 points (train 816, val 180, test 180 windows of 24)"));
+  EXPECT_THAT(r.out, HasSubstr("\nepoch 1 train_loss "));
+  EXPECT_THAT(r.out, HasSubstr("\nepoch 4 train_loss "));
+  const double first = ValueAfter(r.out, "epoch 1 train_loss "), last = ValueAfter(r.out, "epoch 4 train_loss ");
+  ASSERT_GT(first, 0) << r.out;
+  EXPECT_LT(last, first / 2) << r.out;
+  EXPECT_NEAR(ValueAfter(r.out, "loss_ratio="), first / last, 0.02 * first / last) << r.out;
+  const double baseline = ValueAfter(r.out, "last_value_rmse="), test_rmse = ValueAfter(r.out, "test_rmse=");
+  ASSERT_GT(baseline, 0) << r.out;
+  ASSERT_GT(test_rmse, 0) << r.out;
+  EXPECT_LT(test_rmse, baseline) << r.out;
+  EXPECT_EQ(LastLine(r.out), absl::StrFormat("test_rmse=%.4f", test_rmse));
+}
+
+TEST(ExamplesTest, LstmTimeseriesBadFlagsAndDataAreOneLineErrors) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series tides");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad argument '--series'"));
+  EXPECT_THAT(r.err, HasSubstr("usage: lstm_timeseries"));
+  r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series sine --length 30");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("too short for --window 24"));
+  r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series seattle --data_dir no_such_dir");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no no_such_dir/seattle-weather.csv"));
+  EXPECT_THAT(r.err, HasSubstr("python3-vega-datasets"));
+  EXPECT_THAT(r.err, HasSubstr("tools/setup.sh"));
+  ASSERT_OK(WriteStringToFileAtomic(tmp.path() + "/seattle-weather.csv",
+                                    "date,precipitation,temp_max,temp_min,wind,weather\n"
+                                    "2012/01/01,0.0,12.8,5.0,4.7,drizzle\n2012/01/02,10.9,warm,2.8,4.5,rain\n"));
+  r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series seattle --data_dir .");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("./seattle-weather.csv: data row 2: temp_max 'warm' is not a finite number"));
+}
+
+// Seattle's daily maximum temperature: the split and the baseline as computed independently
+// (tests/data/seattle/last_value_baseline.py, with the csv module and NumPy: 1461 days, 70/15/15, the
+// test RMSE of repeating the previous day 2.9513 deg C), and a short run that learns.
+TEST(ExamplesTest, LstmTimeseriesOnSeattleWeather) {
+  if (!HaveSeattleWeather()) GTEST_SKIP() << "no data/vega/seattle-weather.csv (tools/setup.sh unpacks it)";
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series seattle --epochs 3");
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_THAT(r.out, HasSubstr("series seattle: 1461 points (train 998, val 219, test 220 windows of 24)"));
+  EXPECT_NEAR(ValueAfter(r.out, "last_value_rmse="), 2.9513, 1e-4) << r.out;
+  const double first = ValueAfter(r.out, "epoch 1 train_loss "), last = ValueAfter(r.out, "epoch 3 train_loss ");
+  ASSERT_GT(first, 0) << r.out;
+  EXPECT_LT(last, first) << r.out;
+  EXPECT_GT(ValueAfter(r.out, "test_rmse="), 0) << r.out;
+}
+
+// CI's short mode of the sentiment classifier: 2000 generated reviews, 2 epochs; the loss falls
+// from about log 2 and the test accuracy ends well above the majority label's.
+TEST(ExamplesTest, LstmSentimentShortModeLearns) {
+  test::TempDir tmp("examples");
+  ASSERT_FALSE(tmp.path().empty());
+  Result r = RunProgram(LSTM_SENTIMENT_PATH, tmp.path(), "--num_train 2000 --num_test 1000 --epochs 2 --log_every 32");
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_THAT(r.out, HasSubstr("2000 training, 1000 validation, 1000 test reviews"));
+  const double first = ValueAfter(r.out, "step 1  loss "), last = ValueAfter(r.out, "step 64  loss ");
+  EXPECT_NEAR(first, std::log(2.0), 0.1) << r.out;
+  EXPECT_LT(last, first * 0.8) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("\nepoch 2 train_loss "));
+  const double majority = ValueAfter(r.out, "majority_baseline="), accuracy = ValueAfter(r.out, "test_accuracy=");
+  EXPECT_GT(majority, 0.4) << r.out;
+  EXPECT_LT(majority, 0.6) << r.out;
+  EXPECT_GT(accuracy, majority + 0.15) << r.out;
+  EXPECT_EQ(LastLine(r.out), absl::StrFormat("test_accuracy=%.4f", accuracy));
+  r = RunProgram(LSTM_SENTIMENT_PATH, tmp.path(), "--units 0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("usage: lstm_sentiment"));
 }
 
 }  // namespace

@@ -100,6 +100,17 @@ StatusOr<MnistSplit> LoadMnist(const std::string& dir, bool train) {
   return ParseMnist(std::move(images.bytes), std::move(labels.bytes), images.path, labels.path);
 }
 
+StatusOr<MnistTrainTest> LoadMnistTrainTest(const std::string& dir) {
+  MnistTrainTest data;
+  SLUICE_ASSIGN_OR_RETURN(data.train, LoadMnist(dir, /*train=*/true));
+  SLUICE_ASSIGN_OR_RETURN(data.test, LoadMnist(dir, /*train=*/false));
+  if (data.train.labels.NumElements() == 0 || data.test.labels.NumElements() == 0) {
+    return errors::InvalidArgument("the ", data.train.labels.NumElements() == 0 ? "training" : "test", " set in ",
+                                   dir, " is empty: nothing to train on or to evaluate");
+  }
+  return data;
+}
+
 StatusOr<MnistSplit> ParseMnist(std::string images_bytes, std::string labels_bytes, const std::string& images_name,
                                 const std::string& labels_name) {
   IdxFile images, labels;

@@ -22,6 +22,14 @@ struct MnistSplit {
 // that image and label counts agree, and that labels are 0..9; errors name the file and, where
 // it helps, the byte offset.
 StatusOr<MnistSplit> LoadMnist(const std::string& dir, bool train);
+// Both splits, for a program that trains on one and evaluates on the other: LoadMnist(dir, true)
+// and LoadMnist(dir, false), whose errors it returns, and an InvalidArgument error when either
+// split has no images ("the training set in DIR is empty: nothing to train on or to evaluate",
+// or "test").
+struct MnistTrainTest {
+  MnistSplit train, test;
+};
+StatusOr<MnistTrainTest> LoadMnistTrainTest(const std::string& dir);
 // The same checks and conversion on the bytes of the two IDX files (uncompressed); the names
 // are for errors.
 StatusOr<MnistSplit> ParseMnist(std::string images_bytes, std::string labels_bytes, const std::string& images_name,

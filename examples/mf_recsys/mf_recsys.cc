@@ -47,7 +47,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <numeric>
@@ -57,8 +56,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/numbers.h"
 #include "core/file_io.h"
+#include "examples/common/flags.h"
 #include "examples/common/mnist.h"
 #include "examples/common/movielens.h"
 #include "examples/common/recsys_metrics.h"
@@ -97,42 +96,32 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      size_t n = std::strlen(name);
-      if (arg.compare(0, n, name) != 0) return nullptr;
-      if (arg.size() > n && arg[n] == '=') return argv[i] + n + 1;
-      if (arg.size() == n && i + 1 < argc) return argv[++i];
-      return nullptr;
-    };
-    const char* v;
-    if ((v = value("--model")) && (std::strcmp(v, "mf") == 0 || std::strcmp(v, "dnn") == 0 ||
-                                   std::strcmp(v, "fm") == 0)) {
-      f->model = v;
-      continue;
-    }
-    if (((v = value("--data_dir")) || (v = value("--data"))) && *v != '\0') { f->data = v; continue; }
-    if ((v = value("--epochs")) && absl::SimpleAtoi(v, &f->epochs) && f->epochs >= 0) continue;
-    if ((v = value("--max_steps")) && absl::SimpleAtoi(v, &f->max_steps) && f->max_steps >= 0) continue;
-    if ((v = value("--batch_size")) && absl::SimpleAtoi(v, &f->batch) && f->batch > 0) continue;
-    if ((v = value("--learning_rate")) && absl::SimpleAtof(v, &f->lr) && f->lr > 0) continue;
-    if ((v = value("--dim")) && absl::SimpleAtoi(v, &f->dim) && f->dim > 0) continue;
-    if ((v = value("--l2")) && absl::SimpleAtof(v, &f->l2) && f->l2 >= 0) continue;
-    if ((v = value("--decay_rate")) && absl::SimpleAtof(v, &f->decay_rate) && f->decay_rate > 0 &&
-        f->decay_rate <= 1) {
-      continue;
-    }
-    if ((v = value("--dropout")) && absl::SimpleAtof(v, &f->dropout) && f->dropout >= 0 && f->dropout < 1) continue;
-    if ((v = value("--hidden")) && absl::SimpleAtoi(v, &f->hidden) && f->hidden > 0) continue;
-    if ((v = value("--seed")) && absl::SimpleAtoi(v, &f->seed)) continue;
-    if ((v = value("--user")) && absl::SimpleAtoi(v, &f->user)) continue;
-    if ((v = value("--rank_users")) && absl::SimpleAtoi(v, &f->rank_users) && f->rank_users >= 0) continue;
-    if ((v = value("--checkpoint_dir")) && *v != '\0') { f->checkpoint_dir = v; continue; }
-    if ((v = value("--patience")) && absl::SimpleAtoi(v, &f->patience) && f->patience >= 0) continue;
-    std::fprintf(stderr, "mf_recsys: bad argument '%s'\n", arg.c_str());
-    return false;
-  }
+  auto non_empty = [](const std::string& v) { return !v.empty(); };
+  FlagParser flags("mf_recsys");
+  flags
+      .Add("--model", &f->model, "mf, dnn or fm",
+           [](const std::string& v) { return v == "mf" || v == "dnn" || v == "fm"; })
+      .Add("--data_dir", &f->data, "the MovieLens CSV files", non_empty)
+      .Alias("--data")
+      .Add("--epochs", &f->epochs, "epochs (-1: the model's default)", [](int v) { return v >= 0; })
+      .Add("--max_steps", &f->max_steps, "stop after N steps (0: no limit)", [](int64_t v) { return v >= 0; })
+      .Add("--batch_size", &f->batch, "ratings per step", [](int v) { return v > 0; })
+      .Add("--learning_rate", &f->lr, "Adam's learning rate (-1: the model's default)", [](float v) { return v > 0; })
+      .Add("--decay_rate", &f->decay_rate, "learning rate factor after each epoch (-1: 1)",
+           [](float v) { return v > 0 && v <= 1; })
+      .Add("--dim", &f->dim, "embedding size (-1: the model's default)", [](int64_t v) { return v > 0; })
+      .Add("--l2", &f->l2, "L2 penalty (-1: the model's default)", [](float v) { return v >= 0; })
+      .Add("--dropout", &f->dropout, "dropout rate (dnn)", [](float v) { return v >= 0 && v < 1; })
+      .Add("--hidden", &f->hidden, "first hidden layer's units (dnn)", [](int64_t v) { return v > 0; })
+      .Add("--seed", &f->seed, "seed")
+      .Add("--user", &f->user, "userId to recommend for")
+      .Add("--rank_users", &f->rank_users, "ranking metrics of the first N users only (0: all)",
+           [](int64_t v) { return v >= 0; })
+      .Add("--checkpoint_dir", &f->checkpoint_dir, "where the checkpoint goes", non_empty)
+      .Add("--patience", &f->patience,
+           "early stopping after N epochs without a better validation RMSE (0: none; -1: the model's default)",
+           [](int v) { return v >= 0; });
+  if (!flags.Parse(argc, argv)) return false;
   const bool dnn = f->model == "dnn";
   if (f->epochs < 0) f->epochs = dnn ? 12 : 3;
   if (f->lr < 0) f->lr = dnn ? 1e-3f : 5e-3f;
@@ -421,13 +410,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 int Main(int argc, char** argv) {
   Flags flags;
-  if (!ParseFlags(argc, argv, &flags)) {
-    std::fprintf(stderr,
-                 "usage: mf_recsys [--model mf|dnn|fm] [--data DIR] [--epochs N] [--max_steps N] [--batch_size N] "
-                 "[--learning_rate X] [--decay_rate R] [--dim N] [--l2 X] [--dropout X] [--hidden N] [--seed N] "
-                 "[--user ID] [--rank_users N] [--checkpoint_dir DIR] [--patience N]\n");
-    return 2;
-  }
+  if (!ParseFlags(argc, argv, &flags)) return 2;
   auto loaded = LoadMovieLens(flags.data);
   if (!loaded.ok()) {
     return Fail(Status(loaded.status().code(),

@@ -41,6 +41,7 @@
 #include "absl/strings/numbers.h"
 #include "core/file_io.h"
 #include "examples/common/flags.h"
+#include "examples/common/loss_log.h"
 #include "examples/common/mnist.h"
 #include "runtime/freeze_graph.h"
 #include "sluice.h"
@@ -111,14 +112,10 @@ int Fail(const Status& s) {
 int Main(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) return 2;
-  auto train_set = LoadMnist(flags.data, /*train=*/true);
-  auto test_set = LoadMnist(flags.data, /*train=*/false);
-  if (!train_set.ok() || !test_set.ok()) return Fail(train_set.ok() ? test_set.status() : train_set.status());
-  if (train_set->labels.NumElements() == 0 || test_set->labels.NumElements() == 0) {
-    std::fprintf(stderr, "mnist_cnn: the %s set in %s is empty: nothing to train on or to evaluate\n",
-                 train_set->labels.NumElements() == 0 ? "training" : "test", flags.data.c_str());
-    return 1;
-  }
+  auto mnist = LoadMnistTrainTest(flags.data);
+  if (!mnist.ok()) return Fail(mnist.status());
+  const MnistSplit* train_set = &mnist->train;
+  const MnistSplit* test_set = &mnist->test;
 
   Scope root = Scope::NewRootScope();
   // MNIST as its IDX files hold it (uint8 images [n,28,28], labels [n]), which x and y default
@@ -229,13 +226,11 @@ int Main(int argc, char** argv) {
   bool stopped = false;
   float test_accuracy = 0;
   bool evaluated = false;
-  double window_loss = 0;
-  int64_t window_steps = 0;
+  StepLossLog loss_log(flags.log_every);
   for (int epoch = 1; epoch <= flags.epochs && !stopped; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     auto start = std::chrono::steady_clock::now();
-    double loss_sum = 0;
-    int64_t epoch_steps = 0;
+    loss_log.StartEpoch();
     for (int64_t i = 0; i < steps_per_epoch; ++i) {
       if (flags.max_steps > 0 && step >= flags.max_steps) {
         stopped = true;
@@ -246,25 +241,15 @@ int Main(int argc, char** argv) {
       Tensor bx = GatherRows(train_set->images, order, begin, count);
       Tensor by = GatherRows(train_set->labels, order, begin, count);
       ++step;
-      const bool log = step == 1 || step % flags.log_every == 0;
-      if (log && train_writer != nullptr) {
+      if (loss_log.Due(step) && train_writer != nullptr) {
         SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}, {training, on}}, {loss, loss_summary}, {train_op}, &out));
         SLUICE_CHECK_OK(train_writer->AddSummary(out[1].scalar<std::string>(), step));
       } else {
         SLUICE_CHECK_OK(session.Run({{x, bx}, {y, by}, {training, on}}, {loss}, {train_op}, &out));
       }
-      const float batch_loss = out[0].scalar<float>();
-      loss_sum += batch_loss;
-      ++epoch_steps;
-      window_loss += batch_loss;
-      ++window_steps;
-      if (log) {
-        std::printf("step %lld  loss %.4f\n", static_cast<long long>(step), window_loss / window_steps);
-        std::fflush(stdout);
-        window_loss = 0;
-        window_steps = 0;
-      }
+      loss_log.Add(step, out[0].scalar<float>());
     }
+    const int64_t epoch_steps = loss_log.epoch_steps();
     if (epoch_steps == 0) break;
     double train_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     test_accuracy = evaluate();
@@ -272,7 +257,7 @@ int Main(int argc, char** argv) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("epoch %d/%d%s  %lld steps  train loss %.4f  test accuracy %.4f  %.1f s (training %.1f s)\n", epoch,
                 flags.epochs, epoch_steps < steps_per_epoch ? " (stopped by --max_steps)" : "",
-                static_cast<long long>(epoch_steps), loss_sum / epoch_steps, test_accuracy, secs, train_secs);
+                static_cast<long long>(epoch_steps), loss_log.EpochMean(), test_accuracy, secs, train_secs);
     std::fflush(stdout);
     if (test_writer != nullptr) {
       SLUICE_CHECK_OK(session.Run({{test_accuracy_in, Tensor::Scalar(test_accuracy)}}, {accuracy_summary}, &out));

@@ -97,18 +97,13 @@ void PrintProgress(int epoch, int epochs, int64_t step, int64_t steps, double ex
 int Main(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) return 2;
-  auto train_set = LoadMnist(flags.data, /*train=*/true);
-  auto test_set = LoadMnist(flags.data, /*train=*/false);
-  if (!train_set.ok() || !test_set.ok()) {
-    std::fprintf(stderr, "mnist_mlp: %s\n",
-                 std::string((train_set.ok() ? test_set.status() : train_set.status()).message()).c_str());
+  auto mnist = LoadMnistTrainTest(flags.data);
+  if (!mnist.ok()) {
+    std::fprintf(stderr, "mnist_mlp: %s\n", std::string(mnist.status().message()).c_str());
     return 1;
   }
-  if (train_set->labels.NumElements() == 0 || test_set->labels.NumElements() == 0) {
-    std::fprintf(stderr, "mnist_mlp: the %s set in %s is empty: nothing to train on or to evaluate\n",
-                 train_set->labels.NumElements() == 0 ? "training" : "test", flags.data.c_str());
-    return 1;
-  }
+  const MnistSplit* train_set = &mnist->train;
+  const MnistSplit* test_set = &mnist->test;
 
   Scope root = Scope::NewRootScope();
   // MNIST as its IDX files hold it, uint8 images [n,28,28] and labels [n], scaled and cast in the

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "examples/common/flags.h"
+#include "examples/common/loss_log.h"
 #include "examples/common/mnist.h"
 #include "sluice.h"
 
@@ -61,14 +62,10 @@ int Fail(const Status& s) {
 int Main(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) return 2;
-  auto train_set = LoadMnist(flags.data, /*train=*/true);
-  auto test_set = LoadMnist(flags.data, /*train=*/false);
-  if (!train_set.ok() || !test_set.ok()) return Fail(train_set.ok() ? test_set.status() : train_set.status());
-  if (train_set->labels.NumElements() == 0 || test_set->labels.NumElements() == 0) {
-    std::fprintf(stderr, "rnn_mnist: the %s set in %s is empty: nothing to train on or to evaluate\n",
-                 train_set->labels.NumElements() == 0 ? "training" : "test", flags.data.c_str());
-    return 1;
-  }
+  auto mnist = LoadMnistTrainTest(flags.data);
+  if (!mnist.ok()) return Fail(mnist.status());
+  const MnistSplit* train_set = &mnist->train;
+  const MnistSplit* test_set = &mnist->test;
 
   Scope root = Scope::NewRootScope();
   auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {-1, 784});
@@ -112,13 +109,11 @@ int Main(int argc, char** argv) {
   int64_t step = 0;
   bool stopped = false, evaluated = false;
   float test_accuracy = 0;
-  double window_loss = 0;
-  int64_t window_steps = 0;
+  StepLossLog loss_log(flags.log_every);
   for (int epoch = 1; epoch <= flags.epochs && !stopped; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     const auto start = std::chrono::steady_clock::now();
-    double loss_sum = 0;
-    int64_t epoch_steps = 0;
+    loss_log.StartEpoch();
     for (int64_t i = 0; i < steps_per_epoch; ++i) {
       if (flags.max_steps > 0 && step >= flags.max_steps) {
         stopped = true;
@@ -129,19 +124,9 @@ int Main(int argc, char** argv) {
           {{x, GatherRows(train_set->images, order, begin, count)},
            {y, GatherRows(train_set->labels, order, begin, count)}},
           {loss}, {train_op}, &out));
-      ++step;
-      const float batch_loss = out[0].scalar<float>();
-      loss_sum += batch_loss;
-      ++epoch_steps;
-      window_loss += batch_loss;
-      ++window_steps;
-      if (step == 1 || step % flags.log_every == 0) {
-        std::printf("step %lld  loss %.4f\n", static_cast<long long>(step), window_loss / window_steps);
-        std::fflush(stdout);
-        window_loss = 0;
-        window_steps = 0;
-      }
+      loss_log.Add(++step, out[0].scalar<float>());
     }
+    const int64_t epoch_steps = loss_log.epoch_steps();
     if (epoch_steps == 0) break;
     const double train_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     test_accuracy = evaluate();
@@ -149,7 +134,7 @@ int Main(int argc, char** argv) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("epoch %d/%d%s  %lld steps  train loss %.4f  test accuracy %.4f  %.1f s (training %.1f s)\n", epoch,
                 flags.epochs, epoch_steps < steps_per_epoch ? " (stopped by --max_steps)" : "",
-                static_cast<long long>(epoch_steps), loss_sum / epoch_steps, test_accuracy, secs, train_secs);
+                static_cast<long long>(epoch_steps), loss_log.EpochMean(), test_accuracy, secs, train_secs);
     std::fflush(stdout);
   }
   if (!evaluated) test_accuracy = evaluate();
