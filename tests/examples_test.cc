@@ -742,24 +742,25 @@ std::string LastLine(const std::string& out) {
 
 bool HaveSeattleWeather() { return FileExists(SLUICE_SOURCE_DIR "/data/vega/seattle-weather.csv"); }
 
-// CI's short mode on the generated sine: the training loss falls from the first epoch to the
-// last, and the LSTM forecasts the next point better than repeating the last one.
+// CI's short mode on the generated sine: 6 epochs take the training loss down about 10x (seeds
+// 1-3: 10.4, 11.2, 11.7) and the LSTM forecasts the next point far better than repeating the
+// last one (test RMSE 0.149, 0.139, 0.141 against 0.238, 0.231, 0.233).
 TEST(ExamplesTest, LstmTimeseriesShortModeBeatsTheLastValueOnTheSine) {
   test::TempDir tmp("examples");
   ASSERT_FALSE(tmp.path().empty());
-  Result r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series sine --length 1200 --epochs 4");
+  Result r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series sine --epochs 6");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
-  EXPECT_THAT(r.out, HasSubstr("series sine: 1200 points (train 816, val 180, test 180 windows of 24)"));
+  EXPECT_THAT(r.out, HasSubstr("series sine: 3000 points (train 2076, val 450, test 450 windows of 24)"));
   EXPECT_THAT(r.out, HasSubstr("\nepoch 1 train_loss "));
-  EXPECT_THAT(r.out, HasSubstr("\nepoch 4 train_loss "));
-  const double first = ValueAfter(r.out, "epoch 1 train_loss "), last = ValueAfter(r.out, "epoch 4 train_loss ");
+  EXPECT_THAT(r.out, HasSubstr("\nepoch 6 train_loss "));
+  const double first = ValueAfter(r.out, "epoch 1 train_loss "), last = ValueAfter(r.out, "epoch 6 train_loss ");
   ASSERT_GT(first, 0) << r.out;
-  EXPECT_LT(last, first / 2) << r.out;
+  EXPECT_LT(last, first / 5) << r.out;
   EXPECT_NEAR(ValueAfter(r.out, "loss_ratio="), first / last, 0.02 * first / last) << r.out;
   const double baseline = ValueAfter(r.out, "last_value_rmse="), test_rmse = ValueAfter(r.out, "test_rmse=");
   ASSERT_GT(baseline, 0) << r.out;
   ASSERT_GT(test_rmse, 0) << r.out;
-  EXPECT_LT(test_rmse, baseline) << r.out;
+  EXPECT_LT(test_rmse, 0.8 * baseline) << r.out;
   EXPECT_EQ(LastLine(r.out), absl::StrFormat("test_rmse=%.4f", test_rmse));
 }
 
@@ -806,22 +807,28 @@ TEST(ExamplesTest, LstmTimeseriesOnSeattleWeather) {
   EXPECT_GT(ValueAfter(r.out, "test_rmse="), 0) << r.out;
 }
 
-// CI's short mode of the sentiment classifier: 2000 generated reviews, 2 epochs; the loss falls
-// from about log 2 and the test accuracy ends well above the majority label's.
+// CI's short mode of the sentiment classifier: 3000 generated reviews, 4 epochs (188 steps) at a
+// learning rate of 1e-2; the loss falls from about log 2 below a half of it and the test
+// accuracy ends far above the majority label's and above counting words without their order
+// (seeds 1-3: 0.971, 0.970, 0.977).
 TEST(ExamplesTest, LstmSentimentShortModeLearns) {
   test::TempDir tmp("examples");
   ASSERT_FALSE(tmp.path().empty());
-  Result r = RunProgram(LSTM_SENTIMENT_PATH, tmp.path(), "--num_train 2000 --num_test 1000 --epochs 2 --log_every 32");
+  Result r = RunProgram(LSTM_SENTIMENT_PATH, tmp.path(),
+                        "--num_train 3000 --num_test 1000 --epochs 4 --learning_rate 1e-2 --log_every 47");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
-  EXPECT_THAT(r.out, HasSubstr("2000 training, 1000 validation, 1000 test reviews"));
-  const double first = ValueAfter(r.out, "step 1  loss "), last = ValueAfter(r.out, "step 64  loss ");
+  EXPECT_THAT(r.out, HasSubstr("3000 training, 1000 validation, 1000 test reviews"));
+  const double first = ValueAfter(r.out, "step 1  loss "), last = ValueAfter(r.out, "step 188  loss ");
   EXPECT_NEAR(first, std::log(2.0), 0.1) << r.out;
-  EXPECT_LT(last, first * 0.8) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("\nepoch 2 train_loss "));
+  EXPECT_LT(last, first / 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("\nepoch 4 train_loss "));
   const double majority = ValueAfter(r.out, "majority_baseline="), accuracy = ValueAfter(r.out, "test_accuracy=");
+  const double word_count = ValueAfter(r.out, "word_count_baseline=");
   EXPECT_GT(majority, 0.4) << r.out;
   EXPECT_LT(majority, 0.6) << r.out;
-  EXPECT_GT(accuracy, majority + 0.15) << r.out;
+  EXPECT_GT(word_count, majority) << r.out;
+  EXPECT_GT(accuracy, majority + 0.3) << r.out;
+  EXPECT_GT(accuracy, word_count + 0.05) << r.out;
   EXPECT_EQ(LastLine(r.out), absl::StrFormat("test_accuracy=%.4f", accuracy));
   r = RunProgram(LSTM_SENTIMENT_PATH, tmp.path(), "--units 0");
   EXPECT_EQ(r.code, 2);

@@ -148,20 +148,19 @@ fetch_movielens() {
   log "MovieLens: ratings.csv, movies.csv, README.txt in $MOVIELENS_DIR (from $MOVIELENS_SHARED_DIR)"
 }
 
-# Seattle's daily weather 2012-2015 and hourly temperatures 2010 (examples/lstm_timeseries
-# --series seattle) ship in the Debian package python3-vega-datasets, which depends on pandas:
-# rather than install it, its .deb is fetched with `apt-get download` (no root needed) and only
-# the two CSV files are unpacked from it (or copied from an installed one).
+# Seattle's daily weather 2012-2015 (examples/lstm_timeseries --series seattle) ships in the
+# Debian package python3-vega-datasets, which depends on pandas: rather than install it, its .deb
+# is fetched with `apt-get download` (no root needed) and only the CSV file is unpacked from it
+# (or copied from an installed one).
 readonly VEGA_DIR="data/vega"
 readonly VEGA_PACKAGE="python3-vega-datasets"
 readonly VEGA_DATA_PATH="usr/lib/python3/dist-packages/vega_datasets/_data"
 readonly VEGA_TIMEOUT_S=60
 readonly VEGA_SHA256="\
-62f0609f787158128aa2bd102967173a4953122dd4f872bf1d502cae1037df0b  seattle-weather.csv
-c220666521ff4bec4ffb6f0d9acfdc5c1056564b1aad6f78d3b06aa0a0c8b085  seattle-temps.csv"
-readonly VEGA_FILES=(seattle-weather.csv seattle-temps.csv)
+62f0609f787158128aa2bd102967173a4953122dd4f872bf1d502cae1037df0b  seattle-weather.csv"
+readonly VEGA_FILES=(seattle-weather.csv)
 
-# Copies the CSV files from the folder $1 into $VEGA_DIR, each checked against its sha256 first;
+# Copies the CSV file(s) from the folder $1 into $VEGA_DIR, each checked against its sha256 first;
 # returns 1 without touching $VEGA_DIR when one is missing or differs.
 install_vega_from() {
   local src=$1 f
@@ -179,7 +178,7 @@ install_vega_from() {
 }
 
 fetch_vega() {
-  if [[ -f "$VEGA_DIR/seattle-weather.csv" && -f "$VEGA_DIR/seattle-temps.csv" ]]; then
+  if [[ -f "$VEGA_DIR/seattle-weather.csv" ]]; then
     log "Seattle weather: present in $VEGA_DIR"
     return 0
   fi

@@ -22,7 +22,9 @@
 //
 // Prints the mean training loss every --log_every steps ("step N  loss X", the first step on
 // its own), per epoch `epoch N train_loss X val_accuracy Y`, then `majority_baseline=` (the test
-// accuracy of always answering the training set's majority label) and last `test_accuracy=`.
+// accuracy of always answering the training set's majority label), `word_count_baseline=` (of
+// counting positive minus negative words, ignoring order and so negation) and last
+// `test_accuracy=`.
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
@@ -258,8 +260,21 @@ int Main(int argc, char** argv) {
   const bool majority_positive = 2 * train_positive >= n;
   const double majority = static_cast<double>(majority_positive ? test_positive : test.size() - test_positive) /
                           static_cast<double>(test.size());
+  // The lexicon's answer without word order: the sign of (positive words - negative words), ties
+  // the majority label.
+  int64_t lexicon_right = 0;
+  for (const Review& r : test) {
+    int64_t sum = 0;
+    for (int32_t id : r.ids) {
+      sum += std::count(vocab.positive.begin(), vocab.positive.end(), id) -
+             std::count(vocab.negative.begin(), vocab.negative.end(), id);
+    }
+    lexicon_right += (sum == 0 ? majority_positive : sum > 0) == r.positive;
+  }
   std::printf("trained %lld steps\n", static_cast<long long>(step));
   std::printf("majority_baseline=%.4f\n", majority);
+  std::printf("word_count_baseline=%.4f (positive minus negative words, negation ignored)\n",
+              static_cast<double>(lexicon_right) / static_cast<double>(test.size()));
   std::printf("test_accuracy=%.4f\n", accuracy(test));
   return 0;
 }
