@@ -775,6 +775,11 @@ TEST(ExamplesTest, LstmTimeseriesBadFlagsAndDataAreOneLineErrors) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("too short for --window 24"));
+  r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series sine --learning_rate 1e30 --epochs 2");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("training diverged"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("test_rmse=")));
   r = RunProgram(LSTM_TIMESERIES_PATH, tmp.path(), "--series seattle --data_dir no_such_dir");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

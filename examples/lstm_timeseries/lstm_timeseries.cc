@@ -227,6 +227,10 @@ int Main(int argc, char** argv) {
     learning_rate *= flags.decay_rate;
   }
 
+  if (best_epoch == 0) {
+    return Fail(absl::StrCat("no epoch reached a finite validation RMSE (training diverged; try a lower ",
+                             "--learning_rate than ", flags.lr, ")"));
+  }
   double last_value_se = 0;
   for (int64_t t : test.targets) last_value_se += (series[t] - series[t - 1]) * (series[t] - series[t - 1]);
   const double last_value_rmse = std::sqrt(last_value_se / static_cast<double>(test.targets.size()));
