@@ -115,9 +115,12 @@ class Iterator {
   std::vector<Output> GetNext(const std::string& name = "") const;
   // IteratorToStringHandle.
   Output StringHandle() const;
-  // SerializeIterator / DeserializeIterator (the state as a variant).
+  // SerializeIterator / DeserializeIterator (the state as a variant), in the iterator's scope or
+  // in `scope`.
   Output Serialize() const;
+  Output Serialize(const Scope& scope) const;
   Operation Deserialize(const Output& state) const;
+  Operation Deserialize(const Scope& scope, const Output& state) const;
 
   Scope scope = Scope::NewRootScope();
   Output handle;

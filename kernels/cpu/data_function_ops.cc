@@ -117,21 +117,21 @@ class MapDataset final : public DatasetBase {
   const bool preserve_cardinality_;
 };
 
-class MapIterator final : public IteratorBase {
+class MapIterator final : public DatasetIterator<MapDataset> {
  public:
   MapIterator(std::shared_ptr<const MapDataset> dataset, std::string prefix)
-      : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+      : DatasetIterator(std::move(dataset), std::move(prefix)) {}
 
  protected:
   Status Initialize(IteratorContext* ctx) override {
-    SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+    SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset()->input_));
     return absl::OkStatus();
   }
   Status GetNextInternal(IteratorContext* ctx, std::vector<Tensor>* out, bool* end_of_sequence) override {
     std::vector<Tensor> args;
     SLUICE_RETURN_IF_ERROR(input_->GetNext(ctx, &args, end_of_sequence));
     if (*end_of_sequence) return absl::OkStatus();
-    return dataset_->Apply(std::move(args), out);
+    return dataset()->Apply(std::move(args), out);
   }
   Status SaveInternal(IteratorStateWriter* writer) override { return input_->Save(writer); }
   Status RestoreInternal(IteratorContext* ctx, const IteratorStateReader& reader) override {
@@ -139,17 +139,16 @@ class MapIterator final : public IteratorBase {
   }
 
  private:
-  std::shared_ptr<const MapDataset> dataset_;
   std::unique_ptr<IteratorBase> input_;
 };
 
 // num_parallel_calls threads each take the next input element (in turn, so that results queue
 // in input order) and map it; GetNext returns the oldest result (deterministic) or any finished
 // one. At most num_parallel_calls results wait at a time.
-class ParallelMapIterator final : public IteratorBase {
+class ParallelMapIterator final : public DatasetIterator<MapDataset> {
  public:
   ParallelMapIterator(std::shared_ptr<const MapDataset> dataset, std::string prefix)
-      : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+      : DatasetIterator(std::move(dataset), std::move(prefix)) {}
 
   ~ParallelMapIterator() override {
     {
@@ -161,7 +160,7 @@ class ParallelMapIterator final : public IteratorBase {
 
  protected:
   Status Initialize(IteratorContext* ctx) override {
-    SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+    SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset()->input_));
     return absl::OkStatus();
   }
 
@@ -226,9 +225,9 @@ class ParallelMapIterator final : public IteratorBase {
     SLUICE_RETURN_IF_ERROR(input_->Restore(ctx, reader));
     int64_t count = 0;
     SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("results"), &count));
-    if (count < 0 || count > dataset_->num_parallel_calls_ + 1) {
+    if (count < 0 || count > dataset()->num_parallel_calls_ + 1) {
       return errors::InvalidArgument("the saved state holds ", count, " results; this map buffers at most ",
-                                     dataset_->num_parallel_calls_);
+                                     dataset()->num_parallel_calls_);
     }
     results_.clear();
     for (int64_t i = 0; i < count; ++i) {
@@ -241,7 +240,7 @@ class ParallelMapIterator final : public IteratorBase {
       SLUICE_RETURN_IF_ERROR(reader.ReadString(key + "/message", &message));
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/components", &components));
       if (code < 0 || code > static_cast<int64_t>(absl::StatusCode::kUnauthenticated) || components < 0 ||
-          components > static_cast<int64_t>(dataset_->output_dtypes().size())) {
+          components > static_cast<int64_t>(dataset()->output_dtypes().size())) {
         return errors::InvalidArgument("the saved result ", i, " has status code ", code, " and ", components,
                                        " components");
       }
@@ -267,7 +266,7 @@ class ParallelMapIterator final : public IteratorBase {
   };
 
   std::deque<std::shared_ptr<Result>>::iterator ReadyLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (dataset_->deterministic_) {
+    if (dataset()->deterministic_) {
       return !results_.empty() && results_.front()->done ? results_.begin() : results_.end();
     }
     // Any finished result; the end only when nothing else is left before it.
@@ -280,7 +279,7 @@ class ParallelMapIterator final : public IteratorBase {
   void StartThreads() {
     absl::MutexLock lock(&mu_);
     if (!threads_.empty()) return;
-    for (int i = 0; i < dataset_->num_parallel_calls_; ++i) threads_.emplace_back([this] { Work(); });
+    for (int i = 0; i < dataset()->num_parallel_calls_; ++i) threads_.emplace_back([this] { Work(); });
   }
 
   // Takes the next input element (one thread at a time, in the order of the results' slots),
@@ -293,7 +292,7 @@ class ParallelMapIterator final : public IteratorBase {
           +[](ParallelMapIterator* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
             return self->cancelled_ || self->input_ended_ ||
                    (!self->fetching_ && !self->saving_ &&
-                    static_cast<int>(self->results_.size()) < self->dataset_->num_parallel_calls_);
+                    static_cast<int>(self->results_.size()) < self->dataset()->num_parallel_calls_);
           },
           this));
       if (cancelled_ || input_ended_) return;
@@ -310,7 +309,7 @@ class ParallelMapIterator final : public IteratorBase {
       if (s.ok() && !end) {
         mu_.Unlock();
         std::vector<Tensor> value;
-        s = dataset_->Apply(std::move(args), &value);
+        s = dataset()->Apply(std::move(args), &value);
         mu_.Lock();
         result->value = std::move(value);
       } else if (s.ok()) {
@@ -322,8 +321,6 @@ class ParallelMapIterator final : public IteratorBase {
       --in_flight_;
     }
   }
-
-  std::shared_ptr<const MapDataset> dataset_;
   std::unique_ptr<IteratorBase> input_;
   absl::Mutex mu_;
   std::deque<std::shared_ptr<Result>> results_ ABSL_GUARDED_BY(mu_);  // in input order
@@ -416,14 +413,14 @@ class FilterDataset final : public DatasetBase {
   }
 
  private:
-  class Iterator final : public IteratorBase {
+  class Iterator final : public DatasetIterator<FilterDataset> {
    public:
     Iterator(std::shared_ptr<const FilterDataset> dataset, std::string prefix)
-        : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+        : DatasetIterator(std::move(dataset), std::move(prefix)) {}
 
    protected:
     Status Initialize(IteratorContext* ctx) override {
-      SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+      SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset()->input_));
       return absl::OkStatus();
     }
     Status GetNextInternal(IteratorContext* ctx, std::vector<Tensor>* out, bool* end_of_sequence) override {
@@ -431,9 +428,9 @@ class FilterDataset final : public DatasetBase {
       for (;;) {
         SLUICE_RETURN_IF_ERROR(input_->GetNext(ctx, out, end_of_sequence));
         if (*end_of_sequence) return absl::OkStatus();
-        SLUICE_RETURN_IF_ERROR(dataset_->predicate_->Run(*out, &keep));
+        SLUICE_RETURN_IF_ERROR(dataset()->predicate_->Run(*out, &keep));
         if (keep.size() != 1 || keep[0].dtype() != DT_BOOL || keep[0].dims() != 0) {
-          return errors::InvalidArgument("the filter predicate '", dataset_->predicate_->name(),
+          return errors::InvalidArgument("the filter predicate '", dataset()->predicate_->name(),
                                          "' must return one bool scalar, got ", keep.size(), " value(s)",
                                          keep.empty() ? "" : absl::StrCat(", the first ", keep[0].DebugString(2)));
         }
@@ -447,7 +444,6 @@ class FilterDataset final : public DatasetBase {
     }
 
    private:
-    std::shared_ptr<const FilterDataset> dataset_;
     std::unique_ptr<IteratorBase> input_;
   };
 
@@ -509,19 +505,19 @@ class InterleaveDataset final : public DatasetBase {
   }
 
  private:
-  class Iterator final : public IteratorBase {
+  class Iterator final : public DatasetIterator<InterleaveDataset> {
    public:
     Iterator(std::shared_ptr<const InterleaveDataset> dataset, std::string prefix)
-        : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)), slots_(dataset_->cycle_length_) {}
+        : DatasetIterator(std::move(dataset), std::move(prefix)), slots_(this->dataset()->cycle_length_) {}
 
    protected:
     Status Initialize(IteratorContext* ctx) override {
-      SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+      SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset()->input_));
       return absl::OkStatus();
     }
 
     Status GetNextInternal(IteratorContext* ctx, std::vector<Tensor>* out, bool* end_of_sequence) override {
-      const InterleaveDataset& d = *dataset_;
+      const InterleaveDataset& d = *dataset();
       while (!end_of_input_ || num_open_ > 0) {
         Slot& slot = slots_[cycle_index_];
         if (slot.iterator != nullptr) {
@@ -574,11 +570,11 @@ class InterleaveDataset final : public DatasetBase {
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("cycle_index"), &cycle_index));
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("block_index"), &block_index));
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("end_of_input"), &end_of_input));
-      if (cycle_index < 0 || cycle_index >= dataset_->cycle_length_ || block_index < 0 ||
-          block_index >= dataset_->block_length_) {
+      if (cycle_index < 0 || cycle_index >= dataset()->cycle_length_ || block_index < 0 ||
+          block_index >= dataset()->block_length_) {
         return errors::InvalidArgument("the saved position (cycle ", cycle_index, ", block ", block_index,
-                                       ") does not fit cycle_length ", dataset_->cycle_length_, ", block_length ",
-                                       dataset_->block_length_);
+                                       ") does not fit cycle_length ", dataset()->cycle_length_, ", block_length ",
+                                       dataset()->block_length_);
       }
       cycle_index_ = cycle_index;
       block_index_ = block_index;
@@ -610,18 +606,16 @@ class InterleaveDataset final : public DatasetBase {
 
     void Advance() {
       block_index_ = 0;
-      cycle_index_ = (cycle_index_ + 1) % dataset_->cycle_length_;
+      cycle_index_ = (cycle_index_ + 1) % dataset()->cycle_length_;
     }
 
     Status Open(IteratorContext* ctx, std::vector<Tensor> args, Slot* slot, int index = -1) {
       if (index < 0) index = static_cast<int>(slot - slots_.data());
-      SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const DatasetBase> inner, dataset_->MakeInner(args));
+      SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const DatasetBase> inner, dataset()->MakeInner(args));
       SLUICE_ASSIGN_OR_RETURN(slot->iterator, MakeInputIterator(ctx, *inner, absl::StrCat("slot_", index)));
       slot->args = std::move(args);
       return absl::OkStatus();
     }
-
-    std::shared_ptr<const InterleaveDataset> dataset_;
     std::unique_ptr<IteratorBase> input_;
     std::vector<Slot> slots_;
     int64_t cycle_index_ = 0;
