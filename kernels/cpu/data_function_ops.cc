@@ -683,16 +683,16 @@ class ParallelInterleaveIterator final : public DatasetIterator<InterleaveDatase
       absl::MutexLock lock(&mu_);
       // A free slot takes the next stream opened: deterministic, only the slot whose turn it is.
       for (int64_t k = 0; k < (d.parallelism_.deterministic ? 1 : d.cycle_length_); ++k) {
-        std::shared_ptr<Stream>& free = current_[(cycle_index_ + k) % d.cycle_length_];
-        if (free != nullptr || future_.empty()) continue;
-        free = std::move(future_.front());
+        std::shared_ptr<Stream>& empty = current_[(cycle_index_ + k) % d.cycle_length_];
+        if (empty != nullptr || future_.empty()) continue;
+        empty = std::move(future_.front());
         future_.pop_front();
         ++num_open_;
-        if (!d.parallelism_.deterministic && !free->open_status.ok()) {
+        if (!d.parallelism_.deterministic && !empty->open_status.ok()) {
           // Sloppy: the failure is returned as the stream's only element.
-          free->buffer.push_back({free->open_status, {}});
-          free->open_status = absl::OkStatus();
-          free->ended = true;
+          empty->buffer.push_back({empty->open_status, {}});
+          empty->open_status = absl::OkStatus();
+          empty->ended = true;
         }
         changed_.SignalAll();
       }
