@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -264,18 +265,17 @@ TEST_F(CorruptVariantTest, AnEntryTooSmallForItsElementsIsAnError) {
 
 // ---- train::Saver with iterators ----------------------------------------------------------------
 
-void WriteNumberRecords(const std::string& path, int n) {
-  auto writer = RecordWriter::Create(path);
-  ASSERT_OK(writer.status());
-  for (int i = 0; i < n; ++i) ASSERT_OK((*writer)->WriteRecord(std::to_string(i * 3 + 1)));
-  ASSERT_OK((*writer)->Close());
-}
-
-// The pipeline of the issue: records of a TFRecord file, mapped (parsed and scaled), shuffled,
-// repeated, batched and prefetched; a counter variable that a training step advances.
+// The pipeline of the issue over a TFRecord file of `records` numbers written to `dir`: the
+// records mapped (parsed and scaled), shuffled, repeated, batched and prefetched; a counter
+// variable that a training step advances; a saver of both.
 struct Model {
-  explicit Model(const std::string& records, bool one_shot = false) {
-    data::Dataset ds = data::TFRecordDataset(root, std::vector<std::string>{records})
+  Model(const std::string& dir, int records, bool one_shot = false) {
+    const std::string path = dir + "/numbers.tfrecord";
+    auto writer = RecordWriter::Create(path);
+    EXPECT_OK(writer.status());
+    for (int i = 0; writer.ok() && i < records; ++i) EXPECT_OK((*writer)->WriteRecord(std::to_string(i * 3 + 1)));
+    if (writer.ok()) EXPECT_OK((*writer)->Close());
+    data::Dataset ds = data::TFRecordDataset(root, std::vector<std::string>{path})
                            .Map([](const Scope& s, const std::vector<Output>& x) {
                              return std::vector<Output>{ops::Mul(s, ops::StringToNumber(s, x[0], DT_INT64),
                                                                  ops::Const(s, int64_t{10}))};
@@ -289,12 +289,17 @@ struct Model {
     steps = Variable(root.WithOpName("steps"), Tensor::Scalar<int64_t>(0), /*trainable=*/false);
     init = ops::Assign(root, steps.ref(), ops::Const(root, int64_t{0})).op();
     step = ops::AssignAdd(root, steps.ref(), ops::Const(root, int64_t{1})).op();
+    saver = std::make_unique<train::Saver>(root, train::SaverOptions{.iterators = {it}});
+    EXPECT_OK(saver->status());
+    key = absl::StrCat(it.handle.node()->name(), ":0_STATE");
   }
   Scope root = Scope::NewRootScope();
   data::Iterator it;
   Output next;
   Variable steps;
   Operation init, step;
+  std::unique_ptr<train::Saver> saver;
+  std::string key;  // the iterator's checkpoint key
 };
 
 std::vector<int64_t> Values(const Tensor& t) {
@@ -325,11 +330,8 @@ int64_t StepsOf(Session& session, const Model& m) {
 
 TEST(SaverIteratorTest, ResumesMidEpochInAFreshSessionExactlyWhereTheSavedRunStopped) {
   test::TempDir dir;
-  const std::string records = dir.path() + "/numbers.tfrecord";
-  WriteNumberRecords(records, 20);
-  Model m(records);
-  train::Saver saver(m.root, {.iterators = {m.it}});
-  ASSERT_OK(saver.status());
+  Model m(dir.path(), 20);
+  train::Saver& saver = *m.saver;
   ASSERT_OK(m.root.status());
   std::vector<std::vector<int64_t>> before, rest;
   std::string path;
@@ -358,9 +360,8 @@ TEST(SaverIteratorTest, ResumesMidEpochInAFreshSessionExactlyWhereTheSavedRunSto
 
   auto reader = BundleReader::Open(path);
   ASSERT_OK(reader.status());
-  const std::string key = absl::StrCat(m.it.handle.node()->name(), ":0_STATE");
-  EXPECT_THAT((*reader)->TensorNames(), ::testing::ElementsAre(key, "steps"));
-  EXPECT_EQ((*reader)->Entry(key)->dtype(), DT_VARIANT);
+  EXPECT_THAT((*reader)->TensorNames(), ::testing::ElementsAre(m.key, "steps"));
+  EXPECT_EQ((*reader)->Entry(m.key)->dtype(), DT_VARIANT);
 
   Session fresh(m.root, SessionOptions{});
   ASSERT_OK(fresh.Run({}, {}, {m.it.initializer.node()}));
@@ -372,11 +373,8 @@ TEST(SaverIteratorTest, ResumesMidEpochInAFreshSessionExactlyWhereTheSavedRunSto
 
 TEST(SaverIteratorTest, ResumesThroughTheMetaGraphsSaverDef) {
   test::TempDir dir;
-  const std::string records = dir.path() + "/numbers.tfrecord";
-  WriteNumberRecords(records, 11);
-  Model m(records);
-  train::Saver saver(m.root, {.iterators = {m.it}});
-  ASSERT_OK(saver.status());
+  Model m(dir.path(), 11);
+  train::Saver& saver = *m.saver;
   const std::string meta_path = dir.path() + "/model.meta";
   ASSERT_OK(ExportMetaGraph(m.root, &saver, meta_path));
   std::vector<std::vector<int64_t>> rest;
@@ -408,11 +406,8 @@ TEST(SaverIteratorTest, ResumesThroughTheMetaGraphsSaverDef) {
 
 TEST(SaverIteratorTest, AOneShotIteratorNeedsNoInitializerToRestore) {
   test::TempDir dir;
-  const std::string records = dir.path() + "/numbers.tfrecord";
-  WriteNumberRecords(records, 9);
-  Model m(records, /*one_shot=*/true);
-  train::Saver saver(m.root, {.iterators = {m.it}});
-  ASSERT_OK(saver.status());
+  Model m(dir.path(), 9, /*one_shot=*/true);
+  train::Saver& saver = *m.saver;
   std::vector<std::vector<int64_t>> rest;
   std::string path;
   {
@@ -431,10 +426,8 @@ TEST(SaverIteratorTest, AOneShotIteratorNeedsNoInitializerToRestore) {
 
 TEST(SaverIteratorTest, RestoringBeforeTheInitializerSaysToRunIt) {
   test::TempDir dir;
-  const std::string records = dir.path() + "/numbers.tfrecord";
-  WriteNumberRecords(records, 5);
-  Model m(records);
-  train::Saver saver(m.root, {.iterators = {m.it}});
+  Model m(dir.path(), 5);
+  train::Saver& saver = *m.saver;
   std::string path;
   {
     Session session(m.root, SessionOptions{});
@@ -450,10 +443,8 @@ TEST(SaverIteratorTest, RestoringBeforeTheInitializerSaysToRunIt) {
 
 TEST(SaverIteratorTest, MissingOrCorruptIteratorEntriesFailBeforeAnythingIsRestored) {
   test::TempDir dir;
-  const std::string records = dir.path() + "/numbers.tfrecord";
-  WriteNumberRecords(records, 8);
-  Model m(records);
-  train::Saver with_iterator(m.root, {.iterators = {m.it}});
+  Model m(dir.path(), 8);
+  train::Saver& with_iterator = *m.saver;
   train::Saver variables_only(m.root, std::map<std::string, Variable>{{"steps", m.steps}});
   ASSERT_OK(m.root.status());
   Session session(m.root, SessionOptions{});
@@ -486,12 +477,9 @@ TEST(SaverIteratorTest, MissingOrCorruptIteratorEntriesFailBeforeAnythingIsResto
 
 TEST(SaverIteratorTest, AStateOfAnotherKindIsRefused) {
   test::TempDir dir;
-  const std::string records = dir.path() + "/numbers.tfrecord";
-  WriteNumberRecords(records, 4);
-  Model m(records);
-  train::Saver saver(m.root, {.iterators = {m.it}});
-  ASSERT_OK(saver.status());
-  const std::string key = absl::StrCat(m.it.handle.node()->name(), ":0_STATE");
+  Model m(dir.path(), 4);
+  train::Saver& saver = *m.saver;
+  const std::string& key = m.key;
   const std::string prefix = dir.path() + "/forged";
   {
     auto writer = BundleWriter::Create(prefix);

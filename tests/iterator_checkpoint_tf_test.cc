@@ -23,12 +23,6 @@
 namespace sluice {
 namespace {
 
-std::string RunPython(const std::string& dir, const std::string& script, const std::string& args) {
-  auto out = test::RunPythonCode(dir, script, args);
-  EXPECT_OK(out.status());
-  return out.ok() ? *out : "";
-}
-
 TEST(IteratorCheckpointTfTest, TensorFlowListsTheIteratorKeyAndReadsTheOtherTensors) {
   SLUICE_SKIP_WITHOUT_TF();
   test::TempDir tmp;
@@ -47,7 +41,7 @@ TEST(IteratorCheckpointTfTest, TensorFlowListsTheIteratorKeyAndReadsTheOtherTens
   ASSERT_OK(saver.Save(session, tmp.path() + "/model", 3, &path));
   const std::string key = absl::StrCat(it.handle.node()->name(), ":0_STATE");
 
-  const std::string printed = RunPython(tmp.path(),
+  auto printed = test::RunPythonCode(tmp.path(),
                                         "import os, sys\n"
                                         "os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
                                         "import tensorflow as tf\n"
@@ -63,24 +57,25 @@ TEST(IteratorCheckpointTfTest, TensorFlowListsTheIteratorKeyAndReadsTheOtherTens
                                         "except Exception as e:\n"
                                         "  print('not decoded:', type(e).__name__, str(e).splitlines()[0])\n",
                                         path + " " + key);
-  std::vector<std::string> lines = test::Lines(printed);
-  ASSERT_EQ(lines.size(), 6u) << printed;
-  EXPECT_EQ(lines[0], key + " variant []") << printed;
+  ASSERT_OK(printed.status());
+  std::vector<std::string> lines = test::Lines(*printed);
+  ASSERT_EQ(lines.size(), 6u) << *printed;
+  EXPECT_EQ(lines[0], key + " variant []") << *printed;
   EXPECT_EQ(lines[1], "global_step int64 []");
   EXPECT_EQ(lines[2], "w float32 [3]");
   EXPECT_EQ(lines[3], "w 0.5 -1.25 3.0");
   EXPECT_EQ(lines[4], "global_step 41");
   // TF parses the element (its length, its proto) and then has no decoder for sluice's type: not
   // a DataLoss of a layout it does not know.
-  EXPECT_NE(lines[5].find("not decoded"), std::string::npos) << printed;
-  EXPECT_NE(lines[5].find("sluice::data::IteratorState"), std::string::npos) << printed;
-  EXPECT_EQ(lines[5].find("DataLoss"), std::string::npos) << printed;
+  EXPECT_NE(lines[5].find("not decoded"), std::string::npos) << *printed;
+  EXPECT_NE(lines[5].find("sluice::data::IteratorState"), std::string::npos) << *printed;
+  EXPECT_EQ(lines[5].find("DataLoss"), std::string::npos) << *printed;
 }
 
 TEST(IteratorCheckpointTfTest, SluiceReadsTheVariantEntryOfATensorFlowCheckpoint) {
   SLUICE_SKIP_WITHOUT_TF();
   test::TempDir tmp;
-  const std::string printed = RunPython(tmp.path(),
+  auto printed = test::RunPythonCode(tmp.path(),
                                         "import os, sys\n"
                                         "os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
                                         "import tensorflow as tf\n"
@@ -99,8 +94,9 @@ TEST(IteratorCheckpointTfTest, SluiceReadsTheVariantEntryOfATensorFlowCheckpoint
                                         "  print(saver.save(sess, sys.argv[1] + '/tf_model'))\n"
                                         "print(s.name + '_STATE')\n",
                                         tmp.path());
-  std::vector<std::string> lines = test::Lines(printed);
-  ASSERT_EQ(lines.size(), 2u) << printed;
+  ASSERT_OK(printed.status());
+  std::vector<std::string> lines = test::Lines(*printed);
+  ASSERT_EQ(lines.size(), 2u) << *printed;
   const std::string& prefix = lines[0];
   const std::string& key = lines[1];
   auto reader = BundleReader::Open(prefix);

@@ -75,6 +75,37 @@ class CapturedFunction {
   std::vector<Tensor> captured_;
 };
 
+// A buffered result (a status and an element's components) under `key`, as the parallel
+// datasets save it: key/code, key/message, key/components, key/component_<j>.
+void SaveResult(IteratorStateWriter* writer, const std::string& key, const Status& status,
+                const std::vector<Tensor>& value) {
+  writer->WriteInt(key + "/code", static_cast<int64_t>(status.code()));
+  writer->WriteString(key + "/message", std::string(status.message()));
+  writer->WriteInt(key + "/components", static_cast<int64_t>(value.size()));
+  for (size_t j = 0; j < value.size(); ++j) writer->WriteTensor(absl::StrCat(key, "/component_", j), value[j]);
+}
+
+// Reads what SaveResult wrote; an element has at most max_components components.
+Status RestoreResult(const IteratorStateReader& reader, const std::string& key, size_t max_components,
+                     Status* status, std::vector<Tensor>* value) {
+  int64_t code = 0, components = 0;
+  std::string message;
+  SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/code", &code));
+  SLUICE_RETURN_IF_ERROR(reader.ReadString(key + "/message", &message));
+  SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/components", &components));
+  if (code < 0 || code > static_cast<int64_t>(absl::StatusCode::kUnauthenticated) || components < 0 ||
+      components > static_cast<int64_t>(max_components)) {
+    return errors::InvalidArgument("the saved result '", key, "' has status code ", code, " and ", components,
+                                   " components");
+  }
+  *status = Status(static_cast<absl::StatusCode>(code), message);
+  value->resize(components);
+  for (int64_t j = 0; j < components; ++j) {
+    SLUICE_RETURN_IF_ERROR(reader.ReadTensor(absl::StrCat(key, "/component_", j), &(*value)[j]));
+  }
+  return absl::OkStatus();
+}
+
 // ---- Map, ParallelMap --------------------------------------------------------------------------
 
 class MapDataset final : public DatasetBase {
@@ -211,10 +242,7 @@ class ParallelMapIterator final : public DatasetIterator<MapDataset> {
       const Result& r = *results_[i];
       const std::string key = full_name(absl::StrCat("result_", i));
       writer->WriteInt(key + "/end", r.end ? 1 : 0);
-      writer->WriteInt(key + "/code", static_cast<int64_t>(r.status.code()));
-      writer->WriteString(key + "/message", std::string(r.status.message()));
-      writer->WriteInt(key + "/components", static_cast<int64_t>(r.value.size()));
-      for (size_t j = 0; j < r.value.size(); ++j) writer->WriteTensor(absl::StrCat(key, "/component_", j), r.value[j]);
+      SaveResult(writer, key, r.status, r.value);
     }
     return absl::OkStatus();
   }
@@ -233,23 +261,10 @@ class ParallelMapIterator final : public DatasetIterator<MapDataset> {
     for (int64_t i = 0; i < count; ++i) {
       auto r = std::make_shared<Result>();
       const std::string key = full_name(absl::StrCat("result_", i));
-      int64_t end = 0, code = 0, components = 0;
-      std::string message;
+      int64_t end = 0;
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/end", &end));
-      SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/code", &code));
-      SLUICE_RETURN_IF_ERROR(reader.ReadString(key + "/message", &message));
-      SLUICE_RETURN_IF_ERROR(reader.ReadInt(key + "/components", &components));
-      if (code < 0 || code > static_cast<int64_t>(absl::StatusCode::kUnauthenticated) || components < 0 ||
-          components > static_cast<int64_t>(dataset()->output_dtypes().size())) {
-        return errors::InvalidArgument("the saved result ", i, " has status code ", code, " and ", components,
-                                       " components");
-      }
-      r->status = absl::Status(static_cast<absl::StatusCode>(code), message);
+      SLUICE_RETURN_IF_ERROR(RestoreResult(reader, key, dataset()->output_dtypes().size(), &r->status, &r->value));
       r->end = end != 0;
-      r->value.resize(components);
-      for (int64_t j = 0; j < components; ++j) {
-        SLUICE_RETURN_IF_ERROR(reader.ReadTensor(absl::StrCat(key, "/component_", j), &r->value[j]));
-      }
       r->done = true;
       if (r->end) input_ended_ = true;
       results_.push_back(std::move(r));
@@ -343,6 +358,23 @@ int ParallelCalls(int64_t n) {
   return static_cast<int>(std::min<int64_t>(n, 1 << 12));
 }
 
+// Whether a parallel dataset keeps the input's order: attr `sloppy` false (the V1/V2 ops) or
+// attr `deterministic` "true" or "default" (the later ones).
+bool ReadDeterministic(OpKernelConstruction* c, bool has_sloppy) {
+  if (has_sloppy) {
+    bool sloppy = false;
+    c->SetStatus(c->GetAttr("sloppy", &sloppy));
+    return !sloppy;
+  }
+  std::string deterministic;
+  c->SetStatus(c->GetAttr("deterministic", &deterministic));
+  if (deterministic != "true" && deterministic != "false" && deterministic != "default") {
+    c->SetStatus(errors::InvalidArgument("deterministic must be \"true\", \"false\" or \"default\", got \"",
+                                         deterministic, "\""));
+  }
+  return deterministic != "false";
+}
+
 enum class MapKind { kMap, kParallelMap, kParallelMapV2 };
 
 template <MapKind kKind>
@@ -353,19 +385,7 @@ class MapDatasetOp : public data::DatasetOpKernel {
     if (c->def().attr().contains("preserve_cardinality")) {
       c->SetStatus(c->GetAttr("preserve_cardinality", &preserve_cardinality_));
     }
-    if constexpr (kKind == MapKind::kParallelMap) {
-      bool sloppy = false;
-      c->SetStatus(c->GetAttr("sloppy", &sloppy));
-      deterministic_ = !sloppy;
-    } else if constexpr (kKind == MapKind::kParallelMapV2) {
-      std::string deterministic;
-      c->SetStatus(c->GetAttr("deterministic", &deterministic));
-      if (deterministic != "true" && deterministic != "false" && deterministic != "default") {
-        c->SetStatus(errors::InvalidArgument("deterministic must be \"true\", \"false\" or \"default\", got \"",
-                                             deterministic, "\""));
-      }
-      deterministic_ = deterministic != "false";
-    }
+    if constexpr (kKind != MapKind::kMap) deterministic_ = ReadDeterministic(c, kKind == MapKind::kParallelMap);
   }
 
  protected:
@@ -899,12 +919,7 @@ class ParallelInterleaveIterator final : public DatasetIterator<InterleaveDatase
     writer->WriteInt(key + "/has_iterator", s.iterator != nullptr ? 1 : 0);
     writer->WriteInt(key + "/buffered", static_cast<int64_t>(s.buffer.size()));
     for (size_t i = 0; i < s.buffer.size(); ++i) {
-      const Element& e = s.buffer[i];
-      const std::string ekey = absl::StrCat(key, "/element_", i);
-      writer->WriteInt(ekey + "/code", static_cast<int64_t>(e.status.code()));
-      writer->WriteString(ekey + "/message", std::string(e.status.message()));
-      writer->WriteInt(ekey + "/components", static_cast<int64_t>(e.value.size()));
-      for (size_t j = 0; j < e.value.size(); ++j) writer->WriteTensor(absl::StrCat(ekey, "/component_", j), e.value[j]);
+      SaveResult(writer, absl::StrCat(key, "/element_", i), s.buffer[i].status, s.buffer[i].value);
     }
     return s.iterator != nullptr ? s.iterator->Save(writer) : absl::OkStatus();
   }
@@ -959,23 +974,9 @@ class ParallelInterleaveIterator final : public DatasetIterator<InterleaveDatase
     SLUICE_RETURN_IF_ERROR(ReadStatus(reader, key + "/open", &s->open_status));
     s->ended = ended != 0;
     for (int64_t i = 0; i < buffered; ++i) {
-      const std::string ekey = absl::StrCat(key, "/element_", i);
       Element e;
-      int64_t code = 0, components = 0;
-      std::string message;
-      SLUICE_RETURN_IF_ERROR(reader.ReadInt(ekey + "/code", &code));
-      SLUICE_RETURN_IF_ERROR(reader.ReadString(ekey + "/message", &message));
-      SLUICE_RETURN_IF_ERROR(reader.ReadInt(ekey + "/components", &components));
-      if (code < 0 || code > static_cast<int64_t>(absl::StatusCode::kUnauthenticated) || components < 0 ||
-          components > static_cast<int64_t>(dataset()->output_dtypes().size())) {
-        return errors::InvalidArgument("the saved element '", ekey, "' has status code ", code, " and ", components,
-                                       " components");
-      }
-      e.status = Status(static_cast<absl::StatusCode>(code), message);
-      e.value.resize(components);
-      for (int64_t j = 0; j < components; ++j) {
-        SLUICE_RETURN_IF_ERROR(reader.ReadTensor(absl::StrCat(ekey, "/component_", j), &e.value[j]));
-      }
+      SLUICE_RETURN_IF_ERROR(RestoreResult(reader, absl::StrCat(key, "/element_", i), dataset()->output_dtypes().size(),
+                                           &e.status, &e.value));
       s->buffer.push_back(std::move(e));
     }
     if (has_iterator != 0) {
@@ -1071,18 +1072,8 @@ template <InterleaveKind kKind>
 class InterleaveDatasetOp : public data::DatasetOpKernel {
  public:
   explicit InterleaveDatasetOp(OpKernelConstruction* c) : DatasetOpKernel(c) {
-    if constexpr (kKind == InterleaveKind::kParallelV2) {
-      bool sloppy = false;
-      c->SetStatus(c->GetAttr("sloppy", &sloppy));
-      deterministic_ = !sloppy;
-    } else if constexpr (kKind == InterleaveKind::kParallelV3 || kKind == InterleaveKind::kParallelV4) {
-      std::string deterministic;
-      c->SetStatus(c->GetAttr("deterministic", &deterministic));
-      if (deterministic != "true" && deterministic != "false" && deterministic != "default") {
-        c->SetStatus(errors::InvalidArgument("deterministic must be \"true\", \"false\" or \"default\", got \"",
-                                             deterministic, "\""));
-      }
-      deterministic_ = deterministic != "false";
+    if constexpr (kKind != InterleaveKind::kFlatMap && kKind != InterleaveKind::kInterleave) {
+      deterministic_ = ReadDeterministic(c, kKind == InterleaveKind::kParallelV2);
     }
   }
 
