@@ -341,7 +341,22 @@ Status Saver::Restore(Session& session, const std::string& prefix, const Restore
     }
     states.emplace_back(&e, *std::move(t));
   }
-  // Pass 2: read and assign, one batch of at most kRestoreBatchBytes (or one tensor) per Run.
+  // Pass 2: the iterators first (an iterator that was not initialized fails here, before any
+  // variable is assigned), then the variables: read and assigned, one batch of at most
+  // kRestoreBatchBytes (or one tensor) per Run.
+  if (!states.empty()) {
+    std::vector<std::pair<Endpoint, Tensor>> feeds;
+    std::vector<const Node*> targets;
+    for (const auto& [e, t] : states) {
+      feeds.emplace_back(e->restored, t);
+      targets.push_back(e->deserialize.node());
+    }
+    Status s = session.Run(feeds, {}, targets);
+    if (!s.ok()) {
+      return Status(s.code(), absl::StrCat("cannot restore the iterators of checkpoint ", Quoted(prefix), ": ",
+                                           s.message(), " (no variable was restored)"));
+    }
+  }
   size_t assigned = 0;
   for (size_t begin = 0; begin < present.size();) {
     size_t end = begin;
@@ -370,19 +385,6 @@ Status Saver::Restore(Session& session, const std::string& prefix, const Restore
     if (!s.ok()) return errors::Internal("cannot restore checkpoint ", Quoted(prefix), ": ", s.message());
     assigned += end - begin;
     begin = end;
-  }
-  if (!states.empty()) {
-    std::vector<std::pair<Endpoint, Tensor>> feeds;
-    std::vector<const Node*> targets;
-    for (const auto& [e, t] : states) {
-      feeds.emplace_back(e->restored, t);
-      targets.push_back(e->deserialize.node());
-    }
-    Status s = session.Run(feeds, {}, targets);
-    if (!s.ok()) {
-      return Status(s.code(), absl::StrCat("cannot restore the iterators of checkpoint ", Quoted(prefix), ": ",
-                                           s.message(), " (the ", assigned, " variables were restored)"));
-    }
   }
   return absl::OkStatus();
 }

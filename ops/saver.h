@@ -88,7 +88,7 @@ class Saver {
   // it was, and its message names the file and the variable. (A file that changes between the
   // passes is reported as such, with some variables restored.) Names of the checkpoint that no
   // variable of the saver has are ignored. Iterators are checked the same way in the first pass
-  // (their entry, its CRC, that it holds an iterator state) and restored in the second.
+  // (their entry, its CRC, that it holds an iterator state) and restored first in the second.
   Status Restore(Session& session, const std::string& prefix, const RestoreOptions& options = {});
 
   // The checkpoints Save keeps (oldest first), as it wrote them.
