@@ -403,7 +403,7 @@ StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
     }
     return absl::OkStatus();
   };
-  if (dt != DT_STRING) {
+  if (IsFixedSize(dt)) {
     char* dst = static_cast<char*>(tensor.raw_data());
     std::string scratch;
     if (dst == nullptr) {  // no elements
@@ -416,7 +416,7 @@ StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
     SLUICE_RETURN_IF_ERROR(CheckCrc(at, crc32c::Value(dst, static_cast<size_t>(size))));
     return tensor;
   }
-  if (size == 0) return tensor;  // no strings, written without a length checksum
+  if (size == 0) return tensor;  // no strings or variants, written without a length checksum
   std::string buffer(static_cast<size_t>(size), '\0');
   absl::string_view data;
   SLUICE_RETURN_IF_ERROR(read(buffer.data(), &data));

@@ -313,7 +313,7 @@ std::vector<std::vector<int64_t>> DrainBatches(Session& session, const Model& m)
   std::vector<std::vector<int64_t>> all;
   for (;;) {
     std::vector<Tensor> out;
-    Status s = session.Run({}, {m.next}, {m.step.node()}, &out);
+    Status s = session.Run({}, {m.next}, {m.step}, &out);
     if (absl::IsOutOfRange(s)) break;
     EXPECT_OK(s);
     if (!s.ok()) break;
@@ -337,10 +337,10 @@ TEST(SaverIteratorTest, ResumesMidEpochInAFreshSessionExactlyWhereTheSavedRunSto
   std::string path;
   {
     Session session(m.root, SessionOptions{});
-    ASSERT_OK(session.Run({}, {}, {m.init.node(), m.it.initializer.node()}));
+    ASSERT_OK(session.Run({}, {}, {m.init, m.it.initializer}));
     for (int k = 0; k < 4; ++k) {
       std::vector<Tensor> out;
-      ASSERT_OK(session.Run({}, {m.next}, {m.step.node()}, &out));
+      ASSERT_OK(session.Run({}, {m.next}, {m.step}, &out));
       before.push_back(Values(out[0]));
     }
     ASSERT_OK(saver.Save(session, dir.path() + "/model", 4, &path));
@@ -364,7 +364,7 @@ TEST(SaverIteratorTest, ResumesMidEpochInAFreshSessionExactlyWhereTheSavedRunSto
   EXPECT_EQ((*reader)->Entry(m.key)->dtype(), DT_VARIANT);
 
   Session fresh(m.root, SessionOptions{});
-  ASSERT_OK(fresh.Run({}, {}, {m.it.initializer.node()}));
+  ASSERT_OK(fresh.Run({}, {}, {m.it.initializer}));
   ASSERT_OK(saver.Restore(fresh, path));
   EXPECT_EQ(StepsOf(fresh, m), 4);
   EXPECT_EQ(DrainBatches(fresh, m), rest);
@@ -380,9 +380,9 @@ TEST(SaverIteratorTest, ResumesThroughTheMetaGraphsSaverDef) {
   std::vector<std::vector<int64_t>> rest;
   {
     Session session(m.root, SessionOptions{});
-    ASSERT_OK(session.Run({}, {}, {m.init.node(), m.it.initializer.node()}));
+    ASSERT_OK(session.Run({}, {}, {m.init, m.it.initializer}));
     std::vector<Tensor> ignored;
-    for (int k = 0; k < 5; ++k) ASSERT_OK(session.Run({}, {m.next}, {m.step.node()}, &ignored));
+    for (int k = 0; k < 5; ++k) ASSERT_OK(session.Run({}, {m.next}, {m.step}, &ignored));
     ASSERT_OK(saver.Save(session, dir.path() + "/ckpt/model", 5));
     rest = DrainBatches(session, m);
   }
@@ -412,9 +412,9 @@ TEST(SaverIteratorTest, AOneShotIteratorNeedsNoInitializerToRestore) {
   std::string path;
   {
     Session session(m.root, SessionOptions{});
-    ASSERT_OK(session.Run({}, {}, {m.init.node()}));
+    ASSERT_OK(session.Run({}, {}, {m.init}));
     std::vector<Tensor> ignored;
-    for (int k = 0; k < 2; ++k) ASSERT_OK(session.Run({}, {m.next}, {m.step.node()}, &ignored));
+    for (int k = 0; k < 2; ++k) ASSERT_OK(session.Run({}, {m.next}, {m.step}, &ignored));
     ASSERT_OK(saver.Save(session, dir.path() + "/model", -1, &path));
     rest = DrainBatches(session, m);
   }
@@ -431,7 +431,7 @@ TEST(SaverIteratorTest, RestoringBeforeTheInitializerSaysToRunIt) {
   std::string path;
   {
     Session session(m.root, SessionOptions{});
-    ASSERT_OK(session.Run({}, {}, {m.init.node(), m.it.initializer.node()}));
+    ASSERT_OK(session.Run({}, {}, {m.init, m.it.initializer}));
     ASSERT_OK(saver.Save(session, dir.path() + "/model", -1, &path));
   }
   Session fresh(m.root, SessionOptions{});
@@ -448,13 +448,13 @@ TEST(SaverIteratorTest, MissingOrCorruptIteratorEntriesFailBeforeAnythingIsResto
   train::Saver variables_only(m.root, std::map<std::string, Variable>{{"steps", m.steps}});
   ASSERT_OK(m.root.status());
   Session session(m.root, SessionOptions{});
-  ASSERT_OK(session.Run({}, {}, {m.init.node(), m.it.initializer.node()}));
+  ASSERT_OK(session.Run({}, {}, {m.init, m.it.initializer}));
   std::vector<Tensor> ignored;
-  ASSERT_OK(session.Run({}, {m.next}, {m.step.node()}, &ignored));
+  ASSERT_OK(session.Run({}, {m.next}, {m.step}, &ignored));
   std::string no_iterator, good;
   ASSERT_OK(variables_only.Save(session, dir.path() + "/vars", -1, &no_iterator));
   ASSERT_OK(with_iterator.Save(session, dir.path() + "/both", -1, &good));
-  ASSERT_OK(session.Run({}, {m.next}, {m.step.node()}, &ignored));
+  ASSERT_OK(session.Run({}, {m.next}, {m.step}, &ignored));
   // A checkpoint without the iterator's entry: NotFound naming the key, steps untouched.
   Status s = with_iterator.Restore(session, no_iterator);
   EXPECT_TRUE(absl::IsNotFound(s)) << s;
@@ -464,7 +464,7 @@ TEST(SaverIteratorTest, MissingOrCorruptIteratorEntriesFailBeforeAnythingIsResto
   ASSERT_OK(with_iterator.Restore(session, no_iterator, {.allow_missing = true}));
   EXPECT_EQ(StepsOf(session, m), 1);
   // A corrupt state: DataLoss naming the iterator, nothing restored.
-  ASSERT_OK(session.Run({}, {}, {m.step.node()}));
+  ASSERT_OK(session.Run({}, {}, {m.step}));
   const std::string data_file = BundleDataFilename(good, 0, 1);
   std::string bytes = ReadAll(data_file);
   bytes[bytes.size() / 2] ^= 0x20;
@@ -491,7 +491,7 @@ TEST(SaverIteratorTest, AStateOfAnotherKindIsRefused) {
     ASSERT_OK((*writer)->Finish());
   }
   Session session(m.root, SessionOptions{});
-  ASSERT_OK(session.Run({}, {}, {m.init.node(), m.it.initializer.node()}));
+  ASSERT_OK(session.Run({}, {}, {m.init, m.it.initializer}));
   Status s = saver.Restore(session, prefix);
   EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
   EXPECT_THAT(s.message(), HasSubstr("tensorflow::Iterator"));

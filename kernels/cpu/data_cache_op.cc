@@ -16,6 +16,7 @@ namespace {
 
 using data::DatasetBase;
 using data::DataTypeVector;
+using data::DatasetIterator;
 using data::IteratorBase;
 using data::IteratorContext;
 using data::IteratorStateReader;

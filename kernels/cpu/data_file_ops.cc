@@ -18,6 +18,7 @@ namespace {
 
 using data::DatasetBase;
 using data::DataTypeVector;
+using data::DatasetIterator;
 using data::IteratorBase;
 using data::IteratorContext;
 using data::IteratorStateReader;

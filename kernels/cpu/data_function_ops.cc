@@ -20,6 +20,7 @@ namespace {
 
 using data::DatasetBase;
 using data::DataTypeVector;
+using data::DatasetIterator;
 using data::IteratorBase;
 using data::IteratorContext;
 using data::IteratorStateReader;
@@ -503,7 +504,7 @@ class InterleaveDataset final : public DatasetBase {
 
   InterleaveDataset(std::string node_name, std::string type, std::shared_ptr<const DatasetBase> input,
                     std::shared_ptr<const CapturedFunction> fn, DataTypeVector dtypes, std::vector<TensorShape> shapes,
-                    int64_t cycle_length, int64_t block_length, Parallelism parallelism = {})
+                    int64_t cycle_length, int64_t block_length, Parallelism parallelism)
       : DatasetBase(std::move(node_name), std::move(type), std::move(dtypes), std::move(shapes)),
         input_(std::move(input)),
         fn_(std::move(fn)),
