@@ -1,6 +1,7 @@
 #include "runtime/tensor_bundle.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
@@ -375,7 +376,7 @@ Status BundleReader::ParseVariants(const Located& at, absl::string_view data, Te
     }
     crc = crc32c::Extend(crc, rest.data() - 4, 4);
     VariantTensorDataProto proto;
-    if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    if (bytes.size() > static_cast<size_t>(INT_MAX) || !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return corrupt(i, "is not a serialized VariantTensorDataProto (", bytes.size(), " bytes)");
     }
     elements[i] = Variant(std::move(proto));
