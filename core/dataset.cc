@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "core/coding.h"
 #include "core/variant.h"
+#include "core/variant_codec.h"
 #include "proto/tensor.pb.h"
 
 namespace sluice::data {
@@ -58,15 +59,20 @@ Status IteratorState::ReadString(const std::string& key, std::string* value) con
   return absl::OkStatus();
 }
 
-std::string IteratorState::Serialize() const {
-  VariantTensorDataProto proto;
-  proto.set_type_name(std::string(kStateTypeName));
+void IteratorState::ToProto(VariantTensorDataProto* proto) const {
+  proto->Clear();
+  proto->set_type_name(std::string(kStateTypeName));
   std::string keys;
   for (const auto& [key, value] : values_) {
     PutLengthPrefixed(&keys, key);
-    value.ToProto(proto.add_tensors());
+    value.ToProto(proto->add_tensors());
   }
-  proto.set_metadata(keys);
+  proto->set_metadata(keys);
+}
+
+std::string IteratorState::Serialize() const {
+  VariantTensorDataProto proto;
+  ToProto(&proto);
   return proto.SerializeAsString();
 }
 
@@ -75,9 +81,13 @@ StatusOr<IteratorState> IteratorState::Parse(absl::string_view bytes) {
   if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return errors::InvalidArgument("iterator state: ", bytes.size(), " bytes that are not a VariantTensorDataProto");
   }
+  return FromProto(proto);
+}
+
+StatusOr<IteratorState> IteratorState::FromProto(const VariantTensorDataProto& proto) {
   if (proto.type_name() != kStateTypeName) {
-    return errors::InvalidArgument("iterator state: type name is '", proto.type_name(), "', not '", kStateTypeName,
-                                   "'");
+    return errors::InvalidArgument("iterator state: type name is '", errors::Echo(proto.type_name()), "', not '",
+                                   kStateTypeName, "'");
   }
   IteratorState state;
   absl::string_view keys = proto.metadata();
@@ -88,9 +98,9 @@ StatusOr<IteratorState> IteratorState::Parse(absl::string_view bytes) {
                                      " values");
     }
     auto t = Tensor::FromProto(proto.tensors(i));
-    if (!t.ok()) return errors::Annotate(t.status(), absl::StrCat("iterator state value '", key, "': "));
+    if (!t.ok()) return errors::Annotate(t.status(), absl::StrCat("iterator state value '", errors::Echo(key), "': "));
     if (!state.values_.emplace(std::string(key), *std::move(t)).second) {
-      return errors::InvalidArgument("iterator state: key '", key, "' appears twice");
+      return errors::InvalidArgument("iterator state: key '", errors::Echo(key), "' appears twice");
     }
   }
   if (!keys.empty()) {
@@ -174,6 +184,13 @@ StatusOr<std::shared_ptr<const DatasetBase>> GetDatasetFromVariantTensor(const T
   return v->dataset;
 }
 
+// SerializeIterator's outputs save to checkpoints as their IteratorState's proto.
+[[maybe_unused]] const bool kSerializedIteratorEncoder =
+    RegisterVariantEncoder(SerializedIterator::TypeName(), [](const Variant& v, VariantTensorDataProto* proto) {
+      v.get<SerializedIterator>()->state.ToProto(proto);
+      return absl::OkStatus();
+    });
+
 std::string SerializedIterator::DebugString() const {
   return absl::StrCat("IteratorState of ", state.values().size(), " values");
 }
@@ -187,6 +204,9 @@ StatusOr<IteratorState> IteratorStateFromTensor(const Tensor& t) {
   if (t.dims() != 0 || t.dtype() != DT_VARIANT) {
     return errors::InvalidArgument("an iterator state must be a variant or string scalar, got a ",
                                    DataTypeString(t.dtype()), " tensor of shape ", t.shape().DebugString());
+  }
+  if (const VariantTensorDataProto* encoded = t.scalar<Variant>().get<VariantTensorDataProto>()) {
+    return IteratorState::FromProto(*encoded);
   }
   const SerializedIterator* s = t.scalar<Variant>().get<SerializedIterator>();
   if (s == nullptr) {

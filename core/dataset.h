@@ -38,6 +38,7 @@
 namespace sluice {
 
 class FunctionLibrary;
+class VariantTensorDataProto;
 
 namespace data {
 
@@ -68,9 +69,14 @@ class IteratorState {
   Status ReadTensor(const std::string& key, Tensor* value) const;
 
   const std::map<std::string, Tensor>& values() const { return values_; }
-  // The state as bytes (a VariantTensorDataProto: the keys in metadata, the values as tensors).
+  // The state as a VariantTensorDataProto of type_name "sluice::data::IteratorState": the keys
+  // length-prefixed in metadata, the values as tensors (what a checkpoint stores per iterator).
+  void ToProto(VariantTensorDataProto* proto) const;
+  // Reads ToProto's proto; InvalidArgument says what is wrong with it (another type name, keys
+  // and values that do not pair up, a value that is no tensor).
+  static StatusOr<IteratorState> FromProto(const VariantTensorDataProto& proto);
+  // ToProto's proto as bytes, and their parser.
   std::string Serialize() const;
-  // Parses Serialize()'s bytes; InvalidArgument says what is wrong with them.
   static StatusOr<IteratorState> Parse(absl::string_view bytes);
 
  private:
@@ -202,8 +208,9 @@ struct SerializedIterator {
 };
 // A scalar DT_VARIANT tensor holding `state` (what SerializeIterator outputs).
 Tensor MakeIteratorStateTensor(IteratorState state);
-// The state in SerializeIterator's output, or in a DT_STRING scalar of IteratorState::Serialize
-// bytes (as train::Saver keeps it in a checkpoint). InvalidArgument says what `t` holds instead.
+// The state in SerializeIterator's output, in a variant scalar holding its VariantTensorDataProto
+// (as BundleReader reads it back from a checkpoint), or in a DT_STRING scalar of
+// IteratorState::Serialize bytes. InvalidArgument says what `t` holds instead.
 StatusOr<IteratorState> IteratorStateFromTensor(const Tensor& t);
 
 // Checks that an element matches dtypes and shapes (shapes may be partial); the error names

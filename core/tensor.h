@@ -148,8 +148,9 @@ class Tensor {
   // (TF's variant_val needs a decoder per type, which sluice does not have).
   static StatusOr<Tensor> FromProto(const TensorProto& proto);
   // Writes the tensor; numeric data goes to tensor_content, strings to string_val, resource
-  // handles to resource_handle_val. Variants cannot be encoded yet: each becomes a variant_val
-  // holding only its type name (which FromProto refuses).
+  // handles to resource_handle_val, variants to variant_val through Variant::Encode (a value
+  // whose type has no encoder, core/variant_codec.h, becomes only its type name; FromProto
+  // refuses variant tensors either way).
   void ToProto(TensorProto* proto) const;
 
   // "Tensor<type: float shape: [2,3] values: [1 2 3][4 5 6]>", at most `max_entries` values.

@@ -1,6 +1,29 @@
 #include "core/variant.h"
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "core/variant_codec.h"
+
 namespace sluice {
+namespace {
+
+struct EncoderRegistry {
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, VariantEncoder> encoders ABSL_GUARDED_BY(mu);
+};
+
+EncoderRegistry& Encoders() {
+  static EncoderRegistry* registry = new EncoderRegistry;
+  return *registry;
+}
+
+}  // namespace
+
+bool RegisterVariantEncoder(const std::string& type_name, VariantEncoder encoder) {
+  EncoderRegistry& registry = Encoders();
+  absl::MutexLock lock(&registry.mu);
+  return registry.encoders.emplace(type_name, encoder).second;
+}
 
 std::string Variant::DebugString() const {
   if (value_ == nullptr) return "Variant<empty>";
@@ -11,9 +34,25 @@ std::string Variant::DebugString() const {
 
 Status Variant::Encode(VariantTensorDataProto* proto) const {
   proto->Clear();
-  proto->set_type_name(TypeName());
-  return errors::Unimplemented("a variant value of type ", value_ ? TypeName() : "<empty>",
-                               " cannot be serialized: sluice has no variant encoders yet");
+  if (const VariantTensorDataProto* encoded = get<VariantTensorDataProto>()) {
+    *proto = *encoded;
+    return absl::OkStatus();
+  }
+  const std::string type = TypeName();
+  proto->set_type_name(type);
+  if (value_ == nullptr) return errors::InvalidArgument("an empty variant cannot be serialized");
+  VariantEncoder encoder = nullptr;
+  {
+    EncoderRegistry& registry = Encoders();
+    absl::MutexLock lock(&registry.mu);
+    auto it = registry.encoders.find(type);
+    if (it != registry.encoders.end()) encoder = it->second;
+  }
+  if (encoder == nullptr) {
+    return errors::Unimplemented("a variant value of type ", type,
+                                 " cannot be serialized: no encoder is registered for it (core/variant_codec.h)");
+  }
+  return encoder(*this, proto);
 }
 
 }  // namespace sluice

@@ -8,8 +8,8 @@
 //   if (const Point* p = v.get<Point>()) std::printf("%g\n", p->x);   // null: another type, or empty
 //   std::string type = v.TypeName();   // T::TypeName() when T has one, else the demangled C++ name
 //
-// Variants are not serializable yet: a TensorProto of dtype variant needs a decoder registered
-// per type name (TF's variant_val), which sluice does not have; Encode says so.
+// A value is serializable (Encode, which checkpoints of DT_VARIANT tensors use) when its type
+// registered an encoder (core/variant_codec.h); there are no decoders (see there).
 #ifndef SLUICE_CORE_VARIANT_H_
 #define SLUICE_CORE_VARIANT_H_
 
@@ -58,8 +58,8 @@ class Variant {
   // "Variant<type: T value: ...>", the value part from T::DebugString() when T has one.
   std::string DebugString() const;
 
-  // Would write the value as TF's VariantTensorDataProto; no type is serializable yet, so this is
-  // Unimplemented naming the type.
+  // Writes the value as TF's VariantTensorDataProto through its type's registered encoder (a
+  // VariantTensorDataProto value as itself); Unimplemented naming the type when it has none.
   Status Encode(VariantTensorDataProto* proto) const;
 
  private:

@@ -91,7 +91,7 @@ namespace {
 
 // FlatMapDataset or (cycle_length > 0) InterleaveDataset / ParallelInterleaveDatasetV4 of `input`.
 Dataset InterleaveOf(const Dataset& input, const std::function<Dataset(const Scope&, const std::vector<Output>&)>& fn,
-                     int64_t cycle_length, int64_t block_length, int64_t num_parallel_calls) {
+                     int64_t cycle_length, int64_t block_length, int64_t num_parallel_calls, bool deterministic) {
   const Scope& scope = input.scope();
   const bool flat = cycle_length == 0;
   const std::string op = flat ? "FlatMapDataset" : num_parallel_calls != 0 ? "ParallelInterleaveDatasetV4"
@@ -120,7 +120,7 @@ Dataset InterleaveOf(const Dataset& input, const std::function<Dataset(const Sco
     b.Input(int64(cycle_length)).Input(int64(block_length));
     if (num_parallel_calls != 0) {
       b.Input(int64(-1)).Input(int64(-1)).Input(int64(num_parallel_calls));  // buffer_output / prefetch_input
-      b.Attr("deterministic", "true");
+      b.Attr("deterministic", deterministic ? "true" : "false");
     }
   }
   b.Attr("f", FuncAttr(f.name()))
@@ -135,17 +135,18 @@ Dataset InterleaveOf(const Dataset& input, const std::function<Dataset(const Sco
 
 Dataset Dataset::FlatMap(const std::function<Dataset(const Scope&, const std::vector<Output>&)>& fn) const {
   if (!valid() || !scope_.ok()) return Dataset();
-  return InterleaveOf(*this, fn, 0, 1, 0);
+  return InterleaveOf(*this, fn, 0, 1, 0, true);
 }
 
 Dataset Dataset::Interleave(const std::function<Dataset(const Scope&, const std::vector<Output>&)>& fn,
-                            int64_t cycle_length, int64_t block_length, int64_t num_parallel_calls) const {
+                            int64_t cycle_length, int64_t block_length, int64_t num_parallel_calls,
+                            bool deterministic) const {
   if (!valid() || !scope_.ok()) return Dataset();
   if (cycle_length == 0) {
     scope_.UpdateStatus(errors::InvalidArgument("Interleave: cycle_length must be > 0 or -1, got 0"));
     return Dataset();
   }
-  return InterleaveOf(*this, fn, cycle_length, block_length, num_parallel_calls);
+  return InterleaveOf(*this, fn, cycle_length, block_length, num_parallel_calls, deterministic);
 }
 
 Dataset Dataset::Cache(const std::string& filename) const {

@@ -2,8 +2,10 @@
 
 #include <cstring>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "ops/array_ops.h"
+#include "ops/function.h"
 
 namespace sluice::data {
 namespace {
@@ -169,6 +171,56 @@ Iterator Dataset::MakeInitializableIterator(const std::string& shared_name) cons
   return it;
 }
 
+Iterator Dataset::MakeOneShotIterator() const {
+  Iterator it;
+  if (!valid() || !scope_.ok()) return it;
+  const std::string node_name = scope_.GetUniqueNameForOp("OneShotIterator");
+  auto fail = [&](const Status& s) {
+    scope_.UpdateStatus(errors::Annotate(s, absl::StrCat("MakeOneShotIterator '", node_name, "': ")));
+    return Iterator();
+  };
+  // The dataset's nodes: the ancestors of its variant by data and control edges. The factory
+  // function has no arguments, so none of them may stand for a value given at run time.
+  Graph* graph = scope_.graph();
+  absl::flat_hash_set<const Node*> needed;
+  std::vector<const Node*> stack = {variant_.node()};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (!needed.insert(n).second) continue;
+    const std::string& op = n->type_string();
+    if (op == "Placeholder" || op == "PlaceholderV2" || op == "PlaceholderWithDefault" || op == "VariableV2" ||
+        op == "Variable" || op == "VarHandleOp" || op == "_Arg") {
+      return fail(errors::InvalidArgument(
+          "the dataset ", variant_.node()->DebugName(), " depends on ", n->DebugName(),
+          ", which its dataset_factory function cannot capture (use MakeInitializableIterator)"));
+    }
+    for (const Endpoint& in : n->inputs()) stack.push_back(in.node);
+    for (const Node* c : n->control_inputs()) stack.push_back(c);
+  }
+  Graph body(graph->library());
+  for (const Node* n : graph->TopologicalOrder()) {
+    if (!needed.contains(n)) continue;
+    StatusOr<Node*> added = body.AddNode(n->def());
+    if (!added.ok()) return fail(added.status());
+  }
+  const std::string factory = UniqueFunctionName(graph->library(), node_name + "_dataset_factory");
+  StatusOr<FunctionDef> fdef =
+      GraphToFunctionDef(factory, body, {}, {Endpoint{body.FindNode(variant_.node()->name()), variant_.index()}});
+  if (!fdef.ok()) return fail(fdef.status());
+  if (Status s = graph->mutable_library()->AddFunctionDef(*fdef); !s.ok()) return fail(s);
+  NodeBuilder b(scope_.WithOpName(node_name), "OneShotIterator");
+  b.Attr("dataset_factory", FuncAttr(factory)).Attr("container", "").Attr("shared_name", "");
+  SignatureAttrs(b, dtypes_, shapes_);
+  Operation handle = b.Finalize();
+  if (!handle.valid()) return it;
+  it.scope = scope_;
+  it.output_dtypes = dtypes_;
+  it.output_shapes = shapes_;
+  it.handle = handle.output(0);
+  return it;
+}
+
 Dataset TensorSliceDataset(const Scope& scope, const std::vector<Output>& components) {
   if (!scope.ok()) return Dataset();
   DataTypeVector dtypes;
@@ -238,14 +290,18 @@ Output Iterator::StringHandle() const {
   return NodeBuilder(scope, "IteratorToStringHandle").Input(handle).Finalize();
 }
 
-Output Iterator::Serialize() const {
+Output Iterator::Serialize() const { return Serialize(scope); }
+
+Output Iterator::Serialize(const Scope& s) const {
   if (!valid()) return Output();
-  return NodeBuilder(scope, "SerializeIterator").Input(handle).Finalize();
+  return NodeBuilder(s, "SerializeIterator").Input(handle).Finalize();
 }
 
-Operation Iterator::Deserialize(const Output& state) const {
+Operation Iterator::Deserialize(const Output& state) const { return Deserialize(scope, state); }
+
+Operation Iterator::Deserialize(const Scope& s, const Output& state) const {
   if (!valid() || !state.valid()) return Operation();
-  return NodeBuilder(scope, "DeserializeIterator").Input(handle).Input(state).Finalize();
+  return NodeBuilder(s, "DeserializeIterator").Input(handle).Input(state).Finalize();
 }
 
 }  // namespace sluice::data

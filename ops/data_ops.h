@@ -74,8 +74,11 @@ class Dataset {
   Dataset Filter(const ElementFn& pred) const;
   // The concatenated elements of the datasets fn returns (fn returns one dataset's Output).
   Dataset FlatMap(const std::function<Dataset(const Scope&, const std::vector<Output>&)>& fn) const;
+  // num_parallel_calls 0: sequential (InterleaveDataset); > 0 or -1 (autotune):
+  // ParallelInterleaveDatasetV4, whose threads pull from the cycle's datasets ahead of GetNext,
+  // in the same order unless `deterministic` is false (then in the order elements are ready).
   Dataset Interleave(const std::function<Dataset(const Scope&, const std::vector<Output>&)>& fn, int64_t cycle_length,
-                     int64_t block_length = 1, int64_t num_parallel_calls = 0) const;
+                     int64_t block_length = 1, int64_t num_parallel_calls = 0, bool deterministic = true) const;
   // The elements, cached in memory (filename "") or in the file `filename` (written atomically at
   // the end of the first full pass; a pass that stops early leaves none), read on later passes.
   Dataset Cache(const std::string& filename = "") const;
@@ -115,9 +118,12 @@ class Iterator {
   std::vector<Output> GetNext(const std::string& name = "") const;
   // IteratorToStringHandle.
   Output StringHandle() const;
-  // SerializeIterator / DeserializeIterator (the state as a variant).
+  // SerializeIterator / DeserializeIterator (the state as a variant), in the iterator's scope or
+  // in `scope`.
   Output Serialize() const;
+  Output Serialize(const Scope& scope) const;
   Operation Deserialize(const Output& state) const;
+  Operation Deserialize(const Scope& scope, const Output& state) const;
 
   Scope scope = Scope::NewRootScope();
   Output handle;

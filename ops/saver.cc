@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/env.h"
+#include "core/dataset.h"
 #include "core/file_io.h"
 #include "ops/array_ops.h"
 #include "ops/resource_variable_ops.h"
@@ -125,7 +126,24 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
       return;
     }
   }
-  if (vars.empty()) {
+  std::vector<std::string> iterator_keys;
+  for (const data::Iterator& it : options_.iterators) {
+    if (!it.valid()) {
+      status_ = errors::InvalidArgument("Saver: an iterator to save is not a valid Iterator");
+    } else {
+      // TF1's _IteratorSaveable: the iterator resource tensor's name + "_STATE".
+      iterator_keys.push_back(absl::StrCat(it.handle.node()->name(), ":", it.handle.index(), "_STATE"));
+      if (!names.insert(iterator_keys.back()).second) {
+        status_ = errors::InvalidArgument("Saver: two variables or iterators are saved under the name ",
+                                          Quoted(iterator_keys.back()));
+      }
+    }
+    if (!status_.ok()) {
+      scope.UpdateStatus(status_);
+      return;
+    }
+  }
+  if (vars.empty() && iterator_keys.empty()) {
     status_ = errors::InvalidArgument("Saver: no variables to save");
     scope.UpdateStatus(status_);
     return;
@@ -136,7 +154,8 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
   Output filename = ops::PlaceholderWithDefault(save.WithOpName("filename"), filename_input, TensorShape({}));
   filename_ = ops::PlaceholderWithDefault(save.WithOpName("Const"), filename, TensorShape({}));
 
-  const int64_t n = static_cast<int64_t>(vars.size());
+  const int64_t num_vars = static_cast<int64_t>(vars.size());
+  const int64_t n = num_vars + static_cast<int64_t>(iterator_keys.size());
   std::vector<std::string> key_list;
   std::vector<Output> values;
   std::vector<DataType> dtypes;
@@ -144,6 +163,11 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
     key_list.push_back(name);
     values.push_back(var.value());
     dtypes.push_back(var.dtype());
+  }
+  for (size_t i = 0; i < iterator_keys.size(); ++i) {
+    key_list.push_back(iterator_keys[i]);
+    values.push_back(options_.iterators[i].Serialize(save));
+    dtypes.push_back(DT_VARIANT);
   }
   Tensor keys = Tensor::FromVector(key_list, TensorShape({n}));
   Tensor slices = Tensor::FromVector(std::vector<std::string>(n), TensorShape({n}));
@@ -167,13 +191,19 @@ void Saver::Build(const Scope& scope, std::vector<std::pair<std::string, Variabl
                              .Attr("dtypes", absl::Span<const DataType>(dtypes))
                              .Finalize();
   std::vector<Operation> assigns;
-  for (int64_t i = 0; i < n && save.ok(); ++i) {
+  for (int64_t i = 0; i < num_vars && save.ok(); ++i) {
     const auto& [name, var] = vars[i];
     Output restored(restore_op, static_cast<int>(i));
     Operation assign = var.is_resource() ? ops::AssignVariableOp(save, var.handle(), restored)
                                          : ops::Assign(save, var.ref(), restored).op();
     entries_.push_back({name, var, restored, assign});
     assigns.push_back(assign);
+  }
+  for (size_t i = 0; i < iterator_keys.size() && save.ok(); ++i) {
+    Output restored(restore_op, static_cast<int>(num_vars + static_cast<int64_t>(i)));
+    Operation deserialize = options_.iterators[i].Deserialize(save, restored);
+    iterator_entries_.push_back({iterator_keys[i], options_.iterators[i], restored, deserialize});
+    assigns.push_back(deserialize);
   }
   restore_all_ = ops::NoOp(save.WithControlDependencies(assigns).WithOpName("restore_all"));
   status_ = scope.status();
@@ -289,7 +319,44 @@ Status Saver::Restore(Session& session, const std::string& prefix, const Restore
     Status v = (*reader)->Verify(e->name);
     if (!v.ok()) return errors::Annotate(v, absl::StrCat("cannot restore ", describe(*e), ": "));
   }
-  // Pass 2: read and assign, one batch of at most kRestoreBatchBytes (or one tensor) per Run.
+  // Iterators: their states are read whole and parsed now, so a bad one fails before anything
+  // is assigned.
+  std::vector<std::pair<const IteratorEntry*, Tensor>> states;
+  for (const IteratorEntry& e : iterator_entries_) {
+    const std::string what = absl::StrCat("iterator ", Quoted(e.iterator.handle.node()->name()), " (",
+                                          Quoted(e.name), ")");
+    if (!(*reader)->Contains(e.name)) {
+      if (options.allow_missing) continue;
+      return errors::NotFound("checkpoint ", Quoted(index), " has no tensor ", Quoted(e.name), " for ", what);
+    }
+    StatusOr<Tensor> t = (*reader)->Lookup(e.name);
+    if (!t.ok()) return errors::Annotate(t.status(), absl::StrCat("cannot restore ", what, ": "));
+    if (t->dtype() != DT_VARIANT) {
+      return errors::InvalidArgument("cannot restore ", what, " from ", Quoted(index), ": the checkpoint's tensor is ",
+                                     DataTypeString(t->dtype()), ", not an iterator state (variant)");
+    }
+    StatusOr<data::IteratorState> state = data::IteratorStateFromTensor(*t);
+    if (!state.ok()) {
+      return errors::InvalidArgument("cannot restore ", what, " from ", Quoted(index), ": ", state.status().message());
+    }
+    states.emplace_back(&e, *std::move(t));
+  }
+  // Pass 2: the iterators first (an iterator that was not initialized fails here, before any
+  // variable is assigned), then the variables: read and assigned, one batch of at most
+  // kRestoreBatchBytes (or one tensor) per Run.
+  if (!states.empty()) {
+    std::vector<std::pair<Endpoint, Tensor>> feeds;
+    std::vector<const Node*> targets;
+    for (const auto& [e, t] : states) {
+      feeds.emplace_back(e->restored, t);
+      targets.push_back(e->deserialize.node());
+    }
+    Status s = session.Run(feeds, {}, targets);
+    if (!s.ok()) {
+      return Status(s.code(), absl::StrCat("cannot restore the iterators of checkpoint ", Quoted(prefix), ": ",
+                                           s.message(), " (no variable was restored)"));
+    }
+  }
   size_t assigned = 0;
   for (size_t begin = 0; begin < present.size();) {
     size_t end = begin;
@@ -311,7 +378,9 @@ Status Saver::Restore(Session& session, const std::string& prefix, const Restore
       feeds.emplace_back(e.restored, *std::move(t));
       targets.push_back(e.assign.node());
     }
-    if (begin == 0 && end == entries_.size()) targets = {restore_all_.node()};
+    if (begin == 0 && end == entries_.size() && iterator_entries_.empty()) {
+      targets = {restore_all_.node()};
+    }
     Status s = session.Run(feeds, {}, targets);
     if (!s.ok()) return errors::Internal("cannot restore checkpoint ", Quoted(prefix), ": ", s.message());
     assigned += end - begin;

@@ -12,6 +12,16 @@
 // variable) per variable and the NoOp "save/restore_all" over them, so a graph written with them
 // has a SaverDef layout: filename_tensor_name "save/Const:0", save_tensor_name
 // "save/control_dependency:0", restore_op_name "save/restore_all".
+//
+// Iterators (SaverOptions::iterators) are saved as TF1's make_saveable_from_iterator saves
+// them: "save/SerializeIterator" feeds its state (a variant) to SaveV2 under the key
+// "<iterator handle tensor>_STATE" (e.g. "Iterator:0_STATE"), and "save/DeserializeIterator"
+// restores it from RestoreV2 as part of save/restore_all, so training resumes at the element
+// it stopped at. An iterator's position is restored into the iterator's current dataset: run
+// its initializer (a one-shot iterator needs none) before restoring.
+//
+//   data::Iterator it = ds.MakeInitializableIterator();
+//   train::Saver saver(root, {.iterators = {it}});
 #ifndef SLUICE_OPS_SAVER_H_
 #define SLUICE_OPS_SAVER_H_
 
@@ -21,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "ops/data_ops.h"
 #include "ops/scope.h"
 #include "ops/variables.h"
 #include "runtime/session.h"
@@ -34,6 +45,8 @@ struct SaverOptions {
   // Besides the recent ones, one checkpoint per this many hours is kept for good (TF's default:
   // 10000 hours, in effect never).
   double keep_checkpoint_every_n_hours = 10000.0;
+  // Input pipeline iterators whose positions are saved and restored with the variables.
+  std::vector<data::Iterator> iterators;
 };
 
 struct RestoreOptions {
@@ -50,6 +63,7 @@ class Saver {
   // variable from its name, so this also restores under other names than the variables'.
   Saver(const Scope& scope, const std::map<std::string, Variable>& var_list, const SaverOptions& options = {});
 
+  // With SaverOptions::iterators the saver may have no variables; without, it needs one.
   // OK, or why the saver nodes could not be built (also recorded on the scope).
   const Status& status() const { return status_; }
 
@@ -73,7 +87,8 @@ class Saver {
   // missing, truncated or corrupt file, a missing variable, a mismatch) leaves every variable as
   // it was, and its message names the file and the variable. (A file that changes between the
   // passes is reported as such, with some variables restored.) Names of the checkpoint that no
-  // variable of the saver has are ignored.
+  // variable of the saver has are ignored. Iterators are checked the same way in the first pass
+  // (their entry, its CRC, that it holds an iterator state) and restored first in the second.
   Status Restore(Session& session, const std::string& prefix, const RestoreOptions& options = {});
 
   // The checkpoints Save keeps (oldest first), as it wrote them.
@@ -97,6 +112,12 @@ class Saver {
     Output restored;   // its output of save/RestoreV2
     Operation assign;  // save/Assign_k
   };
+  struct IteratorEntry {
+    std::string name;  // the checkpoint key, "<handle>_STATE"
+    data::Iterator iterator;
+    Output restored;        // its output of save/RestoreV2
+    Operation deserialize;  // save/DeserializeIterator_k
+  };
   void Build(const Scope& scope, std::vector<std::pair<std::string, Variable>> vars);
   // Adds `path` to `kept` (the checkpoints Save keeps) and moves those beyond max_to_keep to
   // `to_delete`, except one per keep_checkpoint_every_n_hours (advancing *next_keep_time).
@@ -106,6 +127,7 @@ class Saver {
   SaverOptions options_;
   Status status_;
   std::vector<Entry> entries_;
+  std::vector<IteratorEntry> iterator_entries_;
   Output filename_;
   Output save_;
   Operation restore_all_;

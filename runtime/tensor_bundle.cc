@@ -1,6 +1,7 @@
 #include "runtime/tensor_bundle.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
@@ -9,6 +10,7 @@
 #include "core/file_io.h"
 #include "core/table.h"
 #include "core/types.h"
+#include "core/variant.h"
 
 namespace sluice {
 
@@ -87,10 +89,27 @@ Status BundleWriter::Add(absl::string_view name, const Tensor& tensor) {
     return Fail(errors::InvalidArgument("cannot add tensor ", Quoted(errors::Echo(name)), " to the bundle ",
                                         Quoted(prefix_), ": it is not initialized"));
   }
-  if (!IsFixedSize(dt) && dt != DT_STRING) {
+  if (!IsFixedSize(dt) && dt != DT_STRING && dt != DT_VARIANT) {
     return Fail(errors::InvalidArgument("cannot add tensor ", Quoted(errors::Echo(name)), " to the bundle ",
                                         Quoted(prefix_), ": its dtype ", DataTypeString(dt),
-                                        " cannot be stored (numbers, bool and string can)"));
+                                        " cannot be stored (numbers, bool, string and variant can)"));
+  }
+  // Variant elements are encoded before anything is written, so a value that cannot be leaves
+  // the data file as it was.
+  std::vector<std::string> encoded;
+  if (dt == DT_VARIANT) {
+    const Variant* values = tensor.NumElements() > 0 ? tensor.data<Variant>() : nullptr;
+    for (int64_t i = 0; i < tensor.NumElements(); ++i) {
+      VariantTensorDataProto proto;
+      Status s = values[i].Encode(&proto);
+      if (s.ok() && !proto.SerializeToString(&encoded.emplace_back())) {
+        s = errors::InvalidArgument("its serialized form is larger than 2 GB");
+      }
+      if (!s.ok()) {
+        return Fail(errors::InvalidArgument("cannot add tensor ", Quoted(errors::Echo(name)), " to the bundle ",
+                                            Quoted(prefix_), ": element ", i, ": ", s.message()));
+      }
+    }
   }
   BundleEntryProto entry;
   entry.set_dtype(dt);
@@ -117,6 +136,22 @@ Status BundleWriter::Add(absl::string_view name, const Tensor& tensor) {
       crc = crc32c::Extend(crc, strings[i].data(), strings[i].size());
     }
     if (!s.ok()) return Fail(s);
+  } else if (dt == DT_VARIANT) {
+    for (const std::string& element : encoded) {
+      std::string length;
+      PutVarint64(&length, element.size());
+      char length_bytes[8];
+      EncodeFixed64(length_bytes, element.size());
+      crc = crc32c::Extend(crc, length_bytes, 8);
+      crc = crc32c::Extend(crc, element.data(), element.size());
+      char checksum[4];
+      EncodeFixed32(checksum, crc32c::Mask(crc));
+      crc = crc32c::Extend(crc, checksum, 4);
+      Status s = data_->Append(length);
+      if (s.ok()) s = data_->Append(element);
+      if (s.ok()) s = data_->Append(absl::string_view(checksum, 4));
+      if (!s.ok()) return Fail(s);
+    }
   } else {
     absl::string_view bytes(static_cast<const char*>(tensor.raw_data()), static_cast<size_t>(n) * DataTypeSize(dt));
     crc = crc32c::Value(bytes);
@@ -240,7 +275,7 @@ StatusOr<BundleReader::Located> BundleReader::Locate(absl::string_view name) con
                                  " is a partitioned tensor (saved in slices), which sluice does not read");
   }
   const DataType dt = entry.dtype();
-  if (!IsFixedSize(dt) && dt != DT_STRING) {
+  if (!IsFixedSize(dt) && dt != DT_STRING && dt != DT_VARIANT) {
     return errors::Unimplemented(Quoted(index_name), ": ", what, " has dtype ",
                                  DataType_IsValid(dt) ? DataTypeString(dt) : absl::StrCat(static_cast<int>(dt)),
                                  ", which sluice does not read from checkpoints");
@@ -257,7 +292,7 @@ StatusOr<BundleReader::Located> BundleReader::Locate(absl::string_view name) con
   }
   const int64_t n = shape->num_elements();
   const uint64_t size = static_cast<uint64_t>(entry.size());
-  if (dt != DT_STRING && (n > INT64_MAX / static_cast<int64_t>(DataTypeSize(dt)) ||
+  if (IsFixedSize(dt) && (n > INT64_MAX / static_cast<int64_t>(DataTypeSize(dt)) ||
                           size != static_cast<uint64_t>(n) * DataTypeSize(dt))) {
     return corrupt_entry("says it has ", size, " bytes, but ", n, " elements of ", DataTypeString(dt), " take ",
                          n * static_cast<int64_t>(DataTypeSize(dt)));
@@ -275,14 +310,19 @@ StatusOr<BundleReader::Located> BundleReader::Locate(absl::string_view name) con
   if (dt == DT_STRING && n > 0 && static_cast<uint64_t>(n) > size - 4) {
     return corrupt_entry("has ", size, " bytes, too few for the lengths of its ", n, " strings");
   }
+  // A variant element takes at least a length byte and its 4 checksum bytes.
+  if (dt == DT_VARIANT && static_cast<uint64_t>(n) > size / 5) {
+    return corrupt_entry("has ", size, " bytes, too few for its ", n, " variant elements");
+  }
   return Located{std::move(entry), *std::move(shape), file, offset, size, what};
 }
 
 Status BundleReader::Verify(absl::string_view name, size_t chunk_bytes) const {
   SLUICE_ASSIGN_OR_RETURN(Located at, Locate(name));
-  // Strings are checked as Lookup reads them: their checksum covers the lengths in another form
-  // than the stored one (see the file comment), so it cannot be taken over the raw bytes.
-  if (at.entry.dtype() == DT_STRING) return Lookup(name).status();
+  // Strings and variants are checked as Lookup reads them: their checksum covers the lengths in
+  // another form than the stored one (see the file comment), so it cannot be taken over the raw
+  // bytes.
+  if (at.entry.dtype() == DT_STRING || at.entry.dtype() == DT_VARIANT) return Lookup(name).status();
   chunk_bytes = std::max<size_t>(chunk_bytes, 1);
   std::string scratch(static_cast<size_t>(std::min<uint64_t>(chunk_bytes, at.size)), '\0');
   uint32_t crc = 0;
@@ -307,6 +347,47 @@ Status BundleReader::CheckCrc(const Located& at, uint32_t computed) const {
                           absl::StrFormat(" do not match their CRC (stored 0x%08x, computed 0x%08x)", stored, computed));
 }
 
+Status BundleReader::ParseVariants(const Located& at, absl::string_view data, Tensor* tensor) const {
+  const int64_t n = at.shape.num_elements();
+  auto corrupt = [&](int64_t i, auto&&... args) {
+    return errors::DataLoss(Quoted(at.file->name()), ": element ", i, " of the variant ", at.what, " at offset ",
+                            at.offset, " ", args...);
+  };
+  Variant* elements = tensor->data<Variant>();
+  uint32_t crc = 0;
+  absl::string_view rest = data;
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t length = 0;
+    if (!GetVarint64(&rest, &length)) return corrupt(i, "has a truncated or invalid length varint");
+    if (length > rest.size() || rest.size() - length < 4) {
+      return corrupt(i, "claims ", length, " bytes, more than the ", rest.size(), " left of its entry with its checksum");
+    }
+    char length_bytes[8];
+    EncodeFixed64(length_bytes, length);
+    crc = crc32c::Extend(crc, length_bytes, 8);
+    const absl::string_view bytes = rest.substr(0, static_cast<size_t>(length));
+    crc = crc32c::Extend(crc, bytes.data(), bytes.size());
+    rest.remove_prefix(bytes.size());
+    uint32_t stored = 0;
+    GetFixed32(&rest, &stored);
+    if (crc32c::Unmask(stored) != crc) {
+      return corrupt(i, absl::StrFormat("does not match its CRC (stored 0x%08x, computed 0x%08x)",
+                                        crc32c::Unmask(stored), crc));
+    }
+    crc = crc32c::Extend(crc, rest.data() - 4, 4);
+    VariantTensorDataProto proto;
+    if (bytes.size() > static_cast<size_t>(INT_MAX) || !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      return corrupt(i, "is not a serialized VariantTensorDataProto (", bytes.size(), " bytes)");
+    }
+    elements[i] = Variant(std::move(proto));
+  }
+  if (!rest.empty()) {
+    return errors::DataLoss(Quoted(at.file->name()), ": the variant ", at.what, " at offset ", at.offset, " has ",
+                            rest.size(), " bytes after its last element");
+  }
+  return CheckCrc(at, crc);
+}
+
 StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
   SLUICE_ASSIGN_OR_RETURN(Located at, Locate(name));
   const DataType dt = at.entry.dtype();
@@ -323,7 +404,7 @@ StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
     }
     return absl::OkStatus();
   };
-  if (dt != DT_STRING) {
+  if (IsFixedSize(dt)) {
     char* dst = static_cast<char*>(tensor.raw_data());
     std::string scratch;
     if (dst == nullptr) {  // no elements
@@ -336,10 +417,14 @@ StatusOr<Tensor> BundleReader::Lookup(absl::string_view name) const {
     SLUICE_RETURN_IF_ERROR(CheckCrc(at, crc32c::Value(dst, static_cast<size_t>(size))));
     return tensor;
   }
-  if (size == 0) return tensor;  // no strings, written without a length checksum
+  if (size == 0) return tensor;  // no strings or variants, written without a length checksum
   std::string buffer(static_cast<size_t>(size), '\0');
   absl::string_view data;
   SLUICE_RETURN_IF_ERROR(read(buffer.data(), &data));
+  if (dt == DT_VARIANT) {
+    SLUICE_RETURN_IF_ERROR(ParseVariants(at, data, &tensor));
+    return tensor;
+  }
   // Lengths, their checksum, then the bytes.
   std::vector<uint64_t> lengths(static_cast<size_t>(n));
   uint32_t crc = 0;

@@ -5,7 +5,10 @@
 // stored as their little-endian bytes; a string tensor as the varint64 length of each element,
 // then a fixed32 masked CRC-32C of the lengths (each taken as a little-endian uint32, or uint64
 // when it does not fit), then the elements' bytes; its entry's CRC covers the lengths (in that
-// form), the 4 stored bytes and the elements.
+// form), the 4 stored bytes and the elements. A variant tensor (TF's WriteVariantTensor) stores
+// per element the varint64 length of its serialized VariantTensorDataProto (Variant::Encode),
+// those bytes, then a fixed32 masked CRC-32C of everything of the tensor so far (each length
+// taken as a little-endian uint64); its entry's CRC covers the same and the stored checksums.
 //
 //   std::unique_ptr<BundleWriter> writer = BundleWriter::Create("/tmp/ckpt/model.ckpt-1").value();
 //   SLUICE_CHECK_OK(writer->Add("w", Tensor::FromVector<float>({1, 2, 3})));
@@ -52,9 +55,10 @@ class BundleWriter {
   BundleWriter(const BundleWriter&) = delete;
   BundleWriter& operator=(const BundleWriter&) = delete;
 
-  // Writes `tensor`'s bytes under `name`: a dtype of fixed-size elements (numbers, bool) or
-  // DT_STRING; InvalidArgument for the name "" (the header's), for a name added before, or for
-  // another dtype, naming the tensor. After any error, every call fails.
+  // Writes `tensor`'s bytes under `name`: a dtype of fixed-size elements (numbers, bool),
+  // DT_STRING or DT_VARIANT (each element through Variant::Encode); InvalidArgument for the name
+  // "" (the header's), for a name added before, for another dtype or a variant element that
+  // cannot be encoded, naming the tensor. After any error, every call fails.
   Status Add(absl::string_view name, const Tensor& tensor);
   // Writes the index and moves both files into place (see above). No Add after Finish.
   Status Finish();
@@ -87,12 +91,13 @@ class BundleReader {
   bool Contains(absl::string_view name) const { return entries_.count(std::string(name)) > 0; }
   // The index entry of `name` (NotFound naming it and the bundle when it has none).
   StatusOr<BundleEntryProto> Entry(absl::string_view name) const;
-  // Reads tensor `name` and checks its size and CRC. Partitioned tensors (entries with slices)
-  // are Unimplemented.
+  // Reads tensor `name` and checks its size and CRC. A variant tensor's elements are each a
+  // Variant holding its VariantTensorDataProto (see core/variant_codec.h), their checksums
+  // checked one by one. Partitioned tensors (entries with slices) are Unimplemented.
   StatusOr<Tensor> Lookup(absl::string_view name) const;
   // Checks tensor `name` as Lookup does (its entry, its size, its CRC) without keeping its
   // value: numeric tensors are read in chunks of at most `chunk_bytes`, so memory stays bounded
-  // whatever their size; string tensors are read whole, as Lookup reads them.
+  // whatever their size; string and variant tensors are read whole, as Lookup reads them.
   Status Verify(absl::string_view name, size_t chunk_bytes = kVerifyChunkBytes) const;
   static constexpr size_t kVerifyChunkBytes = 4 << 20;
 
@@ -111,6 +116,8 @@ class BundleReader {
 
   BundleReader(std::string prefix, BundleHeaderProto header, std::map<std::string, BundleEntryProto> entries);
   StatusOr<Located> Locate(absl::string_view name) const;
+  // Reads the elements of variant tensor `at` from its bytes `data` into *tensor.
+  Status ParseVariants(const Located& at, absl::string_view data, Tensor* tensor) const;
   // DataLoss naming the file, the tensor and its offset unless `computed` is the stored CRC.
   Status CheckCrc(const Located& at, uint32_t computed) const;
   // The data file of `shard`, opened on first use.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "core/file_io.h"
 #include "core/graph_file.h"
 #include "core/npy.h"
@@ -20,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "ops/array_ops.h"
 #include "ops/control_flow_ops.h"
+#include "ops/data_ops.h"
 #include "ops/layers.h"
 #include "ops/math_ops.h"
 #include "ops/meta_graph.h"
@@ -548,6 +551,64 @@ TEST_F(CliModelTest, TrainSavesAndResumes) {
   auto got = ReadNpy(dir_ + "/trained_out/logits.npy");
   ASSERT_OK(got.status());
   test::ExpectTensorEqual(*got, out[0]);
+}
+
+// The "batch=..." reports of `sluice train` output, by global step.
+std::map<int64_t, std::string> ReportedBatches(const std::string& out) {
+  std::map<int64_t, std::string> by_step;
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    int64_t step = 0;
+    size_t at = line.find(" batch=");
+    if (!absl::ConsumePrefix(&line, "step ") || at == absl::string_view::npos) continue;
+    if (!absl::SimpleAtoi(line.substr(0, line.find(' ')), &step)) continue;
+    absl::string_view rest = line.substr(line.find(" batch=") + 7);
+    by_step[step] = std::string(rest.substr(0, rest.find(']') + 1));
+  }
+  return by_step;
+}
+
+TEST_F(CliTest, TrainResumesTheInputPipelineWhereTheSavedRunStopped) {
+  // A pipeline (slices shuffled, repeated, batched) whose iterator the saver saves, and a train
+  // op that adds each batch's sum to a variable.
+  Scope root = Scope::NewRootScope();
+  std::vector<int64_t> values(30);
+  for (int i = 0; i < 30; ++i) values[i] = i * 7 % 30;
+  data::Iterator it = data::TensorSliceDataset(root, {ops::Const(root, Tensor::FromVector<int64_t>(values))})
+                          .Shuffle(10, /*seed=*/5)
+                          .Repeat(2)
+                          .Batch(4)
+                          .Prefetch(1)
+                          .MakeInitializableIterator();
+  Output batch = ops::Identity(root.WithOpName("batch"), it.GetNext()[0]);
+  Variable total(root.WithOpName("total"), Tensor::Scalar<int64_t>(0), /*trainable=*/false);
+  Output train = ops::AssignAdd(root.WithOpName("train"), total.ref(), ops::Sum(root, batch, {0}));
+  root.AddToCollection("train_op", train.node()->name());
+  root.AddToCollection("iterator_initializers", it.initializer.node()->name());
+  ops::GlobalVariablesInitializer(root);
+  train::Saver saver(root, {.iterators = {it}});
+  ASSERT_OK(saver.status());
+  const std::string meta = dir_ + "/pipeline.meta";
+  ASSERT_OK(ExportMetaGraph(root, &saver, meta));
+
+  CliResult whole = Cli({"train", meta, "--steps", "12", "--report", "batch", "--log-every", "1"});
+  ASSERT_EQ(whole.code, 0) << whole.err;
+  const std::map<int64_t, std::string> want = ReportedBatches(whole.out);
+  ASSERT_EQ(want.size(), 12u) << whole.out;
+  // 5 steps, saved; then 7 more from the checkpoint: the same batches, the 6th on (mid-epoch,
+  // mid-shuffle: an epoch is 8 batches).
+  const std::string save = dir_ + "/pipeline_ckpt";
+  CliResult first = Cli({"train", meta, "--steps", "5", "--report", "batch", "--log-every", "1", "--save", save});
+  ASSERT_EQ(first.code, 0) << first.err;
+  CliResult second = Cli({"train", meta, "--steps", "7", "--report", "batch", "--log-every", "1", "--save", save});
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr("restored " + save + "/model-5 (step 5)"));
+  std::map<int64_t, std::string> got = ReportedBatches(first.out);
+  for (const auto& [step, value] : ReportedBatches(second.out)) got[step] = value;
+  EXPECT_EQ(got, want) << first.out << second.out;
+  // The sum of all 12 batches is in the variable of the last checkpoint either way.
+  auto reader = BundleReader::Open(save + "/model-12");
+  ASSERT_OK(reader.status());
+  EXPECT_THAT((*reader)->TensorNames(), ::testing::Contains(absl::StrCat(it.handle.node()->name(), ":0_STATE")));
 }
 
 TEST_F(CliModelTest, TrainBatchesEpochsAndErrors) {

@@ -372,6 +372,84 @@ TEST(InterleaveDatasetTest, CycleAndBlockAsTensorFlow) {
   EXPECT_EQ(Ints(one.All()), (std::vector<int64_t>{10, 20, 30, 11, 21, 31, 12, 22, 32}));
 }
 
+// Datasets of varied lengths (x % 5 elements of x * 100 + i), some empty, so that streams end
+// at different points of the cycle.
+Dataset VariedInner(const Scope& s, const std::vector<Output>& x) {
+  Output start = ops::Mul(s, x[0], int64_t{100});
+  return data::RangeDataset(s, start, ops::Add(s, start, ops::FloorMod(s, x[0], int64_t{5})));
+}
+
+TEST(InterleaveDatasetTest, ParallelDeterministicOrderIsTheSequentialOrder) {
+  Scope root = Scope::NewRootScope();
+  Dataset input = data::RangeDataset(root, 0, 40);
+  for (auto [cycle, block] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 1}, {4, 3}, {7, 2}}) {
+    Pipeline sequential(root, input.Interleave(VariedInner, cycle, block));
+    const std::vector<int64_t> want = Ints(sequential.All());
+    ASSERT_EQ(want.size(), 80u);  // 8 of each x % 5 in 0..4: 8 * (0 + 1 + 2 + 3 + 4)
+    for (int64_t threads : {1, 2, 8, -1}) {
+      Pipeline parallel(root, input.Interleave(VariedInner, cycle, block, threads));
+      EXPECT_EQ(Ints(parallel.All()), want) << "cycle " << cycle << " block " << block << " threads " << threads;
+      parallel.Init();  // re-initialization joins the old workers and starts over
+      EXPECT_EQ(Ints(parallel.All()), want);
+    }
+  }
+}
+
+TEST(InterleaveDatasetTest, ParallelSloppyGivesTheSameMultiset) {
+  Scope root = Scope::NewRootScope();
+  Dataset input = data::RangeDataset(root, 0, 60);
+  Pipeline sequential(root, input.Interleave(VariedInner, 4, 2));
+  Pipeline sloppy(root, input.Interleave(VariedInner, 4, 2, 3, /*deterministic=*/false));
+  std::vector<int64_t> want = Ints(sequential.All()), got = Ints(sloppy.All());
+  std::sort(want.begin(), want.end());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
+}
+
+TEST(InterleaveDatasetTest, ParallelErrorsComeInTheirTurnAndTheRestFollows) {
+  Scope root = Scope::NewRootScope();
+  Output strings = ops::Const(root, Tensor::FromVector<std::string>({"1", "2", "x", "4", "5"}));
+  Dataset input = data::TensorSliceDataset(root, {strings});
+  // Each element's dataset: the string as a number (StringToNumber fails on "x").
+  auto number = [](const Scope& s, const std::vector<Output>& x) {
+    return data::TensorDataset(s, {x[0]}).Map([](const Scope& t, const std::vector<Output>& y) {
+      return std::vector<Output>{ops::StringToNumber(t, y[0], DT_FLOAT)};
+    });
+  };
+  for (int64_t parallel : {0, 1, 2}) {
+    Pipeline p(root, input.Interleave(number, 2, 1, parallel));
+    std::vector<float> got;
+    std::vector<Tensor> out;
+    int errors = 0;
+    for (int i = 0; i < 6; ++i) {
+      Status s = p.Next(&out);
+      if (absl::IsOutOfRange(s)) break;
+      if (!s.ok()) {
+        ++errors;
+        EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+        EXPECT_EQ(got.size(), 2u) << "the error comes in the turn of the third element";
+        continue;
+      }
+      got.push_back(out[0].scalar<float>());
+    }
+    EXPECT_EQ(errors, 1) << parallel;
+    EXPECT_THAT(got, ElementsAre(1, 2, 4, 5)) << parallel;
+  }
+}
+
+TEST(InterleaveDatasetTest, ParallelStopsCleanlyWithUnreadInfiniteStreams) {
+  Scope root = Scope::NewRootScope();
+  auto forever = [](const Scope& s, const std::vector<Output>& x) { return data::TensorDataset(s, {x[0]}).Repeat(); };
+  auto pipeline = std::make_unique<Pipeline>(root, data::RangeDataset(root, 0, 100).Interleave(forever, 5, 1, 4));
+  std::vector<Tensor> out;
+  for (int i = 0; i < 7; ++i) ASSERT_OK(pipeline->Next(&out));
+  EXPECT_EQ(out[0].scalar<int64_t>(), 1);  // 0 1 2 3 4 0 1
+  pipeline->Init();                          // the old workers are joined, the new ones start
+  ASSERT_OK(pipeline->Next(&out));
+  EXPECT_EQ(out[0].scalar<int64_t>(), 0);
+  pipeline.reset();  // the session ends with workers blocked on full buffers: no hang
+}
+
 // ---- Cache -------------------------------------------------------------------------------------
 
 TEST(CacheDatasetTest, MemoryCacheServesTheSecondEpoch) {
@@ -493,6 +571,36 @@ TEST(IteratorStateTest, InterleaveResumes) {
     auto restored = dataset->MakeIterator(&ctx, "it");
     ASSERT_OK((*restored)->Restore(&ctx, state));
     EXPECT_EQ(NextStrings(restored->get(), 20), NextStrings(it->get(), 20)) << "cut at " << cut;
+  }
+}
+
+// The parallel interleave saves its streams' buffered elements with their positions: a restore
+// at any cut gives what the saved iterator gives next, which is the sequential order's rest.
+TEST(IteratorStateTest, ParallelInterleaveResumesAtEveryCut) {
+  Scope root = Scope::NewRootScope();
+  Dataset input = data::RangeDataset(root, 0, 16);
+  Dataset parallel = input.Interleave(VariedInner, 3, 2, 4);
+  Session session(root, SessionOptions{});
+  auto sequential = DatasetOf(session, input.Interleave(VariedInner, 3, 2));
+  auto dataset = DatasetOf(session, parallel);
+  data::IteratorContext ctx;
+  auto reference = sequential->MakeIterator(&ctx, "ref");
+  ASSERT_OK(reference.status());
+  const std::vector<std::string> all = NextStrings(reference->get(), 100);
+  ASSERT_EQ(all.size(), 30u);  // x % 5 summed over 0..15
+  for (int cut = 0; cut <= 30; cut += 3) {
+    auto it = dataset->MakeIterator(&ctx, "it");
+    ASSERT_OK(it.status());
+    std::vector<std::string> before = NextStrings(it->get(), cut);
+    data::IteratorState state;
+    ASSERT_OK((*it)->Save(&state));
+    auto restored = dataset->MakeIterator(&ctx, "it");
+    ASSERT_OK(restored.status());
+    ASSERT_OK((*restored)->Restore(&ctx, state));
+    std::vector<std::string> rest = NextStrings(restored->get(), 100);
+    before.insert(before.end(), rest.begin(), rest.end());
+    EXPECT_EQ(before, all) << "cut at " << cut;
+    EXPECT_EQ(NextStrings(it->get(), 100), rest) << "cut at " << cut;  // the saved one goes on alike
   }
 }
 

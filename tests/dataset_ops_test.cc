@@ -11,6 +11,7 @@
 #include "ops/array_ops.h"
 #include "ops/data_ops.h"
 #include "ops/function.h"
+#include "ops/math_ops.h"
 #include "runtime/session.h"
 #include "tests/util/test_util.h"
 
@@ -551,6 +552,44 @@ TEST(IteratorOpsTest, OneShotIteratorRunsItsDatasetFactoryOnce) {
   Session session(root, SessionOptions{});
   EXPECT_EQ(Ints(Drain(session, next)), (std::vector<int64_t>{0, 1, 2, 0, 1, 2}));
   EXPECT_TRUE(Drain(session, next).empty());  // one shot: not made again
+}
+
+TEST(IteratorOpsTest, MakeOneShotIteratorRebuildsTheDatasetInItsFactory) {
+  Scope root = Scope::NewRootScope();
+  Dataset ds = data::TensorSliceDataset(root, {ops::Const(root, Tensor::FromVector<int64_t>({5, 6, 7, 8}))})
+                   .Map([](const Scope& s, const std::vector<Output>& x) {
+                     return std::vector<Output>{ops::Add(s, x[0], ops::Const(s, int64_t{100}))};
+                   })
+                   .Shuffle(3, /*seed=*/4)
+                   .Batch(3);
+  data::Iterator one_shot = ds.MakeOneShotIterator();
+  data::Iterator initializable = ds.MakeInitializableIterator();
+  ASSERT_TRUE(one_shot.valid());
+  EXPECT_FALSE(one_shot.initializer.valid());
+  EXPECT_EQ(one_shot.handle.node()->type_string(), "OneShotIterator");
+  EXPECT_EQ(one_shot.output_dtypes, ds.output_dtypes());
+  auto next = one_shot.GetNext();
+  auto reference = initializable.GetNext();
+  ASSERT_OK(root.status());
+  GraphDef graph;
+  ASSERT_OK(root.ToGraphDef(&graph));
+  EXPECT_EQ(graph.library().function_size(), 2);  // the Map function and the dataset factory
+  Session session(root, SessionOptions{});
+  ASSERT_OK(session.Run({}, {}, {initializable.initializer}));
+  std::vector<int64_t> got = Flat(Drain(session, next)), want = Flat(Drain(session, reference));
+  EXPECT_EQ(got, want);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<int64_t>{105, 106, 107, 108}));
+  EXPECT_TRUE(Drain(session, next).empty());  // one shot: not made again
+}
+
+TEST(IteratorOpsTest, MakeOneShotIteratorOfAFedDatasetIsABuildError) {
+  Scope root = Scope::NewRootScope();
+  Output n = ops::Placeholder(root.WithOpName("n"), DT_INT64, TensorShape{});
+  data::Iterator it = data::RangeDataset(root, int64_t{0}, n).MakeOneShotIterator();
+  EXPECT_FALSE(it.valid());
+  EXPECT_TRUE(absl::IsInvalidArgument(root.status())) << root.status();
+  EXPECT_NE(root.status().message().find("'n' (op Placeholder)"), std::string::npos) << root.status();
 }
 
 TEST(IteratorOpsTest, AnonymousIteratorStringHandlesAndDelete) {

@@ -362,7 +362,7 @@ TEST(TensorBundleTest, EntriesThatDoNotFitTheirDataAreDataLoss) {
       {"beyond", absl::StatusCode::kDataLoss},      {"huge_shape", absl::StatusCode::kDataLoss},
       {"many_strings", absl::StatusCode::kDataLoss}, {"negative", absl::StatusCode::kDataLoss},
       {"shard", absl::StatusCode::kDataLoss},        {"sliced", absl::StatusCode::kUnimplemented},
-      {"unknown_dim", absl::StatusCode::kDataLoss},  {"variant", absl::StatusCode::kUnimplemented},
+      {"unknown_dim", absl::StatusCode::kDataLoss},  {"variant", absl::StatusCode::kDataLoss},
       {"wrong_size", absl::StatusCode::kDataLoss}};
   for (const auto& [name, code] : expected) {
     auto got = (*reader)->Lookup(name);

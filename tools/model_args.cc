@@ -22,14 +22,17 @@ StatusOr<std::unique_ptr<Session>> CreateModelSession(const MetaGraph& model, co
                                                       const std::string& checkpoint, const SessionOptions& options) {
   auto session = model.CreateSession(options);
   if (!session.ok()) return errors::Annotate(session.status(), absl::StrCat("loading '", model_path, "': "));
-  if (!checkpoint.empty()) {
-    if (!model.has_saver_def()) {
-      return errors::FailedPrecondition("'", model_path, "' has no SaverDef and no saver nodes (save/Const, "
-                                        "save/restore_all) to restore --checkpoint '", checkpoint, "' with");
-    }
-    SLUICE_RETURN_IF_ERROR(model.Restore(**session, checkpoint));
-  }
+  if (!checkpoint.empty()) SLUICE_RETURN_IF_ERROR(RestoreModelCheckpoint(model, model_path, checkpoint, **session));
   return session;
+}
+
+Status RestoreModelCheckpoint(const MetaGraph& model, const std::string& model_path, const std::string& checkpoint,
+                              Session& session) {
+  if (!model.has_saver_def()) {
+    return errors::FailedPrecondition("'", model_path, "' has no SaverDef and no saver nodes (save/Const, "
+                                      "save/restore_all) to restore --checkpoint '", checkpoint, "' with");
+  }
+  return model.Restore(session, checkpoint);
 }
 
 StatusOr<FeedArg> ParseFeedArg(const std::string& arg) {

@@ -25,6 +25,9 @@ StatusOr<MetaGraph> LoadModel(const std::string& path);
 StatusOr<std::unique_ptr<Session>> CreateModelSession(const MetaGraph& model, const std::string& model_path,
                                                       const std::string& checkpoint,
                                                       const SessionOptions& options = {});
+// Restores `checkpoint` into `session` as CreateModelSession does.
+Status RestoreModelCheckpoint(const MetaGraph& model, const std::string& model_path, const std::string& checkpoint,
+                              Session& session);
 
 // One --feed: "NAME=FILE.npy" or "NAME=@idx:FILE" (an IDX file, gzip or not).
 struct FeedArg {

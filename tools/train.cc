@@ -124,8 +124,20 @@ int TrainCommand(const std::vector<std::string>& args) {
   // Resume: --restore, else the latest checkpoint of --save DIR when it has one.
   std::string restore = parsed->Last("restore");
   if (restore.empty() && !save_dir.empty() && ResolveCheckpoint(save_dir).ok()) restore = save_dir;
-  auto session = CreateModelSession(*meta, model, restore);
+  // With an input pipeline, the iterators start before the restore: a checkpoint that holds their
+  // positions (a saver built with SaverOptions::iterators, or TF1's make_saveable_from_iterator)
+  // moves them there, so training resumes at the element it stopped at.
+  auto session = CreateModelSession(*meta, model, pipeline ? "" : restore);
   if (!session.ok()) return ReportError(kCommand, session.status());
+  auto init_iterators = [&]() -> Status {
+    if (!pipeline) return absl::OkStatus();
+    return errors::Annotate((*session)->Run({}, {}, iterator_inits), "initializing the input pipeline: ");
+  };
+  if (Status s = init_iterators(); !s.ok()) return ReportError(kCommand, s);
+  if (pipeline && !restore.empty()) {
+    Status s = RestoreModelCheckpoint(*meta, model, restore, **session);
+    if (!s.ok()) return ReportError(kCommand, s);
+  }
   int64_t global_step = 0;
   if (!restore.empty()) {
     global_step = StepOf(*ResolveCheckpoint(restore));
@@ -170,11 +182,6 @@ int TrainCommand(const std::vector<std::string>& args) {
   if (epochs > 0 && !epochs_by_pipeline) steps = epochs * batches_per_epoch;
   if (epochs_by_pipeline) steps = INT64_MAX;
   if (log_every == 0) log_every = epochs_by_pipeline ? 100 : std::max<int64_t>(1, steps / 10);
-  auto init_iterators = [&]() -> Status {
-    if (!pipeline) return absl::OkStatus();
-    return errors::Annotate((*session)->Run({}, {}, iterator_inits), "initializing the input pipeline: ");
-  };
-  if (Status s = init_iterators(); !s.ok()) return ReportError(kCommand, s);
   int64_t epoch = 1, steps_this_epoch = 0;
   const std::vector<std::string>& reports = parsed->All("report");
   // --logdir: the graph now, the summaries (--summary, else the graph's `summaries` collection)

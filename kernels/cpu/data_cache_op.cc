@@ -16,6 +16,7 @@ namespace {
 
 using data::DatasetBase;
 using data::DataTypeVector;
+using data::DatasetIterator;
 using data::IteratorBase;
 using data::IteratorContext;
 using data::IteratorStateReader;
@@ -46,10 +47,10 @@ class CacheDataset final : public DatasetBase {
   }
 
  private:
-  class Iterator final : public IteratorBase {
+  class Iterator final : public DatasetIterator<CacheDataset> {
    public:
     Iterator(std::shared_ptr<const CacheDataset> dataset, std::string prefix)
-        : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+        : DatasetIterator(std::move(dataset), std::move(prefix)) {}
 
     ~Iterator() override { StopRecording(); }
 
@@ -57,7 +58,7 @@ class CacheDataset final : public DatasetBase {
     Status Initialize(IteratorContext* ctx) override { return Start(ctx, /*may_record=*/true); }
 
     Status GetNextInternal(IteratorContext* ctx, std::vector<Tensor>* out, bool* end_of_sequence) override {
-      const CacheDataset& d = *dataset_;
+      const CacheDataset& d = *dataset();
       switch (mode_) {
         case Mode::kReadMemory:
           if (next_ >= static_cast<int64_t>(elements_->size())) {
@@ -117,7 +118,7 @@ class CacheDataset final : public DatasetBase {
       SLUICE_RETURN_IF_ERROR(Start(ctx, /*may_record=*/false));
       if (reading == 0) {
         if (input_ == nullptr) {
-          SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset_->input_));
+          SLUICE_ASSIGN_OR_RETURN(input_, MakeInputIterator(ctx, *dataset()->input_));
         }
         mode_ = Mode::kPassThrough;
         next_ = next;
@@ -138,7 +139,7 @@ class CacheDataset final : public DatasetBase {
     enum class Mode { kReadMemory, kReadFile, kRecord, kPassThrough };
 
     Status Start(IteratorContext* ctx, bool may_record) {
-      const CacheDataset& d = *dataset_;
+      const CacheDataset& d = *dataset();
       if (d.filename_.empty()) {
         absl::MutexLock lock(&d.memory_->mu);
         if (d.memory_->complete) {
@@ -182,7 +183,7 @@ class CacheDataset final : public DatasetBase {
         file_writer_.reset();
         return s;
       }
-      MemoryCache& memory = *dataset_->memory_;
+      MemoryCache& memory = *dataset()->memory_;
       absl::MutexLock lock(&memory.mu);
       memory.elements = std::make_shared<const std::vector<std::vector<Tensor>>>(std::move(recorded_));
       memory.complete = true;
@@ -197,9 +198,9 @@ class CacheDataset final : public DatasetBase {
       mode_ = Mode::kPassThrough;
       file_writer_.reset();
       recorded_.clear();
-      if (dataset_->filename_.empty()) {
-        absl::MutexLock lock(&dataset_->memory_->mu);
-        dataset_->memory_->recording = false;
+      if (dataset()->filename_.empty()) {
+        absl::MutexLock lock(&dataset()->memory_->mu);
+        dataset()->memory_->recording = false;
       }
     }
 
@@ -209,8 +210,6 @@ class CacheDataset final : public DatasetBase {
       elements_.reset();
       next_ = 0;
     }
-
-    std::shared_ptr<const CacheDataset> dataset_;
     Mode mode_ = Mode::kPassThrough;
     int64_t next_ = 0;  // elements returned
     std::unique_ptr<IteratorBase> input_;

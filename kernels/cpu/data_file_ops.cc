@@ -18,6 +18,7 @@ namespace {
 
 using data::DatasetBase;
 using data::DataTypeVector;
+using data::DatasetIterator;
 using data::IteratorBase;
 using data::IteratorContext;
 using data::IteratorStateReader;
@@ -44,18 +45,18 @@ class FileRecordDataset final : public DatasetBase {
   }
 
  private:
-  class Iterator final : public IteratorBase {
+  class Iterator final : public DatasetIterator<FileRecordDataset> {
    public:
     Iterator(std::shared_ptr<const FileRecordDataset> dataset, std::string prefix)
-        : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+        : DatasetIterator(std::move(dataset), std::move(prefix)) {}
 
    protected:
     Status GetNextInternal(IteratorContext*, std::vector<Tensor>* out, bool* end_of_sequence) override {
-      const std::vector<std::string>& files = dataset_->files_;
+      const std::vector<std::string>& files = dataset()->files_;
       std::string record;
       while (file_index_ < static_cast<int64_t>(files.size())) {
         if (reader_ == nullptr) {
-          SLUICE_ASSIGN_OR_RETURN(reader_, dataset_->open_(files[file_index_], file_index_));
+          SLUICE_ASSIGN_OR_RETURN(reader_, dataset()->open_(files[file_index_], file_index_));
         }
         Status s = reader_->Next(&record);
         if (s.ok()) {
@@ -83,7 +84,7 @@ class FileRecordDataset final : public DatasetBase {
       int64_t file_index = 0, records_read = 0;
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("file_index"), &file_index));
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("records_read"), &records_read));
-      const int64_t num_files = static_cast<int64_t>(dataset_->files_.size());
+      const int64_t num_files = static_cast<int64_t>(dataset()->files_.size());
       if (file_index < 0 || file_index > num_files || records_read < 0) {
         return errors::InvalidArgument("the saved position (file ", file_index, ", record ", records_read,
                                        ") is not one of ", num_files, " file(s)");
@@ -91,8 +92,8 @@ class FileRecordDataset final : public DatasetBase {
       reader_.reset();
       file_index_ = file_index;
       if (file_index_ < num_files && records_read > 0) {
-        const std::string& file = dataset_->files_[file_index_];
-        SLUICE_ASSIGN_OR_RETURN(reader_, dataset_->open_(file, file_index_));
+        const std::string& file = dataset()->files_[file_index_];
+        SLUICE_ASSIGN_OR_RETURN(reader_, dataset()->open_(file, file_index_));
         Status s = reader_->SkipTo(records_read);
         if (absl::IsOutOfRange(s)) {
           return errors::InvalidArgument("the saved position is record ", records_read, " of '", file,
@@ -104,7 +105,6 @@ class FileRecordDataset final : public DatasetBase {
     }
 
    private:
-    std::shared_ptr<const FileRecordDataset> dataset_;
     int64_t file_index_ = 0;
     std::unique_ptr<FileRecordReader> reader_;  // of files_[file_index_], once opened
   };
@@ -230,14 +230,14 @@ class TensorRowsDataset final : public DatasetBase {
   }
 
  private:
-  class Iterator final : public IteratorBase {
+  class Iterator final : public DatasetIterator<TensorRowsDataset> {
    public:
     Iterator(std::shared_ptr<const TensorRowsDataset> dataset, std::string prefix)
-        : IteratorBase(dataset, std::move(prefix)), dataset_(std::move(dataset)) {}
+        : DatasetIterator(std::move(dataset), std::move(prefix)) {}
 
    protected:
     Status GetNextInternal(IteratorContext*, std::vector<Tensor>* out, bool* end_of_sequence) override {
-      const TensorRowsDataset& d = *dataset_;
+      const TensorRowsDataset& d = *dataset();
       if (next_ >= d.tensor_.dim_size(0)) {
         *end_of_sequence = true;
         return absl::OkStatus();
@@ -253,16 +253,15 @@ class TensorRowsDataset final : public DatasetBase {
     Status RestoreInternal(IteratorContext*, const IteratorStateReader& reader) override {
       int64_t next = 0;
       SLUICE_RETURN_IF_ERROR(reader.ReadInt(full_name("next"), &next));
-      if (next < 0 || next > dataset_->tensor_.dim_size(0)) {
+      if (next < 0 || next > dataset()->tensor_.dim_size(0)) {
         return errors::InvalidArgument("the saved position, row ", next, ", is not one of the ",
-                                       dataset_->tensor_.dim_size(0), " rows");
+                                       dataset()->tensor_.dim_size(0), " rows");
       }
       next_ = next;
       return absl::OkStatus();
     }
 
    private:
-    std::shared_ptr<const TensorRowsDataset> dataset_;
     int64_t next_ = 0;
   };
 

@@ -90,7 +90,7 @@ REGISTER_OP("ParallelInterleaveDatasetV2")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
     .Attr("sloppy: bool = false")
     .SetShapeFn(shape_fn::ScalarShape)
-    .Doc("InterleaveDataset (sluice runs it sequentially, in the deterministic order).");
+    .Doc("InterleaveDataset of num_parallel_calls threads pulling from the cycle's datasets; sloppy: in the order elements are ready.");
 
 REGISTER_OP("ParallelInterleaveDatasetV3")
     .Input("input_dataset: variant")
@@ -103,7 +103,7 @@ REGISTER_OP("ParallelInterleaveDatasetV3")
     .Attr("deterministic: string = 'default'")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
     .SetShapeFn(shape_fn::ScalarShape)
-    .Doc("InterleaveDataset (sluice runs it sequentially, in the deterministic order).");
+    .Doc("InterleaveDataset of num_parallel_calls threads pulling from the cycle's datasets; deterministic \"false\": in the order elements are ready.");
 
 REGISTER_OP("ParallelInterleaveDatasetV4")
     .Input("input_dataset: variant")
@@ -118,7 +118,9 @@ REGISTER_OP("ParallelInterleaveDatasetV4")
     .Attr("deterministic: string = 'default'")
     .Attr("Targuments: list(type) >= 0") SIGNATURE_ATTRS
     .SetShapeFn(shape_fn::ScalarShape)
-    .Doc("InterleaveDataset (sluice runs it sequentially, in the deterministic order).");
+    .Doc("InterleaveDataset of num_parallel_calls threads pulling from the cycle's datasets (buffer_output_elements "
+         "each) and prefetch_input_elements datasets opened ahead; deterministic \"false\": in the order elements are "
+         "ready.");
 
 REGISTER_OP("CacheDataset")
     .Input("input_dataset: variant")

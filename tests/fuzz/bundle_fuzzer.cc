@@ -4,7 +4,8 @@
 // listed (at most 64) is looked up, and verified in chunks (which must agree). Random bytes rarely carry valid block CRCs, so the first
 // part is also tried as the BundleEntryProto of a tensor "t" inside a valid index (built here)
 // over the same data: that reaches the entry checks and the data parsing with every input.
-// Errors must be one line, never a crash. The directory is removed at exit.
+// Variant elements read are also parsed as iterator states (what DeserializeIterator does with a
+// restored one). Errors must be one line, never a crash. The directory is removed at exit.
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +15,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/dataset.h"
 #include "core/table.h"
+#include "core/variant.h"
 #include "runtime/tensor_bundle.h"
 
 namespace {
@@ -48,6 +51,14 @@ void Exercise(const std::string& prefix) {
     if (++looked_up > 64) break;
     auto tensor = (*reader)->Lookup(name);
     if (!tensor.ok()) CheckOneLine(tensor.status());
+    if (tensor.ok() && tensor->dtype() == sluice::DT_VARIANT) {
+      for (int64_t i = 0; i < tensor->NumElements(); ++i) {
+        const auto* proto = tensor->data<sluice::Variant>()[i].get<sluice::VariantTensorDataProto>();
+        if (proto == nullptr) std::abort();  // the reader yields each element as its proto
+        auto state = sluice::data::IteratorState::FromProto(*proto);
+        if (!state.ok()) CheckOneLine(state.status());
+      }
+    }
     // The chunked check must agree with the whole read.
     sluice::Status verified = (*reader)->Verify(name, 3);
     if (verified.ok() != tensor.ok()) std::abort();
