@@ -1,11 +1,8 @@
 // How Variant values become bytes: TF's VariantTensorDataProto (type_name, metadata, tensors),
 // what a checkpoint bundle stores per element of a DT_VARIANT tensor and what Tensor::ToProto
 // writes to variant_val. A type whose values may be saved registers an encoder under its
-// TypeName(), once, at static initialization:
-//
-//   const bool kRegistered = RegisterVariantEncoder("sluice::MyState", [](const Variant& v, VariantTensorDataProto* p) {
-//     return v.get<MyState>()->ToProto(p);
-//   });
+// TypeName(), once, at static initialization, with RegisterVariantEncoder(type_name, encoder)
+// where encoder fills a VariantTensorDataProto from the Variant (see dataset.cc's iterator state).
 //
 // A VariantTensorDataProto held in a Variant encodes as itself, so values read back from a
 // checkpoint (BundleReader yields each variant element as its VariantTensorDataProto) save again

@@ -20,7 +20,7 @@
 // it stopped at. An iterator's position is restored into the iterator's current dataset: run
 // its initializer (a one-shot iterator needs none) before restoring.
 //
-//   data::Iterator it = ds.MakeInitializableIterator();
+//   data::Iterator it = data::RangeDataset(root, int64_t{0}, int64_t{100}).MakeInitializableIterator();
 //   train::Saver saver(root, {.iterators = {it}});
 #ifndef SLUICE_OPS_SAVER_H_
 #define SLUICE_OPS_SAVER_H_
