@@ -6,6 +6,11 @@
 //
 //   build/bin/conv_microbench [--benchmark_filter=Sluice.*] [--benchmark_min_time=0.01]
 //
+// Also BlockLSTM forward + BlockLSTMGrad (one training step of the op) through a Session against
+// oneDNN's LSTM primitive forward_training + backward on the same shapes (bench/dnnl_lstm.h),
+// the A/B of docs/BENCHMARKS.md "BlockLSTM: oneDNN LSTM primitive vs hand kernel":
+//   OMP_NUM_THREADS=1 build/bin/conv_microbench --benchmark_filter='LSTM|Lstm'
+//
 // Each benchmark's argument is the index of its shape in kShapes, named in its label;
 // FLOP/s counts 2 * multiply-adds of the pass. Measure on a quiet machine: on a busy one the
 // Session's adaptive intra-op threads (runtime/intra_op_threads.h) run fewer OpenMP threads
@@ -17,6 +22,7 @@
 #include <vector>
 
 #include "bench/dnnl_conv.h"
+#include "bench/dnnl_lstm.h"
 #include "benchmark/benchmark.h"
 #include "sluice.h"
 
@@ -202,6 +208,96 @@ void BM_DnnlReorderNhwcToBlocked(benchmark::State& state) { ReorderImage(state, 
 void BM_DnnlReorderBlockedToNhwc(benchmark::State& state) { ReorderImage(state, false); }
 BENCHMARK(BM_DnnlReorderNhwcToBlocked)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DnnlReorderBlockedToNhwc)->Unit(benchmark::kMillisecond);
+
+// BlockLSTM + BlockLSTMGrad (sluice's hand kernel, rnn_ops.cc) against oneDNN's LSTM primitive
+// (forward_training + backward, weights reordered from and to TF's layout each step) at
+// rnn_mnist's shape and a bigger one; no peepholes, no cell clip (where the primitive fits).
+const bench::LstmShape kLstmShapes[] = {{28, 64, 28, 128}, {50, 64, 256, 256}};
+
+void SetLstmLabel(benchmark::State& state, const bench::LstmShape& s) {
+  state.SetLabel("time " + std::to_string(s.time) + " batch " + std::to_string(s.batch) + " input " +
+                 std::to_string(s.input) + " units " + std::to_string(s.cell));
+}
+
+// BlockLSTM alone (`backward` false: fetches h) or with BlockLSTMGrad (fetches the gradients).
+void SluiceBlockLSTM(benchmark::State& state, bool backward) {
+  const bench::LstmShape& s = kLstmShapes[state.range(0)];
+  const TensorShape seq{s.time, s.batch, s.cell}, state_shape{s.batch, s.cell};
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root, DT_FLOAT, TensorShape{s.time, s.batch, s.input});
+  auto cs0 = ops::Placeholder(root, DT_FLOAT, state_shape), h0 = ops::Placeholder(root, DT_FLOAT, state_shape);
+  auto w = ops::Placeholder(root, DT_FLOAT, TensorShape{s.input + s.cell, 4 * s.cell});
+  auto b = ops::Placeholder(root, DT_FLOAT, TensorShape{4 * s.cell});
+  auto cs_grad = ops::Placeholder(root, DT_FLOAT, seq), h_grad = ops::Placeholder(root, DT_FLOAT, seq);
+  Tensor zeros(DT_FLOAT, TensorShape{s.cell});
+  std::fill_n(zeros.data<float>(), s.cell, 0.0f);
+  auto peep = ops::Const(root, zeros);
+  ops::LSTMBlockOutputs fwd = ops::BlockLSTM(root, s.time, x, cs0, h0, w, peep, peep, peep, b,
+                                             {.forget_bias = 1.0f, .cell_clip = -1.0f, .use_peephole = false});
+  ops::BlockLSTMGradOutputs bwd = ops::BlockLSTMGrad(root, fwd.h.op(), cs_grad, h_grad);
+  if (!root.ok()) {
+    state.SkipWithError(std::string(root.status().message()).c_str());
+    return;
+  }
+  const std::vector<std::pair<Output, Tensor>> feeds = {
+      {x, Filled({s.time, s.batch, s.input})}, {cs0, Filled(state_shape)}, {h0, Filled(state_shape)},
+      {w, Filled({s.input + s.cell, 4 * s.cell})}, {b, Filled({4 * s.cell})}, {cs_grad, Filled(seq)},
+      {h_grad, Filled(seq)}};
+  std::vector<Output> fetches = {fwd.h};
+  if (backward) fetches = {bwd.x_grad, bwd.cs_prev_grad, bwd.h_prev_grad, bwd.w_grad, bwd.b_grad};
+  Session session(root);
+  std::vector<Tensor> fetched;
+  Status status = session.Run(feeds, fetches, &fetched);
+  for (auto _ : state) {
+    if (!status.ok()) break;
+    status = session.Run(feeds, fetches, &fetched);
+    benchmark::DoNotOptimize(fetched[0].raw_data());
+  }
+  if (!status.ok()) {
+    state.SkipWithError(std::string(status.message()).c_str());
+    return;
+  }
+  SetLstmLabel(state, s);
+}
+
+void DnnlLstmPass(benchmark::State& state, bool backward) {
+  const bench::LstmShape& s = kLstmShapes[state.range(0)];
+  auto filled = [](int64_t n) {
+    std::vector<float> v(n);
+    for (int64_t i = 0; i < n; ++i) v[i] = 0.01f * static_cast<float>(i % 7);
+    return v;
+  };
+  const int64_t nc = s.batch * s.cell, seq = s.time * nc;
+  const std::vector<float> x = filled(s.time * s.batch * s.input), cs0 = filled(nc), h0 = filled(nc),
+                           w = filled((s.input + s.cell) * 4 * s.cell), b = filled(4 * s.cell), h_grad = filled(seq),
+                           cs_grad = filled(nc);
+  std::vector<float> h(seq), cs(nc), x_grad(x.size()), cs0_grad(nc), h0_grad(nc), w_grad(w.size()), b_grad(b.size());
+  bench::DnnlLstm lstm(s);
+  auto step = [&] {
+    lstm.SetWeights(w.data(), b.data(), 1.0f);
+    lstm.Forward(x.data(), cs0.data(), h0.data(), h.data(), cs.data());
+    if (backward) {
+      lstm.Backward(h_grad.data(), cs_grad.data(), x_grad.data(), cs0_grad.data(), h0_grad.data(), w_grad.data(),
+                    b_grad.data());
+    }
+  };
+  step();
+  for (auto _ : state) {
+    step();
+    benchmark::DoNotOptimize(w_grad.data());
+    benchmark::DoNotOptimize(h.data());
+  }
+  SetLstmLabel(state, s);
+}
+
+void BM_SluiceBlockLSTMForward(benchmark::State& state) { SluiceBlockLSTM(state, false); }
+void BM_SluiceBlockLSTMForwardBackward(benchmark::State& state) { SluiceBlockLSTM(state, true); }
+void BM_DnnlLstmForward(benchmark::State& state) { DnnlLstmPass(state, false); }
+void BM_DnnlLstmForwardBackward(benchmark::State& state) { DnnlLstmPass(state, true); }
+BENCHMARK(BM_SluiceBlockLSTMForward)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlLstmForward)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SluiceBlockLSTMForwardBackward)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DnnlLstmForwardBackward)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_SluiceConv2DForward)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DnnlNhwcForward)->DenseRange(0, kNumShapes - 1)->Unit(benchmark::kMillisecond);

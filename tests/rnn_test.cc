@@ -2,7 +2,10 @@
 // end against a reference loop, its numeric gradients (batch- and time-major, unequal lengths
 // including 0 and the full length), StaticRnn against DynamicRnn on the same variables,
 // BidirectionalDynamicRnn, the ReverseSequence op, and errors.
+#include <algorithm>
+#include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -376,6 +379,267 @@ TEST(ReverseSequenceTest, GradientAndErrors) {
   Scope count = Scope::NewRootScope();
   ops::ReverseSequence(count, ops::Placeholder(count, DT_FLOAT, {2, 3}), ops::Const(count, kLengths, {3}), 1, 0);
   EXPECT_THAT(count.status().message(), HasSubstr("seq_lengths has 3 entries"));
+}
+
+
+// ---- DropoutWrapper inside DynamicRnn ----------------------------------------------------------
+
+// Runs `fetches` with the feeds of `f` (variables fed through their reads).
+std::vector<Tensor> RunFeeds(const Scope& root, const Feeds& f, const std::vector<Output>& fetches) {
+  auto got = test::RunGraph(root, f.Pairs(), fetches);
+  EXPECT_TRUE(got.ok()) << got.status();
+  return got.ok() ? *got : std::vector<Tensor>();
+}
+
+// Each element of `dropped` is 0 or exactly `scale` times the same element of `kept`; returns
+// the fraction that is 0 where `kept` is not.
+double ExpectZeroOrScaled(const Tensor& dropped, const Tensor& kept, float scale) {
+  EXPECT_EQ(dropped.shape(), kept.shape());
+  int64_t zeros = 0, nonzero = 0;
+  for (int64_t e = 0; e < kept.NumElements(); ++e) {
+    const float d = dropped.data<float>()[e], k = kept.data<float>()[e];
+    if (k == 0.0f) continue;
+    ++nonzero;
+    if (d == 0.0f) {
+      ++zeros;
+    } else {
+      EXPECT_EQ(d, scale * k) << "element " << e;
+    }
+  }
+  return nonzero == 0 ? 0.0 : static_cast<double>(zeros) / nonzero;
+}
+
+// Whether output unit j of batch row b is zero at step t, in a [batch, time, units] tensor.
+bool ZeroAt(const Tensor& y, int64_t b, int64_t t, int64_t j) {
+  return y.data<float>()[(b * y.dim_size(1) + t) * y.dim_size(2) + j] == 0.0f;
+}
+
+TEST(DynamicRnnDropoutTest, KeepProbabilityOneEqualsNoWrapperExactly) {
+  for (bool variational : {false, true}) {
+    SCOPED_TRACE(variational ? "variational" : "per step");
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {kBatch, kTime, kDepth});
+    auto len = ops::Const(root, kLengths, {kBatch});
+    auto inner = std::make_shared<rnn::BasicLSTMCell>(3);
+    rnn::DropoutWrapper cell(inner, {.variational_recurrent = variational, .seed = 5});
+    rnn::RnnResult wrapped = rnn::DynamicRnn(root, cell, x, {.sequence_length = len, .dtype = DT_FLOAT});
+    rnn::RnnResult plain = rnn::DynamicRnn(root, *inner, x, {.sequence_length = len, .dtype = DT_FLOAT});
+    ASSERT_OK(root.status());
+    EXPECT_THAT(VariableNames(root), ElementsAre("rnn/basic_lstm_cell/bias", "rnn/basic_lstm_cell/kernel"));
+    Feeds f;
+    f.Add(x, test::Floats({kBatch, kTime, kDepth}, 0.9));
+    f.AddVariables(root, {"rnn/basic_lstm_cell/kernel", "rnn/basic_lstm_cell/bias"});
+    std::vector<Tensor> got = RunFeeds(root, f, {wrapped.outputs, wrapped.state[0], wrapped.state[1], plain.outputs,
+                                                 plain.state[0], plain.state[1]});
+    ASSERT_EQ(got.size(), 6u);
+    for (int i = 0; i < 3; ++i) test::ExpectTensorEqual(got[i], got[i + 3]);
+  }
+}
+
+TEST(DynamicRnnDropoutTest, OutputDropoutZeroesHalfAndDoublesTheRestWithANewMaskEachStep) {
+  constexpr int64_t kUnits = 64, kSteps = 5, kRows = 4;
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {kRows, kSteps, kDepth});
+  auto inner = std::make_shared<rnn::BasicRNNCell>(kUnits);
+  rnn::DropoutWrapper cell(inner, {.output_keep_prob = 0.5f, .seed = 7});
+  rnn::RnnResult wrapped = rnn::DynamicRnn(root, cell, x, {.dtype = DT_FLOAT});
+  rnn::RnnResult plain = rnn::DynamicRnn(root, *inner, x, {.dtype = DT_FLOAT});
+  ASSERT_OK(root.status());
+  Feeds f;
+  f.Add(x, test::Floats({kRows, kSteps, kDepth}, 0.9, 0.1));
+  f.AddVariables(root, {"rnn/basic_rnn_cell/kernel", "rnn/basic_rnn_cell/bias"});
+  std::vector<Tensor> got = RunFeeds(root, f, {wrapped.outputs, wrapped.state[0], plain.outputs, plain.state[0]});
+  ASSERT_EQ(got.size(), 4u);
+  // Output dropout leaves the recurrence alone: the unwrapped outputs are the kept values.
+  const double dropped = ExpectZeroOrScaled(got[0], got[2], 2.0f);
+  EXPECT_GT(dropped, 0.4);
+  EXPECT_LT(dropped, 0.6);
+  test::ExpectTensorEqual(got[1], got[3]);
+  // Not variational: each step draws its own mask (TF's dropout op runs once per iteration).
+  for (int64_t b = 0; b < kRows; ++b) {
+    int64_t differ = 0;
+    for (int64_t j = 0; j < kUnits; ++j) differ += ZeroAt(got[0], b, 0, j) != ZeroAt(got[0], b, 1, j);
+    EXPECT_GT(differ, 0) << "row " << b << ": steps 0 and 1 have the same mask";
+  }
+}
+
+TEST(DynamicRnnDropoutTest, StateDropoutAppliesOnlyToThePartsTheFilterAllows) {
+  // One step, so the dropped h does not feed a later one: BasicLSTMCell's filter drops h, not c.
+  constexpr int64_t kUnits = 64, kRows = 4;
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {kRows, 1, kDepth});
+  auto c0 = ops::Placeholder(root.WithOpName("c0"), DT_FLOAT, {kRows, kUnits});
+  auto h0 = ops::Placeholder(root.WithOpName("h0"), DT_FLOAT, {kRows, kUnits});
+  auto inner = std::make_shared<rnn::BasicLSTMCell>(kUnits);
+  rnn::DropoutWrapper cell(inner, {.state_keep_prob = 0.5f, .seed = 3});
+  ASSERT_THAT(cell.StateDropoutFilter(), ElementsAre(false, true));
+  rnn::RnnResult wrapped = rnn::DynamicRnn(root, cell, x, {.initial_state = {c0, h0}});
+  rnn::RnnResult plain = rnn::DynamicRnn(root, *inner, x, {.initial_state = {c0, h0}});
+  ASSERT_OK(root.status());
+  Feeds f;
+  f.Add(x, test::Floats({kRows, 1, kDepth}, 0.9, 0.1));
+  f.Add(c0, test::Floats({kRows, kUnits}, 0.5, 0.1));
+  f.Add(h0, test::Floats({kRows, kUnits}, 0.4, -0.1));
+  f.AddVariables(root, {"rnn/basic_lstm_cell/kernel", "rnn/basic_lstm_cell/bias"});
+  std::vector<Tensor> got = RunFeeds(root, f, {wrapped.outputs, wrapped.state[0], wrapped.state[1], plain.outputs,
+                                               plain.state[0], plain.state[1]});
+  ASSERT_EQ(got.size(), 6u);
+  test::ExpectTensorEqual(got[0], got[3]);  // the output is the cell's, before state dropout
+  test::ExpectTensorEqual(got[1], got[4]);  // c is not dropped
+  const double dropped = ExpectZeroOrScaled(got[2], got[5], 2.0f);
+  EXPECT_GT(dropped, 0.3);
+  EXPECT_LT(dropped, 0.7);
+}
+
+TEST(DynamicRnnDropoutTest, VariationalDropoutHasOneMaskPerRowForEveryStep) {
+  constexpr int64_t kUnits = 64, kSteps = 6, kRows = 4;
+  Scope root = Scope::NewRootScope();
+  auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {kRows, kSteps, kDepth});
+  auto inner = std::make_shared<rnn::BasicRNNCell>(kUnits);
+  rnn::DropoutWrapper cell(inner, {.output_keep_prob = 0.5f, .variational_recurrent = true, .seed = 11});
+  rnn::RnnResult wrapped = rnn::DynamicRnn(root, cell, x, {.dtype = DT_FLOAT});
+  rnn::RnnResult plain = rnn::DynamicRnn(root, *inner, x, {.dtype = DT_FLOAT});
+  ASSERT_OK(root.status());
+  Feeds f;
+  f.Add(x, test::Floats({kRows, kSteps, kDepth}, 0.9, 0.1));
+  f.AddVariables(root, {"rnn/basic_rnn_cell/kernel", "rnn/basic_rnn_cell/bias"});
+  std::vector<Tensor> got = RunFeeds(root, f, {wrapped.outputs, plain.outputs});
+  ASSERT_EQ(got.size(), 2u);
+  const double dropped = ExpectZeroOrScaled(got[0], got[1], 2.0f);
+  EXPECT_GT(dropped, 0.35);
+  EXPECT_LT(dropped, 0.65);
+  for (int64_t b = 0; b < kRows; ++b) {
+    for (int64_t t = 1; t < kSteps; ++t) {
+      for (int64_t j = 0; j < kUnits; ++j) {
+        EXPECT_EQ(ZeroAt(got[0], b, t, j), ZeroAt(got[0], b, 0, j)) << "row " << b << " step " << t << " unit " << j;
+      }
+    }
+  }
+  for (int64_t b = 1; b < kRows; ++b) {
+    int64_t differ = 0;
+    for (int64_t j = 0; j < kUnits; ++j) differ += ZeroAt(got[0], b, 0, j) != ZeroAt(got[0], 0, 0, j);
+    EXPECT_GT(differ, 0) << "rows 0 and " << b << " have the same mask";
+  }
+}
+
+// The largest |symbolic - numeric| derivative of the scalar `y` w.r.t. the float feeds of `f`
+// (central differences, step `delta`), each evaluation in a new Session: a seeded RandomUniform's
+// stream restarts with its kernel, so every evaluation sees the same dropout masks (one Session
+// draws new ones each Run, which is what ComputeGradientError would see).
+StatusOr<double> GradientErrorWithFixedMasks(const Scope& root, const Feeds& f, const Output& y, double delta) {
+  std::vector<Output> grads;
+  SLUICE_RETURN_IF_ERROR(AddSymbolicGradients(root, {y}, f.of, &grads));
+  auto run = [&](const std::vector<Tensor>& values, const std::vector<Output>& fetches) -> StatusOr<std::vector<Tensor>> {
+    Session session(root, SessionOptions{});
+    std::vector<std::pair<Output, Tensor>> feeds;
+    for (size_t i = 0; i < f.of.size(); ++i) feeds.push_back({f.of[i], values[i]});
+    std::vector<Tensor> out;
+    SLUICE_RETURN_IF_ERROR(session.Run(feeds, fetches, {}, &out));
+    return out;
+  };
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Tensor> symbolic, run(f.values, grads));
+  double worst = 0;
+  for (size_t i = 0; i < f.of.size(); ++i) {
+    for (int64_t e = 0; e < f.values[i].NumElements(); ++e) {
+      std::vector<Tensor> plus = f.values, minus = f.values;
+      plus[i] = test::Doubles(f.values[i].shape());
+      minus[i] = test::Doubles(f.values[i].shape());
+      std::copy_n(f.values[i].data<double>(), f.values[i].NumElements(), plus[i].data<double>());
+      std::copy_n(f.values[i].data<double>(), f.values[i].NumElements(), minus[i].data<double>());
+      plus[i].data<double>()[e] += delta;
+      minus[i].data<double>()[e] -= delta;
+      SLUICE_ASSIGN_OR_RETURN(std::vector<Tensor> yp, run(plus, {y}));
+      SLUICE_ASSIGN_OR_RETURN(std::vector<Tensor> ym, run(minus, {y}));
+      const double numeric = (yp[0].data<double>()[0] - ym[0].data<double>()[0]) / (2 * delta);
+      const double sym = grads[i].valid() ? symbolic[i].data<double>()[e] : 0.0;
+      worst = std::max(worst, std::abs(numeric - sym));
+    }
+  }
+  return worst;
+}
+
+TEST(DynamicRnnDropoutTest, NumericGradientsWithSeededMasks) {
+  for (bool variational : {false, true}) {
+    SCOPED_TRACE(variational ? "variational" : "per step");
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root.WithOpName("x"), DT_DOUBLE, {kBatch, kTime, kDepth});
+    auto c0 = ops::Placeholder(root.WithOpName("c0"), DT_DOUBLE, {kBatch, 2});
+    auto h0 = ops::Placeholder(root.WithOpName("h0"), DT_DOUBLE, {kBatch, 2});
+    auto inner = std::make_shared<rnn::BasicLSTMCell>(2);
+    rnn::DropoutWrapper cell(inner, {.input_keep_prob = 0.7f,
+                                     .output_keep_prob = 0.6f,
+                                     .state_keep_prob = 0.8f,
+                                     .variational_recurrent = variational,
+                                     .seed = 9});
+    auto len = ops::Const(root, kLengths, {kBatch});
+    rnn::RnnResult r = rnn::DynamicRnn(root, cell, x, {.sequence_length = len, .initial_state = {c0, h0}});
+    ASSERT_OK(root.status());
+    Feeds f;
+    f.Add(x, test::Doubles({kBatch, kTime, kDepth}, 0.9));
+    f.Add(c0, test::Doubles({kBatch, 2}, 0.5, 0.1));
+    f.Add(h0, test::Doubles({kBatch, 2}, 0.4, -0.1));
+    f.AddVariables(root, {"rnn/basic_lstm_cell/kernel", "rnn/basic_lstm_cell/bias"});
+    // A weighted sum of the outputs and the final state, so every element counts differently.
+    Output all = ops::ConcatV2(root, {Flat(root, r.outputs), Flat(root, r.state[0]), Flat(root, r.state[1])}, 0);
+    const int64_t n = kBatch * kTime * 2 + 2 * kBatch * 2;
+    Output y = ops::Sum(root, ops::Mul(root, all, ops::Const(root, test::Doubles({n}, 1.0, 0.3))), 0);
+    rnn::RnnResult p = rnn::DynamicRnn(root, *inner, x, {.sequence_length = len, .initial_state = {c0, h0}});
+    Output p_all = ops::ConcatV2(root, {Flat(root, p.outputs), Flat(root, p.state[0]), Flat(root, p.state[1])}, 0);
+    Output y_plain = ops::Sum(root, ops::Mul(root, p_all, ops::Const(root, test::Doubles({n}, 1.0, 0.3))), 0);
+    ASSERT_OK(root.status());
+    auto err = GradientErrorWithFixedMasks(root, f, y, 1e-6);
+    ASSERT_OK(err.status());
+    EXPECT_LT(*err, 1e-7);
+    // The masks matter: y differs from the same model's without dropout.
+    std::vector<Tensor> ys = RunFeeds(root, f, {y, y_plain});
+    ASSERT_EQ(ys.size(), 2u);
+    EXPECT_GT(std::abs(ys[0].data<double>()[0] - ys[1].data<double>()[0]), 1e-3);
+  }
+}
+
+TEST(DynamicRnnDropoutTest, OutputsPastEachSequencesEndAreZeroAndLengthZeroKeepsTheInitialState) {
+  constexpr int64_t kUnits = 32;
+  for (bool variational : {false, true}) {
+    SCOPED_TRACE(variational ? "variational" : "per step");
+    Scope root = Scope::NewRootScope();
+    auto x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT, {kBatch, kTime, kDepth});
+    auto c0 = ops::Placeholder(root.WithOpName("c0"), DT_FLOAT, {kBatch, kUnits});
+    auto h0 = ops::Placeholder(root.WithOpName("h0"), DT_FLOAT, {kBatch, kUnits});
+    auto len = ops::Const(root, kLengths, {kBatch});
+    rnn::DropoutWrapper cell(std::make_shared<rnn::BasicLSTMCell>(kUnits),
+                             {.input_keep_prob = 0.5f,
+                              .output_keep_prob = 0.5f,
+                              .state_keep_prob = 0.5f,
+                              .variational_recurrent = variational,
+                              .seed = 13});
+    rnn::RnnResult r = rnn::DynamicRnn(root, cell, x, {.sequence_length = len, .initial_state = {c0, h0}});
+    ASSERT_OK(root.status());
+    Feeds f;
+    f.Add(x, test::Floats({kBatch, kTime, kDepth}, 0.9, 0.1));
+    f.Add(c0, test::Floats({kBatch, kUnits}, 0.5, 0.1));
+    f.Add(h0, test::Floats({kBatch, kUnits}, 0.4, -0.1));
+    f.AddVariables(root, {"rnn/basic_lstm_cell/kernel", "rnn/basic_lstm_cell/bias"});
+    std::vector<Tensor> got = RunFeeds(root, f, {r.outputs, r.state[0], r.state[1]});
+    ASSERT_EQ(got.size(), 3u);
+    for (int64_t b = 0; b < kBatch; ++b) {
+      int64_t nonzero = 0;
+      for (int64_t t = 0; t < kTime; ++t) {
+        for (int64_t j = 0; j < kUnits; ++j) {
+          if (t >= kLengths[b]) {
+            EXPECT_TRUE(ZeroAt(got[0], b, t, j)) << "row " << b << " step " << t << " unit " << j;
+          } else {
+            nonzero += !ZeroAt(got[0], b, t, j);
+          }
+        }
+      }
+      if (kLengths[b] > 0) EXPECT_GT(nonzero, kLengths[b] * kUnits / 4) << "row " << b;
+    }
+    // Row 1 has length 0: its final state is its initial state, undropped.
+    for (int64_t j = 0; j < kUnits; ++j) {
+      EXPECT_EQ(got[1].data<float>()[kUnits + j], f.values[1].data<float>()[kUnits + j]);
+      EXPECT_EQ(got[2].data<float>()[kUnits + j], f.values[2].data<float>()[kUnits + j]);
+    }
+  }
 }
 
 }  // namespace
