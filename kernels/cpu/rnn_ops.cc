@@ -13,6 +13,27 @@
 //   o = sigmoid(o + cs * wco)   h = co * o                     (peepholes only with use_peephole)
 // The backward pass, as TensorFlow's, treats the clip as the identity. Steps t >= seq_len_max
 // of a sequence op's outputs, and of its x_grad, are zeros.
+//
+// Why not oneDNN's LSTM primitive (lstm_forward / lstm_backward, tried in bench/dnnl_lstm.h,
+// checked against this kernel to 1e-5 in tests/rnn_dnnl_test.cc, timed in
+// bench/conv_microbench.cc; docs/BENCHMARKS.md "BlockLSTM: oneDNN LSTM primitive vs hand
+// kernel"). It fits only without peepholes and cell clip (BlockLSTM's default cell_clip is 3), and
+// even there it gives less than the ops' contract: its forward yields h of every step but cs only
+// of the last, and none of i, f, o, ci, co, which BlockLSTM outputs and BlockLSTMGrad reads back
+// (oneDNN keeps them in an opaque workspace); its backward takes the gradient of cs only at the
+// last step (BlockLSTMGrad takes one per step, nonzero under LSTMBlockFusedCell's
+// sequence_length) and needs the workspace of its own forward, which BlockLSTMGrad does not get.
+// Measured on one thread (2026-12-02, shared VM, CPU ms, 3 interleaved runs), the bare primitive
+// is no faster than this kernel's forward and 5-10% faster for forward + backward: batch 64,
+// 28 steps, input 28, 128 units: forward 1.9-2.2 (oneDNN) vs 2.1-2.2 (here, one outlier 3.6),
+// forward + backward 5.9-6.3 vs 6.2-6.7; 50 steps, input 256, 256 units: forward 19.1-20.2 vs
+// 19.1-20.0, forward + backward 54-60 vs 61-62. Meeting the contract costs more than that margin:
+// BlockLSTMGrad would rerun oneDNN's forward for its workspace (forward + backward 6.1 ms against
+// this backward's 4.3 ms at the first shape), and BlockLSTM would recompute the gates for its
+// i, f, o, ci, co and cs outputs (the GEMMs and gate pass of this kernel again). So this kernel
+// stays, for every attr combination. Its gate loops carry `#pragma omp simd`: without it GCC
+// left them scalar (it cannot prove the seven outputs overlap nothing) and the gate pass was 79%
+// of the forward, 14 ms instead of 2 ms at the first shape.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -137,6 +158,9 @@ void GateForwardRows(const LstmAttrs& a, int64_t cell, int64_t r0, int64_t r1, c
     const float* csp = cs_prev + off;
     float *i = out.i + off, *cs = out.cs + off, *f = out.f + off, *o = out.o + off;
     float *ci = out.ci + off, *co = out.co + off, *h = out.h + off;
+    // The seven outputs do not overlap the inputs nor each other: without the pragma GCC keeps
+    // this loop scalar (it cannot prove that), 10 ns per element with the five VecExp.
+#pragma omp simd
     for (int64_t j = 0; j < cell; ++j) {
       float pi = gi[j] + bi[j], pf = gf[j] + bf[j] + forget_bias;
       if constexpr (kPeephole) {
@@ -189,6 +213,7 @@ void GateBackwardRows(const GateLayout& L, int64_t cell, int64_t r0, int64_t r1,
     float* dg = dgates + r * 4 * cell;
     float *di = dg + L.i * cell, *dc = dg + L.c * cell, *df = dg + L.f * cell, *dout = dg + L.o * cell;
     float* cpg = cs_prev_grad + off;
+#pragma omp simd  // as in GateForwardRows: the outputs overlap nothing
     for (int64_t j = 0; j < cell; ++j) {
       const float do_ = o[j] * (1.0f - o[j]) * hg[j] * co[j];
       float dcs = (1.0f - co[j] * co[j]) * hg[j] * o[j] + csg[j];
