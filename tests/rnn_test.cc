@@ -94,7 +94,10 @@ struct Feeds {
   void AddVariables(const Scope& root, const std::vector<std::string>& names) {
     for (const std::string& name : names) {
       Output read = VariableRead(root, name);
-      if (read.valid()) Add(read, test::Doubles(read.shape(), 0.7, 0.05 * static_cast<double>(of.size())));
+      if (!read.valid()) continue;
+      const double offset = 0.05 * static_cast<double>(of.size());
+      Add(read, read.dtype() == DT_FLOAT ? test::Floats(read.shape(), 0.7, offset)
+                                         : test::Doubles(read.shape(), 0.7, offset));
     }
   }
   std::vector<std::pair<Output, Tensor>> Pairs() const {
