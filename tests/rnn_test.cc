@@ -1,7 +1,9 @@
 // Unrolling cells over time (ops/rnn.h): DynamicRnn's values and masking past each sequence's
 // end against a reference loop, its numeric gradients (batch- and time-major, unequal lengths
 // including 0 and the full length), StaticRnn against DynamicRnn on the same variables,
-// BidirectionalDynamicRnn, the ReverseSequence op, and errors.
+// BidirectionalDynamicRnn, the ReverseSequence op, errors, and DropoutWrapper inside DynamicRnn
+// (keep 1 is the identity, output / state / variational masks, seeded-mask numeric gradients,
+// sequence lengths).
 #include <algorithm>
 #include <cmath>
 #include <functional>
