@@ -114,6 +114,10 @@ programs=""
 if ((ci)); then
   [[ $mode == address ]] || { echo "tools/sanitize.sh: --ci is for address mode" >&2; exit 2; }
   programs=$(IFS=';'; echo "${CI_PROGRAMS[*]}")
+  # No example programs either: no CI program runs them (examples_test is the plain build's).
+  configure+=(-DSLUICE_BUILD_EXAMPLES=OFF)
+elif [[ $mode == address ]]; then
+  configure+=(-DSLUICE_BUILD_EXAMPLES=ON)
 fi
 # Configured every time (quick when nothing changed): the program list may differ from the last run's.
 log "configuring $build/ (SLUICE_SANITIZE=$mode${programs:+, the CI programs})"
