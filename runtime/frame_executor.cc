@@ -220,11 +220,16 @@ struct FrameState;
 
 struct IterationState {
   IterationState(const FrameInfo::Frame& frame, int64_t iter_num)
-      : iter(iter_num), inputs(frame.num_inputs), pending(frame.initial_pending), dead(frame.num_nodes, 0) {}
+      : iter(iter_num),
+        inputs(frame.num_inputs),
+        pending(frame.initial_pending),
+        dead(frame.num_nodes, 0),
+        started(frame.num_nodes, 0) {}
   int64_t iter;
   std::vector<Entry> inputs;
   std::vector<int> pending;
   std::vector<int> dead;
+  std::vector<char> started;   // made ready (then run or skipped as dead)
   int outstanding_ops = 0;     // nodes ready or running
   int outstanding_frames = 0;  // child frames alive
   // Child frames started in this iteration, by static frame id.
@@ -290,6 +295,7 @@ class FrameRun {
       TaggedNode t = ready_.front();
       ready_.pop_front();
       SLUICE_RETURN_IF_ERROR(Process(t));
+      SLUICE_RETURN_IF_ERROR(error_);
     }
     // Every node of the root frame runs (or is skipped as dead) once in a well-formed graph.
     if (it0->outstanding_frames > 0 || it0->outstanding_ops > 0 || root_ran_ < info_.frames[0].num_nodes) {
@@ -333,6 +339,7 @@ class FrameRun {
 
   void Push(TaggedNode t) {
     ++t.iter->outstanding_ops;
+    t.iter->started[info_.nodes[t.node].local] = 1;
     ready_.push_back(t);
   }
 
@@ -371,7 +378,7 @@ class FrameRun {
           }
           if (chosen < 0) return NodeError(pn.node, errors::Internal("Merge ran with no live input"));
           outputs[0] = {std::move(inputs[chosen]), true};
-          Tensor index(DT_INT32, TensorShape({}));
+          Tensor index(DT_INT32, TensorShape());
           index.scalar<int32_t>() = chosen;
           outputs[1] = {TensorValue{std::move(index), nullptr}, true};
           break;
@@ -578,6 +585,13 @@ class FrameRun {
     while (current <= frame->iteration_count) {
       IterationState* state = frame->Get(current);
       if (state == nullptr || !IsIterationDone(frame, state)) break;
+      // In a well-formed loop every node of an iteration runs (or is skipped as dead): one that
+      // got some of its inputs but not all never will.
+      if (error_.ok()) {
+        std::string where;
+        DescribeIteration(*frame, current, *state, &where);
+        if (!where.empty()) error_ = errors::InvalidArgument("malformed control flow: ", where);
+      }
       frame->iterations.erase(current);
       --frame->num_outstanding_iterations;
       ++current;
@@ -603,17 +617,30 @@ class FrameRun {
   Status Stuck() const {
     std::string where;
     Describe(root_, &where);
-    return errors::InvalidArgument("malformed control flow: the run cannot finish; ",
+    return errors::InvalidArgument("malformed control flow: the run cannot finish: ",
                                    where.empty() ? std::string("a while loop frame never ends") : where);
   }
 
   void Describe(const FrameState& frame, std::string* where) const {
     for (const auto& [num, state] : frame.iterations) {
+      DescribeIteration(frame, num, *state, where);
+      for (const auto& [id, child] : state->children) {
+        if (where->empty()) Describe(*child, where);
+      }
+    }
+  }
+
+  // The first node of the iteration that got some of its inputs but cannot run.
+  void DescribeIteration(const FrameState& frame, int64_t num, const IterationState& iteration,
+                         std::string* where) const {
+    const IterationState* state = &iteration;
+    {
       const FrameInfo::Frame& f = info_.frames[frame.id];
       for (size_t local = 0; local < f.members.size() && where->empty(); ++local) {
         const int node = f.members[local];
         const FrameInfo::NodeInfo& ni = info_.nodes[node];
         const int pending = state->pending[local];
+        if (state->started[local]) continue;
         bool partial = ni.kind == FrameInfo::kMerge
                            ? pending > 0 && (state->dead[local] > 0 || pending < ni.initial_pending)
                            : pending > 0 && pending < ni.initial_pending;
@@ -623,9 +650,6 @@ class FrameRun {
                               ni.kind == FrameInfo::kMerge ? std::string("a live input")
                                                            : absl::StrCat(pending, " more input(s)"),
                               " that never arrive(s)");
-      }
-      for (const auto& [id, child] : state->children) {
-        if (where->empty()) Describe(*child, where);
       }
     }
   }
@@ -639,6 +663,7 @@ class FrameRun {
   std::vector<Entry> fetched_;  // by slot: the root frame's outputs that are fetched
   FrameState root_;
   int root_ran_ = 0;  // nodes of the root frame that ran or were skipped as dead
+  Status error_;      // a malformed loop found when an iteration ended
   std::deque<TaggedNode> ready_;
 };
 

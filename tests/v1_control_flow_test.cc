@@ -316,8 +316,10 @@ TEST(V1ControlFlow, ALoopThatCannotFinishIsAnErrorNotAHang) {
   std::vector<Tensor> out;
   Status s = (*session)->Run({{"x", Tensor::Scalar(1.0f)}}, {"exit"}, {}, &out);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("'add'"), std::string::npos) << s;
-  EXPECT_NE(s.message().find("cannot finish"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("malformed control flow: node 'add' (op AddV2) in frame 'f' (iteration 0) waits for 1 "
+                             "more input(s) that never arrive(s)"),
+            std::string::npos)
+      << s;
 }
 
 TEST(V1ControlFlow, NodeFedFromTwoFramesIsAnError) {

@@ -32,7 +32,7 @@ Status MergeShape(InferenceContext* c) {
     }
   }
   c->set_output(0, std::move(out));
-  c->set_output(1, TensorShape({}));
+  c->set_output(1, TensorShape());
   return absl::OkStatus();
 }
 
@@ -40,7 +40,7 @@ Status LoopCondShape(InferenceContext* c) {
   if (c->input(0).rank() > 0) {
     return errors::InvalidArgument("input must be a scalar, got shape ", c->input(0).DebugString());
   }
-  c->set_output(0, TensorShape({}));
+  c->set_output(0, TensorShape());
   return absl::OkStatus();
 }
 

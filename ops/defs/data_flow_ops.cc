@@ -8,7 +8,7 @@ namespace sluice {
 namespace {
 
 Status ScalarOutputs(InferenceContext* c, std::initializer_list<int> outputs) {
-  for (int i : outputs) c->set_output(i, TensorShape({}));
+  for (int i : outputs) c->set_output(i, TensorShape());
   return absl::OkStatus();
 }
 
@@ -34,7 +34,7 @@ REGISTER_OP("TensorArrayV3")
     .Output("handle: resource")
     .Output("flow: float")
     .Attr("dtype: type")
-    .Attr("element_shape: shape = { unknown_rank: true }")
+    .Attr("element_shape: shape = unknown")
     .Attr("dynamic_size: bool = false")
     .Attr("clear_after_read: bool = true")
     .Attr("identical_element_shapes: bool = false")
@@ -79,7 +79,7 @@ REGISTER_OP("TensorArrayGatherV3")
     .Input("flow_in: float")
     .Output("value: dtype")
     .Attr("dtype: type")
-    .Attr("element_shape: shape = { unknown_rank: true }")
+    .Attr("element_shape: shape = unknown")
     .SetIsStateful()
     .SetShapeFn([](InferenceContext* c) {
       TensorShape out = WithLeadingUnknown(ElementShape(c, "element_shape"));
@@ -104,7 +104,7 @@ REGISTER_OP("TensorArrayConcatV3")
     .Output("value: dtype")
     .Output("lengths: int64")
     .Attr("dtype: type")
-    .Attr("element_shape_except0: shape = { unknown_rank: true }")
+    .Attr("element_shape_except0: shape = unknown")
     .SetIsStateful()
     .SetShapeFn([](InferenceContext* c) {
       c->set_output(0, WithLeadingUnknown(ElementShape(c, "element_shape_except0")));
