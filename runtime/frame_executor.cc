@@ -122,6 +122,14 @@ StatusOr<std::shared_ptr<const FrameInfo>> BuildFrameInfo(const ExecutionPlan& p
                                               absl::StrCat("node ", node->DebugName(), ": ")));
       auto [it, fresh] = frame_ids.try_emplace(name, static_cast<int>(info->frames.size()));
       if (fresh) {
+        // The run recurses once per level when a frame ends: bound the nesting.
+        constexpr int kMaxNesting = 1000;
+        int depth = 1;
+        for (int p = f; p != 0; p = info->frames[p].parent) ++depth;
+        if (depth > kMaxNesting) {
+          return errors::InvalidArgument("node ", node->DebugName(), " enters frame '", name, "', nested ", depth,
+                                         " deep: more than ", kMaxNesting, " while loops inside one another");
+        }
         FrameInfo::Frame frame;
         frame.name = name;
         frame.parent = f;

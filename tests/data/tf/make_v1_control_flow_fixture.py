@@ -10,7 +10,9 @@ Run from the repository root:
 
 Outputs, in tests/data/tf/v1_control_flow/:
   <graph>.pb            GraphDefs: cond, nested_cond, while_counter, while_sum, nested_while,
-                        while_tensor_array, dynamic_rnn_frozen (an LSTM trained 20 steps, frozen
+                        while_tensor_array, cond_grad, nested_while_grad (gradients through a
+                        cond and through nested loops), tensor_array_ops (split, concat, reads of
+                        a clear_after_read=False array, a dynamic_size array grown in a loop), dynamic_rnn_frozen (an LSTM trained 20 steps, frozen
                         to constants), dynamic_rnn_train (the LSTM with its loss and
                         GradientDescent's minimize: gradients through the loop, TensorArrayGradV3
                         and stacks)
@@ -160,6 +162,63 @@ def simple_graphs():
         add_case(sess, "while_tensor_array", "steps4", {"x:0": xv}, ["stacked:0", "size:0", "acc:0"])
 
 
+def more_graphs():
+    # Gradients of a cond (Switch/Merge in the backward pass) and of nested while loops (stacks
+    # of the inner loop pushed inside the outer one).
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, [3], name="x")
+        p = tf1.placeholder(tf.bool, [], name="p")
+        y = tf.cond(p, lambda: tf.reduce_sum(tf.sin(x) * x), lambda: tf.reduce_sum(tf.exp(x * 0.5)))
+        tf.identity(y, name="y")
+        tf.identity(tf.gradients(y, x)[0], name="dx")
+    write_graph("cond_grad", g.as_graph_def())
+    with tf1.Session(graph=g) as sess:
+        xv = np.array([0.5, -1.25, 2.0], np.float32)
+        for pv in (True, False):
+            add_case(sess, "cond_grad", "p%d" % pv, {"x:0": xv, "p:0": pv}, ["y:0", "dx:0"])
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, [2], name="x")
+        n = tf1.placeholder(tf.int32, [], name="n")
+
+        def outer(i, acc):
+            def inner(j, v):
+                return j + 1, tf.sin(v * x) + v
+            _, v = tf.while_loop(lambda j, v: j < i + 1, inner, (tf.constant(0), acc))
+            return i + 1, v * 0.5
+        _, out = tf.while_loop(lambda i, acc: i < n, outer, (tf.constant(0), x))
+        y = tf.reduce_sum(out * out)
+        tf.identity(y, name="y")
+        tf.identity(tf.gradients(y, x)[0], name="dx")
+    write_graph("nested_while_grad", g.as_graph_def())
+    with tf1.Session(graph=g) as sess:
+        add_case(sess, "nested_while_grad", "n3", {"x:0": np.array([0.3, -0.7], np.float32), "n:0": np.int32(3)},
+                 ["y:0", "dx:0"])
+
+    # TensorArray ops outside loops: split/concat, clear_after_read=False (read twice), and a
+    # dynamic_size array grown inside a loop.
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, [None, 2], name="x")
+        lengths = tf1.placeholder(tf.int64, [None], name="lengths")
+        ta = tf.TensorArray(tf.float32, size=tf.size(lengths), clear_after_read=False, infer_shape=False)
+        ta = ta.split(x, lengths)
+        tf.identity(ta.read(1) + ta.read(1), name="twice")
+        tf.identity(ta.concat(), name="concat")
+        grow = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        _, grow = tf.while_loop(lambda i, t: i < 5, lambda i, t: (i + 1, t.write(i, tf.cast(i, tf.float32) * x[0])),
+                                (tf.constant(0), grow))
+        tf.identity(grow.stack(), name="grown")
+        tf.identity(grow.size(), name="grown_size")
+    write_graph("tensor_array_ops", g.as_graph_def())
+    with tf1.Session(graph=g) as sess:
+        xv = np.arange(12, dtype=np.float32).reshape(6, 2)
+        add_case(sess, "tensor_array_ops", "split", {"x:0": xv, "lengths:0": np.array([1, 3, 2], np.int64)},
+                 ["twice:0", "concat:0", "grown:0", "grown_size:0"])
+
+
 B, T, D, H = 3, 5, 4, 6
 
 
@@ -269,6 +328,7 @@ def rnn_graphs():
 
 
 simple_graphs()
+more_graphs()
 rnn_graphs()
 with open(os.path.join(HERE, "cases.txt"), "w") as f:
     f.write("\n".join(cases) + "\n")
