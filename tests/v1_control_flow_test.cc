@@ -96,7 +96,7 @@ std::vector<Case> ReadCases() {
 
 TEST(V1ControlFlowFixtures, EveryGraphTensorFlowWroteRunsLikeTensorFlow) {
   std::vector<Case> cases = ReadCases();
-  ASSERT_GE(cases.size(), 22u) << "cases.txt";
+  ASSERT_GE(cases.size(), 24u) << "cases.txt";
   for (const Case& c : cases) {
     SCOPED_TRACE(c.graph + " " + c.name);
     auto session = Session::Create(ReadGraph(c.graph));
@@ -332,6 +332,31 @@ TEST(V1ControlFlow, NodeFedFromTwoFramesIsAnError) {
   Status s = (*session)->Run({{"x", Tensor::Scalar(1.0f)}}, {"exit"}, {}, &out);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("'add' (op AddV2) has inputs from two frames"), std::string::npos) << s;
+}
+
+// The Ref forms pass the variable itself: RefSwitch's taken output and RefEnter/RefExit around a
+// frame read what the variable holds when the reader runs.
+TEST(V1ControlFlow, RefSwitchAndRefEnterPassTheVariable) {
+  std::string text =
+      "node { name: 'v' op: 'VariableV2' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: 'shape' value { "
+      "shape {} } } }\n"
+      "node { name: 'two' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: 'value' value { "
+      "tensor { dtype: DT_FLOAT tensor_shape {} float_val: 2 } } } }\n" +
+      Node("init", "Assign", {"v", "two"}) + Placeholder("p", "DT_BOOL") + Node("rs", "RefSwitch", {"v", "p"}) +
+      Node("taken", "Identity", {"rs:1"}) +
+      Node("enter", "RefEnter", {"v"}, absl::StrCat(kFloatT, " attr { key: 'frame_name' value { s: 'f' } }")) +
+      Node("exit", "RefExit", {"enter"}) + Node("read", "Identity", {"exit"});
+  auto session = Session::Create(Parse(text));
+  ASSERT_TRUE(session.ok()) << session.status();
+  ASSERT_TRUE((*session)->Run({}, {}, {"init"}).ok());
+  std::vector<Tensor> out;
+  Status s = (*session)->Run({{"p", Tensor::Scalar(true)}}, {"taken", "read"}, {}, &out);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(out[0].scalar<float>(), 2.0f);
+  EXPECT_EQ(out[1].scalar<float>(), 2.0f);
+  s = (*session)->Run({{"p", Tensor::Scalar(false)}}, {"taken"}, {}, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("'taken'"), std::string::npos) << s;
 }
 
 // ---- TensorArray errors ---------------------------------------------------------------------

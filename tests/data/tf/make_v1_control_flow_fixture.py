@@ -15,7 +15,8 @@ Outputs, in tests/data/tf/v1_control_flow/:
                         a clear_after_read=False array, a dynamic_size array grown in a loop), dynamic_rnn_frozen (an LSTM trained 20 steps, frozen
                         to constants), dynamic_rnn_train (the LSTM with its loss and
                         GradientDescent's minimize: gradients through the loop, TensorArrayGradV3
-                        and stacks)
+                        and stacks; resource variables), dynamic_rnn_train_ref (the same with
+                        TF1's ref variables, VariableV2)
   <graph>.<case>.<name>.npy  fed values ("feed_<tensor>") and TensorFlow's values ("fetch_<tensor>")
   cases.txt             one line per case: "<graph> <case> feeds=<t1>,<t2> fetches=<t1>,<t2>
                         [targets=<n1>,...]" (targets run first, one Run each, in order); tensor names have ':' written as '@' in file names
@@ -235,8 +236,9 @@ class LSTMCell:
     forget_bias 1) for tf.compat.v1.nn.dynamic_rnn; written here because tf.compat.v1's RNN cells
     need Keras 2, which the venv's Keras 3 is not."""
 
-    def __init__(self, units):
+    def __init__(self, units, use_resource=True):
         self.units = units
+        self.use_resource = use_resource
 
     @property
     def state_size(self):
@@ -255,8 +257,10 @@ class LSTMCell:
             # Initial values from numpy, not a random op: sluice need not draw TF's random numbers.
             rng = np.random.RandomState(3)
             kernel = tf1.get_variable(
-                "kernel", initializer=(rng.randn(D + self.units, 4 * self.units) * 0.4).astype(np.float32))
-            bias = tf1.get_variable("bias", initializer=(rng.randn(4 * self.units) * 0.1).astype(np.float32))
+                "kernel", initializer=(rng.randn(D + self.units, 4 * self.units) * 0.4).astype(np.float32),
+                use_resource=self.use_resource)
+            bias = tf1.get_variable("bias", initializer=(rng.randn(4 * self.units) * 0.1).astype(np.float32),
+                                    use_resource=self.use_resource)
         gates = tf.nn.bias_add(tf.matmul(tf.concat([inputs, h], 1), kernel), bias)
         i, j, f, o = tf.split(gates, 4, axis=1)
         new_c = c * tf.sigmoid(f + 1.0) + tf.sigmoid(i) * tf.tanh(j)
@@ -264,11 +268,11 @@ class LSTMCell:
         return new_h, (new_c, new_h)
 
 
-def build_rnn():
+def build_rnn(use_resource=True):
     x = tf1.placeholder(tf.float32, [None, T, D], name="inputs")
     lengths = tf1.placeholder(tf.int32, [None], name="lengths")
     target = tf1.placeholder(tf.float32, [None, H], name="target")
-    cell = LSTMCell(H)
+    cell = LSTMCell(H, use_resource)
     outputs, state = tf1.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)
     out = tf.identity(outputs, name="outputs")
     h = tf.identity(state[1], name="final_h")
@@ -282,28 +286,8 @@ def build_rnn():
 def rnn_graphs():
     xv, lv, tv = rnn_data()
     feeds = {"inputs:0": xv, "lengths:0": lv, "target:0": tv}
-    # Training graph: gradients through the loop, one GradientDescent step.
-    g = tf.Graph()
-    with g.as_default():
-        tf1.set_random_seed(0)
-        _, _, _, _, _, _, loss, train = build_rnn()
-        init = tf1.global_variables_initializer()
-        grads = tf.gradients(loss, tf1.trainable_variables())
-        for k, (v, gr) in enumerate(zip(tf1.trainable_variables(), grads)):
-            tf.identity(gr, name="grad_%d" % k)
-            tf.identity(v, name="var_%d" % k)
-        names = [v.op.name for v in tf1.trainable_variables()]
-    write_graph("dynamic_rnn_train", g.as_graph_def())
-    print("variables:", names)
-    with tf1.Session(graph=g) as sess:
-        sess.run(init)
-        nvars = len(names)
-        # Before the step: the loss and the gradients; then one train step: the variables.
-        add_case(sess, "dynamic_rnn_train", "grads", feeds,
-                 ["loss:0"] + ["grad_%d:0" % k for k in range(nvars)], targets=[init.name])
-        add_case(sess, "dynamic_rnn_train", "step", feeds, ["var_%d:0" % k for k in range(nvars)],
-                 targets=[init.name, "train"])
-
+    for graph, use_resource in (("dynamic_rnn_train", True), ("dynamic_rnn_train_ref", False)):
+        rnn_train_graph(graph, use_resource, feeds)
     # Frozen trained model: train 20 steps, freeze to constants, keep inputs/lengths -> outputs.
     g = tf.Graph()
     with g.as_default():
@@ -325,6 +309,32 @@ def rnn_graphs():
                      ["outputs:0", "final_h:0", "final_c:0"])
             add_case(sess, "dynamic_rnn_frozen", "full", {"inputs:0": xv[:2], "lengths:0": np.array([5, 5], np.int32)},
                      ["outputs:0", "final_h:0", "final_c:0"])
+
+
+def rnn_train_graph(graph, use_resource, feeds):
+    """Training graph: gradients through the loop, one GradientDescent step; with resource
+    variables (what TF2's tf.compat.v1 makes) or TF1's ref variables (VariableV2)."""
+    g = tf.Graph()
+    with g.as_default():
+        tf1.set_random_seed(0)
+        _, _, _, _, _, _, loss, train = build_rnn(use_resource)
+        init = tf1.global_variables_initializer()
+        grads = tf.gradients(loss, tf1.trainable_variables())
+        for k, (v, gr) in enumerate(zip(tf1.trainable_variables(), grads)):
+            tf.identity(gr, name="grad_%d" % k)
+            tf.identity(v, name="var_%d" % k)
+        names = [v.op.name for v in tf1.trainable_variables()]
+    write_graph(graph, g.as_graph_def())
+    print("variables:", names)
+    with tf1.Session(graph=g) as sess:
+        sess.run(init)
+        nvars = len(names)
+        # Before the step: the loss and the gradients; then one train step: the variables.
+        add_case(sess, graph, "grads", feeds,
+                 ["loss:0"] + ["grad_%d:0" % k for k in range(nvars)], targets=[init.name])
+        add_case(sess, graph, "step", feeds, ["var_%d:0" % k for k in range(nvars)],
+                 targets=[init.name, "train"])
+
 
 
 simple_graphs()
