@@ -42,7 +42,7 @@ def fname(t):
 
 def write_graph(name, graph_def):
     with open(os.path.join(HERE, name + ".pb"), "wb") as f:
-        f.write(graph_def.SerializeToString())
+        f.write(graph_def.SerializeToString(deterministic=True))
     ops = sorted({n.op for n in graph_def.node})
     print(name, len(graph_def.node), "nodes:", " ".join(ops))
 
