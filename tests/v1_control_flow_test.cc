@@ -8,10 +8,13 @@
 // gradients and stacks); each case's fed values and TensorFlow's outputs are .npy files beside
 // them. The hand-built graphs below check dead-tensor propagation and the errors of malformed
 // loops without TensorFlow.
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_split.h"
@@ -132,6 +135,33 @@ TEST(V1ControlFlowFixtures, FrozenDynamicRnnRunsRepeatedly) {
     ASSERT_TRUE((*session)->Run({{"inputs", x}, {"lengths", lengths}}, {"final_h"}, {}, &out).ok());
     ExpectClose(out[0], expected, "final_h");
   }
+}
+
+// Runs of one plan with frames from several threads at once: each run has its own frames,
+// iterations and TensorArrays.
+TEST(V1ControlFlowFixtures, ConcurrentRunsOfTheFrozenDynamicRnn) {
+  auto session = Session::Create(ReadGraph("dynamic_rnn_frozen"));
+  ASSERT_TRUE(session.ok()) << session.status();
+  Tensor x = ReadTensor("dynamic_rnn_frozen.unequal.feed_inputs@0.npy");
+  Tensor lengths = ReadTensor("dynamic_rnn_frozen.unequal.feed_lengths@0.npy");
+  Tensor expected = ReadTensor("dynamic_rnn_frozen.unequal.fetch_outputs@0.npy");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int run = 0; run < 10; ++run) {
+        std::vector<Tensor> out;
+        Status s = (*session)->Run({{"inputs", x}, {"lengths", lengths}}, {"outputs"}, {}, &out);
+        if (!s.ok() || out[0].shape() != expected.shape() ||
+            !std::equal(expected.data<float>(), expected.data<float>() + expected.NumElements(), out[0].data<float>(),
+                        [](float a, float b) { return std::abs(a - b) <= 1e-5f; })) {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 // ---- Hand-built graphs ----------------------------------------------------------------------
