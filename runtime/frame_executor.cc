@@ -16,6 +16,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "core/attr_value.h"
+#include "core/function.h"
 #include "runtime/intra_op_threads.h"
 
 namespace sluice {
@@ -500,7 +501,7 @@ class FrameRun {
           frame->next_iter_roots.push_back({t.node, std::move(outputs[0])});
           break;
         }
-        if (iter->iter == frame->iteration_count) IncrementIteration(frame);
+        if (iter->iter == frame->iteration_count && !IncrementIteration(frame)) break;
         ActivateNodes(frame, frame->Get(iter->iter + 1), t.node, false, outputs);
         break;
       default:
@@ -524,7 +525,17 @@ class FrameRun {
     return it->second.get();
   }
 
-  void IncrementIteration(FrameState* frame) {
+  // Starts the frame's next iteration; false (error_ set) past the loop bound.
+  bool IncrementIteration(FrameState* frame) {
+    const int64_t max_iterations = MaxLoopIterations();
+    if (max_iterations > 0 && frame->iteration_count + 1 >= max_iterations) {
+      if (error_.ok()) {
+        error_ = errors::ResourceExhausted("the while loop of frame '", info_.frames[frame->id].name,
+                                           "' did not end within ", max_iterations,
+                                           " iterations (the bound SetMaxLoopIterations / --max-loop-iterations set)");
+      }
+      return false;
+    }
     const int64_t next = ++frame->iteration_count;
     frame->iterations[next] = std::make_unique<IterationState>(info_.frames[frame->id], next);
     IterationState* state = frame->Get(next);
@@ -536,6 +547,7 @@ class FrameRun {
     for (auto& [node, entry] : frame->invariants) {
       ActivateNodes(frame, state, node, !entry.live, absl::MakeSpan(&entry, 1));
     }
+    return true;
   }
 
   // Delivers `src`'s outputs (live or dead) to its successors in `iter` of `frame`.
@@ -603,7 +615,7 @@ class FrameRun {
       frame->iterations.erase(current);
       --frame->num_outstanding_iterations;
       ++current;
-      if (!frame->next_iter_roots.empty()) IncrementIteration(frame);
+      if (!frame->next_iter_roots.empty() && !IncrementIteration(frame)) return;
     }
     if (frame->num_pending_inputs == 0 && frame->num_outstanding_iterations == 0) DeleteFrame(frame);
   }

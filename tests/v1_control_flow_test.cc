@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "core/function.h"
 #include "core/npy.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -288,6 +289,23 @@ TEST(V1ControlFlow, HandBuiltWhileLoopCountsWithAnyParallelIterations) {
       EXPECT_EQ(out[0].scalar<int32_t>(), n) << "parallel_iterations " << parallel;
     }
   }
+}
+
+// A loop that may never end stops at SetMaxLoopIterations (sluice run --max-loop-iterations),
+// as a functional While does.
+TEST(V1ControlFlow, LoopsStopAtTheIterationBound) {
+  auto session = Session::Create(Parse(CounterLoop(3)));
+  ASSERT_TRUE(session.ok());
+  SetMaxLoopIterations(50);
+  std::vector<Tensor> out;
+  Status s = (*session)->Run({{"n", Tensor::Scalar<int32_t>(1000000)}}, {"exit"}, {}, &out);
+  Status fine = (*session)->Run({{"n", Tensor::Scalar<int32_t>(40)}}, {"exit"}, {}, &out);
+  SetMaxLoopIterations(0);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_NE(s.message().find("frame 'loop' did not end within 50 iterations"), std::string::npos) << s;
+  ASSERT_TRUE(fine.ok()) << fine;
+  EXPECT_EQ(out[0].scalar<int32_t>(), 40);
 }
 
 TEST(V1ControlFlow, FetchInsideALoopIsAnError) {

@@ -18,6 +18,7 @@ Outputs, in tests/data/tf/v1_control_flow/:
                         and stacks; resource variables), dynamic_rnn_train_ref (the same with
                         TF1's ref variables, VariableV2)
   <graph>.<case>.<name>.npy  fed values ("feed_<tensor>") and TensorFlow's values ("fetch_<tensor>")
+  ../../fuzz/graphdef/v1_while_cond_tensor_array.pb  a seed of the GraphDef fuzz target
   cases.txt             one line per case: "<graph> <case> feeds=<t1>,<t2> fetches=<t1>,<t2>
                         [targets=<n1>,...]" (targets run first, one Run each, in order); tensor names have ':' written as '@' in file names
 """
@@ -337,8 +338,26 @@ def rnn_train_graph(graph, use_resource, feeds):
 
 
 
+def fuzz_seeds():
+    """Seeds of tests/fuzz/graphdef (which runs every node with no feeds): v1 loops and conds
+    whose inputs are constants, so that the loops run."""
+    seeds = os.path.join(os.path.dirname(HERE), "..", "..", "fuzz", "graphdef")
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.constant([1.0, -2.0, 3.0])
+        _, s, ta = tf.while_loop(lambda i, s, ta: i < 4,
+                                 lambda i, s, ta: (i + 1, s + x * tf.cast(i, tf.float32), ta.write(i, s)),
+                                 (tf.constant(0), tf.zeros([3]), tf.TensorArray(tf.float32, size=4)))
+        tf.identity(ta.stack(), name="stacked")
+        tf.identity(tf.cond(tf.reduce_sum(s) > 0, lambda: s * 2.0, lambda: -s), name="cond")
+    with open(os.path.join(seeds, "v1_while_cond_tensor_array.pb"), "wb") as f:
+        f.write(g.as_graph_def().SerializeToString(deterministic=True))
+    print("fuzz seed:", len(g.as_graph_def().node), "nodes")
+
+
 simple_graphs()
 more_graphs()
+fuzz_seeds()
 rnn_graphs()
 with open(os.path.join(HERE, "cases.txt"), "w") as f:
     f.write("\n".join(cases) + "\n")
