@@ -156,6 +156,12 @@ TEST_F(CliTest, RunsAFrozenTf1DynamicRnn) {
   for (int64_t i = 0; i < h->NumElements(); ++i) {
     EXPECT_NEAR(h->data<float>()[i], expected->data<float>()[i], 1e-5) << i;
   }
+  // Its loop runs 5 iterations: a bound of 2 stops it.
+  ExpectOneLineError(Cli({"run", dir + "dynamic_rnn_frozen.pb", "--feed",
+                          "inputs=" + dir + "dynamic_rnn_frozen.unequal.feed_inputs@0.npy", "--feed",
+                          "lengths=" + dir + "dynamic_rnn_frozen.unequal.feed_lengths@0.npy", "--fetch", "final_h",
+                          "--max-loop-iterations", "2"}),
+                     1, "did not end within 2 iterations");
 }
 
 TEST_F(CliTest, RunTargetOnly) {
