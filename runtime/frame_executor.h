@@ -11,6 +11,11 @@
 // says which) or, when every input is dead, is dead itself; a dead NextIteration ends the loop.
 // ControlTrigger runs even when its inputs are dead.
 //
+// A frame starts at most SetMaxLoopIterations() iterations (core/function.h; unbounded by
+// default) and fails with ResourceExhausted past it; a node of a finished iteration that got some
+// of its inputs but never ran, or a run that ends with work left, is an InvalidArgument naming
+// the node ("malformed control flow"), never a hang.
+//
 // BuildFrameInfo assigns the frames statically (from the plan's edges, as TF's
 // BuildControlFlowInfo does) and rejects a malformed loop (Exit or NextIteration outside a
 // frame, a node reached from two frames) naming the node.
