@@ -87,7 +87,9 @@ StatusOr<Endpoint> Graph::FindEndpoint(absl::string_view tensor_name) const {
   return Endpoint{node, index};
 }
 
-StatusOr<Node*> Graph::AddNode(NodeDef def) {
+StatusOr<Node*> Graph::AddNode(NodeDef def) { return AddNodeInternal(std::move(def), {}); }
+
+StatusOr<Node*> Graph::AddNodeInternal(NodeDef def, absl::Span<const int> back_edges) {
   const std::string name = def.name();
   auto fail = [&](const Status& s) {
     return errors::Annotate(s, absl::StrCat("node '", errors::Echo(name), "' (op ", errors::Echo(def.op()), "): "));
@@ -142,6 +144,10 @@ StatusOr<Node*> Graph::AddNode(NodeDef def) {
     }
     InferenceContext::InputInfo info;
     info.dtype = BaseType(have);
+    if (std::find(back_edges.begin(), back_edges.end(), i) != back_edges.end()) {
+      infos.push_back(std::move(info));  // unknown shape, no value
+      continue;
+    }
     info.shape = e.node->output_shape(e.index);
     info.value = e.node->const_value();
     if (const HandleShapeAndType* handle = e.node->output_handle_shape_and_type(e.index)) info.handle = *handle;
@@ -315,6 +321,22 @@ Status Graph::Import(const GraphDef& graph_def) {
       return errors::AlreadyExists("node '", errors::Echo(name), "': duplicate node name");
     }
   }
+  // A TF1 loop's back edge: data input `input` of a Merge reads a NextIteration.
+  auto is_back_edge = [&](const NodeDef& def, absl::string_view input) {
+    if (def.op() != "Merge" && def.op() != "RefMerge") return false;
+    if (input.empty() || input[0] == '^') return false;
+    absl::string_view src;
+    int k;
+    if (!ParseTensorName(input, &src, &k)) return false;
+    auto it = index.find(src);
+    const NodeDef* src_def = it != index.end() ? &graph_def.node(it->second) : nullptr;
+    if (src_def == nullptr) {
+      const Node* existing = FindNode(src);
+      return existing != nullptr && (existing->type_string() == "NextIteration" ||
+                                     existing->type_string() == "RefNextIteration");
+    }
+    return src_def->op() == "NextIteration" || src_def->op() == "RefNextIteration";
+  };
   enum : char { kNew, kVisiting, kDone };
   std::vector<char> state(graph_def.node_size(), kNew);
   std::vector<int> order;
@@ -333,6 +355,7 @@ Status Graph::Import(const GraphDef& graph_def) {
         continue;
       }
       absl::string_view in = def.input(next++);
+      if (is_back_edge(def, in)) continue;  // connected after every node is added
       if (!in.empty() && in[0] == '^') in.remove_prefix(1);
       absl::string_view src;
       int k;
@@ -364,7 +387,46 @@ Status Graph::Import(const GraphDef& graph_def) {
       stack.push_back({dep, 0});
     }
   }
-  for (int n : order) SLUICE_RETURN_IF_ERROR(AddNode(graph_def.node(n)).status());
+  struct BackEdge {
+    Node* merge;
+    int input;
+    const std::string* source;
+  };
+  std::vector<BackEdge> back_edges;
+  for (int n : order) {
+    const NodeDef& def = graph_def.node(n);
+    std::vector<int> back;
+    for (int k = 0; k < def.input_size(); ++k) {
+      if (is_back_edge(def, def.input(k))) back.push_back(k);
+    }
+    if (back.empty()) {
+      SLUICE_RETURN_IF_ERROR(AddNode(def).status());
+      continue;
+    }
+    // Each back edge reads, for now, a data input that is there already (Merge's inputs all
+    // have one type); the real source is connected once it exists.
+    int stand_in = -1;
+    for (int k = 0; k < def.input_size() && stand_in < 0; ++k) {
+      if (def.input(k).empty() || def.input(k)[0] == '^') break;
+      if (std::find(back.begin(), back.end(), k) == back.end()) stand_in = k;
+    }
+    if (stand_in < 0) {
+      return errors::InvalidArgument("node '", errors::Echo(def.name()), "' (op ", def.op(),
+                                     "): every data input is a NextIteration, so the loop can never be entered");
+    }
+    NodeDef with_stand_ins = def;
+    for (int k : back) with_stand_ins.set_input(k, def.input(stand_in));
+    SLUICE_ASSIGN_OR_RETURN(Node * merge, AddNodeInternal(std::move(with_stand_ins), back));
+    for (int k : back) back_edges.push_back({merge, k, &def.input(k)});
+  }
+  for (const BackEdge& e : back_edges) {
+    auto src = FindEndpoint(*e.source);
+    Status s = src.ok() ? UpdateEdge(*src, e.merge, e.input) : src.status();
+    if (!s.ok()) {
+      return errors::Annotate(s, absl::StrCat("node '", errors::Echo(e.merge->name()), "' (op ", e.merge->type_string(),
+                                              "): loop back edge '", errors::Echo(*e.source), "': "));
+    }
+  }
   if (graph_def.has_versions()) versions_ = graph_def.versions();
   return absl::OkStatus();
 }

@@ -148,6 +148,9 @@ class Graph {
   // already in this graph. Errors (unknown op, bad input reference, cycle, attr type mismatch,
   // duplicate name, shape error) name the node; on error the graph may hold some of the nodes.
   // The GraphDef's function library is added first (its functions can then be called).
+  // The one cycle allowed is a TF1 while loop's back edge: a Merge (RefMerge) input read from a
+  // NextIteration (RefNextIteration). Such an input is connected after every node is added (the
+  // Merge's shape inference sees it as unknown), as TensorFlow's graph constructor does.
   Status Import(const GraphDef& graph_def);
   static StatusOr<std::unique_ptr<Graph>> FromGraphDef(const GraphDef& graph_def,
                                                        const OpRegistry* registry = OpRegistry::Global());
@@ -202,6 +205,9 @@ class Graph {
   const VersionDef& versions() const { return versions_; }
 
  private:
+  // AddNode, with the data inputs listed in `back_edges` seen by shape inference as unknown
+  // (Import's placeholders for loop back edges, connected later).
+  StatusOr<Node*> AddNodeInternal(NodeDef def, absl::Span<const int> back_edges);
   // Why `src` cannot feed data input `dst_input` of `dst` (OK when it can).
   Status CheckInputType(Endpoint src, const Node* dst, int dst_input) const;
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/attr_value.h"
 #include "core/kernel.h"
+#include "runtime/frame_executor.h"
 
 namespace sluice {
 
@@ -217,7 +218,9 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
     Status valid = ParseDeviceSpec(n->requested_device()).status();
     if (!valid.ok()) return errors::Annotate(valid, absl::StrCat("node ", n->DebugName(), ": "));
   }
-  if (env.optimizer != nullptr) {
+  // The graph passes assume an acyclic graph; a graph with TF1 loops runs as written.
+  const bool v1_control_flow = HasV1ControlFlow(*compiled->graph_);
+  if (env.optimizer != nullptr && !v1_control_flow) {
     // The _Arg and _Retval nodes and the targets are the signature: never folded or merged away.
     PassContext pass_context;
     for (Node* n : compiled->graph_->nodes()) {
@@ -323,6 +326,9 @@ StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(const Graph& gra
     int s = slot_of(r->input(0));
     add_use(s);
     plan.fetch_slots.push_back(s);
+  }
+  if (v1_control_flow) {
+    SLUICE_ASSIGN_OR_RETURN(plan.frames, BuildFrameInfo(plan));
   }
   return compiled;
 }

@@ -250,6 +250,7 @@ Status Executor::RunConsumingFeeds(const ExecutionPlan& plan, absl::Span<Tensor>
 
 Status Executor::RunInternal(const ExecutionPlan& plan, const Tensor* borrowed, Tensor* owned, size_t num_feeds,
                              std::vector<Tensor>* fetched, const StepOptions& step) const {
+  if (ABSL_PREDICT_FALSE(plan.frames != nullptr)) return RunFrames(plan, borrowed, owned, num_feeds, fetched, step);
   // The step's per-step resources: declared before the run state, so that they are dropped after
   // every kernel has finished and the run's slots are released.
   ScopedStepContainer step_container(step.step_id, resource_mgr_);

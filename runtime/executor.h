@@ -22,6 +22,8 @@
 
 namespace sluice {
 
+struct FrameInfo;  // runtime/frame_executor.h
+
 // A run's scratch for one plan: the slots and the pending and use counters. A plan keeps the
 // last run's (RunBufferCache), so that a run of a cached plan allocates nothing but its outputs
 // and what its kernels allocate; overlapping runs make their own.
@@ -80,6 +82,11 @@ struct ExecutionPlan {
   std::vector<int> roots;         // plan nodes with nothing pending
   int num_slots = 0;
   mutable RunBufferCache buffers;
+  // Set when the plan holds TF1 control flow (Enter, Exit, Switch, Merge, NextIteration,
+  // LoopCond and their Ref forms): the run then goes to the frame-aware executor
+  // (runtime/frame_executor.cc), with frames and dead tensors. Null for every other plan, whose
+  // runs take the dataflow pass above unchanged.
+  std::shared_ptr<const FrameInfo> frames;
 };
 
 class Executor {
@@ -110,6 +117,9 @@ class Executor {
  private:
   Status RunInternal(const ExecutionPlan& plan, const Tensor* borrowed, Tensor* owned, size_t num_feeds,
                      std::vector<Tensor>* fetched, const StepOptions& step) const;
+  // A plan with frames (runtime/frame_executor.cc).
+  Status RunFrames(const ExecutionPlan& plan, const Tensor* borrowed, Tensor* owned, size_t num_feeds,
+                   std::vector<Tensor>* fetched, const StepOptions& step) const;
 
   ResourceMgr* resource_mgr_;
   ThreadPool* pool_;

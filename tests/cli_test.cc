@@ -137,6 +137,33 @@ TEST_F(CliTest, RunWritesNpyFiles) {
   EXPECT_EQ(sq->data<float>()[5], 36.0f);
 }
 
+// A frozen dynamic_rnn LSTM that TF1 wrote (v1 control flow: a while loop with TensorArrays;
+// tests/data/tf/make_v1_control_flow_fixture.py): `sluice run` gives TensorFlow's final state.
+TEST_F(CliTest, RunsAFrozenTf1DynamicRnn) {
+  const std::string dir = SLUICE_SOURCE_DIR "/tests/data/tf/v1_control_flow/";
+  std::string out = dir_ + "/rnn";
+  CliResult r = Cli({"run", dir + "dynamic_rnn_frozen.pb", "--feed",
+                     "inputs=" + dir + "dynamic_rnn_frozen.unequal.feed_inputs@0.npy", "--feed",
+                     "lengths=" + dir + "dynamic_rnn_frozen.unequal.feed_lengths@0.npy", "--fetch", "final_h", "--out",
+                     out});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("final_h -> " + out + "/final_h.npy (float [3,6])"));
+  auto h = ReadNpy(out + "/final_h.npy");
+  ASSERT_TRUE(h.ok()) << h.status();
+  auto expected = ReadNpy(dir + "dynamic_rnn_frozen.unequal.fetch_final_h@0.npy");
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  ASSERT_EQ(h->shape(), expected->shape());
+  for (int64_t i = 0; i < h->NumElements(); ++i) {
+    EXPECT_NEAR(h->data<float>()[i], expected->data<float>()[i], 1e-5) << i;
+  }
+  // Its loop runs 5 iterations: a bound of 2 stops it.
+  ExpectOneLineError(Cli({"run", dir + "dynamic_rnn_frozen.pb", "--feed",
+                          "inputs=" + dir + "dynamic_rnn_frozen.unequal.feed_inputs@0.npy", "--feed",
+                          "lengths=" + dir + "dynamic_rnn_frozen.unequal.feed_lengths@0.npy", "--fetch", "final_h",
+                          "--max-loop-iterations", "2"}),
+                     1, "did not end within 2 iterations");
+}
+
 TEST_F(CliTest, RunTargetOnly) {
   CliResult r = Cli({"run", model_, "--target", "init"});
   EXPECT_EQ(r.code, 0) << r.err;

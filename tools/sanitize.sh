@@ -40,7 +40,7 @@ readonly CI_PROGRAMS=(array_ops_test batch_norm_test checkpoint_crash_test cli_t
   parsing_ops_test record_io_test records_cli_test resource_variable_test saver_test scatter_ops_test
   segment_ops_test session_run_contract_test session_test sparse_gradients_test state_ops_test summary_test
   table_test tensor_bundle_test tf1_graph_test topk_test rnn_ops_test dataset_ops_test data_fn_ops_test
-  file_record_reader_test iterator_checkpoint_test)
+  file_record_reader_test iterator_checkpoint_test v1_control_flow_test)
 log() { echo "[sanitize] $*"; }
 
 tools/setup.sh --no-build

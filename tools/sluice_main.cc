@@ -32,9 +32,9 @@ constexpr Command kCommands[] = {
      "  (default 100, -1 for all), or with --out writes DIR/NAME.npy (\"a/b:1\" becomes\n"
      "  DIR/a/b_1.npy). --init runs ops in a run of their own first, e.g. the variable initializer:\n"
      "  --init init. --max-tensor-bytes refuses any one tensor over B bytes (default: the machine's\n"
-     "  memory), for untrusted graphs; --max-loop-iterations fails any While loop still running\n"
-     "  after N iterations. A node's device request that this machine cannot meet\n"
-     "  (\"/device:GPU:0\" without a GPU) is an error unless --soft-placement;\n"
+     "  memory), for untrusted graphs; --max-loop-iterations fails any While loop (or TF1\n"
+     "  while loop) still running after N iterations. A node's device request that this machine\n"
+     "  cannot meet (\"/device:GPU:0\" without a GPU) is an error unless --soft-placement;\n"
      "  --log-device-placement prints where nodes run.",
      "run a graph file: restore a checkpoint, feed .npy/IDX files, print or save fetches", RunCommand},
     {"inspect",
