@@ -477,5 +477,26 @@ TEST(V1ControlFlowTensorArray, ScatterSizeMismatchIsAnError) {
   EXPECT_NE(s.message().find("has been written to already"), std::string::npos) << s;
 }
 
+TEST(V1ControlFlowTensorArray, GrowingPastTheSizeLimitIsAnErrorNotAnAllocation) {
+  std::string graph = TensorArrayGraph("dim { size: 2 }");
+  const std::string ta = "op: 'TensorArrayV3' input: 'size' ";
+  graph.insert(graph.find(ta) + ta.size(), "attr { key: 'dynamic_size' value { b: true } } ");
+  auto session = Session::Create(Parse(graph));
+  ASSERT_TRUE(session.ok()) << session.status();
+  Tensor v = Tensor::FromVector<float>({1, 2}, TensorShape({1, 2}));
+  std::vector<Tensor> out;
+  // Within the limit a dynamic array grows: index 5 of a size-3 array.
+  Status s = (*session)->Run({{"v", v}, {"idx", Tensor::FromVector<int32_t>({5}, TensorShape({1}))}}, {"gather"}, {},
+                             &out);
+  ASSERT_TRUE(s.ok()) << s;
+  s = (*session)->Run({{"v", v}, {"idx", Tensor::FromVector<int32_t>({2000000000}, TensorShape({1}))}}, {"gather"}, {},
+                      &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("node 'scatter'"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("cannot write to index 2000000000: an array holds at most 16777216 elements"),
+            std::string::npos)
+      << s;
+}
+
 }  // namespace
 }  // namespace sluice

@@ -22,6 +22,10 @@
 namespace sluice {
 namespace {
 
+// The most elements an array may hold, made or grown (dynamic_size): a bad size or index from a
+// graph or a feed is an error, not a multi-gigabyte allocation.
+constexpr int64_t kMaxTensorArraySize = int64_t{1} << 24;
+
 // Copies `n` elements of `from` starting at `from_at` into `to` at `to_at` (same dtype).
 bool CopyElements(const Tensor& from, int64_t from_at, Tensor* to, int64_t to_at, int64_t n) {
   return DispatchType(from.dtype(), [&]<typename T>() {
@@ -81,6 +85,10 @@ class TensorArray : public ResourceBase {
       if (!o_.dynamic_size) {
         return errors::InvalidArgument("TensorArray '", o_.name, "': cannot write to index ", index,
                                        ": the array is not resizeable and its size is ", elements_.size());
+      }
+      if (index >= kMaxTensorArraySize) {
+        return errors::InvalidArgument("TensorArray '", o_.name, "': cannot write to index ", index,
+                                       ": an array holds at most ", kMaxTensorArraySize, " elements");
       }
       elements_.resize(index + 1);
     }
@@ -323,7 +331,9 @@ class TensorArrayOp : public OpKernel {
     auto size = ScalarInt(ctx, 0, "size");
     OP_REQUIRES_OK(ctx, size.status());
     OP_REQUIRES(ctx, *size >= 0, errors::InvalidArgument("size must be non-negative, got ", *size));
-    OP_REQUIRES(ctx, *size <= (1 << 28), errors::InvalidArgument("size ", *size, " is too large"));
+    OP_REQUIRES(ctx, *size <= kMaxTensorArraySize,
+                errors::InvalidArgument("size ", *size, " is too large: an array holds at most ", kMaxTensorArraySize,
+                                        " elements"));
     RefCountPtr<TensorArray> ta(new TensorArray(o_, *size));
     ctx->set_output(0, OwningHandle(ctx, o_.name, std::move(ta)));
     ctx->set_output(1, Flow());
