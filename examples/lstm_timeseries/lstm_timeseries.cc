@@ -9,15 +9,17 @@
 //                   drawn from --seed) plus Gaussian noise of standard deviation --noise,
 //                   --length points;
 //   seattle         Seattle's daily maximum temperature (deg C) 2012-2015, 1461 days: temp_max of
-//                   <data_dir>/seattle-weather.csv, which tools/setup.sh unpacks from the Debian
-//                   package python3-vega-datasets into data/vega.
+//                   <data_dir>/seattle-weather.csv;
+//   sf              San Francisco's hourly temperature (deg F) of 2010, 8759 hours: temp of
+//                   <data_dir>/sf-temps.csv.
+// tools/setup.sh unpacks both files from the Debian package python3-vega-datasets into data/vega.
 //
 // The split is chronological: the first 70% of the points train, the next 15% validate, the last
 // 15% test; a window predicts the point after it, and belongs to the split of that point (its
 // inputs are earlier points, some from the split before). The series is normalized with the mean
 // and standard deviation of the training points only. RMSEs are in the series' own units.
 //
-//   lstm_timeseries [--series sine|seattle] [--window 24] [--units 32]
+//   lstm_timeseries [--series sine|seattle|sf] [--window 24] [--units 32]
 //                   [--epochs 30] [--batch_size 32] [--learning_rate 3e-3]
 //                   [--decay_rate 0.95 (learning rate times this after each epoch)] [--seed 1]
 //                   [--length 3000 (sine)] [--noise 0.1 (sine)]
@@ -63,8 +65,8 @@ struct Flags {
 bool ParseFlags(int argc, char** argv, Flags* f) {
   FlagParser flags("lstm_timeseries");
   flags
-      .Add("--series", &f->series, "sine or seattle (daily temp_max)",
-           [](const std::string& v) { return v == "sine" || v == "seattle"; })
+      .Add("--series", &f->series, "sine, seattle (daily temp_max) or sf (hourly temp)",
+           [](const std::string& v) { return v == "sine" || v == "seattle" || v == "sf"; })
       .Add("--window", &f->window, "past values the LSTM reads per prediction", [](int64_t v) { return v > 0; })
       .Add("--units", &f->units, "LSTM units", [](int64_t v) { return v > 0; })
       .Add("--epochs", &f->epochs, "epochs", [](int v) { return v > 0; })
@@ -130,12 +132,13 @@ int Main(int argc, char** argv) {
   if (flags.series == "sine") {
     series = SineSeries(flags.length, flags.noise, flags.seed);
   } else {
-    const std::string path = absl::StrCat(flags.data, "/seattle-weather.csv");
+    const bool seattle = flags.series == "seattle";
+    const std::string path = absl::StrCat(flags.data, seattle ? "/seattle-weather.csv" : "/sf-temps.csv");
     if (!FileExists(path)) {
       return Fail(absl::StrCat("no ", path, ": tools/setup.sh unpacks it from the Debian package ",
                                "python3-vega-datasets into data/vega, or pass --data_dir DIR"));
     }
-    auto column = ReadCsvColumn(path, "temp_max");
+    auto column = ReadCsvColumn(path, seattle ? "temp_max" : "temp");
     if (!column.ok()) return Fail(std::string(column.status().message()));
     series = std::move(*column);
   }
