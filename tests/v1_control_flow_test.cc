@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -496,6 +497,31 @@ TEST(V1ControlFlowTensorArray, GrowingPastTheSizeLimitIsAnErrorNotAnAllocation) 
   EXPECT_NE(s.message().find("cannot write to index 2000000000: an array holds at most 16777216 elements"),
             std::string::npos)
       << s;
+}
+
+TEST(V1ControlFlowTensorArray, SplitLengthsThatOverflowTheirSumAreAnError) {
+  const std::string graph =
+      "node { name: 'size' op: 'Const' attr { key: 'dtype' value { type: DT_INT32 } } attr { key: 'value' "
+      "value { tensor { dtype: DT_INT32 tensor_shape {} int_val: 3 } } } }\n"
+      "node { name: 'ta' op: 'TensorArrayV3' input: 'size' attr { key: 'dtype' value { type: DT_FLOAT } } }\n"
+      "node { name: 'v' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } }\n"
+      "node { name: 'lengths' op: 'Placeholder' attr { key: 'dtype' value { type: DT_INT64 } } }\n"
+      "node { name: 'split' op: 'TensorArraySplitV3' input: 'ta' input: 'v' input: 'lengths' input: 'ta:1' " +
+      std::string(kFloatT) + " }\n";
+  auto session = Session::Create(Parse(graph));
+  ASSERT_TRUE(session.ok()) << session.status();
+  Tensor v = Tensor::FromVector<float>({1, 2, 3}, TensorShape({3, 1}));
+  std::vector<Tensor> out;
+  Status s = (*session)->Run({{"v", v}, {"lengths", Tensor::FromVector<int64_t>({1, 0, 2}, TensorShape({3}))}},
+                             {"split"}, {}, &out);
+  ASSERT_TRUE(s.ok()) << s;
+  // INT64_MAX + INT64_MAX + 5 wraps to 3: must not pass as the value's 3 rows.
+  const int64_t big = std::numeric_limits<int64_t>::max();
+  s = (*session)->Run({{"v", v}, {"lengths", Tensor::FromVector<int64_t>({big, big, 5}, TensorShape({3}))}},
+                      {"split"}, {}, &out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("node 'split'"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("sum past the value's dimension 0, 3"), std::string::npos) << s;
 }
 
 }  // namespace

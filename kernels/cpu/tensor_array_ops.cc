@@ -494,6 +494,10 @@ class TensorArraySplitOp : public OpKernel {
     for (int64_t i = 0; i < lengths.NumElements(); ++i) {
       const int64_t n = lengths.data<int64_t>()[i];
       OP_REQUIRES(ctx, n >= 0, errors::InvalidArgument("lengths[", i, "] is negative: ", n));
+      // Checked before adding: lengths from a feed could overflow the sum.
+      OP_REQUIRES(ctx, n <= value.dim_size(0) - total,
+                  errors::InvalidArgument("TensorArray '", (*ta)->name(), "': the lengths up to lengths[", i,
+                                          "] sum past the value's dimension 0, ", value.dim_size(0)));
       total += n;
     }
     OP_REQUIRES(ctx, total == value.dim_size(0),
